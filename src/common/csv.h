@@ -1,0 +1,33 @@
+#pragma once
+// RFC 4180 CSV (UTF-8): quoted fields may hold commas, quotes ("") and line breaks.
+#include <cstddef>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sceval::csv {
+
+struct Table {
+  std::string source;  // file name, for messages
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> row_lines;  // 1-based line of each row's start in the file
+
+  std::optional<std::size_t> column(std::string_view name) const;
+  std::size_t require_column(std::string_view name) const;  // throws naming the file
+  // "file.csv:LINE, column NAME" for messages.
+  std::string where(std::size_t row, std::size_t col) const;
+};
+
+Table parse(std::string_view text, std::string source);
+Table read_file(const std::string& path);
+
+std::string quote(std::string_view field);  // quotes only when needed
+void write_row(std::ostream& out, const std::vector<std::string>& fields);
+void write_file(const std::string& path, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace sceval::csv

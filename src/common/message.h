@@ -1,0 +1,23 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sceval {
+
+// One chat message, as sent to a model.
+struct Message {
+  std::string role;  // system | user | assistant
+  std::string content;
+  bool operator==(const Message&) const = default;
+};
+using Conversation = std::vector<Message>;
+
+inline nlohmann::json to_json(const Conversation& c) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& m : c) a.push_back({{"role", m.role}, {"content", m.content}});
+  return a;
+}
+
+}  // namespace sceval

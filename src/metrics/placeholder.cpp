@@ -1,0 +1,1 @@
+namespace sceval::metrics { void placeholder_metrics() {} }

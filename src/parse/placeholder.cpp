@@ -1,0 +1,1 @@
+namespace sceval::parse { void placeholder_parse() {} }

@@ -1,0 +1,48 @@
+#include "task/feature.h"
+
+namespace sceval::task {
+
+std::string_view to_string(FeatureKind kind) {
+  switch (kind) {
+    case FeatureKind::Integer: return "integer";
+    case FeatureKind::Ordinal: return "ordinal";
+    case FeatureKind::Categorical: return "categorical";
+  }
+  return "?";
+}
+
+std::size_t Feature::size() const {
+  if (kind != FeatureKind::Integer) return levels.size();
+  return static_cast<std::size_t>((stop - start) / step) + 1;
+}
+
+std::int64_t Feature::code(std::size_t pos) const {
+  if (kind != FeatureKind::Integer) return levels.at(pos).code;
+  return start + static_cast<std::int64_t>(pos) * step;
+}
+
+std::string Feature::text(std::size_t pos) const {
+  if (kind != FeatureKind::Integer) return levels.at(pos).text;
+  return std::to_string(code(pos));
+}
+
+std::optional<std::size_t> Feature::position_of_code(std::int64_t value) const {
+  if (kind == FeatureKind::Integer) {
+    std::int64_t off = value - start;
+    if (off % step != 0) return std::nullopt;
+    std::int64_t pos = off / step;
+    if (pos < 0 || static_cast<std::size_t>(pos) >= size()) return std::nullopt;
+    return static_cast<std::size_t>(pos);
+  }
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i].code == value) return i;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> Feature::position_of_text(std::string_view t) const {
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i].text == t) return i;
+  return std::nullopt;
+}
+
+}  // namespace sceval::task

@@ -1,0 +1,20 @@
+#pragma once
+// Finding task files by name: directories from $SCEVAL_TASK_PATH (':'-separated), then the
+// bundled tasks/ folder. A --task argument that names an existing file is loaded directly.
+#include <string>
+#include <vector>
+
+#include "task/task.h"
+
+namespace sceval::task {
+
+struct TaskEntry {
+  std::string name;
+  std::string path;
+};
+
+std::vector<std::string> task_dirs();
+std::vector<TaskEntry> list_tasks();  // sorted by name; first directory wins on duplicates
+Task resolve_task(const std::string& name_or_path);
+
+}  // namespace sceval::task

@@ -1,0 +1,217 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+#include "task/task.h"
+#include "task/template.h"
+
+namespace sceval::task {
+namespace {
+
+using nlohmann::json;
+
+// Reads fields of one JSON object and reports errors as "<file>: <path>: <what>".
+class Reader {
+ public:
+  Reader(const json& j, std::string origin, std::string path)
+      : j_(j), origin_(std::move(origin)), path_(std::move(path)) {
+    if (!j_.is_object()) fail("", "expected an object");
+  }
+  [[noreturn]] void fail(std::string_view field, std::string_view what) const {
+    std::string where = path_;
+    if (!field.empty()) where += (where.empty() ? "" : ".") + std::string(field);
+    throw Error(fmt::format("{}: {}: {}", origin_, where.empty() ? "(top level)" : where, what));
+  }
+  bool has(const char* f) const { return j_.contains(f) && !j_.at(f).is_null(); }
+  const json& at(const char* f) const {
+    if (!j_.contains(f)) fail(f, "missing required field");
+    return j_.at(f);
+  }
+  std::string str(const char* f) const {
+    const json& v = at(f);
+    if (!v.is_string()) fail(f, "expected a string");
+    return v.get<std::string>();
+  }
+  std::string str_or(const char* f, std::string dflt) const { return has(f) ? str(f) : dflt; }
+  std::int64_t integer(const char* f) const {
+    const json& v = at(f);
+    if (!v.is_number_integer()) fail(f, "expected an integer");
+    return v.get<std::int64_t>();
+  }
+  double number_or(const char* f, double dflt) const {
+    if (!has(f)) return dflt;
+    if (!at(f).is_number()) fail(f, "expected a number");
+    return at(f).get<double>();
+  }
+  std::vector<std::string> strings(const char* f) const {
+    const json& v = at(f);
+    if (!v.is_array()) fail(f, "expected an array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) fail(fmt::format("{}[{}]", f, i), "expected a string");
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+  Reader child(const json& v, std::string sub) const {
+    return Reader(v, origin_, path_.empty() ? sub : path_ + "." + sub);
+  }
+  const std::string& origin() const { return origin_; }
+
+ private:
+  const json& j_;
+  std::string origin_, path_;
+};
+
+Feature parse_feature(const Reader& r) {
+  Feature f;
+  f.name = r.str("name");
+  f.key = r.str_or("key", f.name);
+  f.description = r.str("description");
+  f.weight = r.number_or("weight", 1.0);
+  if (!(f.weight >= 0)) r.fail("weight", "must be a number >= 0");
+  std::string type = r.str("type");
+  if (type == "integer") {
+    f.kind = FeatureKind::Integer;
+    f.start = r.integer("start");
+    f.stop = r.integer("stop");
+    f.step = r.has("step") ? r.integer("step") : 1;
+    if (f.step == 0) r.fail("step", "must not be 0");
+    if ((f.stop - f.start) % f.step != 0 || (f.stop - f.start) / f.step < 0)
+      r.fail("stop", fmt::format("{}..{} is not reachable from start in steps of {}", f.start,
+                                 f.stop, f.step));
+    std::string np = r.str_or("number_parse", "float");
+    if (np == "float") f.number_parse = NumberParse::Float;
+    else if (np == "first_integer") f.number_parse = NumberParse::FirstInteger;
+    else r.fail("number_parse", "expected \"float\" or \"first_integer\"");
+  } else if (type == "ordinal" || type == "categorical") {
+    f.kind = type == "ordinal" ? FeatureKind::Ordinal : FeatureKind::Categorical;
+    const json& levels = r.at("levels");
+    if (!levels.is_array() || levels.empty()) r.fail("levels", "expected a non-empty array");
+    std::set<std::int64_t> codes;
+    std::set<std::string> texts;
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      Reader lr = r.child(levels[i], fmt::format("levels[{}]", i));
+      Level l{lr.integer("code"), lr.str("text")};
+      if (!codes.insert(l.code).second) lr.fail("code", "duplicate code");
+      if (!texts.insert(l.text).second) lr.fail("text", "duplicate text");
+      f.levels.push_back(std::move(l));
+    }
+    if (r.has("grade_fallback")) {
+      Reader g = r.child(r.at("grade_fallback"), "grade_fallback");
+      f.grade_fallback = GradeFallback{g.integer("min"), g.integer("max"), g.integer("offset")};
+    }
+  } else {
+    r.fail("type", fmt::format("unknown type \"{}\" (expected integer, ordinal or categorical)", type));
+  }
+  return f;
+}
+
+void check_template(const Reader& r, const char* field, const std::string& tmpl,
+                    std::initializer_list<std::string_view> allowed) {
+  try {
+    check_format_fields(tmpl, allowed);
+  } catch (const Error& e) {
+    r.fail(field, e.what());
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(DistanceKind d) {
+  switch (d) {
+    case DistanceKind::Gower: return "gower";
+    case DistanceKind::L1Mad: return "l1_mad";
+    case DistanceKind::L2Std: return "l2_std";
+  }
+  return "?";
+}
+
+std::optional<DistanceKind> distance_from_string(std::string_view s) {
+  if (s == "gower") return DistanceKind::Gower;
+  if (s == "l1_mad" || s == "l1") return DistanceKind::L1Mad;
+  if (s == "l2_std" || s == "l2") return DistanceKind::L2Std;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> Task::option_index(std::string_view label) const {
+  for (std::size_t i = 0; i < options.size(); ++i)
+    if (options[i] == label) return i;
+  return std::nullopt;
+}
+
+std::size_t Task::feature_index(std::string_view n) const {
+  for (std::size_t i = 0; i < features.size(); ++i)
+    if (features[i].name == n) return i;
+  throw Error(fmt::format("task {}: no feature named '{}'", name, n));
+}
+
+Task parse_task(const json& j, const std::string& origin) {
+  Reader r(j, origin, "");
+  if (!r.has("sceval_task") || r.integer("sceval_task") != 1)
+    r.fail("sceval_task", "expected 1 (the task-file format version)");
+  Task t;
+  t.path = origin;
+  t.name = r.str("name");
+  t.title = r.str_or("title", t.name);
+  const json& feats = r.at("features");
+  if (!feats.is_array() || feats.empty()) r.fail("features", "expected a non-empty array");
+  std::set<std::string> names, keys;
+  for (std::size_t i = 0; i < feats.size(); ++i) {
+    Reader fr = r.child(feats[i], fmt::format("features[{}]", i));
+    Feature f = parse_feature(fr);
+    if (!names.insert(f.name).second) fr.fail("name", "duplicate feature name");
+    if (!keys.insert(f.key).second) fr.fail("key", "duplicate feature key");
+    check_template(fr, "description", f.description, {"value"});
+    t.features.push_back(std::move(f));
+  }
+  t.options = r.strings("options");
+  if (t.options.size() < 2) r.fail("options", "need at least 2 label options");
+  if (std::set<std::string>(t.options.begin(), t.options.end()).size() != t.options.size())
+    r.fail("options", "duplicate option");
+  for (const auto& o : t.options)
+    if (o.empty()) r.fail("options", "an option must not be empty (empty means NA)");
+  t.answer_key = r.str_or("answer_key", "answer");
+  if (r.has("description_format")) {
+    Reader d = r.child(r.at("description_format"), "description_format");
+    t.description_prefix = d.str_or("prefix", t.description_prefix);
+    t.description_separator = d.str_or("separator", t.description_separator);
+  }
+  t.prompt = r.str("prompt");
+  check_template(r, "prompt", t.prompt, {"description"});
+  t.followup = r.str("followup");
+  check_template(r, "followup", t.followup, {"complement"});
+  if (r.has("system_prompt")) t.system_prompt = r.str("system_prompt");
+  std::string dist = r.str_or("distance", "gower");
+  auto dk = distance_from_string(dist);
+  if (!dk) r.fail("distance", fmt::format("unknown distance \"{}\" (gower, l1_mad, l2_std)", dist));
+  t.distance = *dk;
+  if (r.has("notes")) t.notes = r.strings("notes");
+  if (r.has("source")) t.source = r.at("source");
+  return t;
+}
+
+Task load_task_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open task file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') ++line, col = 1;
+      else ++col;
+    }
+    throw Error(fmt::format("{}:{}:{}: invalid JSON: {}", path, line, col, e.what()));
+  }
+  return parse_task(j, path);
+}
+
+}  // namespace sceval::task
