@@ -1,5 +1,5 @@
 # Every dependency comes from Debian. A missing one stops the build with the exact install line.
-set(SCEVAL_APT_LINE "apt-get install -y cmake ninja-build g++ ccache nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcurl4-openssl-dev")
+set(SCEVAL_APT_LINE "apt-get install -y cmake ninja-build g++ ccache nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev")
 
 macro(sceval_require found what)
   if(NOT ${found})
@@ -13,6 +13,8 @@ find_package(CLI11 QUIET)
 sceval_require(CLI11_FOUND "CLI11 (libcli11-dev)")
 find_package(fmt QUIET)
 sceval_require(fmt_FOUND "fmt (libfmt-dev)")
+find_package(OpenSSL QUIET)
+sceval_require(OpenSSL_FOUND "OpenSSL (libssl-dev)")
 find_package(Threads REQUIRED)
 if(SCEVAL_BUILD_TESTS)
   find_package(GTest QUIET)

@@ -72,6 +72,7 @@ Distance::Distance(const Grid& grid, DistanceKind kind, Arithmetic arithmetic, s
     for (std::size_t j = 0; j < d; ++j) weights.push_back(grid.feature(j).weight);
   if (weights.size() != d)
     throw Error(fmt::format("{} weights given for {} features", weights.size(), d));
+  weights_ = weights;
   axes_.resize(d);
   for (std::size_t j = 0; j < d; ++j) {
     const auto& f = grid.feature(j);
@@ -226,6 +227,21 @@ double Distance::operator()(Index x, Index y) const {
   double sum = 0;
   for (std::size_t j : order_) sum += term(j, grid_->position(x, j), grid_->position(y, j));
   return finish(sum);
+}
+
+double Distance::between_values(std::span<const double> x, std::span<const double> y) const {
+  double sum = 0, wsum = 0;
+  for (std::size_t j : order_) {
+    const auto& f = grid_->feature(j);
+    const double scale = axes_[j].scale;
+    double delta = f.kind == FeatureKind::Categorical ? (x[j] != y[j]) : x[j] - y[j];
+    double t = kind_ == DistanceKind::L2Std ? delta * delta : std::abs(delta);
+    if (kind_ == DistanceKind::Gower && f.kind == FeatureKind::Categorical) sum += weights_[j] * t;
+    else if (scale != 0) sum += weights_[j] * (t / scale);
+    wsum += weights_[j];
+  }
+  double d = kind_ == DistanceKind::Gower ? sum / wsum : sum;
+  return to_float32_ ? static_cast<double>(static_cast<float>(d)) : d;
 }
 
 std::string Distance::name() const {

@@ -54,6 +54,9 @@ class Distance {
 
   double operator()(Index x, Index y) const;
   double between(std::span<const std::size_t> x, std::span<const std::size_t> y) const;
+  // Distance between arbitrary feature values (numeric codes), e.g. an off-grid SCE: the same
+  // definition evaluated in float64 (categorical values compare equal or not).
+  double between_values(std::span<const double> x, std::span<const double> y) const;
 
   // The per-feature scale over the grid: range (Gower), MAD (L1) or SD (L2).
   double scale(std::size_t j) const { return axes_[j].scale; }
@@ -76,6 +79,7 @@ class Distance {
   Arithmetic arithmetic_;
   std::vector<Axis> axes_;
   std::vector<std::size_t> order_;
+  std::vector<double> weights_;
   double divisor_ = 1;   // finish(): sum / divisor_
   bool to_float32_ = false;
   bool integral_ = false;

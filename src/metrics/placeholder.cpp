@@ -1,1 +1,0 @@
-namespace sceval::metrics { void placeholder_metrics() {} }
