@@ -1,1 +1,31 @@
-int main() { return 0; }
+// sceval: audits whether a language model's self-generated counterfactuals are valid and minimal.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/cmd_bench.h"
+#include "cli/commands.h"
+#include "common/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sceval: self-generated counterfactual evaluation (Mayne et al., EMNLP 2025)"};
+  app.set_version_flag("--version", std::string("sceval ") + SCEVAL_VERSION);
+  app.require_subcommand(1);
+  sceval::cli::add_task_commands(app);
+  sceval::cli::add_closest_command(app);
+  sceval::cli::add_score_command(app);
+  sceval::cli::add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const sceval::Error& e) {
+    fmt::print(stderr, "sceval: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sceval: internal error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -14,8 +14,9 @@ struct Message {
 };
 using Conversation = std::vector<Message>;
 
-inline nlohmann::json to_json(const Conversation& c) {
-  nlohmann::json a = nlohmann::json::array();
+// Keys in the order chat APIs document them: role, then content.
+inline nlohmann::ordered_json to_json(const Conversation& c) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (const auto& m : c) a.push_back({{"role", m.role}, {"content", m.content}});
   return a;
 }

@@ -61,8 +61,10 @@ SceScore Scorer::score(const SceInput& s) const {
     const grid::Index si = g.index(*s.record);
     r.n_changed = 0;
     for (std::size_t j = 0; j < g.dims(); ++j) r.n_changed += g.position(s.index, j) != (*s.record)[j];
-    r.sce_label = map_->labels[si];
-    // Validity is a lookup in the model's own map, as in the paper; a NA cell cannot be judged.
+    // Validity is a lookup in the model's own map, as in the paper; strict mode prefers a label
+    // from a fresh query when one was recorded.
+    r.sce_label = !paper && s.live_label ? *s.live_label : map_->labels[si];
+    // (paper) in the model's own map, as in the paper; a NA cell cannot be judged.
     if (paper && r.sce_label == kNA) return r.drop_reason = "sce_label_na", r;
     r.kept = true;
     r.distance = (*dist_)(s.index, si);

@@ -1,0 +1,156 @@
+#include "results/sce_csv.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "results/decision_map_csv.h"
+
+namespace sceval::results {
+namespace {
+
+std::optional<double> as_number(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+// The SCE's values from its sce_ columns: on the grid, off the grid (numbers kept), or a failure.
+void read_sce_values(const grid::Grid& g, const csv::Table& t, std::size_t r,
+                     const std::vector<std::size_t>& cols, metrics::SceInput& s) {
+  grid::Record rec(g.dims());
+  s.values.assign(g.dims(), std::nullopt);
+  bool off_grid = false;
+  for (std::size_t j = 0; j < g.dims(); ++j) {
+    const auto& f = g.feature(j);
+    const std::string& v = t.rows[r][cols[j]];
+    if (v.empty()) {
+      s.status = "missing_key", s.detail = f.key;
+      return;
+    }
+    try {
+      rec[j] = grid::parse_value(f, v);
+      s.values[j] = static_cast<double>(f.code(rec[j]));
+    } catch (const Error&) {
+      auto num = as_number(v);
+      if (f.kind == task::FeatureKind::Categorical || !num) {
+        s.status = f.kind == task::FeatureKind::Integer ? "non_numeric" : "unknown_level";
+        s.detail = fmt::format("{}: \"{}\"", f.key, v);
+        return;
+      }
+      s.values[j] = *num;
+      off_grid = true;
+    }
+  }
+  if (off_grid) s.status = "off_grid";
+  else s.record = rec;
+}
+
+std::string flag(const std::optional<bool>& b) { return b ? (*b ? "1" : "0") : ""; }
+
+std::string label_text(const task::Task& t, metrics::Label l) { return l >= 0 ? t.options[l] : ""; }
+
+}  // namespace
+
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path) {
+  csv::Table t = csv::read_file(path);
+  const task::Task& task = g.task();
+  const std::size_t target_col = t.require_column("target");
+  auto index_col = t.column("index");
+  std::vector<std::size_t> sce_cols, orig_cols;
+  for (const auto& f : task.features) {
+    sce_cols.push_back(t.require_column("sce_" + f.name));
+    if (!index_col) orig_cols.push_back(t.require_column("orig_" + f.name));
+  }
+  auto label_col = t.column("sce_label");
+  auto status_col = t.column("status");
+  std::vector<metrics::SceInput> out;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    metrics::SceInput s;
+    if (index_col) {
+      const std::string& v = t.rows[r][*index_col];
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), s.index);
+      if (ec != std::errc() || p != v.data() + v.size() || s.index >= g.size())
+        throw Error(fmt::format("{}: expected a grid index in 0..{}, got \"{}\"", t.where(r, *index_col),
+                                g.size() - 1, v));
+    } else {
+      grid::Record rec(g.dims());
+      for (std::size_t j = 0; j < g.dims(); ++j) {
+        try {
+          rec[j] = grid::parse_value(g.feature(j), t.rows[r][orig_cols[j]]);
+        } catch (const Error& e) {
+          throw Error(fmt::format("{}: {}", t.where(r, orig_cols[j]), e.what()));
+        }
+      }
+      s.index = g.index(rec);
+    }
+    const std::string& target = t.rows[r][target_col];
+    auto ti = task.option_index(target);
+    if (!ti)
+      throw Error(fmt::format("{}: target \"{}\" is not one of the task's options", t.where(r, target_col), target));
+    s.target = static_cast<metrics::Label>(*ti);
+    std::string status = status_col ? t.rows[r][*status_col] : "";
+    if (!status.empty() && status != "ok" && status != "off_grid") {
+      s.status = status;  // a parse failure recorded upstream
+    } else {
+      read_sce_values(g, t, r, sce_cols, s);
+    }
+    if (label_col && !t.rows[r][*label_col].empty()) {
+      metrics::Label l = metrics::DecisionMap::label_of(task, t.rows[r][*label_col]);
+      s.live_label = l;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+                const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                const std::string& path) {
+  const task::Task& task = g.task();
+  std::vector<std::string> header = {"index"};
+  for (const auto& f : task.features) header.push_back("orig_" + f.name);
+  header.insert(header.end(), {"label", "target"});
+  for (const auto& f : task.features) header.push_back("sce_" + f.name);
+  for (const char* c : {"sce_label", "status", "valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a",
+                        "exact_match", "n_changed", "closest_index", "drop_reason", "paper_valid", "paper_distance",
+                        "paper_d_min", "paper_rcf", "paper_rcf_a", "paper_icf", "paper_icf_a", "paper_exact_match",
+                        "paper_drop_reason"})
+    header.push_back(c);
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < sces.size(); ++i) {
+    const auto& s = sces[i];
+    const auto& st = strict[i];
+    const auto& pp = paper[i];
+    std::vector<std::string> row = {std::to_string(s.index)};
+    for (std::size_t j = 0; j < g.dims(); ++j) row.push_back(g.value_text(s.index, j));
+    metrics::Label orig = map.labels[s.index];
+    row.push_back(orig == metrics::kOffLabel ? map.answers[s.index] : label_text(task, orig));
+    row.push_back(label_text(task, s.target));
+    for (std::size_t j = 0; j < g.dims(); ++j) {
+      if (s.record) row.push_back(g.feature(j).text((*s.record)[j]));
+      else if (j < s.values.size() && s.values[j]) row.push_back(format_number(*s.values[j]));
+      else row.push_back("");
+    }
+    row.push_back(label_text(task, st.sce_label));
+    row.push_back(s.status);
+    row.push_back(flag(st.valid));
+    for (double x : {st.distance, st.d_min, st.rcf, st.rcf_a, st.icf, st.icf_a}) row.push_back(format_number(x));
+    row.push_back(flag(st.exact_match));
+    row.push_back(st.n_changed >= 0 ? std::to_string(st.n_changed) : "");
+    row.push_back(st.closest_index ? std::to_string(*st.closest_index) : "");
+    row.push_back(st.drop_reason);
+    row.push_back(flag(pp.valid));
+    for (double x : {pp.distance, pp.d_min, pp.rcf, pp.rcf_a, pp.icf, pp.icf_a}) row.push_back(format_number(x));
+    row.push_back(flag(pp.exact_match));
+    row.push_back(pp.drop_reason);
+    rows.push_back(std::move(row));
+  }
+  csv::write_file(path, header, rows);
+}
+
+}  // namespace sceval::results

@@ -1,0 +1,22 @@
+#pragma once
+// The SCE interchange format (README "File formats"). As input only `index` (or the orig_
+// columns), `target` and the sce_ columns are required; `sce_label` (a label from a fresh query)
+// and `status` (a parse failure such as no_json) are optional. As output every column is filled:
+//   index,orig_<f>...,label,target,sce_<f>...,sce_label,status,valid,distance,d_min,rcf,rcf_a,
+//   icf,icf_a,exact_match,n_changed,closest_index,drop_reason,paper_valid,paper_distance,
+//   paper_d_min,paper_rcf,paper_rcf_a,paper_icf,paper_icf_a,paper_exact_match,paper_drop_reason
+// The unprefixed score columns are strict mode (exact arithmetic), paper_* the paper's scorer.
+#include <string>
+#include <vector>
+
+#include "grid/grid.h"
+#include "metrics/score.h"
+
+namespace sceval::results {
+
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path);
+void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+                const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                const std::string& path);
+
+}  // namespace sceval::results
