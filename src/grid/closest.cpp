@@ -59,6 +59,29 @@ void transform_line(const Distance& dist, std::size_t j, std::vector<double>& f,
   }
 }
 
+// With float sums, rounding can make two sources' distances equal only after a later term is
+// added (or after the float32 cast of paper mode), when the transform has already kept one of
+// them. The paper's argmin takes the first row at the minimal stored value: find it by a scan in
+// index order that stops at the first source at exactly that distance.
+void lowest_index_at_distance(const Distance& dist, std::span<const Label> labels, const std::vector<bool>& targets,
+                              std::vector<Nearest>& out) {
+  const Index N = dist.grid().size();
+  std::vector<Index> sources;
+  for (Index i = 0; i < N; ++i)
+    if (labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < targets.size() && targets[labels[i]])
+      sources.push_back(i);
+  for (Index i = 0; i < N; ++i) {
+    if (!out[i].found()) continue;
+    for (Index s : sources) {
+      if (s >= out[i].index) break;
+      if (dist(i, s) == out[i].distance) {
+        out[i].index = s;
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Nearest> nearest_with_label(const Distance& dist, std::span<const Label> labels,
@@ -90,6 +113,7 @@ std::vector<Nearest> nearest_with_label(const Distance& dist, std::span<const La
   std::vector<Nearest> out(N);
   for (Index i = 0; i < N; ++i)
     if (src[i] != kNoIndex) out[i] = Nearest{dist.finish(sum[i]), src[i]};
+  if (!dist.integral() && N <= kFloatTieScanLimit) lowest_index_at_distance(dist, labels, targets, out);
   return out;
 }
 
@@ -111,9 +135,10 @@ std::vector<Nearest> nearest_with_label_brute_force(const Distance& dist, std::s
       g.record(s, y);
       double sum = 0;
       for (std::size_t j : dist.order()) sum += dist.term(j, x[j], y[j]);
-      if (less(sum, s, best, bi)) best = sum, bi = s;
+      double d = dist.finish(sum);
+      if (less(d, s, best, bi)) best = d, bi = s;
     }
-    if (bi != kNoIndex) out[i] = Nearest{dist.finish(best), bi};
+    if (bi != kNoIndex) out[i] = Nearest{best, bi};
   }
   return out;
 }

@@ -4,6 +4,9 @@
 // per axis (DESIGN.md). Each value carries the arg-min; comparisons are lexicographic on
 // (sum of terms, index), so among equally close points the one with the lowest grid index wins —
 // the first in the paper's file order, as the paper's argmin over its distance matrix picks.
+// Exact integer sums make that rule exact. With float sums (paper mode, L2) a point is equally
+// close when its reported distance is equal; grids up to kFloatTieScanLimit points get a scan
+// that restores the lowest such index, larger ones may report another point at the same distance.
 // NA points (label < 0) are never sources.
 #include <cstdint>
 #include <limits>
@@ -17,6 +20,7 @@ namespace sceval::grid {
 using Label = std::int32_t;
 inline constexpr Label kNA = -1;
 inline constexpr Index kNoIndex = std::numeric_limits<Index>::max();
+inline constexpr Index kFloatTieScanLimit = 50000;
 
 struct Nearest {
   double distance = std::numeric_limits<double>::infinity();  // finished (reported) distance
@@ -43,7 +47,8 @@ class BoundaryDistances {
   std::vector<std::vector<Nearest>> by_label_;
 };
 
-// The O(N^2) reference used by tests and the benchmark's comparison.
+// The O(N^2) reference used by tests and the benchmark's comparison: the lowest index among the
+// sources at the smallest reported distance.
 std::vector<Nearest> nearest_with_label_brute_force(const Distance& dist, std::span<const Label> labels,
                                                     const std::vector<bool>& targets);
 
