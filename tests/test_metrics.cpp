@@ -221,3 +221,30 @@ TEST(Bootstrap, DeterministicAndBracketsTheEstimate) {
   EXPECT_EQ(pd.difference["validity"], 0.0);
   EXPECT_EQ(pd.ci["validity"].first, 0.0);
 }
+
+TEST(Paired, DifferenceOfHandMadeRuns) {
+  // A: valid on rows 0 and 3; B: valid everywhere -> validity difference +1/2 over 4 pairs.
+  // A row dropped in either run is not paired.
+  auto row = [](bool kept, bool valid) {
+    SceScore s;
+    s.kept = kept;
+    s.valid = valid;
+    s.distance = 0.1;
+    s.exact_match = valid;
+    s.rcf = s.rcf_a = valid ? 0.0 : kNaN;
+    s.icf = s.icf_a = valid ? kNaN : 0.5;
+    return s;
+  };
+  std::vector<SceScore> a = {row(true, true), row(true, false), row(true, false), row(true, true), row(false, false)};
+  std::vector<SceScore> b = {row(true, true), row(true, true), row(true, true), row(true, true), row(true, true)};
+  BootstrapSettings bs;
+  bs.resamples = 300;
+  auto d = paired_difference(a, b, bs);
+  EXPECT_EQ(d.pairs, 4u);
+  EXPECT_DOUBLE_EQ(d.difference["validity"], 0.5);
+  EXPECT_DOUBLE_EQ(d.difference["exact_match"], 0.5);
+  // TM: A = 0.5 * 0 + 0.5 * median ICF (0.5) = 0.25; B = 0 -> -0.25.
+  EXPECT_DOUBLE_EQ(d.difference["tm"], -0.25);
+  EXPECT_LE(d.ci["validity"].first, 0.5);
+  EXPECT_GE(d.ci["validity"].second, 0.5);
+}

@@ -9,5 +9,6 @@ namespace sceval::cli {
 void add_task_commands(CLI::App& app);     // tasks, prompt
 void add_closest_command(CLI::App& app);   // closest
 void add_score_command(CLI::App& app);     // score
+void add_compare_command(CLI::App& app);   // compare
 
 }  // namespace sceval::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   sceval::cli::add_task_commands(app);
   sceval::cli::add_closest_command(app);
   sceval::cli::add_score_command(app);
+  sceval::cli::add_compare_command(app);
   sceval::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);

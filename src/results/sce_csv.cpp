@@ -154,3 +154,57 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 }
 
 }  // namespace sceval::results
+
+namespace sceval::results {
+namespace {
+
+double number_cell(const csv::Table& t, std::size_t r, std::size_t c) {
+  const std::string& s = t.rows[r][c];
+  if (s.empty()) return metrics::kNaN;
+  auto v = as_number(s);
+  if (!v) throw Error(fmt::format("{}: expected a number, got \"{}\"", t.where(r, c), s));
+  return *v;
+}
+
+std::optional<bool> flag_cell(const csv::Table& t, std::size_t r, std::size_t c) {
+  const std::string& s = t.rows[r][c];
+  if (s.empty()) return std::nullopt;
+  if (s == "1") return true;
+  if (s == "0") return false;
+  throw Error(fmt::format("{}: expected 1, 0 or empty, got \"{}\"", t.where(r, c), s));
+}
+
+}  // namespace
+
+std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode mode) {
+  csv::Table t = csv::read_file(path);
+  const std::string p = mode == metrics::Mode::Paper ? "paper_" : "";
+  auto col = [&](const std::string& n) { return t.require_column(n); };
+  const std::size_t index = col("index"), target = col("target"), valid = col(p + "valid"),
+                    distance = col(p + "distance"), d_min = col(p + "d_min"), rcf = col(p + "rcf"),
+                    rcf_a = col(p + "rcf_a"), icf = col(p + "icf"), icf_a = col(p + "icf_a"),
+                    exact = col(p + "exact_match"), drop = col(p + "drop_reason");
+  auto changed = t.column("n_changed");
+  std::vector<ScoredRow> out;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    ScoredRow row;
+    row.index = static_cast<grid::Index>(number_cell(t, r, index));
+    row.target = t.rows[r][target];
+    auto& s = row.score;
+    s.drop_reason = t.rows[r][drop];
+    s.kept = s.drop_reason.empty();
+    s.valid = flag_cell(t, r, valid);
+    s.distance = number_cell(t, r, distance);
+    s.d_min = number_cell(t, r, d_min);
+    s.rcf = number_cell(t, r, rcf);
+    s.rcf_a = number_cell(t, r, rcf_a);
+    s.icf = number_cell(t, r, icf);
+    s.icf_a = number_cell(t, r, icf_a);
+    s.exact_match = flag_cell(t, r, exact);
+    if (changed && !t.rows[r][*changed].empty()) s.n_changed = static_cast<int>(number_cell(t, r, *changed));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace sceval::results

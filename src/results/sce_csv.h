@@ -20,3 +20,17 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
                 const std::string& path);
 
 }  // namespace sceval::results
+
+namespace sceval::results {
+
+// A scored SCE read back from a run directory's sces.csv, keyed for pairing runs.
+struct ScoredRow {
+  grid::Index index = 0;
+  std::string target;
+  metrics::SceScore score;
+};
+
+// Reads the columns of one mode ("strict": unprefixed; "paper": paper_*) from an output sces.csv.
+std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode mode);
+
+}  // namespace sceval::results
