@@ -4,6 +4,7 @@
 #include <random>
 
 #include "grid/closest.h"
+#include "common/error.h"
 #include "support.h"
 
 using namespace sceval;
@@ -97,4 +98,27 @@ TEST(Closest, NoTargetLabelMeansNotFound) {
   Distance dist(g, task::DistanceKind::Gower, Arithmetic::Exact);
   auto r = nearest_with_label(dist, labels, {false, true});
   for (const auto& n : r) EXPECT_FALSE(n.found());
+}
+
+TEST(Grid, RefusesGridsTooLargeToEnumerateOrStore) {
+  using sceval::testing::integer_feature;
+  // 2^64 overflows: ten axes of 2^8 values.
+  std::vector<task::Feature> huge;
+  for (int j = 0; j < 10; ++j) huge.push_back(integer_feature("f" + std::to_string(j), 0, 255));
+  auto t = sceval::testing::make_task(huge);
+  EXPECT_THROW(Grid g(t), Error);
+  // 10^12 points fit in 64 bits but not in memory.
+  std::vector<task::Feature> big;
+  for (int j = 0; j < 4; ++j) big.push_back(integer_feature("f" + std::to_string(j), 0, 999));
+  auto tb = sceval::testing::make_task(big);
+  Grid g(tb);
+  EXPECT_EQ(g.size(), 1000000000000ull);
+  Distance dist(g, task::DistanceKind::Gower, Arithmetic::Exact);
+  std::vector<Label> no_labels;  // never read: the size check comes first
+  try {
+    nearest_with_label(dist, no_labels, {true});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("GB"), std::string::npos) << e.what();
+  }
 }

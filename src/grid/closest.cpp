@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace sceval::grid {
 namespace {
 
@@ -88,6 +90,7 @@ std::vector<Nearest> nearest_with_label(const Distance& dist, std::span<const La
                                         const std::vector<bool>& targets) {
   const Grid& g = dist.grid();
   const Index N = g.size();
+  require_memory(static_cast<double>(N) * 32.0, fmt::format("the closest-counterfactual search over {} points", N));
   std::vector<double> sum(N, kInf);
   std::vector<Index> src(N, kNoIndex);
   for (Index i = 0; i < N; ++i) {
@@ -144,6 +147,8 @@ std::vector<Nearest> nearest_with_label_brute_force(const Distance& dist, std::s
 }
 
 BoundaryDistances::BoundaryDistances(const Distance& dist, std::span<const Label> labels, int n_labels) {
+  require_memory(static_cast<double>(dist.grid().size()) * 16.0 * (n_labels + 2),
+                 fmt::format("nearest points of {} labels over {} grid points", n_labels, dist.grid().size()));
   for (int l = 0; l < n_labels; ++l) {
     std::vector<bool> t(n_labels, false);
     t[l] = true;

@@ -96,6 +96,13 @@ Distance::Distance(const Grid& grid, DistanceKind kind, Arithmetic arithmetic, s
   else build_exact(weights);
 }
 
+namespace {
+void require_table(const task::Feature& f) {
+  double n = static_cast<double>(f.size());
+  require_memory(n * n * 8, fmt::format("the distance table of feature {} ({} values)", f.name, f.size()));
+}
+}  // namespace
+
 void Distance::build_paper(const std::vector<double>& w) {
   const std::size_t d = grid_->dims();
   for (std::size_t j = 0; j < d; ++j) {
@@ -103,6 +110,7 @@ void Distance::build_paper(const std::vector<double>& w) {
     auto c = codes_of(f);
     const std::size_t n = c.size();
     Axis& ax = axes_[j];
+    require_table(f);
     ax.table.assign(n * n, 0.0);
     if (kind_ == DistanceKind::Gower && f.numeric()) {
       // gower 0.1.2: max/min of the column as float32; q = min/max in float32; r = |1 - q| in float64.
@@ -167,20 +175,24 @@ void Distance::build_exact(const std::vector<double>& w) {
     double unit = static_cast<double>(p[j]) * static_cast<double>(Q / q[j]);
     const std::size_t n = c.size();
     Axis& ax = axes_[j];
-    ax.table.assign(n * n, 0.0);
-    bool mismatch = f.kind == FeatureKind::Categorical;
-    for (std::size_t a = 0; a < n; ++a)
-      for (std::size_t b = 0; b < n; ++b)
-        ax.table[a * n + b] = mismatch ? (a != b) * unit : std::abs(c[a] - c[b]) * unit;
-    if (mismatch) {
+    if (f.kind == FeatureKind::Categorical) {
       ax.shape = AxisShape::Mismatch;
       ax.unit = unit;
+      max_sum += unit;
     } else {
       ax.coord.resize(n);
       for (std::size_t a = 0; a < n; ++a) ax.coord[a] = c[a] * unit;
-      ax.shape = monotone(ax.coord) ? AxisShape::Linear : AxisShape::General;
+      auto [lo, hi] = std::minmax_element(ax.coord.begin(), ax.coord.end());
+      max_sum += *hi - *lo;
+      ax.shape = AxisShape::Linear;
+      if (!monotone(ax.coord)) {  // levels whose codes go up and down: keep the pairwise table
+        require_table(f);
+        ax.table.assign(n * n, 0.0);
+        for (std::size_t a = 0; a < n; ++a)
+          for (std::size_t b = 0; b < n; ++b) ax.table[a * n + b] = std::abs(c[a] - c[b]) * unit;
+        ax.shape = AxisShape::General;
+      }
     }
-    max_sum += *std::max_element(ax.table.begin(), ax.table.end());
     for (double x : ax.coord)
       if (std::abs(x) >= kMaxExactInteger) return build_float(w);
   }
@@ -199,6 +211,7 @@ void Distance::build_float(const std::vector<double>& w) {
     const std::size_t n = c.size();
     Axis& ax = axes_[j];
     ax = Axis{{}, {}, 0, AxisShape::General, ax.scale};
+    require_table(f);
     ax.table.assign(n * n, 0.0);
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = 0; b < n; ++b) {

@@ -7,6 +7,7 @@
 //  - exact: sceval's own. Gower and L1/MAD are rationals: terms are held as integers over a common
 //    denominator, so equal distances compare equal ("exactly minimal" means what it says).
 //    Squared-L2/SD has irrational scales and uses float64.
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -40,7 +41,12 @@ class Distance {
 
   // Term of axis j between positions a and b, in the units of sums (see finish()).
   double term(std::size_t j, std::size_t a, std::size_t b) const {
-    return axes_[j].table[a * grid_->radix(j) + b];
+    const Axis& ax = axes_[j];
+    switch (ax.shape) {
+      case AxisShape::Linear: return std::abs(ax.coord[a] - ax.coord[b]);
+      case AxisShape::Mismatch: return a != b ? ax.unit : 0.0;
+      default: return ax.table[a * grid_->radix(j) + b];
+    }
   }
   AxisShape shape(std::size_t j) const { return axes_[j].shape; }
   const std::vector<double>& coords(std::size_t j) const { return axes_[j].coord; }
@@ -64,7 +70,7 @@ class Distance {
 
  private:
   struct Axis {
-    std::vector<double> table;  // radix x radix
+    std::vector<double> table;  // radix x radix, General only
     std::vector<double> coord;  // Linear only
     double unit = 0;            // Mismatch only
     AxisShape shape = AxisShape::General;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include <unistd.h>
+
 #include "common/error.h"
 
 namespace sceval::grid {
@@ -43,6 +45,13 @@ Index Grid::index(std::span<const std::size_t> rec) const {
 }
 
 std::string Grid::value_text(Index i, std::size_t j) const { return feature(j).text(position(i, j)); }
+
+void require_memory(double bytes, std::string_view what) {
+  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (physical > 0 && bytes > 0.9 * physical)
+    throw Error(fmt::format("{} needs about {:.1f} GB, more than this machine's {:.1f} GB of memory", what, bytes / 1e9,
+                            physical / 1e9));
+}
 
 namespace {
 

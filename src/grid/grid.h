@@ -41,6 +41,9 @@ class Grid {
   Index size_ = 1;
 };
 
+// Throws sceval::Error (naming `what` and the sizes) if `bytes` exceed this machine's physical memory.
+void require_memory(double bytes, std::string_view what);
+
 // Position of a CSV/text value on feature f's axis: for integer features a number ("45", "45.0");
 // for levels the exact level text, or an integer code. Throws sceval::Error naming the value and
 // what the axis accepts when it is off the grid.
