@@ -41,7 +41,7 @@ if(SCEVAL_CACHE_DIR)
   list(APPEND _sceval_fetch_args --cache-dir "${SCEVAL_CACHE_DIR}")
 endif()
 
-message(STATUS "llama.cpp: running scripts/fetch-llama.sh (first run: npm pack node-llama-cpp@3.22.1, ~35 MB)")
+message(STATUS "llama.cpp: scripts/fetch-llama.sh (reuses the cached checkout; otherwise npm pack node-llama-cpp@3.22.1, ~35 MB)")
 execute_process(
   COMMAND "${CMAKE_COMMAND}" -E env ${_sceval_fetch_env}
           "${SCEVAL_BASH}" "${_sceval_fetch_llama}" ${_sceval_fetch_args}

@@ -9,6 +9,11 @@ namespace sceval::cli {
 void add_task_commands(CLI::App& app);     // tasks, prompt
 void add_closest_command(CLI::App& app);   // closest
 void add_score_command(CLI::App& app);     // score
+#if SCEVAL_WITH_LLAMA
+void add_make_test_model_command(CLI::App& app);  // make-test-model
+void add_llm_commands(CLI::App& app);             // llm generate | score | bench
+#endif
 void add_compare_command(CLI::App& app);   // compare
+void add_run_command(CLI::App& app);       // run
 
 }  // namespace sceval::cli

@@ -16,7 +16,12 @@ int main(int argc, char** argv) {
   sceval::cli::add_closest_command(app);
   sceval::cli::add_score_command(app);
   sceval::cli::add_compare_command(app);
+  sceval::cli::add_run_command(app);
   sceval::cli::add_bench_command(app);
+#if SCEVAL_WITH_LLAMA
+  sceval::cli::add_make_test_model_command(app);
+  sceval::cli::add_llm_commands(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

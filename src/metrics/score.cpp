@@ -96,6 +96,8 @@ SceScore Scorer::score(const SceInput& s) const {
     return r;
   }
 
+  // A request that failed (server error after retries) says nothing about the model: not scored.
+  if (s.status == "request_failed") return r.drop_reason = "request_failed", r;
   if (paper) return r.drop_reason = "sce_" + s.status, r;
   // Strict: the row stays and counts as invalid unless a live check says otherwise.
   r.kept = true;

@@ -4,15 +4,20 @@
 
 namespace sceval::task {
 
-std::string describe(const Task& t, std::span<const std::size_t> values) {
+std::string describe_texts(const Task& t, std::span<const std::string> texts) {
   std::string out;
   for (std::size_t j = 0; j < t.features.size(); ++j) {
-    const Feature& f = t.features[j];
     if (j) out += t.description_separator;
     out += t.description_prefix;
-    out += python_format(f.description, {{"value", f.text(values[j])}});
+    out += python_format(t.features[j].description, {{"value", texts[j]}});
   }
   return out;
+}
+
+std::string describe(const Task& t, std::span<const std::size_t> values) {
+  std::vector<std::string> texts;
+  for (std::size_t j = 0; j < t.features.size(); ++j) texts.push_back(t.features[j].text(values[j]));
+  return describe_texts(t, texts);
 }
 
 std::string turn1_prompt(const Task& t, std::span<const std::size_t> values) {
@@ -23,14 +28,25 @@ std::string followup_prompt(const Task& t, std::string_view complement) {
   return python_format(t.followup, {{"complement", std::string(complement)}});
 }
 
-Conversation turn1_messages(const Task& t, std::span<const std::size_t> values,
-                            const std::optional<std::string>& system) {
+namespace {
+// The paper adds a system message only when the model's system prompt is non-empty.
+Conversation with_system(const Task& t, const std::optional<std::string>& system, std::string user) {
   Conversation c;
   const auto& sys = system ? system : t.system_prompt;
-  // The paper adds a system message only when the model's system prompt is non-empty.
   if (sys && !sys->empty()) c.push_back({"system", *sys});
-  c.push_back({"user", turn1_prompt(t, values)});
+  c.push_back({"user", std::move(user)});
   return c;
+}
+}  // namespace
+
+Conversation turn1_messages(const Task& t, std::span<const std::size_t> values,
+                            const std::optional<std::string>& system) {
+  return with_system(t, system, turn1_prompt(t, values));
+}
+
+Conversation turn1_messages_for_texts(const Task& t, std::span<const std::string> texts,
+                                      const std::optional<std::string>& system) {
+  return with_system(t, system, python_format(t.prompt, {{"description", describe_texts(t, texts)}}));
 }
 
 Conversation followup_messages(const Task& t, std::span<const std::size_t> values,

@@ -1,0 +1,91 @@
+#include "experiment/run.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "experiment/stages.h"
+#include "grid/distance.h"
+#include "results/decision_map_csv.h"
+#include "results/results_json.h"
+#include "results/sce_csv.h"
+#include "task/registry.h"
+
+namespace sceval::experiment {
+
+nlohmann::json RunSettings::to_json() const {
+  nlohmann::json sp = {{"temperature", sampling.temperature}, {"seed", sampling.seed},
+                       {"max_tokens", sampling.max_tokens},   {"top_p", sampling.top_p}};
+  if (sampling.grammar) sp["grammar"] = *sampling.grammar;
+  if (sampling.json_schema) sp["json_schema"] = *sampling.json_schema;
+  return {{"task", task},
+          {"model", model},
+          {"decision_map", decision_map == DecisionMapMode::Generate ? "generate" : "score"},
+          {"limit", limit ? nlohmann::json(*limit) : nlohmann::json(nullptr)},
+          {"sample", sample ? nlohmann::json(*sample) : nlohmann::json(nullptr)},
+          {"seed", seed},
+          {"all_complements", all_complements},
+          {"sampling", sp},
+          {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
+          {"live_off_grid", live_off_grid},
+          {"chunk", chunk}};
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json& model_info, const Progress& progress) {
+  task::Task t = task::resolve_task(s.task);
+  grid::Grid g(t);
+  std::filesystem::create_directories(s.output);
+  const std::string dir = s.output + "/";
+  SampleLog log(dir + "samples.jsonl");
+  Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
+  nlohmann::json timing;
+
+  auto t0 = Clock::now();
+  DecisionMapResult dm = s.decision_map == DecisionMapMode::Generate
+                             ? generate_decision_map(t, g, s, asker)
+                             : score_decision_map(t, g, s, backend, progress);
+  timing["decision_map_seconds"] = since(t0);
+  results::write_decision_map(g, dm.map, dir + "decision_map.csv");  // written before moving on
+
+  t0 = Clock::now();
+  auto points = select_points(g, s);
+  auto fus = complements(t, dm.map, points, s);
+  auto sces = ask_followups(t, g, s, dm, fus, asker);
+  timing["followup_seconds"] = since(t0);
+
+  const auto kind = s.distance.value_or(t.distance);
+  grid::Distance paper_dist(g, kind, grid::Arithmetic::Paper), exact_dist(g, kind, grid::Arithmetic::Exact);
+  metrics::Scorer paper(paper_dist, dm.map, metrics::Mode::Paper), strict(exact_dist, dm.map, metrics::Mode::Strict);
+  std::vector<metrics::SceScore> ps, ss;
+  for (const auto& x : sces) ps.push_back(paper.score(x)), ss.push_back(strict.score(x));
+
+  RunReport report;
+  report.requests = asker.calls;
+  report.failed_requests = asker.failures;
+  std::size_t live = 0;
+  for (const auto& x : sces) live += x.live_label.has_value();
+  nlohmann::json extra = {
+      {"settings", s.to_json()},
+      {"model", model_info},
+      {"timing", timing},
+      {"requests", {{"total", asker.calls}, {"failed", asker.failures}, {"live_checks", live}}},
+      {"complete", asker.failures == 0},
+  };
+  extra["settings"]["bootstrap"] = {{"resamples", s.bootstrap.resamples}, {"seed", s.bootstrap.seed},
+                                    {"level", s.bootstrap.level}};
+  report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
+                                         results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
+  results::write_sces(g, dm.map, sces, ss, ps, dir + "sces.csv");
+  results::write_json(report.results, dir + "results.json");
+  return report;
+}
+
+}  // namespace sceval::experiment

@@ -1,0 +1,29 @@
+#pragma once
+// `sceval run`: the paper's protocol end to end (decision map, complements, follow-ups, parsing,
+// live checks of off-grid SCEs, metrics), writing a run directory:
+//   results.json, decision_map.csv, sces.csv, samples.jsonl
+// All model calls go through the given Backend (normally a CachingBackend), in fixed chunks, so a
+// killed run re-run with the same command finishes without re-asking what was answered.
+#include <functional>
+#include <string>
+
+#include "experiment/settings.h"
+#include "llm/backend.h"
+
+namespace sceval::experiment {
+
+struct RunReport {
+  std::size_t requests = 0;         // model calls made through the backend (cached or not)
+  std::size_t failed_requests = 0;  // gave FinishReason::Error: re-run to retry them
+  nlohmann::json results;           // what results.json holds
+};
+
+using Progress = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
+
+RunReport run(const RunSettings& settings, llm::Backend& backend, const nlohmann::json& model_info = {},
+              const Progress& progress = {});
+
+// Everything after the last "</think>" (reasoning models): what the paper parsed.
+std::string_view strip_thinking(std::string_view reply);
+
+}  // namespace sceval::experiment

@@ -1,0 +1,39 @@
+#pragma once
+// Everything that defines a run of the paper's protocol (`sceval run`).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "llm/backend.h"
+#include "metrics/aggregate.h"
+#include "task/task.h"
+
+namespace sceval::experiment {
+
+enum class DecisionMapMode { Generate, Score };
+
+// The paper's system prompt for meta-llama models (models.json); other models get none.
+inline constexpr const char* kPaperLlamaSystemPrompt = "\n\nYou are a helpful assistant.\n\n";
+
+struct RunSettings {
+  std::string task;    // name or task file
+  std::string model;   // model spec (without secrets)
+  std::string output;  // run directory
+  DecisionMapMode decision_map = DecisionMapMode::Generate;
+  std::optional<std::size_t> limit;   // the first N grid points
+  std::optional<std::size_t> sample;  // N grid points drawn at random (seeded)
+  std::uint64_t seed = 42;            // sampling of points and complements
+  bool all_complements = false;       // k-way: one SCE per other label
+  llm::SamplingParams sampling;       // the paper: T = 0, seed 42, max_tokens 1000
+  std::optional<std::string> system_prompt;
+  bool live_off_grid = true;          // ask the model about off-grid SCEs in a fresh chat
+  std::size_t chunk = 64;             // requests per batch: fixed, so resumed runs compute the same
+  std::optional<task::DistanceKind> distance;
+  metrics::BootstrapSettings bootstrap;
+
+  nlohmann::json to_json() const;
+};
+
+}  // namespace sceval::experiment

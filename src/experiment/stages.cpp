@@ -1,0 +1,223 @@
+#include "experiment/stages.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "common/error.h"
+#include "parse/answer.h"
+#include "parse/sce.h"
+#include "task/render.h"
+
+namespace sceval::experiment {
+
+SampleLog::SampleLog(const std::string& path) : out_(path, std::ios::trunc), path_(path) {
+  if (!out_) throw Error(fmt::format("{}: cannot open for writing", path));
+}
+
+void SampleLog::write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen) {
+  nlohmann::ordered_json line = tags;
+  line["messages"] = to_json(req.messages);
+  line["response"] = gen.text;
+  line["finish"] = llm::to_string(gen.finish);
+  line["prompt_tokens"] = gen.prompt_tokens;
+  line["completion_tokens"] = gen.completion_tokens;
+  if (!gen.error.empty()) line["error"] = gen.error;
+  out_ << line.dump() << '\n';
+  out_.flush();
+}
+
+std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vector<llm::GenerationRequest>& reqs,
+                                        const std::vector<nlohmann::json>& tags) {
+  std::vector<llm::Generation> out;
+  out.reserve(reqs.size());
+  for (std::size_t begin = 0; begin < reqs.size(); begin += chunk) {
+    std::size_t end = std::min(reqs.size(), begin + chunk);
+    auto gens = backend.generate(std::span(reqs).subspan(begin, end - begin));
+    if (gens.size() != end - begin) throw Error(fmt::format("{}: the backend returned {} results for {} requests",
+                                                           stage, gens.size(), end - begin));
+    for (std::size_t i = 0; i < gens.size(); ++i) {
+      nlohmann::json tag = tags[begin + i];
+      tag["stage"] = stage;
+      log.write(tag, reqs[begin + i], gens[i]);
+      failures += gens[i].finish == llm::FinishReason::Error;
+      out.push_back(std::move(gens[i]));
+    }
+    calls += end - begin;
+    if (progress) progress(stage, end, reqs.size());
+  }
+  return out;
+}
+
+std::string_view strip_thinking(std::string_view reply) {
+  auto pos = reply.rfind("</think>");
+  return pos == std::string_view::npos ? reply : reply.substr(pos + 8);
+}
+
+namespace {
+
+metrics::Label label_of(const task::Task& t, const parse::AnswerLabel& a) {
+  switch (a.kind) {
+    case parse::AnswerLabel::Kind::Option: return static_cast<metrics::Label>(a.option);
+    case parse::AnswerLabel::Kind::NA: return metrics::kNA;
+    default: return metrics::kOffLabel;
+  }
+  (void)t;
+}
+
+// A value as the paper's fill_templates would print it: integral numbers without ".0".
+std::string value_text(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
+  std::vector<llm::GenerationRequest> reqs;
+  std::vector<nlohmann::json> tags;
+  for (grid::Index i = 0; i < g.size(); ++i) {
+    reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), s.sampling});
+    tags.push_back({{"index", i}});
+  }
+  auto gens = asker.ask("decision_map", reqs, tags);
+  DecisionMapResult r;
+  r.map.labels.assign(g.size(), metrics::kNA);
+  r.map.answers.assign(g.size(), "");
+  r.failed.assign(g.size(), false);
+  for (grid::Index i = 0; i < g.size(); ++i) {
+    r.replies.push_back(gens[i].text);
+    if (gens[i].finish == llm::FinishReason::Error) {
+      r.failed[i] = true;
+      continue;
+    }
+    auto answer = parse::extract_answer(strip_thinking(gens[i].text), t.answer_key);
+    r.map.labels[i] = label_of(t, parse::label_of_answer(t, answer));
+    if (r.map.labels[i] == metrics::kOffLabel) r.map.answers[i] = answer.text;
+  }
+  return r;
+}
+
+DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                     llm::Backend& backend, const Progress& progress) {
+  if (!backend.supports_scoring())
+    throw Error("--decision-map score needs a backend that returns label log-probabilities (an in-process gguf: model)");
+  DecisionMapResult r;
+  r.map.labels.assign(g.size(), metrics::kNA);
+  r.map.answers.assign(g.size(), "");
+  r.failed.assign(g.size(), false);
+  r.map.probabilities.resize(g.size());
+  r.replies.assign(g.size(), "");
+  // The answer's JSON up to the label, as the task's prompt asks for it: {"answer": "
+  const std::string prefix = "{\"" + t.answer_key + "\": \"";
+  for (grid::Index begin = 0; begin < g.size(); begin += s.chunk) {
+    grid::Index end = std::min<grid::Index>(g.size(), begin + s.chunk);
+    std::vector<llm::ScoreRequest> reqs;
+    for (grid::Index i = begin; i < end; ++i)
+      reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), prefix, t.options});
+    auto scores = backend.score_options(reqs);
+    for (grid::Index i = begin; i < end; ++i) {
+      const auto& p = scores[i - begin].probability;
+      r.map.probabilities[i] = p;
+      r.map.labels[i] = static_cast<metrics::Label>(std::max_element(p.begin(), p.end()) - p.begin());
+    }
+    if (progress) progress("decision_map", end, g.size());
+  }
+  return r;
+}
+
+std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s) {
+  std::vector<grid::Index> all(g.size());
+  std::iota(all.begin(), all.end(), grid::Index{0});
+  if (s.sample && *s.sample < all.size()) {
+    std::mt19937_64 rng(s.seed);
+    std::shuffle(all.begin(), all.end(), rng);
+    all.resize(*s.sample);
+    std::sort(all.begin(), all.end());
+  }
+  if (s.limit && *s.limit < all.size()) all.resize(*s.limit);
+  return all;
+}
+
+std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
+                                  const std::vector<grid::Index>& points, const RunSettings& s) {
+  const auto k = static_cast<metrics::Label>(t.options.size());
+  std::vector<FollowUp> out;
+  for (grid::Index i : points) {
+    // One generator per point, so a point's complement does not depend on which others are sampled.
+    std::mt19937_64 rng(s.seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
+    const metrics::Label own = map.labels[i];
+    if (own < 0) {  // NA or off-label: a random option (the paper's random.choice)
+      out.push_back({i, static_cast<metrics::Label>(rng() % static_cast<std::uint64_t>(k))});
+      continue;
+    }
+    if (k == 2 || !s.all_complements) {
+      auto other = static_cast<metrics::Label>(rng() % static_cast<std::uint64_t>(k - 1));
+      out.push_back({i, k == 2 ? 1 - own : (other >= own ? other + 1 : other)});
+      continue;
+    }
+    for (metrics::Label l = 0; l < k; ++l)
+      if (l != own) out.push_back({i, l});
+  }
+  return out;
+}
+
+std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                             const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
+                                             Asker& asker) {
+  std::vector<llm::GenerationRequest> reqs;
+  std::vector<nlohmann::json> tags;
+  for (const auto& f : fus) {
+    reqs.push_back({task::followup_messages(t, g.record(f.index), dm.replies[f.index], t.options[f.target],
+                                            s.system_prompt),
+                    s.sampling});
+    tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
+  }
+  auto gens = asker.ask("followup", reqs, tags);
+
+  std::vector<metrics::SceInput> out;
+  std::vector<std::size_t> live;  // off-grid SCEs to ask about in a fresh chat
+  for (std::size_t n = 0; n < fus.size(); ++n) {
+    metrics::SceInput in;
+    in.index = fus[n].index;
+    in.target = fus[n].target;
+    if (dm.failed[in.index] || gens[n].finish == llm::FinishReason::Error) {
+      in.status = "request_failed";
+      in.detail = gens[n].error;
+      out.push_back(std::move(in));
+      continue;
+    }
+    auto p = parse::parse_sce(t, strip_thinking(gens[n].text));
+    in.status = std::string(parse::to_string(p.status));
+    in.detail = p.detail;
+    in.record = p.record;
+    in.values = p.values;
+    if (p.status == parse::Status::OffGrid && s.live_off_grid) live.push_back(n);
+    out.push_back(std::move(in));
+  }
+  if (live.empty()) return out;
+  reqs.clear();
+  tags.clear();
+  for (std::size_t n : live) {
+    std::vector<std::string> texts;
+    for (std::size_t j = 0; j < t.features.size(); ++j) {
+      const auto& f = t.features[j];
+      const double v = *out[n].values[j];
+      auto pos = f.kind == task::FeatureKind::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
+      texts.push_back(pos ? f.text(*pos) : value_text(v));
+    }
+    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), s.sampling});
+    tags.push_back({{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", texts}});
+  }
+  auto answers = asker.ask("live_check", reqs, tags);
+  for (std::size_t m = 0; m < live.size(); ++m) {
+    if (answers[m].finish == llm::FinishReason::Error) continue;  // stays unchecked
+    auto a = parse::extract_answer(strip_thinking(answers[m].text), t.answer_key);
+    out[live[m]].live_label = label_of(t, parse::label_of_answer(t, a));
+  }
+  return out;
+}
+
+}  // namespace sceval::experiment

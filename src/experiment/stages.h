@@ -1,0 +1,68 @@
+#pragma once
+// The stages of a run, each a plain function from values to values (DESIGN.md "Data flow").
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiment/run.h"
+#include "grid/grid.h"
+#include "metrics/score.h"
+#include "task/task.h"
+
+namespace sceval::experiment {
+
+// samples.jsonl: one line per model call (request, raw response, finish, tokens).
+class SampleLog {
+ public:
+  explicit SampleLog(const std::string& path);
+  void write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen);
+
+ private:
+  std::ofstream out_;
+  std::string path_;
+};
+
+// Sends requests through the backend in fixed chunks (the same chunks on every run, so a resumed
+// run computes exactly what an uninterrupted one would) and logs each call.
+struct Asker {
+  llm::Backend& backend;
+  std::size_t chunk;
+  SampleLog& log;
+  const Progress& progress;
+  std::size_t calls = 0, failures = 0;
+
+  std::vector<llm::Generation> ask(const std::string& stage, const std::vector<llm::GenerationRequest>& reqs,
+                                   const std::vector<nlohmann::json>& tags);
+};
+
+struct DecisionMapResult {
+  metrics::DecisionMap map;
+  std::vector<std::string> replies;  // raw turn-1 replies (empty in score mode)
+  std::vector<bool> failed;          // the request failed (no answer from the server)
+};
+
+DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker);
+DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                     llm::Backend& backend, const Progress& progress);
+
+// Grid points to ask follow-ups for: all, the first N, or a seeded sample (in grid order).
+std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s);
+
+struct FollowUp {
+  grid::Index index;
+  metrics::Label target;
+};
+// The requested complements: the other label (binary); k-way: a seeded random other label or all
+// others. NA/off-label originals get a random option, as the paper's select_counterfactual.
+std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
+                                  const std::vector<grid::Index>& points, const RunSettings& s);
+
+// Follow-up turns, SCE parsing, live checks of off-grid SCEs.
+std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                             const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
+                                             Asker& asker);
+
+}  // namespace sceval::experiment

@@ -1,0 +1,76 @@
+#pragma once
+// The one interface through which everything else talks to a model. Implementations: in-process
+// llama.cpp (llama_backend.h); OpenAI-compatible and Anthropic HTTP backends come with the pipeline.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/message.h"
+
+namespace sceval::llm {
+
+struct SamplingParams {
+  double temperature = 0.0;    // 0 = greedy (the paper's setting)
+  std::uint64_t seed = 42;     // the paper's seed; used when temperature > 0
+  int max_tokens = 1000;       // the paper's max_tokens
+  double top_p = 1.0;
+  std::optional<std::string> grammar;           // GBNF, constrains the output
+  std::optional<nlohmann::json> json_schema;    // converted to a grammar
+  int top_logprobs = 0;        // > 0: return this many alternatives per generated token
+};
+
+struct GenerationRequest {
+  Conversation messages;
+  SamplingParams sampling;
+};
+
+enum class FinishReason { Stop, Length, Error };
+std::string_view to_string(FinishReason r);
+
+struct TokenLogprob {
+  std::string token;
+  double logprob = 0;
+  std::vector<std::pair<std::string, double>> top;  // alternatives, best first
+};
+
+struct Generation {
+  std::string text;
+  FinishReason finish = FinishReason::Stop;
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  std::vector<TokenLogprob> logprobs;  // when requested
+  std::string error;                   // when finish == Error: what went wrong, for the user
+};
+
+// Label scoring: log-probability of each option's full token sequence after the rendered
+// conversation (with the generation prompt) followed by `answer_prefix` (e.g. `{"answer": "`).
+struct ScoreRequest {
+  Conversation messages;
+  std::string answer_prefix;
+  std::vector<std::string> options;
+};
+
+struct OptionScores {
+  std::vector<double> logprob;      // sum of token log-probs of each option
+  std::vector<double> probability;  // softmax of logprob over the options (sums to 1)
+  std::vector<int> n_tokens;        // tokens per option
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // What determines the answers besides the request (model file hash, server URL + model name,
+  // engine version): part of every cache key.
+  virtual std::string identity() const = 0;
+  // One result per request, in order. A failed request gives FinishReason::Error with its reason;
+  // it never throws for one bad request.
+  virtual std::vector<Generation> generate(std::span<const GenerationRequest> batch) = 0;
+  virtual bool supports_scoring() const { return false; }
+  virtual std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch);
+};
+
+}  // namespace sceval::llm

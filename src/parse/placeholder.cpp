@@ -1,1 +1,0 @@
-namespace sceval::parse { void placeholder_parse() {} }

@@ -1,0 +1,117 @@
+// The llama.cpp backend against other programs: (c) a real llama-server on the same model and
+// messages, and (d) the `sceval llm generate` command run twice.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "llm/llama_backend.h"
+#include "llm/llm_support.h"
+
+#ifndef SCEVAL_LLAMA_SERVER
+#define SCEVAL_LLAMA_SERVER ""
+#endif
+#ifndef SCEVAL_CLI
+#define SCEVAL_CLI ""
+#endif
+
+namespace sceval::llm {
+namespace {
+
+using sceval::testing::tiny_model;
+
+std::string server_binary() {
+  if (const char* e = std::getenv("SCEVAL_LLAMA_SERVER"); e && *e) return e;
+  return SCEVAL_LLAMA_SERVER;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// (c) Greedy generation equals llama-server's /v1/chat/completions at temperature 0.
+TEST(LlamaServer, GreedyEqualsLlamaServer) {
+  const std::string bin = server_binary();
+  ASSERT_TRUE(std::filesystem::exists(bin)) << "llama-server not found at '" << bin
+                                            << "' (build target sceval_llama_tools or set SCEVAL_LLAMA_SERVER)";
+  constexpr int n_ctx = 2048, max_tokens = 32;
+  testing::TempDir dir;
+  const int port = testing::free_port();
+  testing::ChildProcess server({bin, "-m", tiny_model(), "--host", "127.0.0.1", "--port", std::to_string(port), "-c",
+                                std::to_string(n_ctx), "-t", "2", "-np", "1", "--no-warmup"},
+                               dir.file("server.log"));
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {  // up to 30 s
+    if (auto r = testing::http(port, "GET", "/health"); r && r->status == 200) up = true;
+    else if (!server.running()) break;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(up) << "llama-server did not come up; its log:\n" << read_file(dir.file("server.log"));
+
+  const std::vector<Conversation> convs{
+      {{"user", "Is the sky blue?"}},
+      {{"system", "You answer in JSON."}, {"user", "What is this person's estimated yearly income? Age 45."}},
+      {{"user", "Tell me a story."}, {"assistant", "Once upon a time"}, {"user", "Go on, with \"quotes\" and ünïcödé."}},
+  };
+  std::vector<std::string> from_server;
+  for (const auto& c : convs) {
+    nlohmann::json body{{"messages", nlohmann::json::array()}, {"temperature", 0}, {"max_tokens", max_tokens}};
+    for (const auto& m : c) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    auto r = testing::http(port, "POST", "/v1/chat/completions", body.dump());
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+    auto j = nlohmann::json::parse(r->body);
+    from_server.push_back(j["choices"][0]["message"]["content"].get<std::string>());
+    EXPECT_EQ(j["usage"]["completion_tokens"].get<int>(), max_tokens);  // random weights: no early EOS
+  }
+  server.stop();
+
+  std::vector<GenerationRequest> reqs;
+  for (const auto& c : convs) reqs.push_back({c, {}});
+  for (auto& r : reqs) r.sampling.max_tokens = max_tokens;
+  for (bool reference : {true, false}) {
+    LlamaOptions o;
+    o.model_path = tiny_model();
+    o.n_ctx = n_ctx;
+    o.reference_mode = reference;
+    LlamaBackend b(o);
+    auto out = b.generate(reqs);
+    for (std::size_t i = 0; i < convs.size(); ++i) {
+      EXPECT_EQ(out[i].text, from_server[i]) << "conversation " << i << (reference ? " (reference mode)" : " (batched)");
+      EXPECT_EQ(out[i].completion_tokens, max_tokens);
+      EXPECT_EQ(out[i].finish, FinishReason::Length);
+    }
+  }
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return "popen failed";
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int rc = pclose(p);
+  return rc == 0 ? out : "exit status " + std::to_string(rc) + ": " + out;
+}
+
+// (d) The same command twice gives the same text (greedy, and seeded sampling).
+TEST(LlamaCli, SameCommandSameText) {
+  const std::string base = std::string(SCEVAL_CLI) + " llm generate -m '" + tiny_model() +
+                           "' -p 'What is the capital of France?' --max-tokens 24 --json";
+  for (const std::string& extra : {std::string(), std::string(" --temperature 0.8 --seed 7")}) {
+    const auto a = run(base + extra), b = run(base + extra);
+    ASSERT_EQ(a.rfind("{", 0), 0u) << a;
+    EXPECT_EQ(a, b);
+    auto j = nlohmann::json::parse(a);
+    EXPECT_EQ(j["completion_tokens"], 24);
+    EXPECT_FALSE(j["text"].get<std::string>().empty());
+  }
+}
+
+}  // namespace
+}  // namespace sceval::llm

@@ -1,0 +1,81 @@
+// Random-weight test models: deterministic bytes, loadable by llama.cpp, non-degenerate output.
+#include <gtest/gtest.h>
+
+#include <llama.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "common/error.h"
+#include "common/sha256.h"
+#include "llm/llama_backend.h"
+#include "llm/llm_support.h"
+#include "llm/test_model.h"
+
+namespace sceval::llm {
+namespace {
+
+TEST(TestModel, SameSeedSameBytes) {
+  testing::TempDir dir;
+  TestModelOptions o;
+  auto a = write_test_model(dir.file("a.gguf"), o);
+  auto b = write_test_model(dir.file("b.gguf"), o);
+  o.seed = 2;
+  auto c = write_test_model(dir.file("c.gguf"), o);
+  EXPECT_EQ(sha256_file(a.path), sha256_file(b.path));
+  EXPECT_NE(sha256_file(a.path), sha256_file(c.path));
+  EXPECT_EQ(a.n_bytes, c.n_bytes);
+  EXPECT_EQ(a.n_vocab, 32000);
+  EXPECT_EQ(a.n_params, 4170048u);  // 2 x 32000 x 64 embeddings + 2 layers of 37,056 + norms
+  EXPECT_FALSE(std::filesystem::exists(dir.file("a.gguf.tmp")));
+}
+
+TEST(TestModel, LlamaCppLoadsIt) {
+  testing::TempDir dir;
+  for (auto shape : {TestModelShape::Tiny, TestModelShape::Small}) {
+    TestModelOptions o;
+    o.shape = shape;
+    auto info = write_test_model(dir.file("m.gguf"), o);
+    llama_model_params mp = llama_model_default_params();
+    llama_model* m = llama_model_load_from_file(info.path.c_str(), mp);
+    ASSERT_NE(m, nullptr) << to_string(shape);
+    EXPECT_EQ(llama_model_n_params(m), info.n_params);
+    EXPECT_EQ(llama_model_n_layer(m), info.spec.n_layer);
+    EXPECT_EQ(llama_model_n_embd(m), info.spec.n_embd);
+    EXPECT_NE(llama_model_chat_template(m, nullptr), nullptr);
+    llama_model_free(m);
+  }
+  // The bench shape's size, without writing its 250 MB.
+  auto sp = test_model_spec(TestModelShape::Bench);
+  EXPECT_EQ(sp.n_layer, 12);
+  EXPECT_EQ(sp.n_embd, 768);
+}
+
+TEST(TestModel, WithoutTemplateFallsBackToChatml) {
+  testing::TempDir dir;
+  TestModelOptions o;
+  o.chat_template.reset();
+  auto info = write_test_model(dir.file("nt.gguf"), o);
+  LlamaOptions lo;
+  lo.model_path = info.path;
+  EXPECT_EQ(LlamaBackend(lo).render({{"user", "U"}}), "<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(TestModel, BadVocabulary) {
+  testing::TempDir dir;
+  TestModelOptions o;
+  o.vocab_path = dir.file("none.gguf");
+  try {
+    write_test_model(dir.file("x.gguf"), o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("none.gguf"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir.file("junk.gguf")) << "not a gguf file";
+  o.vocab_path = dir.file("junk.gguf");
+  EXPECT_THROW(write_test_model(dir.file("x.gguf"), o), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.gguf")));
+}
+
+}  // namespace
+}  // namespace sceval::llm
