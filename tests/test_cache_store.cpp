@@ -219,18 +219,13 @@ TEST(ResponseCache, DefaultPath) {
 
 // ---- processes ----
 
-// Reads every int64 a child wrote to a pipe until EOF.
-std::vector<std::int64_t> read_all(int fd) {
+// The int64 values a child wrote to a pipe, from the bytes read.
+std::vector<std::int64_t> ints_of(const std::vector<char>& bytes) {
   std::vector<std::int64_t> out;
-  std::int64_t v;
-  std::size_t have = 0;
-  char* p = reinterpret_cast<char*>(&v);
-  for (;;) {
-    const ssize_t r = read(fd, p + have, sizeof v - have);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    have += static_cast<std::size_t>(r);
-    if (have == sizeof v) out.push_back(v), have = 0;
+  for (std::size_t k = 0; k + sizeof(std::int64_t) <= bytes.size(); k += sizeof(std::int64_t)) {
+    std::int64_t v;
+    std::memcpy(&v, bytes.data() + k, sizeof v);
+    out.push_back(v);
   }
   return out;
 }
@@ -343,11 +338,7 @@ TEST(ResponseCacheProcesses, TwoWritersAtOnce) {
     }
     for (int w = 0; w < kWriters; ++w) {
       if (fds[w].fd >= 0) close(fds[w].fd);
-      for (std::size_t k = 0; k + sizeof(std::int64_t) <= bytes[w].size(); k += sizeof(std::int64_t)) {
-        std::int64_t v;
-        std::memcpy(&v, bytes[w].data() + k, sizeof v);
-        written[w].insert(v);
-      }
+      for (auto i : ints_of(bytes[w])) written[w].insert(i);
     }
   }
   for (int w = 0; w < kWriters; ++w) {
@@ -439,11 +430,7 @@ TEST(ResponseCacheProcesses, SigkillLosesNothingCommitted) {
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the writer ended before the kill";
     for (ssize_t r; (r = read(fds[0], buf, sizeof buf)) > 0;) bytes.insert(bytes.end(), buf, buf + r);
     close(fds[0]);
-    for (std::size_t k = 0; k + sizeof(std::int64_t) <= bytes.size(); k += sizeof(std::int64_t)) {
-      std::int64_t v;
-      std::memcpy(&v, bytes.data() + k, sizeof v);
-      reported.push_back(v);
-    }
+    for (auto i : ints_of(bytes)) reported.push_back(i);
     committed.insert(reported.begin(), reported.end());
 
     ResponseCache cache(path);  // recovers the WAL left by the killed process

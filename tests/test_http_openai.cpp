@@ -44,7 +44,9 @@ TEST(HttpLlamaServer, GreedyGenerationReturnsText) {
   EXPECT_GT(out[0].prompt_tokens, 0);
   EXPECT_GT(out[0].completion_tokens, 0);
   EXPECT_LE(out[0].completion_tokens, 16);
-  if (out[0].finish == FinishReason::Length) EXPECT_EQ(out[0].completion_tokens, 16);
+  if (out[0].finish == FinishReason::Length) {
+    EXPECT_EQ(out[0].completion_tokens, 16);
+  }
 }
 
 TEST(HttpLlamaServer, SameRequestTwiceGivesSameText) {

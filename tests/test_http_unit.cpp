@@ -259,7 +259,7 @@ TEST(HttpRetry, FullJitterBackoff) {
   EXPECT_DOUBLE_EQ(http::backoff_delay(10, p, std::nullopt, 0.5), 5.0);           // capped: U(0, 10)
   EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, std::nullopt, 0.0), 0.0);
   EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 7.0, 0.5), 7.0);    // at least Retry-After
-  EXPECT_DOUBLE_EQ(http::backoff_delay(5, p, 1.0, 0.5), 8.0);    // ... or the jitter, if longer
+  EXPECT_DOUBLE_EQ(http::backoff_delay(5, p, 1.0, 0.5), 5.0);    // ... or the jitter, if longer: U(0, 10)
   EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 3600.0, 0.1), 30.0);  // Retry-After capped
   EXPECT_DOUBLE_EQ(http::backoff_delay(200, p, std::nullopt, 1.0), 10.0);  // no overflow
 }

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "grid/grid.h"
 #include "llm/llama_backend.h"
+#include "llm/llama_helpers.h"
 #include "llm/llm_support.h"
 #include "task/registry.h"
 #include "task/render.h"
@@ -22,57 +23,7 @@ namespace sceval::llm {
 namespace {
 
 using sceval::testing::tiny_model;
-
-// Numerics: kDefault = llama-server's (F16 KV cache, flash attention on); kStable = F32 KV cache,
-// no flash attention, under which results on this F32 model hardly depend on the batch shape.
-enum Numerics { kDefault, kStable };
-
-LlamaBackend make(bool reference, int n_parallel = 0, int n_ctx = 0, Numerics numerics = kDefault) {
-  LlamaOptions o;
-  o.model_path = tiny_model();
-  o.reference_mode = reference;
-  o.n_parallel = n_parallel;
-  o.n_ctx = n_ctx;
-  if (numerics == kStable) o.kv_f32 = true, o.flash_attn = 0;
-  return LlamaBackend(o);
-}
-
-// The income task's turn-1 conversations at `n` grid points spread over the grid, then a few
-// unrelated conversations (with and without a system message).
-std::vector<Conversation> conversations(std::size_t n) {
-  const task::Task t = task::resolve_task("income");
-  const grid::Grid g(t);
-  std::vector<Conversation> c;
-  for (std::size_t k = 0; k < n; ++k) c.push_back(task::turn1_messages(t, g.record(static_cast<grid::Index>(k * 97 % g.size()))));
-  c.push_back({{"user", "Is the sky blue?"}});
-  c.push_back({{"system", "You are terse."}, {"user", "Name three colours."}});
-  c.push_back({{"user", "What is 2+2?"}});
-  c.push_back({{"user", "Tell me a story about a cat."}, {"assistant", "Once upon a time"}, {"user", "Go on."}});
-  return c;
-}
-
-std::vector<GenerationRequest> requests(const std::vector<Conversation>& convs, int max_tokens, double temperature = 0,
-                                        int top_logprobs = 0) {
-  std::vector<GenerationRequest> r;
-  for (std::size_t i = 0; i < convs.size(); ++i) {
-    GenerationRequest q{convs[i], {}};
-    q.sampling.max_tokens = max_tokens;
-    q.sampling.temperature = temperature;
-    q.sampling.top_logprobs = top_logprobs;
-    q.sampling.seed = 1000 + i;
-    r.push_back(q);
-  }
-  return r;
-}
-
-std::vector<std::string> texts(const std::vector<Generation>& g) {
-  std::vector<std::string> t;
-  for (const auto& x : g) {
-    EXPECT_NE(x.finish, FinishReason::Error) << x.error;
-    t.push_back(x.text);
-  }
-  return t;
-}
+using namespace sceval::testing::llama;
 
 // (b) Batched + prefix-shared generation equals the reference path whatever the batch composition,
 // with numerics that do not depend on the batch shape (F32 model, F32 KV cache, no flash attention).
@@ -107,7 +58,7 @@ TEST(LlamaBackend, BatchedGreedyEqualsReference) {
 // tokens are that close. This checks that divergences happen only at such near-ties.
 TEST(LlamaBackend, BatchedGreedyDivergesOnlyAtNearTies) {
   constexpr double kTol = 0.05;
-  const auto reqs = requests(conversations(28), 32, 0, 2);
+  const auto reqs = requests(conversations(44, 40), 32, 0, 2);  // 44 points evenly over the grid
   auto reference = make(true);
   auto batched = make(false);
   const auto want = reference.generate(reqs), got = batched.generate(reqs);
@@ -129,6 +80,8 @@ TEST(LlamaBackend, BatchedGreedyDivergesOnlyAtNearTies) {
     }
   }
   EXPECT_LT(max_diff, kTol);
+  // Measured at llama.cpp de3ff815, 1 thread: 5 of 48 diverge, max difference 0.016. (Not asserted:
+  // kernels that depend less on the batch shape would be welcome.)
   std::printf("default numerics: %d of %zu greedy sequences of 32 tokens diverge; max |d logprob| before: %.3g\n",
               diverged, reqs.size(), max_diff);
 }
@@ -212,7 +165,7 @@ TEST(LlamaBackend, ScoresEqualBruteForce) {
   reqs.push_back({{{"user", "Pick one."}}, "Answer:", {" A", " B", "C"}});
   const std::size_t pick = reqs.size() - 2;
   for (Numerics numerics : {kStable, kDefault}) {
-    const double tol = numerics == kStable ? 1e-4 : 0.05;
+    const double tol = numerics == kStable ? 1e-4 : 0.1;
     for (bool reference : {false, true}) {
       auto b = make(reference, 5, 0, numerics);
       const auto got = b.score_options(reqs);
@@ -238,81 +191,22 @@ TEST(LlamaBackend, ScoresEqualBruteForce) {
   }
 }
 
-// (e) Bad input: errors that name the file, the template, the prompt.
-TEST(LlamaBackend, MissingFile) {
-  LlamaOptions o;
-  o.model_path = "/nonexistent/model.gguf";
-  try {
-    LlamaBackend b(o);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/model.gguf"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
-  }
-}
-
-TEST(LlamaBackend, CorruptFiles) {
-  testing::TempDir dir;
-  const std::string random_bytes = dir.file("random.gguf"), truncated = dir.file("truncated.gguf");
-  {
-    std::mt19937 rng(7);
-    std::ofstream f(random_bytes, std::ios::binary);
-    for (int i = 0; i < 100000; ++i) f.put(static_cast<char>(rng()));
-    std::ifstream in(tiny_model(), std::ios::binary);
-    std::string head(200000, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    std::ofstream(truncated, std::ios::binary).write(head.data(), static_cast<std::streamsize>(head.size()));
-  }
-  for (const auto& path : {random_bytes, truncated}) {
-    LlamaOptions o;
-    o.model_path = path;
-    try {
-      LlamaBackend b(o);
-      FAIL() << "no error for " << path;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("cannot load model"), std::string::npos) << e.what();
-    }
-  }
-}
-
-TEST(LlamaBackend, PromptLongerThanContext) {
-  auto b = make(false, 4, 256);
-  EXPECT_EQ(b.options().n_ctx, 256);
-  std::string long_text;
-  for (int i = 0; i < 300; ++i) long_text += "word" + std::to_string(i) + " ";
-  std::vector<GenerationRequest> reqs = requests({{{"user", long_text}}, {{"user", "Hi"}}}, 8);
-  auto out = b.generate(reqs);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].finish, FinishReason::Error);
-  EXPECT_NE(out[0].error.find("does not fit the context of 256 tokens"), std::string::npos) << out[0].error;
-  EXPECT_GT(out[0].prompt_tokens, 256);
-  EXPECT_EQ(out[1].finish, FinishReason::Length) << out[1].error;  // the other request is answered
-  std::vector<ScoreRequest> s{{{{"user", "Hi"}}, "", {"a", "b"}}, {{{"user", long_text}}, "", {"a", "b"}}};
-  try {
-    b.score_options(s);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("score request 1"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("do not fit the context of 256 tokens"), std::string::npos) << e.what();
-  }
-  // The backend still works after the error.
-  EXPECT_EQ(b.score_options(std::span(s).first(1)).size(), 1u);
-}
-
-TEST(LlamaBackend, UnknownTemplate) {
-  LlamaOptions o;
-  o.model_path = tiny_model();
-  o.chat_template = "no-such-template";
-  try {
-    LlamaBackend b(o);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown chat template \"no-such-template\""), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("chatml"), std::string::npos) << e.what();  // lists the known names
-  }
-  o.chat_template = "{% for m in messages %}{{ m.content }";  // broken Jinja
-  EXPECT_THROW(LlamaBackend{o}, Error);
+// A KV cache too small for every sequence at once: sequences wait for room, and the youngest is
+// restarted when the cache runs out; results are those of the reference path.
+TEST(LlamaBackend, SmallContextQueuesAndRestarts) {
+  const auto convs = conversations(3);
+  auto reqs = requests(convs, 100);
+  auto reference = make(true, 0, 512, kStable);
+  auto batched = make(false, 8, 512, kStable);
+  const auto want = texts(reference.generate(reqs));
+  EXPECT_EQ(texts(batched.generate(reqs)), want);
+  EXPECT_GT(batched.stats().preemptions, 0u);
+  const task::Task t = task::resolve_task("income");
+  std::vector<ScoreRequest> s;
+  for (const auto& c : convs) s.push_back({c, "{\"answer\": \"", t.options});
+  const auto a = reference.score_options(s), b = batched.score_options(s);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t o = 0; o < 2; ++o) EXPECT_NEAR(a[i].logprob[o], b[i].logprob[o], 1e-4);
 }
 
 TEST(LlamaBackend, TemplateChoices) {

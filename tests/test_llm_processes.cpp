@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -35,56 +36,73 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// (c) Greedy generation equals llama-server's /v1/chat/completions at temperature 0.
-TEST(LlamaServer, GreedyEqualsLlamaServer) {
-  const std::string bin = server_binary();
-  ASSERT_TRUE(std::filesystem::exists(bin)) << "llama-server not found at '" << bin
-                                            << "' (build target sceval_llama_tools or set SCEVAL_LLAMA_SERVER)";
-  constexpr int n_ctx = 2048, max_tokens = 32;
+// Starts llama-server on a free loopback port, waits for /health, returns the port.
+struct Server {
   testing::TempDir dir;
-  const int port = testing::free_port();
-  testing::ChildProcess server({bin, "-m", tiny_model(), "--host", "127.0.0.1", "--port", std::to_string(port), "-c",
-                                std::to_string(n_ctx), "-t", "2", "-np", "1", "--no-warmup"},
-                               dir.file("server.log"));
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {  // up to 30 s
-    if (auto r = testing::http(port, "GET", "/health"); r && r->status == 200) up = true;
-    else if (!server.running()) break;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int port = testing::free_port();
+  std::unique_ptr<testing::ChildProcess> process;
+  explicit Server(const std::vector<std::string>& extra_args) {
+    std::vector<std::string> argv{server_binary(), "-m", tiny_model(), "--host", "127.0.0.1", "--port", std::to_string(port)};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    process = std::make_unique<testing::ChildProcess>(argv, dir.file("server.log"));
   }
-  ASSERT_TRUE(up) << "llama-server did not come up; its log:\n" << read_file(dir.file("server.log"));
+  bool wait_healthy() {
+    for (int i = 0; i < 300; ++i) {  // up to 30 s
+      if (auto r = testing::http(port, "GET", "/health"); r && r->status == 200) return true;
+      if (!process->running()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  std::string log() const { return read_file(dir.file("server.log")); }
+};
 
+// (c) Greedy generation equals llama-server's /v1/chat/completions at temperature 0: llama-server's
+// default numerics against the backend's defaults, and `-fa off -ctk f32 -ctv f32` against
+// kv_f32 + flash_attn 0. Reference mode and (for single conversations) batched mode.
+TEST(LlamaServer, GreedyEqualsLlamaServer) {
+  ASSERT_TRUE(std::filesystem::exists(server_binary()))
+      << "llama-server not found at '" << server_binary() << "' (build target sceval_llama_tools or set SCEVAL_LLAMA_SERVER)";
+  constexpr int n_ctx = 2048, max_tokens = 32;
   const std::vector<Conversation> convs{
       {{"user", "Is the sky blue?"}},
       {{"system", "You answer in JSON."}, {"user", "What is this person's estimated yearly income? Age 45."}},
       {{"user", "Tell me a story."}, {"assistant", "Once upon a time"}, {"user", "Go on, with \"quotes\" and ünïcödé."}},
   };
-  std::vector<std::string> from_server;
-  for (const auto& c : convs) {
-    nlohmann::json body{{"messages", nlohmann::json::array()}, {"temperature", 0}, {"max_tokens", max_tokens}};
-    for (const auto& m : c) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
-    auto r = testing::http(port, "POST", "/v1/chat/completions", body.dump());
-    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
-    auto j = nlohmann::json::parse(r->body);
-    from_server.push_back(j["choices"][0]["message"]["content"].get<std::string>());
-    EXPECT_EQ(j["usage"]["completion_tokens"].get<int>(), max_tokens);  // random weights: no early EOS
-  }
-  server.stop();
+  for (bool stable : {false, true}) {
+    std::vector<std::string> args{"-c", std::to_string(n_ctx), "-t", "1", "-np", "1", "--no-warmup"};
+    if (stable) args.insert(args.end(), {"-fa", "off", "-ctk", "f32", "-ctv", "f32"});
+    Server server(args);
+    ASSERT_TRUE(server.wait_healthy()) << "llama-server did not come up; its log:\n" << server.log();
+    std::vector<std::string> from_server;
+    for (const auto& c : convs) {
+      nlohmann::json body{{"messages", nlohmann::json::array()}, {"temperature", 0}, {"max_tokens", max_tokens}};
+      for (const auto& m : c) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
+      auto r = testing::http(server.port, "POST", "/v1/chat/completions", body.dump());
+      ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+      auto j = nlohmann::json::parse(r->body);
+      from_server.push_back(j["choices"][0]["message"]["content"].get<std::string>());
+      EXPECT_EQ(j["usage"]["completion_tokens"].get<int>(), max_tokens);  // random weights: no early EOS
+    }
+    server.process->stop();
 
-  std::vector<GenerationRequest> reqs;
-  for (const auto& c : convs) reqs.push_back({c, {}});
-  for (auto& r : reqs) r.sampling.max_tokens = max_tokens;
-  for (bool reference : {true, false}) {
-    LlamaOptions o;
-    o.model_path = tiny_model();
-    o.n_ctx = n_ctx;
-    o.reference_mode = reference;
-    LlamaBackend b(o);
-    auto out = b.generate(reqs);
-    for (std::size_t i = 0; i < convs.size(); ++i) {
-      EXPECT_EQ(out[i].text, from_server[i]) << "conversation " << i << (reference ? " (reference mode)" : " (batched)");
-      EXPECT_EQ(out[i].completion_tokens, max_tokens);
-      EXPECT_EQ(out[i].finish, FinishReason::Length);
+    for (bool reference : {true, false}) {
+      LlamaOptions o;
+      o.model_path = tiny_model();
+      o.n_ctx = n_ctx;
+      o.n_threads = 1;
+      o.reference_mode = reference;
+      if (stable) o.kv_f32 = true, o.flash_attn = 0;
+      LlamaBackend b(o);
+      for (std::size_t i = 0; i < convs.size(); ++i) {
+        GenerationRequest req{convs[i], {}};
+        req.sampling.max_tokens = max_tokens;
+        auto out = b.generate(std::span(&req, 1))[0];
+        EXPECT_EQ(out.text, from_server[i]) << "conversation " << i << (reference ? ", reference mode" : ", batched")
+                                            << (stable ? ", kv f32 / no flash attention" : ", default numerics");
+        EXPECT_EQ(out.completion_tokens, max_tokens);
+        EXPECT_EQ(out.finish, FinishReason::Length);
+      }
     }
   }
 }
@@ -102,7 +120,7 @@ std::string run(const std::string& cmd) {
 // (d) The same command twice gives the same text (greedy, and seeded sampling).
 TEST(LlamaCli, SameCommandSameText) {
   const std::string base = std::string(SCEVAL_CLI) + " llm generate -m '" + tiny_model() +
-                           "' -p 'What is the capital of France?' --max-tokens 24 --json";
+                           "' -p 'What is the capital of France?' --max-tokens 24 --threads 1 --json";
   for (const std::string& extra : {std::string(), std::string(" --temperature 0.8 --seed 7")}) {
     const auto a = run(base + extra), b = run(base + extra);
     ASSERT_EQ(a.rfind("{", 0), 0u) << a;

@@ -6,8 +6,9 @@
 // dict_keys_to_numbers, general_string2num and the float() loops of income/house_prices/
 // heart_disease_postprocessing, extracted from utils.py into a scratch file) under Python 3.11.
 // The expected outputs of the repair helpers were checked the same way (the helpers are nested in
-// parse_json_from_text; bench/fuzz/paper_oracle.py lifts them out). The same oracle compared
-// 230,000 generated replies with this module (bench/fuzz/differential.sh).
+// parse_json_from_text; bench/fuzz/paper_oracle.py lifts them out). The same oracle found no
+// difference on several hundred thousand generated replies (bench/fuzz/differential.sh) and on
+// the fuzzer's corpus.
 #include <cmath>
 #include <limits>
 #include <string>

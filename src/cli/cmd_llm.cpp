@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -29,10 +31,12 @@ struct ModelArgs {
     cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
     cmd->add_option("--n-ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
     cmd->add_option("--n-batch", o.n_batch, "tokens per decode call (0: 512)");
-    cmd->add_option("--n-parallel", o.n_parallel, "sequences in flight (0: 32)");
+    cmd->add_option("--n-parallel", o.n_parallel, "sequences in flight (0: 8)");
     cmd->add_option("--threads", o.n_threads, "CPU threads (0: all)");
     cmd->add_option("--chat-template", o.chat_template, "Jinja file, llama.cpp built-in template name, or inline Jinja");
     cmd->add_flag("--reference", o.reference_mode, "one sequence at a time, no prefix sharing");
+    cmd->add_flag("--kv-f32", o.kv_f32, "F32 KV cache (results depend less on batch shape; 2x memory)");
+    cmd->add_option("--flash-attn", o.flash_attn, "-1 auto (llama-server's default), 0 off, 1 on")->capture_default_str();
   }
 };
 
@@ -150,6 +154,100 @@ void add_score(CLI::App& llm) {
   });
 }
 
+// One timed pass of generation or scoring over `convs` on backend `b`.
+struct Pass {
+  double seconds = 0;
+  ordered_json json;
+  std::vector<llm::Generation> generations;
+  std::vector<llm::OptionScores> scores;
+};
+
+Pass generate_pass(llm::LlamaBackend& b, const std::vector<Conversation>& convs, int max_tokens, int top_logprobs) {
+  std::vector<llm::GenerationRequest> reqs;
+  for (const auto& c : convs) reqs.push_back({c, {}});
+  for (auto& r : reqs) r.sampling.max_tokens = max_tokens, r.sampling.top_logprobs = top_logprobs;
+  const auto before = b.stats();
+  const auto t0 = std::chrono::steady_clock::now();
+  Pass p;
+  p.generations = b.generate(reqs);
+  p.seconds = seconds_since(t0);
+  std::size_t toks = 0, errors = 0;
+  for (const auto& r : p.generations)
+    toks += static_cast<std::size_t>(r.completion_tokens), errors += r.finish == llm::FinishReason::Error;
+  const double n = static_cast<double>(convs.size());
+  p.json = {{"seconds", p.seconds},
+            {"points_per_second", n / p.seconds},
+            {"tokens_generated", toks},
+            {"tokens_per_second", static_cast<double>(toks) / p.seconds},
+            {"errors", errors},
+            {"decode_calls", b.stats().decode_calls - before.decode_calls},
+            {"tokens_evaluated", b.stats().tokens_evaluated - before.tokens_evaluated},
+            {"prefix_tokens_reused", b.stats().prefix_tokens_reused - before.prefix_tokens_reused},
+            {"preemptions", b.stats().preemptions - before.preemptions},
+            {"example", p.generations.empty() ? "" : p.generations[0].text}};
+  return p;
+}
+
+Pass score_pass(llm::LlamaBackend& b, const std::vector<Conversation>& convs, const task::Task& t) {
+  std::vector<llm::ScoreRequest> reqs;
+  for (const auto& c : convs) reqs.push_back({c, "{\"" + t.answer_key + "\": \"", t.options});
+  const auto before = b.stats();
+  const auto t0 = std::chrono::steady_clock::now();
+  Pass p;
+  p.scores = b.score_options(reqs);
+  p.seconds = seconds_since(t0);
+  p.json = {{"seconds", p.seconds},
+            {"points_per_second", static_cast<double>(convs.size()) / p.seconds},
+            {"decode_calls", b.stats().decode_calls - before.decode_calls},
+            {"tokens_evaluated", b.stats().tokens_evaluated - before.tokens_evaluated},
+            {"prefix_tokens_reused", b.stats().prefix_tokens_reused - before.prefix_tokens_reused},
+            {"example_probabilities", p.scores.empty() ? std::vector<double>{} : p.scores[0].probability}};
+  return p;
+}
+
+// Batched against reference: sequences whose greedy tokens differ, the largest log-probability
+// difference before they do, and the largest option-score difference.
+ordered_json compare(const Pass& gen, const Pass& gen_ref, const Pass& sc, const Pass& sc_ref) {
+  ordered_json j;
+  if (!gen_ref.generations.empty()) {
+    int diverged = 0;
+    double max_diff = 0;
+    for (std::size_t i = 0; i < gen.generations.size(); ++i) {
+      const auto& a = gen.generations[i].logprobs;
+      const auto& b = gen_ref.generations[i].logprobs;
+      for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
+        if (a[k].token != b[k].token) {
+          ++diverged;
+          break;
+        }
+        max_diff = std::max(max_diff, std::abs(a[k].logprob - b[k].logprob));
+      }
+      diverged += a.size() != b.size() && std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(std::min(a.size(), b.size())), b.begin(),
+                                                     [](const auto& x, const auto& y) { return x.token == y.token; });
+    }
+    j["generate_sequences_diverged"] = diverged;
+    j["generate_max_abs_logprob_diff"] = max_diff;
+  }
+  if (!sc_ref.scores.empty()) {
+    double max_diff = 0, max_p = 0;
+    int flips = 0;
+    for (std::size_t i = 0; i < sc.scores.size(); ++i) {
+      const auto& a = sc.scores[i];
+      const auto& b = sc_ref.scores[i];
+      for (std::size_t o = 0; o < a.logprob.size(); ++o) {
+        max_diff = std::max(max_diff, std::abs(a.logprob[o] - b.logprob[o]));
+        max_p = std::max(max_p, std::abs(a.probability[o] - b.probability[o]));
+      }
+      flips += std::max_element(a.probability.begin(), a.probability.end()) - a.probability.begin() !=
+               std::max_element(b.probability.begin(), b.probability.end()) - b.probability.begin();
+    }
+    j["score_max_abs_logprob_diff"] = max_diff;
+    j["score_max_abs_probability_diff"] = max_p;
+    j["score_top_option_changes"] = flips;
+  }
+  return j;
+}
+
 void add_bench(CLI::App& llm) {
   auto* cmd = llm.add_subcommand(
       "bench", "times decision-map work on a task's turn-1 prompts: greedy generation and option scoring");
@@ -158,6 +256,7 @@ void add_bench(CLI::App& llm) {
     std::string task = "income", mode = "both";
     std::size_t points = 256;
     int max_tokens = 16;
+    bool check_reference = false;
   };
   auto a = std::make_shared<Args>();
   a->model.add(cmd);
@@ -165,6 +264,9 @@ void add_bench(CLI::App& llm) {
   cmd->add_option("--points", a->points, "grid points (spread evenly over the grid)")->capture_default_str();
   cmd->add_option("--max-tokens", a->max_tokens, "tokens per generated answer")->capture_default_str();
   cmd->add_option("--mode", a->mode, "generate, score or both")->capture_default_str();
+  cmd->add_flag("--check-reference", a->check_reference,
+                "also run reference mode: its timing, and how far the batched results are from it "
+                "(generation then also computes log-probabilities)");
   cmd->callback([a] {
     const task::Task t = task::resolve_task(a->task);
     const grid::Grid g(t);
@@ -174,53 +276,35 @@ void add_bench(CLI::App& llm) {
       auto rec = g.record(static_cast<grid::Index>(k * g.size() / n));
       convs.push_back(task::turn1_messages(t, rec));
     }
+    const bool gen = a->mode == "generate" || a->mode == "both", score = a->mode == "score" || a->mode == "both";
+    if (!gen && !score) throw Error("--mode: expected generate, score or both, got \"" + a->mode + "\"");
+    const int top = a->check_reference ? 1 : 0;
     auto t0 = std::chrono::steady_clock::now();
     llm::LlamaBackend b(a->model.o);
     const double construct = seconds_since(t0);
     const auto& o = b.options();
     ordered_json j{{"model", o.model_path},     {"task", t.name},         {"points", n},
                    {"reference_mode", o.reference_mode}, {"n_ctx", o.n_ctx}, {"n_batch", o.n_batch},
-                   {"n_parallel", o.n_parallel}, {"n_threads", o.n_threads}, {"construct_seconds", construct},
+                   {"n_parallel", o.n_parallel}, {"n_threads", o.n_threads}, {"kv_f32", o.kv_f32},
+                   {"flash_attn", o.flash_attn}, {"construct_seconds", construct},
                    {"load_seconds", b.stats().load_seconds}, {"hash_seconds", b.stats().hash_seconds}};
     double prompt_tokens = 0;
     for (const auto& c : convs) prompt_tokens += static_cast<double>(b.tokenize(b.render(c)).size());
     j["mean_prompt_tokens"] = prompt_tokens / static_cast<double>(n);
-    if (a->mode == "generate" || a->mode == "both") {
-      std::vector<llm::GenerationRequest> reqs;
-      for (const auto& c : convs) reqs.push_back({c, {}});
-      for (auto& r : reqs) r.sampling.max_tokens = a->max_tokens;
-      auto before = b.stats();
-      auto t1 = std::chrono::steady_clock::now();
-      auto out = b.generate(reqs);
-      double s = seconds_since(t1);
-      std::size_t toks = 0, errors = 0;
-      for (const auto& r : out) toks += static_cast<std::size_t>(r.completion_tokens), errors += r.finish == llm::FinishReason::Error;
-      j["generate"] = {{"seconds", s},
-                       {"points_per_second", static_cast<double>(n) / s},
-                       {"tokens_generated", toks},
-                       {"tokens_per_second", static_cast<double>(toks) / s},
-                       {"errors", errors},
-                       {"decode_calls", b.stats().decode_calls - before.decode_calls},
-                       {"tokens_evaluated", b.stats().tokens_evaluated - before.tokens_evaluated},
-                       {"prefix_tokens_reused", b.stats().prefix_tokens_reused - before.prefix_tokens_reused},
-                       {"preemptions", b.stats().preemptions - before.preemptions},
-                       {"example", out.empty() ? "" : out[0].text}};
-    }
-    if (a->mode == "score" || a->mode == "both") {
-      std::vector<llm::ScoreRequest> reqs;
-      for (const auto& c : convs) reqs.push_back({c, "{\"" + t.answer_key + "\": \"", t.options});
-      auto before = b.stats();
-      auto t1 = std::chrono::steady_clock::now();
-      auto out = b.score_options(reqs);
-      double s = seconds_since(t1);
-      j["score"] = {{"seconds", s},
-                    {"points_per_second", static_cast<double>(n) / s},
-                    {"decode_calls", b.stats().decode_calls - before.decode_calls},
-                    {"tokens_evaluated", b.stats().tokens_evaluated - before.tokens_evaluated},
-                    {"prefix_tokens_reused", b.stats().prefix_tokens_reused - before.prefix_tokens_reused},
-                    {"example_probabilities", out.empty() ? std::vector<double>{} : out[0].probability}};
-    }
+    Pass g1, s1, g2, s2;
+    if (gen) j["generate"] = (g1 = generate_pass(b, convs, a->max_tokens, top)).json;
+    if (score) j["score"] = (s1 = score_pass(b, convs, t)).json;
     j["stats"] = stats_json(b.stats());
+    if (a->check_reference) {
+      auto ro = a->model.o;
+      ro.reference_mode = true;
+      llm::LlamaBackend r(ro);
+      ordered_json rj;
+      if (gen) rj["generate"] = (g2 = generate_pass(r, convs, a->max_tokens, top)).json;
+      if (score) rj["score"] = (s2 = score_pass(r, convs, t)).json;
+      rj["batched_vs_reference"] = compare(g1, g2, s1, s2);
+      j["reference"] = rj;
+    }
     fmt::print("{}\n", j.dump(2));
   });
 }

@@ -5,8 +5,9 @@
 // prompts of the batch share once (and keeps it for the next call), copies its KV cache to every
 // sequence, and decodes many sequences per llama_decode call, refilling a sequence's slot as soon as
 // it finishes. Each request has its own sampler (greedy at temperature 0, seeded otherwise), so a
-// request's result does not depend on which other requests share its batch (see
-// docs/llm-backend.md for what is and is not bit-identical). score_options() evaluates every label
+// request's result does not depend on its neighbours in the batch, except through floating-point
+// rounding: llama.cpp's CPU kernels take different code paths for different batch shapes (see
+// src/llm/README.md for what is and is not bit-identical). score_options() evaluates every label
 // option as a sequence that shares its request's prompt KV and sums the option tokens' log-probabilities.
 //
 // Reference mode is the plain path: one sequence at a time, each prompt evaluated from the first
@@ -24,7 +25,7 @@ struct LlamaOptions {
   std::string model_path;
   int n_ctx = 0;       // KV cache size in tokens, shared by all sequences in flight; 0 = min(training context, 8192)
   int n_batch = 0;     // most tokens per llama_decode call; 0 = 512
-  int n_parallel = 0;  // sequences in flight; 0 = 32 (1 in reference mode)
+  int n_parallel = 0;  // sequences in flight; 0 = 8 (1 in reference mode)
   int n_threads = 0;   // 0 = hardware threads
   // Empty: the GGUF's tokenizer.chat_template, or ChatML when it has none (as llama-server does).
   // Otherwise a FILE holding a Jinja template, the NAME of one of llama.cpp's built-in templates
@@ -49,6 +50,7 @@ struct LlamaStats {
   std::uint64_t preemptions = 0;          // sequences restarted because the KV cache was full
 };
 
+// Calls are serialized (one llama.cpp context); use one backend per thread for parallel work.
 class LlamaBackend : public Backend {
  public:
   // Loads the model and creates the context. Throws sceval::Error naming the file or the template
@@ -58,7 +60,8 @@ class LlamaBackend : public Backend {
   LlamaBackend(const LlamaBackend&) = delete;
   LlamaBackend& operator=(const LlamaBackend&) = delete;
 
-  // "gguf:<sha256 of the file>;llama.cpp:<commit>", plus ";template:<sha256>" when chat_template is set.
+  // "gguf:<sha256 of the file>;llama.cpp:<commit>", plus ";template:<sha256>" when chat_template is
+  // set and ";kv:f32" / ";fa:on|off" when the numerics are not llama-server's defaults.
   std::string identity() const override;
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
   bool supports_scoring() const override { return true; }

@@ -103,11 +103,17 @@ std::vector<Generation> LlamaBackend::Impl::generate(std::span<const GenerationR
     queue.push_front(static_cast<std::size_t>(&j - jobs.data()));
     ++stats.preemptions;
   };
-  // Cells that admitted sequences will still need for the rest of their prompts.
-  auto prompt_backlog = [&] {
-    std::size_t n = 0;
-    for (auto k : running)
-      if (jobs[k].state == State::Prefill) n += jobs[k].prompt.size() - jobs[k].fed;
+  // Cells that admitted sequences will still need: the rest of their prompts and a short answer
+  // (answers longer than that are what preemption is for).
+  constexpr std::size_t kExpectedAnswer = 16;
+  auto committed = [&] {
+    std::size_t n = cells;
+    for (auto k : running) {
+      const Job& j = jobs[k];
+      const std::size_t answered = j.fed > j.prompt.size() ? j.fed - j.prompt.size() : 0;
+      const std::size_t expected = std::min<std::size_t>(static_cast<std::size_t>(j.params->max_tokens), kExpectedAnswer);
+      n += (j.prompt.size() > j.fed ? j.prompt.size() - j.fed : 0) + (expected > answered ? expected - answered : 0);
+    }
     return n;
   };
 
@@ -120,9 +126,9 @@ std::vector<Generation> LlamaBackend::Impl::generate(std::span<const GenerationR
     // Admit queued requests while slots and (optimistically) KV cells allow.
     while (!queue.empty() && static_cast<int>(running.size()) < n_parallel()) {
       Job& j = jobs[queue.front()];
-      const std::size_t need = j.prompt.size() - P + std::min<std::size_t>(static_cast<std::size_t>(j.params->max_tokens), 16) +
-                               running.size();
-      if (!running.empty() && cells + prompt_backlog() + need > static_cast<std::size_t>(n_ctx)) break;
+      const std::size_t need =
+          j.prompt.size() - P + std::min<std::size_t>(static_cast<std::size_t>(j.params->max_tokens), kExpectedAnswer);
+      if (!running.empty() && committed() + need > static_cast<std::size_t>(n_ctx)) break;
       llama_seq_id s = 1;
       while (seq_job[static_cast<std::size_t>(s)] != -1) ++s;
       seq_job[static_cast<std::size_t>(s)] = static_cast<int>(queue.front());

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@ class Timer {
 }  // namespace detail
 
 struct LlamaBackend::Impl {
+  std::mutex mutex;  // one call at a time: the context is not thread-safe
   LlamaOptions opt;
   LlamaStats stats;
   std::string identity;

@@ -40,6 +40,7 @@ struct Group {  // one request: its prompt head [P, Q) evaluated once in its own
 
 std::vector<OptionScores> LlamaBackend::Impl::score(std::span<const ScoreRequest> requests) {
   std::vector<OptionScores> results(requests.size());
+  if (requests.empty()) return results;
   std::vector<Group> groups(requests.size());
   std::vector<Item> items;
   std::size_t reference_cost = 0;  // tokens a from-scratch evaluation of every option would take

@@ -2,6 +2,8 @@
 
 namespace sceval::task {
 
+__extension__ using Int128 = __int128;
+
 std::string_view to_string(FeatureKind kind) {
   switch (kind) {
     case FeatureKind::Integer: return "integer";
@@ -28,9 +30,10 @@ std::string Feature::text(std::size_t pos) const {
 
 std::optional<std::size_t> Feature::position_of_code(std::int64_t value) const {
   if (kind == FeatureKind::Integer) {
-    std::int64_t off = value - start;
+    // In 128 bits: a value from a model's reply may be anywhere in the int64 range.
+    Int128 off = static_cast<Int128>(value) - start;
     if (off % step != 0) return std::nullopt;
-    std::int64_t pos = off / step;
+    Int128 pos = off / step;
     if (pos < 0 || static_cast<std::size_t>(pos) >= size()) return std::nullopt;
     return static_cast<std::size_t>(pos);
   }

@@ -236,12 +236,14 @@ std::string test_model(const ScratchDir& dir, std::string* how) {
 }
 
 LlamaServer::LlamaServer(const std::string& binary, const std::string& model, int parallel, int n_ctx) {
+  // One thread: on this 2-core machine other programs often hold a core, and ggml's spinning
+  // threads slow down by orders of magnitude when they outnumber the free cores.
   std::string last_log;
   for (int attempt = 0; attempt < 3; ++attempt) {  // another program may take the port first
     port_ = free_port();
     process_.emplace(std::vector<std::string>{binary, "-m", model, "--host", "127.0.0.1", "--port",
                                               std::to_string(port_), "-c", std::to_string(n_ctx), "-np",
-                                              std::to_string(parallel), "-t", "2", "--no-warmup"},
+                                              std::to_string(parallel), "-t", "1", "--no-warmup"},
                      dir_.file("server.log"));
     for (int i = 0; i < 600; ++i) {  // up to 60 s
       if (auto r = simple_http(port_, "GET", "/health", {}, 5); r && r->status == 200) return;

@@ -13,6 +13,9 @@
 // Chunks are cut from the list of misses, so a run that was killed after k chunks and is started
 // again sends the inner backend exactly the chunks the uninterrupted run would have sent after the
 // k-th (same requests, same order, same batch composition) — see docs/cache.md, "Resuming".
+//
+// Not thread-safe (counters, refresh bookkeeping): use one CachingBackend per thread; they may share
+// one ResponseCache.
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -33,7 +36,7 @@ enum class CacheMode {
 struct CachingOptions {
   CacheMode mode = CacheMode::Use;
   std::string path;             // --cache FILE; empty: default_cache_path()
-  std::size_t chunk_size = 64;  // --cache-chunk K: most requests per inner call; 0 = the whole batch at once
+  std::size_t chunk_size = 64;  // --chunk K: most requests per inner call; 0 = the whole batch at once
   CacheOpenOptions open;
 };
 

@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -75,7 +77,7 @@ class Stmt {
     if (rc == SQLITE_DONE) return false;
     const std::string msg = sqlite3_errmsg(db_);
     sqlite3_reset(s_);
-    throw Error(fmt::format("{}: {}", path_, msg));
+    throw Error(fmt::format("{}: {} (while running: {})", path_, msg, sqlite3_sql(s_)));
   }
   void reset() {
     sqlite3_reset(s_);
@@ -184,6 +186,32 @@ struct ResponseCache::Impl {
     return s.step() ? s.text(0) : std::string();
   }
 
+  // PRAGMA journal_mode=WAL. Switching needs a moment of exclusive access, and SQLite reports
+  // SQLITE_BUSY for it at once instead of calling the busy handler (two processes creating the same
+  // file at the same moment), so retry here within the busy timeout. Returns the resulting mode.
+  std::string set_wal(int busy_timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    for (int attempt = 0;; ++attempt) {
+      sqlite3_stmt* s = nullptr;
+      int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &s, nullptr);
+      std::string mode;
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+          mode = p ? p : "";
+          rc = SQLITE_OK;
+        }
+      }
+      sqlite3_finalize(s);
+      if (rc == SQLITE_OK) return mode;
+      const int primary = rc & 0xff;
+      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
+        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite3_errstr(rc)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
+    }
+  }
+
   // Runs f inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so the busy
   // timeout applies and two writers never deadlock on a lock upgrade); rolls back on exceptions.
   template <class F>
@@ -237,8 +265,7 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
 
   try {
     if (!options.read_only) {
-      // Switching to WAL needs a moment of exclusive access; the busy timeout covers it.
-      const std::string mode = d.scalar("PRAGMA journal_mode=WAL");
+      const std::string mode = d.set_wal(options.busy_timeout_ms);
       if (mode != "wal")
         throw Error(fmt::format("{}: cannot use write-ahead logging (journal mode stays '{}'); "
                                 "put the cache on a local filesystem",

@@ -51,6 +51,13 @@ struct Attempt {
   bool too_large = false;
   std::string retry_after, retry_after_ms, should_retry;
   char errbuf[CURL_ERROR_SIZE] = {};
+  // libcurl re-sends a request by itself when a reused keep-alive connection turns out to be closed
+  // before any byte of the reply. Each send counts as an attempt: `prior` attempts were made
+  // before this transfer, `sends` by it, and a send beyond `max_attempts` is not made.
+  int prior = 0;
+  int sends = 0;
+  int max_attempts = 1;
+  bool limit_hit = false;
 
   Attempt() = default;
   Attempt(const Attempt&) = delete;
@@ -90,6 +97,16 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   else if (name == "retry-after-ms") a->retry_after_ms = value;
   else if (name == "x-should-retry") a->should_retry = lower(value);
   return len;
+}
+
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* a = static_cast<Attempt*>(user);
+  if (a->prior + a->sends >= a->max_attempts) {
+    a->limit_hit = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  ++a->sends;
+  return CURL_PREREQFUNC_OK;
 }
 
 // Transport errors worth another attempt: the network or the server hiccupped.
@@ -166,7 +183,7 @@ std::string excerpt(std::string_view body, std::size_t max_bytes) {
   bool space = false;
   for (std::size_t i = 0; i < n; ++i) {
     char c = body[i];
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {  // runs of white space and controls: one space
       if (!space && !out.empty()) out += ' ';
       space = true;
       continue;
@@ -235,6 +252,8 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     auto a = std::make_unique<Attempt>();
     a->index = i;
     a->limit = options_.max_response_bytes;
+    a->prior = attempts[i];
+    a->max_attempts = options_.retry.max_attempts;
     a->easy = curl_easy_init();
     if (!a->easy) {
       ++attempts[i];
@@ -256,6 +275,8 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, a.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, a.get());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::ceil(options_.connect_timeout_s * 1000)));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::ceil(options_.timeout_s * 1000)));
@@ -263,8 +284,8 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "sceval");
-    ++attempts[i];
     if (curl_multi_add_handle(multi.get(), e) != CURLM_OK) {
+      ++attempts[i];
       finish_failed(i, 0, {}, "libcurl: cannot start a transfer");
       return;
     }
@@ -280,6 +301,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     const std::size_t i = a->index;
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    attempts[i] = a->prior + std::max(1, a->sends);  // a failed connect sent nothing but is an attempt
 
     AttemptEvent ev;
     ev.index = i;
@@ -291,6 +313,8 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
       std::string msg = a->errbuf[0] ? std::string(a->errbuf) : std::string(curl_easy_strerror(rc));
       if (a->too_large) {
         why = fmt::format("response larger than {} bytes", options_.max_response_bytes);
+      } else if (a->limit_hit) {  // libcurl wanted to re-send after a connection closed without reply
+        why = "connection error: the server closed the connection without a reply";
       } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         why = "timeout: " + msg;
       } else if (status > 0) {

@@ -24,7 +24,10 @@
 namespace sceval::llm::http {
 
 struct RetryPolicy {
-  int max_attempts = 8;            // attempts per request, the first included (the paper: 8)
+  // Attempts per request, the first included (the paper: 8). Every time the request goes on the
+  // wire counts, including libcurl's own re-send when a reused keep-alive connection turns out to
+  // be closed before any byte of the reply; a failed connect counts too.
+  int max_attempts = 8;
   double initial_backoff_s = 1.0;  // the n-th retry waits U(0, min(max_backoff, initial * 2^(n-1)))
   double max_backoff_s = 64.0;
   double max_retry_after_s = 300.0;  // a longer Retry-After is cut to this
@@ -33,7 +36,7 @@ struct RetryPolicy {
 // What happened at the end of one attempt (for progress output and tests).
 struct AttemptEvent {
   std::size_t index = 0;  // request position in the batch
-  int attempt = 1;        // 1-based
+  int attempt = 1;        // attempts made for this request so far (see max_attempts)
   long status = 0;        // HTTP status; 0 when no response arrived
   bool ok = false;        // the request is done with this attempt, successfully
   bool will_retry = false;
@@ -102,8 +105,8 @@ double backoff_delay(int failures, const RetryPolicy& policy, std::optional<doub
 
 bool is_retryable_status(long status);
 
-// At most `max_bytes` of `body` on one line (control characters as spaces, UTF-8 kept whole),
-// followed by "..." when cut.
+// At most `max_bytes` of `body` on one line (runs of white space and control characters as one
+// space, UTF-8 kept whole), followed by "..." when cut.
 std::string excerpt(std::string_view body, std::size_t max_bytes = 300);
 
 }  // namespace sceval::llm::http
