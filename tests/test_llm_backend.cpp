@@ -38,7 +38,7 @@ TEST(LlamaBackend, BatchedGreedyEqualsReference) {
     EXPECT_GT(batched.stats().prefix_tokens_reused, 0u);
     EXPECT_EQ(texts(got), want) << "n_parallel " << n_parallel;
   }
-  // The same requests in another order, in two calls (the second reuses the cached prefix).
+  // The same requests in another order, in two calls.
   std::vector<GenerationRequest> reversed(reqs.rbegin(), reqs.rend());
   auto batched = make(false, 7, 0, kStable);
   auto first = texts(batched.generate(std::span(reversed).first(10)));
@@ -50,6 +50,18 @@ TEST(LlamaBackend, BatchedGreedyEqualsReference) {
   std::vector<std::string> distinct(want);
   std::sort(distinct.begin(), distinct.end());
   EXPECT_GE(std::unique(distinct.begin(), distinct.end()) - distinct.begin(), 15);
+}
+
+// What makes runs resumable: with llama-server's numerics (where batch shape matters), a call's
+// results depend only on its own batch, not on the calls before it (LlamaOptions::carry_prefix off).
+TEST(LlamaBackend, EachCallIsAPureFunctionOfItsBatch) {
+  const auto reqs = requests(conversations(24, 40), 16);
+  const auto first = std::span(reqs).first(12), second = std::span(reqs).subspan(12);
+  auto after = make(false, 8);
+  after.generate(first);
+  const auto got = texts(after.generate(second));
+  auto fresh = make(false, 8);
+  EXPECT_EQ(got, texts(fresh.generate(second)));
 }
 
 // With llama-server's numerics (flash attention, F16 KV cache) the CPU kernels take other code paths

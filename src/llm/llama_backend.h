@@ -32,6 +32,11 @@ struct LlamaOptions {
   // (llama_chat_builtin_templates: chatml, llama3, gemma, ...), or inline Jinja source.
   std::string chat_template;
   bool reference_mode = false;
+  // Keep the shared prefix's KV from one generate()/score_options() call for the next. Off by
+  // default: then every call is a pure function of its batch (its prefix evaluated afresh), so a
+  // resumed run that re-sends a chunk computes exactly what the uninterrupted run computed, even
+  // where llama.cpp's numerics depend on how the prefix was split across decode calls.
+  bool carry_prefix = false;
   // Numerics (defaults = llama-server's, whose output reference mode reproduces bit for bit):
   bool kv_f32 = false;  // KV cache in F32 instead of F16 (smaller batch-composition effects, 2x memory)
   int flash_attn = -1;  // -1 auto (on for CPU), 0 off, 1 on

@@ -191,6 +191,7 @@ void LlamaBackend::Impl::evaluate(const Tokens& tokens, std::size_t from, std::s
 }
 
 std::size_t LlamaBackend::Impl::set_prefix(const Tokens& head, std::size_t n) {
+  if (!opt.carry_prefix) reset_memory();  // see LlamaOptions::carry_prefix
   for (int s = 1; s <= n_parallel(); ++s) llama_memory_seq_rm(memory(), s, -1, -1);
   std::size_t keep = std::min(detail::common_prefix(prefix, head), n);
   if (keep < prefix.size() && !llama_memory_seq_rm(memory(), 0, static_cast<llama_pos>(keep), -1)) {
