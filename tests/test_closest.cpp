@@ -1,6 +1,8 @@
 // The separable transform must equal the O(N^2) brute force, distances and chosen points alike.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <random>
 
 #include "grid/closest.h"
@@ -104,12 +106,12 @@ TEST(Grid, RefusesGridsTooLargeToEnumerateOrStore) {
   using sceval::testing::integer_feature;
   // 2^64 overflows: ten axes of 2^8 values.
   std::vector<task::Feature> huge;
-  for (int j = 0; j < 10; ++j) huge.push_back(integer_feature("f" + std::to_string(j), 0, 255));
+  for (int j = 0; j < 10; ++j) huge.push_back(integer_feature(fmt::format("f{}", j), 0, 255));
   auto t = sceval::testing::make_task(huge);
   EXPECT_THROW(Grid g(t), Error);
   // 10^12 points fit in 64 bits but not in memory.
   std::vector<task::Feature> big;
-  for (int j = 0; j < 4; ++j) big.push_back(integer_feature("f" + std::to_string(j), 0, 999));
+  for (int j = 0; j < 4; ++j) big.push_back(integer_feature(fmt::format("f{}", j), 0, 999));
   auto tb = sceval::testing::make_task(big);
   Grid g(tb);
   EXPECT_EQ(g.size(), 1000000000000ull);

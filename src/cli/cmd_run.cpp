@@ -52,10 +52,9 @@ void run_command(RunArgs& a) {
   const auto& r = report.results;
   for (const char* mode : {"paper", "strict"}) {
     const auto& m = r[mode]["metrics"];
-    auto pct = [](const nlohmann::json& x) { return x.is_null() ? std::string("NA") : fmt::format("{:.2f}%", 100 * x.get<double>()); };
-    auto num = [](const nlohmann::json& x) { return x.is_null() ? std::string("NA") : fmt::format("{:.4f}", x.get<double>()); };
     fmt::print("{:<7} N={:<6} validity {:>8}  mean RCF_A {:>8}  TM {:>8}  exact match {:>8}\n", mode,
-               m["n"].get<std::int64_t>(), pct(m["validity"]), num(m["mean_rcf_a"]), num(m["tm"]), pct(m["exact_match"]));
+               m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]), format_value(m["tm"]),
+               format_rate(m["exact_match"]));
   }
   fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
   if (report.failed_requests)

@@ -20,17 +20,14 @@ struct ScoreArgs {
   metrics::BootstrapSettings bootstrap;
 };
 
-std::string pct(const nlohmann::json& x) { return x.is_null() ? "NA" : fmt::format("{:.2f}%", 100 * x.get<double>()); }
-std::string num(const nlohmann::json& x) { return x.is_null() ? "NA" : fmt::format("{:.4f}", x.get<double>()); }
-
 void print_summary(const nlohmann::json& r) {
   fmt::print("{:<16} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "mode", "N", "validity", "mean_dist",
              "median_rcf", "mean_rcf_a", "TM", "exact");
   for (const char* mode : {"paper", "strict"}) {
     const auto& m = r[mode]["metrics"];
     fmt::print("{:<16} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", mode, m["n"].get<std::int64_t>(),
-               pct(m["validity"]), num(m["mean_distance"]), num(m["median_rcf"]), num(m["mean_rcf_a"]), num(m["tm"]),
-               pct(m["exact_match"]));
+               format_rate(m["validity"]), format_value(m["mean_distance"]), format_value(m["median_rcf"]),
+               format_value(m["mean_rcf_a"]), format_value(m["tm"]), format_rate(m["exact_match"]));
   }
 }
 

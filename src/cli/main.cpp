@@ -5,6 +5,9 @@
 #include <cstdio>
 
 #include "cli/cmd_bench.h"
+#if SCEVAL_WITH_LLAMA
+#include "cli/cmd_bench_decision_map.h"
+#endif
 #include "cli/commands.h"
 #include "common/error.h"
 
@@ -21,6 +24,7 @@ int main(int argc, char** argv) {
 #if SCEVAL_WITH_LLAMA
   sceval::cli::add_make_test_model_command(app);
   sceval::cli::add_llm_commands(app);
+  sceval::cli::add_bench_decision_map_command(app);
 #endif
   try {
     app.parse(argc, argv);

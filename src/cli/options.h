@@ -1,5 +1,8 @@
 #pragma once
 // Options shared by several commands.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -8,6 +11,14 @@
 #include "task/task.h"
 
 namespace sceval::cli {
+
+// Summary cells: rates as percentages, other numbers to 4 places, null (NaN) as NA.
+inline std::string format_rate(const nlohmann::json& x) {
+  return x.is_null() ? "NA" : fmt::format("{:.2f}%", 100 * x.get<double>());
+}
+inline std::string format_value(const nlohmann::json& x) {
+  return x.is_null() ? "NA" : fmt::format("{:.4f}", x.get<double>());
+}
 
 // --distance: the task's own distance unless given.
 inline task::DistanceKind distance_or_task(const task::Task& t, const std::string& given) {

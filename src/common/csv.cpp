@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file.h"
 
 namespace sceval::csv {
 
@@ -98,13 +99,7 @@ Table parse(std::string_view text, std::string source) {
   return t;
 }
 
-Table read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open file", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
-}
+Table read_file(const std::string& path) { return parse(read_file_text(path), path); }
 
 std::string quote(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);

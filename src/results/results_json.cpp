@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file.h"
 
 namespace sceval::results {
 
@@ -57,12 +58,8 @@ void write_json(const nlohmann::json& j, const std::string& path) {
 }
 
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot open file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
   try {
-    return nlohmann::json::parse(ss.str());
+    return nlohmann::json::parse(read_file_text(path));
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
   }

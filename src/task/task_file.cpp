@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "task/task.h"
 #include "task/template.h"
 
@@ -195,11 +196,7 @@ Task parse_task(const json& j, const std::string& origin) {
 }
 
 Task load_task_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open task file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  const std::string text = read_file_text(path, "task file");
   json j;
   try {
     j = json::parse(text);

@@ -1,0 +1,451 @@
+#include "cli/cmd_bench_decision_map.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "ggml.h"
+#include "gguf.h"
+#include "grid/grid.h"
+#include "llm/http/openai_backend.h"
+#include "llm/llama_backend.h"
+#include "task/registry.h"
+#include "task/render.h"
+
+#ifndef SCEVAL_LLAMA_SERVER
+#define SCEVAL_LLAMA_SERVER ""
+#endif
+#ifndef SCEVAL_LLAMA_BENCH
+#define SCEVAL_LLAMA_BENCH ""
+#endif
+
+namespace sceval::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+struct Args {
+  std::string model, task = "income";
+  std::size_t points = 256;
+  int threads = 0;
+  std::uint64_t seed = 1;
+  int max_tokens = 16;
+  int slots = 4;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double round_to(double x, int digits) {
+  const double p = std::pow(10.0, digits);
+  return std::round(x * p) / p;
+}
+
+bool is_file(const std::string& p) {
+  std::error_code ec;
+  return !p.empty() && fs::is_regular_file(p, ec);
+}
+
+// $ENV_NAME, else the compile-time path; "" when neither names an existing file.
+std::string tool_path(const char* env_name, const std::string& compiled) {
+  if (const char* e = std::getenv(env_name); e && is_file(e)) return e;
+  if (is_file(compiled)) return compiled;
+  return {};
+}
+
+// --- child processes --------------------------------------------------------------------------
+
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::string& log) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error("cannot open " + log);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      ::close(fd);
+      throw Error("fork failed");
+    }
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(fd);
+  }
+  ~Child() { stop(); }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  bool running() {
+    if (pid_ <= 0) return false;
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+  int wait() {
+    if (pid_ <= 0) return -1;
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(pid_, SIGKILL);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw Error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// HTTP status of GET /health on 127.0.0.1:port, 0 when it cannot connect.
+int health_status(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  const std::string req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return 0;
+  }
+  std::string raw;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (raw.compare(0, 5, "HTTP/") != 0) return 0;
+  return std::atoi(raw.c_str() + raw.find(' ') + 1);
+}
+
+// Peak resident set of a live process (VmHWM), in MB; 0 when unreadable.
+double process_peak_rss_mb(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;  // kB
+  return 0;
+}
+
+double rusage_mb(int who) {
+  rusage ru{};
+  getrusage(who, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
+}
+
+// Sum of all tensors' element counts in a GGUF file (metadata only, no weights read).
+std::uint64_t gguf_parameters(const std::string& path) {
+  ggml_context* meta = nullptr;
+  gguf_init_params p{};
+  p.no_alloc = true;
+  p.ctx = &meta;
+  gguf_context* g = gguf_init_from_file(path.c_str(), p);
+  if (!g) throw Error(path + ": cannot read as GGUF");
+  std::uint64_t n = 0;
+  for (ggml_tensor* t = ggml_get_first_tensor(meta); t; t = ggml_get_next_tensor(meta, t))
+    n += static_cast<std::uint64_t>(ggml_nelements(t));
+  ggml_free(meta);
+  gguf_free(g);
+  return n;
+}
+
+// --- the command ------------------------------------------------------------------------------
+
+void run(const Args& a) {
+  if (a.max_tokens < 1) throw Error("--max-tokens must be at least 1");
+  const std::string server_bin = tool_path("SCEVAL_LLAMA_SERVER", SCEVAL_LLAMA_SERVER);
+  const std::string bench_bin = tool_path("SCEVAL_LLAMA_BENCH", SCEVAL_LLAMA_BENCH);
+  if (server_bin.empty())
+    throw Error("llama-server not found: set $SCEVAL_LLAMA_SERVER or build target sceval_llama_tools");
+  if (bench_bin.empty())
+    throw Error("llama-bench not found: set $SCEVAL_LLAMA_BENCH or build target sceval_llama_tools");
+
+  // The points: a seeded sample of grid indices (in grid order), their turn-1 conversations.
+  const task::Task t = task::resolve_task(a.task);
+  const grid::Grid g(t);
+  std::vector<grid::Index> idx(g.size());
+  std::iota(idx.begin(), idx.end(), grid::Index{0});
+  if (a.points < idx.size()) {
+    std::mt19937_64 rng(a.seed);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    idx.resize(a.points);
+    std::sort(idx.begin(), idx.end());
+  }
+  const std::size_t n = idx.size();
+  std::vector<Conversation> convs;
+  for (grid::Index i : idx) {
+    auto rec = g.record(i);
+    convs.push_back(task::turn1_messages(t, rec));
+  }
+  const double dn = static_cast<double>(n);
+  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  ordered_json j{{"model", a.model}, {"task", t.name}, {"points", n}, {"seed", a.seed},
+                 {"max_tokens", a.max_tokens}, {"threads", threads}};
+  std::cerr << fmt::format("bench decision-map: {} points of {}, max_tokens {}, {} threads\n", n, t.name,
+                           a.max_tokens, threads);
+
+  // 1 + 2: sceval in-process, scoring then greedy generation, on one backend.
+  double prefix = 0, mean_prompt = 0, unshared_total = 0;
+  std::size_t max_prompt = 0;
+  {
+    llm::LlamaOptions lo;
+    lo.model_path = a.model;
+    lo.n_threads = threads;
+    llm::LlamaBackend b(lo);
+    std::vector<std::vector<std::int32_t>> toks;
+    for (const auto& c : convs) toks.push_back(b.tokenize(b.render(c)));
+    std::size_t common = toks.empty() ? 0 : toks[0].size();
+    for (const auto& tk : toks) {
+      std::size_t k = 0;
+      while (k < common && k < tk.size() && tk[k] == toks[0][k]) ++k;
+      common = k;
+      max_prompt = std::max(max_prompt, tk.size());
+    }
+    double total = 0;
+    for (const auto& tk : toks) total += static_cast<double>(tk.size());
+    prefix = static_cast<double>(common);
+    mean_prompt = total / dn;
+    unshared_total = total - prefix * dn;
+    j["n_parallel"] = b.options().n_parallel;
+    j["n_ctx"] = b.options().n_ctx;
+
+    std::vector<llm::ScoreRequest> sreq;
+    for (const auto& c : convs) sreq.push_back({c, "{\"" + t.answer_key + "\": \"", t.options});
+    std::cerr << "  scoring...\n";
+    auto t0 = std::chrono::steady_clock::now();
+    auto before = b.stats();
+    auto scores = b.score_options(sreq);
+    const double score_s = seconds_since(t0);
+    j["scoring_seconds"] = round_to(score_s, 3);
+    j["scoring_tokens_evaluated"] = b.stats().tokens_evaluated - before.tokens_evaluated;
+
+    std::vector<llm::GenerationRequest> greq;
+    for (const auto& c : convs) {
+      llm::GenerationRequest r{c, {}};
+      r.sampling.temperature = 0;
+      r.sampling.max_tokens = a.max_tokens;
+      greq.push_back(std::move(r));
+    }
+    std::cerr << "  generation...\n";
+    before = b.stats();
+    t0 = std::chrono::steady_clock::now();
+    auto gens = b.generate(greq);
+    const double gen_s = seconds_since(t0);
+    std::size_t gen_tokens = 0, gen_errors = 0;
+    for (const auto& r : gens) gen_tokens += static_cast<std::size_t>(r.completion_tokens), gen_errors += r.finish == llm::FinishReason::Error;
+    j["generation_seconds"] = round_to(gen_s, 3);
+    j["generation_tokens"] = gen_tokens;
+    j["generation_errors"] = gen_errors;
+    j["generation_tokens_evaluated"] = b.stats().tokens_evaluated - before.tokens_evaluated;
+    j["scoring_points_per_s"] = round_to(dn / score_s, 3);
+    j["generation_points_per_s"] = round_to(dn / gen_s, 3);
+  }
+  const double self_rss = rusage_mb(RUSAGE_SELF);
+
+  // 3: llama-server with `slots` slots, driven by OpenAIBackend with `slots` requests in flight.
+  const fs::path dir = fs::temp_directory_path() / fmt::format("sceval-bench-dm-{}", ::getpid());
+  fs::create_directories(dir);
+  const int per_slot = static_cast<int>(max_prompt) + a.max_tokens + 64;
+  const int server_ctx = a.slots * per_slot;
+  double server_rss = 0;
+  {
+    const std::string log = (dir / "llama-server.log").string();
+    std::optional<Child> server;
+    int port = 0;
+    for (int attempt = 0; attempt < 3 && !server; ++attempt) {
+      port = free_port();
+      server.emplace(std::vector<std::string>{server_bin, "-m", a.model, "--host", "127.0.0.1", "--port",
+                                              std::to_string(port), "-np", std::to_string(a.slots), "-c",
+                                              std::to_string(server_ctx), "-t", std::to_string(threads)},
+                     log);
+      bool up = false;
+      for (int i = 0; i < 1200 && !up; ++i) {  // up to 120 s
+        if (health_status(port) == 200) up = true;
+        else if (!server->running()) break;
+        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (!up) server.reset();
+    }
+    if (!server) throw Error("llama-server did not come up; its log:\n" + read_text(log));
+    llm::OpenAIOptions oo;
+    oo.model = "bench";
+    oo.base_url = fmt::format("http://127.0.0.1:{}/v1", port);
+    oo.api_key_env = "SCEVAL_BENCH_DECISION_MAP_NO_KEY";
+    oo.transport.concurrency = a.slots;
+    llm::OpenAIBackend http(oo);
+    std::vector<llm::GenerationRequest> greq;
+    for (const auto& c : convs) {
+      llm::GenerationRequest r{c, {}};
+      r.sampling.temperature = 0;
+      r.sampling.max_tokens = a.max_tokens;
+      greq.push_back(std::move(r));
+    }
+    std::cerr << fmt::format("  llama-server ({} slots, -c {}, port {})...\n", a.slots, server_ctx, port);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto gens = http.generate(greq);
+    const double s = seconds_since(t0);
+    std::size_t toks = 0, errors = 0;
+    std::string first_error;
+    for (const auto& r : gens) {
+      toks += static_cast<std::size_t>(r.completion_tokens);
+      if (r.finish == llm::FinishReason::Error) {
+        if (errors++ == 0) first_error = r.error;
+      }
+    }
+    server_rss = process_peak_rss_mb(server->pid());
+    server->stop();
+    j["llama_server_seconds"] = round_to(s, 3);
+    j["llama_server_tokens"] = toks;
+    j["llama_server_errors"] = errors;
+    if (errors) j["llama_server_first_error"] = first_error;
+    j["llama_server_ctx"] = server_ctx;
+    j["llama_server_slots"] = a.slots;
+    j["llama_server_points_per_s"] = round_to(dn / s, 3);
+  }
+
+  // 4: llama-bench prompt processing at the typical prompt length.
+  double pp = 0;
+  const int p_len = static_cast<int>(std::lround(mean_prompt));
+  {
+    const std::string out = (dir / "llama-bench.json").string();
+    std::vector<std::string> argv{bench_bin, "-m", a.model, "-p", std::to_string(p_len), "-n", "0",
+                                  "-t", std::to_string(threads), "-o", "json"};
+    std::cerr << "  llama-bench -p " << p_len << "...\n";
+    Child bench(argv, out);
+    if (bench.wait() != 0) throw Error("llama-bench failed:\n" + read_text(out));
+    std::string text = read_text(out);
+    const auto start = text.find('[');  // the log may precede the JSON
+    try {
+      auto arr = nlohmann::json::parse(text.substr(start == std::string::npos ? 0 : start));
+      pp = arr.at(0).at("avg_ts").get<double>();
+    } catch (const std::exception& e) {
+      throw Error(std::string("cannot read llama-bench's JSON: ") + e.what() + "\n" + text);
+    }
+    std::vector<std::string> shown(argv.begin() + 1, argv.end());
+    j["llama_bench_command"] = "llama-bench " + fmt::format("{}", fmt::join(shown, " "));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+
+  const double unshared_per_point = unshared_total / dn;
+  j["prefix_tokens"] = static_cast<std::int64_t>(prefix);
+  j["mean_prompt_tokens"] = round_to(mean_prompt, 2);
+  j["mean_unshared_prompt_tokens"] = round_to(unshared_per_point, 2);
+  j["llama_bench_pp_tok_s"] = round_to(pp, 2);
+  j["limit_points_per_s"] = round_to(pp / unshared_per_point, 3);
+  const double sc = j["scoring_points_per_s"].get<double>(), ge = j["generation_points_per_s"].get<double>(),
+               ls = j["llama_server_points_per_s"].get<double>(), li = j["limit_points_per_s"].get<double>();
+  j["scoring_vs_llama_server"] = round_to(sc / ls, 2);
+  j["limit_vs_scoring"] = round_to(li / sc, 2);
+  j["generation_vs_llama_server"] = round_to(ge / ls, 2);
+  j["peak_rss_mb"] = round_to(self_rss, 1);
+  j["llama_server_peak_rss_mb"] = round_to(server_rss, 1);
+  j["children_peak_rss_mb"] = round_to(rusage_mb(RUSAGE_CHILDREN), 1);
+  j["model_parameters"] = gguf_parameters(a.model);
+  std::cout << j.dump() << std::endl;
+}
+
+}  // namespace
+
+void add_bench_decision_map_command(CLI::App& app) {
+  auto* bench = app.get_subcommand("bench");
+  auto a = std::make_shared<Args>();
+  auto* cmd = bench->add_subcommand(
+      "decision-map",
+      "Decision-map throughput on a task's turn-1 prompts: sceval scoring, sceval greedy generation, "
+      "llama-server (4 slots, over HTTP) and the llama-bench prompt-processing limit, one after another; "
+      "prints one JSON object");
+  cmd->add_option("--model", a->model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--task", a->task, "task name or file")->capture_default_str();
+  cmd->add_option("--points", a->points, "grid points, a seeded sample (all when the grid is smaller)")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "CPU threads for every engine (0: all)")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "seed of the point sample")->capture_default_str();
+  cmd->add_option("--max-tokens", a->max_tokens, "tokens per generated answer (the paper: 1000)")->capture_default_str();
+  cmd->add_option("--slots", a->slots, "llama-server slots and concurrent requests")->capture_default_str();
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace sceval::cli
