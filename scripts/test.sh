@@ -9,8 +9,14 @@ JOBS=$(nproc)
 cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release -DSCEVAL_WITH_LLAMA=ON >/dev/null
 cmake --build build -j "$JOBS"
 cmake --build build -j "$JOBS" --target sceval_llama_tools
-ctest --test-dir build --output-on-failure
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+ctest --test-dir build --output-on-failure | tee "$LOG"
 cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCEVAL_SANITIZE=ON \
   -DSCEVAL_WITH_LLAMA=OFF -DSCEVAL_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$JOBS"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure | tee -a "$LOG"
+# One closing line for both runs (ctest exits non-zero above on any failure).
+total=$(grep -oE "tests passed, 0 tests failed out of [0-9]+" "$LOG" | awk '{s += $NF} END {print s}')
+skipped=$(grep -cE "^\s+[0-9]+ - .*\(Skipped\)$" "$LOG" || true)
+echo "all: $((total - skipped)) passed, 0 failed, $skipped skipped"
