@@ -67,17 +67,27 @@ void transform_line(const Distance& dist, std::size_t j, std::vector<double>& f,
 // index order that stops at the first source at exactly that distance.
 void lowest_index_at_distance(const Distance& dist, std::span<const Label> labels, const std::vector<bool>& targets,
                               std::vector<Nearest>& out) {
-  const Index N = dist.grid().size();
+  const Grid& g = dist.grid();
+  const Index N = g.size();
+  const std::size_t d = g.dims();
+  const auto& order = dist.order();
   std::vector<Index> sources;
+  std::vector<std::size_t> pos;  // sources' records, row-major: the scan's hot loop reads these
   for (Index i = 0; i < N; ++i)
-    if (labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < targets.size() && targets[labels[i]])
+    if (labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < targets.size() && targets[labels[i]]) {
       sources.push_back(i);
+      for (std::size_t j = 0; j < d; ++j) pos.push_back(g.position(i, j));
+    }
+  std::vector<std::size_t> x(d);
   for (Index i = 0; i < N; ++i) {
     if (!out[i].found()) continue;
-    for (Index s : sources) {
-      if (s >= out[i].index) break;
-      if (dist(i, s) == out[i].distance) {
-        out[i].index = s;
+    g.record(i, x);
+    for (std::size_t k = 0; k < sources.size() && sources[k] < out[i].index; ++k) {
+      const std::size_t* y = &pos[k * d];
+      double sum = 0;
+      for (std::size_t j : order) sum += dist.term(j, x[j], y[j]);
+      if (dist.finish(sum) == out[i].distance) {
+        out[i].index = sources[k];
         break;
       }
     }
