@@ -58,13 +58,13 @@ std::string_view strip_thinking(std::string_view reply) {
 
 namespace {
 
-metrics::Label label_of(const task::Task& t, const parse::AnswerLabel& a) {
+// The decision-map label of a parsed answer: the option, NA or off-label.
+metrics::Label label_of(const parse::AnswerLabel& a) {
   switch (a.kind) {
     case parse::AnswerLabel::Kind::Option: return static_cast<metrics::Label>(a.option);
     case parse::AnswerLabel::Kind::NA: return metrics::kNA;
     default: return metrics::kOffLabel;
   }
-  (void)t;
 }
 
 // A value as the paper's fill_templates would print it: integral numbers without ".0".
@@ -94,7 +94,7 @@ DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g
       continue;
     }
     auto answer = parse::extract_answer(strip_thinking(gens[i].text), t.answer_key);
-    r.map.labels[i] = label_of(t, parse::label_of_answer(t, answer));
+    r.map.labels[i] = label_of(parse::label_of_answer(t, answer));
     if (r.map.labels[i] == metrics::kOffLabel) r.map.answers[i] = answer.text;
   }
   return r;
@@ -215,7 +215,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   for (std::size_t m = 0; m < live.size(); ++m) {
     if (answers[m].finish == llm::FinishReason::Error) continue;  // stays unchecked
     auto a = parse::extract_answer(strip_thinking(answers[m].text), t.answer_key);
-    out[live[m]].live_label = label_of(t, parse::label_of_answer(t, a));
+    out[live[m]].live_label = label_of(parse::label_of_answer(t, a));
   }
   return out;
 }
