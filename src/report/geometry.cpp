@@ -69,7 +69,7 @@ std::vector<int> grid_distance(const Axes& ax, const std::vector<char>& sources)
 std::vector<Edge> label_boundary(const Axes& ax, const std::vector<int>& labels) {
   std::vector<Edge> out;
   for_each_neighbour_pair(ax, [&](std::int64_t i, std::int64_t j, int k) {
-    if (labels[i] != labels[j]) out.push_back({i, k});
+    if (labels[i] >= 0 && labels[j] >= 0 && labels[i] != labels[j]) out.push_back({i, k});
   });
   return out;
 }

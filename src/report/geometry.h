@@ -45,7 +45,8 @@ struct Edge {
   int axis;
   bool operator==(const Edge&) const = default;
 };
-// Edges where the label differs (NA and off-label count as classes of their own).
+// Edges between points labelled with two different options (NA and off-label points have no
+// boundary: the page shows them by colour).
 std::vector<Edge> label_boundary(const Axes& ax, const std::vector<int>& labels);
 // The 0.5 contour of one option's probability: edges where p >= 0.5 on one side only (NaN: none).
 std::vector<Edge> contour_edges(const Axes& ax, const std::vector<double>& p, double level = 0.5);
