@@ -96,7 +96,7 @@ std::string render_page(const nlohmann::json& data) {
   page += "<footer><details><summary>Third-party software in this page</summary><pre>" +
           html_escape(asset("vega/VERSIONS"));
   for (const char* lic : {"vega/vega.LICENSE", "vega/vega-lite.LICENSE", "vega/vega-embed.LICENSE"})
-    page += "\n" + html_escape(std::string(lic).substr(5)) + ":\n" + html_escape(asset(lic));
+    page.append("\n").append(html_escape(std::string_view(lic).substr(5))).append(":\n").append(html_escape(asset(lic)));
   page += "</pre></details></footer>\n</body>\n</html>\n";
   return page;
 }

@@ -5,7 +5,17 @@
 const VIEWS = {};  // chart name -> Vega view
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';  // an identifier; nothing is fetched
 
-async function embedChart(holder, name, spec) {
+const PENDING = new Set();  // renders in flight; tests await window.scevalIdle()
+window.scevalIdle = async () => { while (PENDING.size) await Promise.allSettled([...PENDING]); };
+
+function embedChart(holder, name, spec) {
+  const p = embedNow(holder, name, spec);
+  PENDING.add(p);
+  p.finally(() => PENDING.delete(p)).catch(() => {});
+  return p;
+}
+
+async function embedNow(holder, name, spec) {
   if (VIEWS[name]) { VIEWS[name].finalize(); delete VIEWS[name]; }
   holder.textContent = '';
   const target = el('div', {class: 'vega', dataset: {chart: name}});

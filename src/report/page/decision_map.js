@@ -67,7 +67,7 @@ function mapLayerSpec(run, view, cells, fill, edges) {
     layer.push({data: {values: edges}, mark: {type: 'rule', stroke: '#111', strokeWidth: 2.5, name: 'boundary'},
                 encoding: {x: mapPos(ax, 'xl', 'x0'), x2: {field: 'x1'}, y: mapPos(ay, 'yl', 'y0'), y2: {field: 'y1'}}});
   return {width: cell * ax.values.length, height: cell * ay.values.length,
-          params: [{name: 'xl', value: ax.values}, {name: 'yl', value: ay.values}, {name: 'sel', value: -1}], layer};
+          params: [{name: 'xl', value: ax.values}, {name: 'yl', value: ay.values}, {name: 'sel', value: view.sel === undefined ? -1 : view.sel}], layer};
 }
 
 function decisionMapSpec(run, view) {
@@ -95,11 +95,14 @@ function decisionMapSpec(run, view) {
       {data: {values: arrows}, mark: {type: 'point', shape: 'triangle', size: 45, filled: false, strokeWidth: 1.5, name: 'heads'},
        encoding: {x: X('x1'), y: Y('y1'), stroke: {...stroke, legend: null},
                   angle: {field: 'angle', type: 'quantitative', scale: null},
-                  tooltip: [{field: 'target', title: 'requested'}, {field: 'kind', title: 'SCE'}, {field: 'leaves', title: 'end'}]}},
-      {data: {values: arrows}, transform: [{filter: 'datum.index == sel && datum.cx != null'}],
-       mark: {type: 'point', shape: 'diamond', size: 160, filled: true, color: '#000', name: 'closest'},
-       encoding: {x: X('cx'), y: Y('cy')}});
+                  tooltip: [{field: 'target', title: 'requested'}, {field: 'kind', title: 'SCE'}, {field: 'leaves', title: 'end'}]}});
   }
+  // The closest counterfactual of the selected point (for each SCE asked there), wherever it lies.
+  const closest = run.sces.filter(s => s.closest && inSlice(view, s.from))
+    .map(s => ({index: s.index, cx: s.closest[view.x], cy: s.closest[view.y]}));
+  spec.layer.push({data: {values: closest}, transform: [{filter: 'datum.index == sel'}],
+                   mark: {type: 'point', shape: 'diamond', size: 160, filled: true, color: '#000', name: 'closest'},
+                   encoding: {x: X('cx'), y: Y('cy')}});
   spec.layer.push({data: {values: cells}, transform: [{filter: 'datum.i == sel'}],
                    mark: {type: 'point', shape: 'square', size: 260, filled: false, stroke: '#000', strokeWidth: 2.5, name: 'selected'},
                    encoding: {x: X('cx'), y: Y('cy')}});

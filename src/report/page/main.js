@@ -71,7 +71,8 @@ async function renderMap(run, view, holder, pointHolder) {
     rendered_cells: holder.querySelector('svg g.role-mark.mark-rect').childElementCount});
   v.addEventListener('click', (event, item) => {
     if (!item || !item.datum || item.datum.i === undefined) return;
-    v.signal('sel', item.datum.i).runAsync();
+    view.sel = item.datum.i;
+    v.signal('sel', view.sel).runAsync();
     showPoint(run, item.datum.i, pointHolder);
   });
   return v;
@@ -96,7 +97,13 @@ async function renderRun(r, holders) {
   jobs.push(run.edits.some(e => e.of) ? embedChart(h.edits, 'edits', editsSpec(run)) : note(h.edits, 'No SCE ends on the grid.'));
   renderStability(run, h);
   renderQuiz(run, h, jobs);
-  sampleBrowser(run, h.samples, i => { if (VIEWS.decision_map) { VIEWS.decision_map.signal('sel', i).runAsync(); showPoint(run, i, h.point); } });
+  // Picking a sample moves the map to the slice holding its point and selects it.
+  sampleBrowser(run, h.samples, i => {
+    coordsOf(run.axes, strides(run.axes), i).forEach((l, k) => { if (k !== view.x && k !== view.y) view.fixed[k] = l; });
+    view.sel = i;
+    showPoint(run, i, h.point);
+    return rerender();
+  });
   await Promise.all(jobs);
 }
 
