@@ -58,7 +58,7 @@ function mapPos(a, lab, field) {
 
 function mapLayerSpec(run, view, cells, fill, edges) {
   const ax = run.axes[view.x], ay = run.axes[view.y];
-  const cell = Math.max(4, Math.min(28, Math.floor(640 / ax.values.length), Math.floor(520 / ay.values.length)));
+  const cell = Math.max(4, Math.min(40, Math.floor(640 / ax.values.length), Math.floor(520 / ay.values.length)));
   const layer = [
     {data: {values: cells}, mark: {type: 'rect', name: 'cells'},
      encoding: {x: mapPos(ax, 'xl', 'x0'), x2: {field: 'x1'}, y: mapPos(ay, 'yl', 'y0'), y2: {field: 'y1'},

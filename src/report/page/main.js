@@ -15,7 +15,7 @@ function defaultView(run) {
   }
   let best = JSON.stringify(run.axes.map(() => 0)), most = 0;
   for (const [key, n] of counts) if (n > most) { best = key; most = n; }
-  return {x: 0, y: d > 1 ? 1 : 0, fixed: JSON.parse(best), colour: run.p ? '0' : 'label', arrows: 'all'};
+  return {x: 0, y: d > 1 ? 1 : 0, fixed: JSON.parse(best), colour: run.p ? String(run.options.length - 1) : 'label', arrows: 'all'};
 }
 
 function section(id, title, ...children) { return el('section', {id}, el('h2', {}, title), ...children); }
