@@ -66,6 +66,25 @@ def check_tables(b, runs, page):
             check(c["text"].startswith("–"), f"{page}: null {c['key']} shows a dash")
 
 
+def check_exports(b, runs, page):
+    text = b.eval("exportTable(summaryModel(DATA.runs), 'csv')")
+    rows = list(csv.DictReader(text.splitlines()))
+    check(len(rows) == sum(2 * (1 + len(r.get("baselines", {}))) for r in runs), f"{page}: CSV export has every row")
+    names = b.eval("DATA.runs.map(r => r.name)")
+    for row in rows:
+        res = runs[names.index(row["run"])]
+        src = row["source"]
+        block = res[row["mode"]] if src == "model" else res["baselines"][src.split(": ", 1)[1]][row["mode"]]
+        for key, col in (("validity", "validity"), ("mean_rcf_a", "mean RCF_A"), ("n", "N")):
+            want = block["metrics"][key]
+            check((row[col] == "" and want is None) or float(row[col]) == want, f"{page}: CSV {col} {row[col]!r} == {want}")
+    for fmt, marker in (("md", "| run | model |"), ("tex", "\\begin{tabular}")):
+        out = b.eval(f"exportTable(summaryModel(DATA.runs), '{fmt}')")
+        check(marker in out and len(out.splitlines()) >= len(rows) + 2, f"{page}: {fmt} export")
+    svgs = b.eval("Promise.all(Object.entries(VIEWS).map(([n, v]) => v.toSVG().then(s => [n, s.length, s.slice(0, 4)])))")
+    check(svgs and all(s[2] == "<svg" and s[1] > 1000 for s in svgs), f"{page}: SVG export of every chart ({svgs})")
+
+
 def check_run(b, r, run_dir, any_scatter, page):
     b.eval(f"scevalShowRun({r}).then(() => scevalIdle())")
     status = b.eval("scevalStatus")
@@ -89,6 +108,7 @@ def check_page(b, html, run_dirs, page, extra=None):
     any_scatter = any(r["strict"]["metrics"].get("validity") is not None and r["strict"]["metrics"].get("mean_rcf_a") is not None
                       for r in runs)
     check_tables(b, runs, page)
+    check_exports(b, runs, page)
     for r, d in enumerate(run_dirs):
         check_run(b, r, d, any_scatter, page)
     if extra:

@@ -33,8 +33,15 @@ function sliceEdges(run, view, edges) {
   return out;
 }
 
+// Pixels per level on x and y: the map fits about 640 x 420 pixels.
+function cellSize(ax, ay) {
+  const fit = (n, px) => Math.max(4, Math.min(40, Math.floor(px / n)));
+  return [fit(ax.values.length, 640), fit(ay.values.length, 420)];
+}
+
 function sliceArrows(run, view, which) {
   const out = [];
+  const [cw, ch] = cellSize(run.axes[view.x], run.axes[view.y]);
   run.sces.forEach((s, row) => {
     if (!s.to || !inSlice(view, s.from)) return;
     const kind = s.valid === true ? 'valid' : s.valid === false ? 'invalid' : 'not scored';
@@ -42,7 +49,7 @@ function sliceArrows(run, view, which) {
     const fx = s.from[view.x], fy = s.from[view.y], tx = s.to[view.x], ty = s.to[view.y];
     out.push({row, index: s.index, x0: fx, y0: fy, x1: tx, y1: ty, kind, target: s.target,
               leaves: inSlice(view, s.to) ? 'in this slice' : 'other features changed too',
-              angle: Math.atan2(tx - fx, ty - fy) * 180 / Math.PI, moved: tx !== fx || ty !== fy,
+              angle: Math.atan2((tx - fx) * cw, (ty - fy) * ch) * 180 / Math.PI,  // on screen, clockwise from up moved: tx !== fx || ty !== fy,
               cx: s.closest ? s.closest[view.x] : null, cy: s.closest ? s.closest[view.y] : null});
   });
   return out;
@@ -58,7 +65,7 @@ function mapPos(a, lab, field) {
 
 function mapLayerSpec(run, view, cells, fill, edges) {
   const ax = run.axes[view.x], ay = run.axes[view.y];
-  const cell = Math.max(4, Math.min(40, Math.floor(640 / ax.values.length), Math.floor(520 / ay.values.length)));
+  const [cw, ch] = cellSize(ax, ay);
   const layer = [
     {data: {values: cells}, mark: {type: 'rect', name: 'cells'},
      encoding: {x: mapPos(ax, 'xl', 'x0'), x2: {field: 'x1'}, y: mapPos(ay, 'yl', 'y0'), y2: {field: 'y1'},
@@ -66,7 +73,7 @@ function mapLayerSpec(run, view, cells, fill, edges) {
   if (edges.length)
     layer.push({data: {values: edges}, mark: {type: 'rule', stroke: '#111', strokeWidth: 2.5, name: 'boundary'},
                 encoding: {x: mapPos(ax, 'xl', 'x0'), x2: {field: 'x1'}, y: mapPos(ay, 'yl', 'y0'), y2: {field: 'y1'}}});
-  return {width: cell * ax.values.length, height: cell * ay.values.length,
+  return {width: cw * ax.values.length, height: ch * ay.values.length,
           params: [{name: 'xl', value: ax.values}, {name: 'yl', value: ay.values}, {name: 'sel', value: view.sel === undefined ? -1 : view.sel}], layer};
 }
 
@@ -78,7 +85,7 @@ function decisionMapSpec(run, view) {
     ? {field: 'v', type: 'quantitative', title: 'p(' + run.options[o] + ')', scale: {domain: [0, 1], scheme: 'blueorange'}}
     : {field: 'v', type: 'nominal', title: 'label',
        scale: {domain: run.options.concat(['NA', 'off-label']),
-               range: ['#a6cee3', '#fdbf6f', '#b2df8a', '#cab2d6', '#fb9a99', '#ffff99'].slice(0, run.options.length).concat(['#e0e0e0', '#606060'])}};
+               range: ['#a6cee3', '#fdbf6f', '#b2df8a', '#cab2d6', '#fb9a99', '#ffff99', '#8dd3c7', '#bebada', '#80b1d3', '#fccde5', '#d9d9d9', '#bc80bd'].slice(0, run.options.length).concat(['#e0e0e0', '#606060'])}};
   const spec = mapLayerSpec(run, view, cells, fill, sliceEdges(run, view, soft ? run.edges.p[o] : run.edges.label));
   const arrows = sliceArrows(run, view, view.arrows);
   const stroke = {field: 'kind', type: 'nominal', title: 'SCE (strict)',
