@@ -58,9 +58,10 @@ function sliceArrows(run, view, which) {
 // The layers every map-like chart shares: cells coloured by `fill`, boundary rules.
 // Position encodings of a map: level positions, axis labelled with the feature's values.
 function mapPos(a, lab, field) {
-  return {field, type: 'quantitative', scale: {domain: [-0.5, a.values.length - 0.5], nice: false, zero: false},
-          axis: {values: a.values.map((_, j) => j), labelExpr: lab + '[datum.value]', title: a.name,
-                 grid: false, labelLimit: 220, labelOverlap: true}};
+  const axis = {values: a.values.map((_, j) => j), labelExpr: lab + '[datum.value]', title: a.name,
+                grid: false, labelLimit: 220, labelOverlap: true};
+  if (lab === 'yl') Object.assign(axis, {titleAngle: 0, titleX: -6, titleY: -8, titleAlign: 'right', titleBaseline: 'bottom'});
+  return {field, type: 'quantitative', scale: {domain: [-0.5, a.values.length - 0.5], nice: false, zero: false}, axis};
 }
 
 function mapLayerSpec(run, view, cells, fill, edges) {
