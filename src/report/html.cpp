@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <random>
 
@@ -32,6 +34,10 @@ std::string nonce() {
 }
 
 std::string script(const std::string& n, const std::string& body) {
+  std::string lower(body.size(), ' ');
+  std::transform(body.begin(), body.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("</script") != std::string::npos || lower.find("<!--") != std::string::npos)
+    throw Error("a script embedded in the report contains '</script' or '<!--', which would end it early");
   return fmt::format("<script nonce=\"{}\">\n{}\n</script>\n", n, body);
 }
 
