@@ -37,7 +37,7 @@ function stepsSpec(run) {
     width: Math.max(240, 28 * values.length), height: 220, data: {values},
     mark: 'bar',
     encoding: {
-      x: {field: 'step', type: 'ordinal', sort: 'ascending', title: 'grid steps from the boundary (−: short of it, +: past it)'},
+      x: {field: 'step', type: 'ordinal', sort: 'ascending', axis: {labelAngle: 0}, title: 'grid steps from the boundary (−: short of it, +: past it)'},
       y: {field: 'n', type: 'quantitative', title: 'SCEs'},
       color: {field: 'side', type: 'nominal', title: null,
               scale: {domain: ['short: not the requested label', 'past: the requested label'], range: ['#d73027', '#1a9850']}},
@@ -73,7 +73,7 @@ function scatterRows(runs, mode) {
 
 function scatterSpec(rows) {
   const x = {field: 'validity', type: 'quantitative', axis: {format: '%'}, scale: {domain: [0, 1]}, title: 'validity'};
-  const y = {field: 'rcf_a', type: 'quantitative', title: 'mean RCF_A (0 = minimal)', scale: {zero: true}};
+  const y = {field: 'rcf_a', type: 'quantitative', title: 'mean RCF_A (0 = minimal)', scale: {zero: true}, axis: {format: '.2~g'}};
   const ci = rows.filter(d => isNum(d.v_lo) && isNum(d.v_hi) && isNum(d.r_lo) && isNum(d.r_hi));
   return {
     width: 420, height: 300,
