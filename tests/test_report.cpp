@@ -140,6 +140,50 @@ TEST(ReportHtml, JsonIsSafeInsideAScriptElement) {
   EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 }
 
+TEST(ReportPageData, RunDirectoryToPageData) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "sceval-report-page-data-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // The 3x3 map with probabilities of "high" (p_low omitted: NaN -> null).
+  std::ofstream(dir / "decision_map.csv")
+      << "index,A,B,label,p_high\n0,0,u,low,0.1\n1,0,v,low,0.4\n2,0,w,high,0.6\n3,1,u,low,0.2\n4,1,v,high,0.5\n"
+         "5,1,w,high,0.9\n6,2,u,,\n7,2,v,high,0.7\n8,2,w,high,0.8\n";
+  std::ofstream(dir / "sces.csv") << kSces;
+  std::ofstream(dir / "results.json")
+      << R"({"schema_version": 1, "task": {"name": "t", "options": ["low", "high"]}, "paper": {}, "strict": {}})";
+  std::ofstream(dir / "samples.jsonl")
+      << R"({"index": 0, "stage": "decision_map", "response": "low"})" "\n"
+      << R"({"index": 0, "stage": "followup", "target": "high", "response": "</script>"})" "\n";
+  auto j = run_page_data(load_run(dir.string(), "r"));
+  EXPECT_EQ(j["labels"], nlohmann::json({0, 0, 1, 0, 1, 1, -1, 1, 1}));
+  EXPECT_TRUE(j["p"][0][0].is_null());
+  EXPECT_EQ(j["p"][1][4], 0.5);
+  EXPECT_EQ(j["edges"]["label"], nlohmann::json({{1, 0}, {1, 1}, {3, 1}}));
+  EXPECT_EQ(j["edges"]["p"][1], nlohmann::json({{1, 0}, {1, 1}, {3, 1}}));
+  EXPECT_EQ(j["edges"]["p"][0], nlohmann::json::array());
+  ASSERT_EQ(j["sces"].size(), 7u);
+  EXPECT_EQ(j["sces"][0]["line"], 2);
+  EXPECT_EQ(j["sces"][0]["from"], nlohmann::json({0, 0}));
+  EXPECT_EQ(j["sces"][0]["to"], nlohmann::json({0, 1}));
+  EXPECT_EQ(j["sces"][0]["closest"], nlohmann::json({0, 2}));
+  EXPECT_EQ(j["sces"][0]["steps"], -1);
+  EXPECT_EQ(j["sces"][3]["status"], "ok");  // empty status = parsed
+  EXPECT_TRUE(j["sces"][4]["to"].is_null());
+  EXPECT_EQ(j["sces"][4]["sce"], nlohmann::json({"5", "v"}));
+  EXPECT_EQ(j["steps"]["counts"], nlohmann::json({{-1, 1}, {1, 1}, {2, 2}}));
+  EXPECT_EQ(j["steps"]["no_end_point"], 2);
+  ASSERT_EQ(j["samples"].size(), 1u);  // turn-1 calls are inside the follow-up conversations
+  EXPECT_EQ(j["samples"][0]["response"], "</script>");
+  EXPECT_TRUE(j["stability"].is_null());
+  EXPECT_TRUE(j["quiz"].is_null());
+  EXPECT_EQ(j["model"], "(scored: r)");
+
+  std::ofstream(dir / "stability.json") << R"({"kind": "other", "schema_version": 1})";
+  EXPECT_THROW(load_run(dir.string(), "r"), Error);
+  fs::remove_all(dir);
+}
+
 TEST(ReportRunDirs, SweepDirectoryExpandsToItsRuns) {
   namespace fs = std::filesystem;
   fs::path root = fs::temp_directory_path() / "sceval-report-sweep-test";

@@ -62,6 +62,8 @@ RunDir load_run(const std::string& path, const std::string& name) {
   if (!r.results.is_object() || !r.results.contains("task") || !r.results.contains("strict") ||
       !r.results.contains("paper"))
     throw Error(fmt::format("{}results.json: not a sceval results file (needs task, paper, strict)", dir));
+  if (r.results.value("schema_version", 0) != 1)
+    throw Error(fmt::format("{}results.json: schema_version {} (this sceval reads 1)", dir, r.results.value("schema_version", 0)));
   r.decision_map = csv::read_file(dir + "decision_map.csv");
   r.sces = csv::read_file(dir + "sces.csv");
   r.samples = read_samples(dir + "samples.jsonl");
