@@ -1,0 +1,24 @@
+// `sceval report RUN_DIR... -o report.html`: one self-contained HTML page for run directories.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "report/html.h"
+
+namespace sceval::cli {
+
+void add_report_command(CLI::App& app) {
+  static std::vector<std::string> runs;
+  static std::string output = "report.html";
+  auto* c = app.add_subcommand("report", "One self-contained HTML page (charts, tables, samples) for run or sweep directories");
+  c->add_option("runs", runs, "Run directories, or sweep directories (every subdirectory with results.json)")->required();
+  c->add_option("-o,--output", output, "HTML file to write")->capture_default_str();
+  c->callback([] {
+    std::size_t n = report::write_report(runs, output);
+    fmt::print("wrote {} ({} run{})\n", std::filesystem::absolute(output).lexically_normal().string(), n, n == 1 ? "" : "s");
+  });
+}
+
+}  // namespace sceval::cli

@@ -1,0 +1,172 @@
+// Page layout and state: cross-run tables and scatter, then one run at a time (decision map,
+// steps to the boundary, edits, stability, quiz, samples). Writes window.scevalStatus for tests.
+'use strict';
+
+const RUN_CHARTS = ['decision_map', 'steps', 'edits', 'stability', 'quiz'];
+const state = {run: 0, views: DATA.runs.map(defaultView), scatterMode: 'strict'};
+
+function defaultView(run) {
+  const d = run.axes.length;
+  // Hold the other features where most SCEs start, so the first slice shows arrows.
+  const counts = new Map();
+  for (const s of run.sces) {
+    const key = JSON.stringify(s.from.map((l, k) => k < 2 ? 0 : l));
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  let best = JSON.stringify(run.axes.map(() => 0)), most = 0;
+  for (const [key, n] of counts) if (n > most) { best = key; most = n; }
+  return {x: 0, y: d > 1 ? 1 : 0, fixed: JSON.parse(best), colour: run.p ? String(run.options.length - 1) : 'label', arrows: 'all'};
+}
+
+function section(id, title, ...children) { return el('section', {id}, el('h2', {}, title), ...children); }
+
+function header() {
+  const runs = DATA.runs;
+  return el('header', {}, el('h1', {}, 'sceval report'),
+    el('p', {}, runs.length + ' run' + (runs.length === 1 ? '' : 's') + ': ' + runs.map(r => r.name).join(', ') +
+      '. Rates are percentages; brackets are bootstrap confidence intervals. Strict = exact arithmetic, paper = the paper\'s scorer.'));
+}
+
+async function renderScatter(holder) {
+  const rows = scatterRows(DATA.runs, state.scatterMode);
+  if (!rows.length) { delete scevalStatus.charts.scatter; return note(holder, 'No run has both a validity and a mean RCF_A.'); }
+  await embedChart(holder, 'scatter', scatterSpec(rows));
+}
+
+function mapControls(run, view, rerender) {
+  const feats = run.axes.map((a, k) => [k, a.name]);
+  const controls = [
+    el('label', {}, 'x ', select(feats, view.x, v => { view.x = Number(v); rerender(); }, {id: 'map-x'})),
+    el('label', {}, ' y ', select(feats, view.y, v => { view.y = Number(v); rerender(); }, {id: 'map-y'}))];
+  run.axes.forEach((a, k) => {
+    if (k === view.x || k === view.y) return;
+    controls.push(el('label', {}, ' ' + a.name + ' = ',
+      select(a.values.map((v, j) => [j, v]), view.fixed[k], v => { view.fixed[k] = Number(v); rerender(); }, {dataset: {feature: k}})));
+  });
+  const colours = [['label', 'label']].concat(run.p ? run.options.map((o, j) => [String(j), 'p(' + o + ')']) : []);
+  controls.push(el('label', {}, ' colour ', select(colours, view.colour, v => { view.colour = v; rerender(); }, {id: 'map-colour'})));
+  controls.push(el('label', {}, ' SCEs ', select([['all', 'all'], ['valid', 'valid'], ['invalid', 'invalid'], ['none', 'none']],
+                                                 view.arrows, v => { view.arrows = v; rerender(); }, {id: 'map-arrows'})));
+  return el('div', {class: 'controls'}, controls);
+}
+
+function showPoint(run, i, holder) {
+  const st = strides(run.axes), c = coordsOf(run.axes, st, i);
+  holder.textContent = '';
+  holder.appendChild(el('h4', {}, 'Point ' + i + ': ' + recordText(run.axes, c) + ' → ' + labelText(run, run.labels[i])));
+  const sces = run.sces.filter(s => s.index === i);
+  if (!sces.length) holder.appendChild(el('p', {class: 'note'}, 'No SCE was asked for this point.'));
+  for (const s of sces)
+    holder.appendChild(el('p', {}, 'asked for “' + s.target + '”: SCE ' +
+      (s.to ? recordText(run.axes, s.to) : '(' + s.status + ')') + ' — ' +
+      (s.valid === null ? 'not scored' : s.valid ? 'valid' : 'invalid') +
+      (s.steps === null ? '' : ', ' + s.steps + ' steps from the boundary') +
+      '; closest counterfactual (◆): ' + (s.closest ? recordText(run.axes, s.closest) : '–')));
+}
+
+async function renderMap(run, view, holder, pointHolder) {
+  const {spec, cells, arrows} = decisionMapSpec(run, view);
+  const v = await embedChart(holder, 'decision_map', spec);
+  Object.assign(scevalStatus.charts.decision_map, {cells, arrows,
+    rendered_cells: holder.querySelector('svg g.role-mark.mark-rect').childElementCount});
+  v.addEventListener('click', (event, item) => {
+    if (!item || !item.datum || item.datum.i === undefined) return;
+    view.sel = item.datum.i;
+    v.signal('sel', view.sel).runAsync();
+    showPoint(run, item.datum.i, pointHolder);
+  });
+  return v;
+}
+
+async function renderRun(r, holders) {
+  for (const name of RUN_CHARTS) { if (VIEWS[name]) { VIEWS[name].finalize(); delete VIEWS[name]; } delete scevalStatus.charts[name]; }
+  const run = DATA.runs[r], view = state.views[r];
+  const h = holders;
+  h.title.textContent = run.name + ' — ' + run.model + ' — task ' + run.task;
+  const rerender = async () => {
+    h.controls.replaceWith(h.controls = mapControls(run, view, rerender));
+    const jobs = [renderMap(run, view, h.map, h.point)];
+    if (run.stability && sameAxes(run)) jobs.push(embedChart(h.stabilityChart, 'stability', stabilitySpec(run, view)));
+    await Promise.all(jobs);
+  };
+  h.point.textContent = 'Click a cell to see its SCEs and its closest counterfactual.';
+  const jobs = [rerender()];
+  jobs.push(run.steps.counts.length ? embedChart(h.steps, 'steps', stepsSpec(run)) : note(h.steps, 'No SCE ends on the grid.'));
+  h.stepsNote.textContent = run.steps.no_end_point + ' SCEs have no end point on the grid (unparsed or off-grid); ' +
+    run.steps.unreachable + ' request a label the map never gives.';
+  jobs.push(run.edits.some(e => e.of) ? embedChart(h.edits, 'edits', editsSpec(run)) : note(h.edits, 'No SCE ends on the grid.'));
+  renderStability(run, h);
+  renderQuiz(run, h, jobs);
+  // Picking a sample moves the map to the slice holding its point and selects it.
+  sampleBrowser(run, h.samples, i => {
+    coordsOf(run.axes, strides(run.axes), i).forEach((l, k) => { if (k !== view.x && k !== view.y) view.fixed[k] = l; });
+    view.sel = i;
+    showPoint(run, i, h.point);
+    return rerender();
+  });
+  await Promise.all(jobs);
+}
+
+function sameAxes(run) {
+  const f = run.stability.features || [];
+  return f.length === run.axes.length && f.every((a, k) => a.name === run.axes[k].name &&
+    JSON.stringify(a.values.map(String)) === JSON.stringify(run.axes[k].values));
+}
+
+function renderStability(run, h) {
+  h.stability.hidden = !run.stability;
+  h.stabilityChart.textContent = '';
+  if (!run.stability) return;
+  const s = run.stability;
+  h.stabilityText.textContent = 'Variants: ' + (s.variants || []).join(', ') + '. Unanimous points: ' + fmtRate(s.unanimous_fraction) +
+    '; boundary band width: ' + fmtNum(s.boundary_band_width) + ' (' + (s.band_definition || '') + ')' +
+    (sameAxes(run) ? '' : '. Its grid differs from this run\'s, so no map is drawn.');
+}
+
+function renderQuiz(run, h, jobs) {
+  h.quiz.hidden = !run.quiz;
+  if (!run.quiz) return;
+  const q = run.quiz;
+  h.quizText.textContent = 'Gower quiz (task ' + q.task + ', model ' + q.model + ', seed ' + q.seed + '): ' + q.correct + ' of ' +
+    q.n_answered + ' answered correctly (' + q.n_items + ' items); accuracy ' + fmtRate(q.accuracy) + ' ' + fmtCi(q.ci, true) + '.';
+  jobs.push(Object.keys(q.by_status || {}).length ? embedChart(h.quizChart, 'quiz', quizSpec(q)) : note(h.quizChart, 'No answers.'));
+}
+
+async function main() {
+  const app = document.getElementById('app');
+  const summary = summaryModel(DATA.runs), status = statusModel(DATA.runs);
+  const scatter = el('div', {class: 'chart'});
+  const h = {title: el('h2', {}), controls: el('div'), map: el('div', {class: 'chart'}), point: el('div', {class: 'point', id: 'point-detail'}),
+             steps: el('div', {class: 'chart'}), stepsNote: el('p', {class: 'note'}), edits: el('div', {class: 'chart'}),
+             stabilityChart: el('div', {class: 'chart'}), stabilityText: el('p'), quizChart: el('div', {class: 'chart'}), quizText: el('p'),
+             samples: el('div')};
+  h.stability = section('stability', 'Decision-boundary stability', h.stabilityText, h.stabilityChart);
+  h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
+  const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
+  app.append(header(),
+    section('summary', 'Summary (both NA modes; baselines beside the model)', tableElement(summary), exportButtons(summary)),
+    section('status', 'Counts by parse status', tableElement(status), exportButtons(status)),
+    section('scatter', 'Validity vs mean RCF_A across runs',
+      el('div', {class: 'controls'}, el('label', {}, 'mode ', select([['strict', 'strict'], ['paper', 'paper']], 'strict',
+        v => { state.scatterMode = v; renderScatter(scatter); }, {id: 'scatter-mode'}))), scatter),
+    el('div', {class: 'run-pick'}, el('label', {}, 'Run: ', runPick)),
+    el('article', {id: 'run'}, h.title,
+      section('map', 'Decision map and SCEs', h.controls, el('div', {class: 'map-row'}, h.map, h.point)),
+      section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
+      section('edits', 'Which features SCEs change, and by how much', h.edits),
+      h.stability, h.quiz,
+      section('samples', 'Sample browser', h.samples)));
+  const showRun = async r => { state.run = r; runPick.value = String(r); await renderRun(r, h); writeStatus(); };
+  window.scevalShowRun = showRun;
+  await Promise.all([renderScatter(scatter), showRun(0)]);
+  scevalStatus.done = true;
+  writeStatus();
+}
+
+function writeStatus() { document.getElementById('sceval-status').textContent = JSON.stringify(scevalStatus); }
+
+window.addEventListener('DOMContentLoaded', () => main().catch(e => {
+  scevalStatus.errors.push('main: ' + (e && e.stack || e));
+  scevalStatus.done = true;
+  writeStatus();
+}));

@@ -1,0 +1,126 @@
+#include "report/run_dir.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/file.h"
+
+namespace fs = std::filesystem;
+
+namespace sceval::report {
+namespace {
+
+nlohmann::json read_json_file(const std::string& path) {
+  try {
+    return nlohmann::json::parse(read_file_text(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  }
+}
+
+std::optional<nlohmann::json> read_optional_artifact(const std::string& path, const char* kind) {
+  if (!fs::exists(path)) return std::nullopt;
+  auto j = read_json_file(path);
+  if (!j.is_object() || j.value("kind", "") != kind || j.value("schema_version", 0) != 1)
+    throw Error(fmt::format("{}: expected an object with \"kind\": \"{}\" and \"schema_version\": 1", path, kind));
+  return j;
+}
+
+// samples.jsonl: the follow-up conversations (they contain the turn-1 exchange) and live checks.
+std::vector<nlohmann::json> read_samples(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  if (!fs::exists(path)) return out;
+  std::istringstream in(read_file_text(path));
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(fmt::format("{}:{}: invalid JSON: {}", path, n, e.what()));
+    }
+    if (!j.is_object() || !j.contains("stage"))
+      throw Error(fmt::format("{}:{}: expected an object with a \"stage\" field", path, n));
+    if (j["stage"] != "decision_map") out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
+RunDir load_run(const std::string& path, const std::string& name) {
+  RunDir r;
+  r.path = path;
+  r.name = name;
+  const std::string dir = path + "/";
+  r.results = read_json_file(dir + "results.json");
+  if (!r.results.is_object() || !r.results.contains("task") || !r.results.contains("strict") ||
+      !r.results.contains("paper"))
+    throw Error(fmt::format("{}results.json: not a sceval results file (needs task, paper, strict)", dir));
+  if (r.results.value("schema_version", 0) != 1)
+    throw Error(fmt::format("{}results.json: schema_version {} (this sceval reads 1)", dir, r.results.value("schema_version", 0)));
+  r.decision_map = csv::read_file(dir + "decision_map.csv");
+  r.sces = csv::read_file(dir + "sces.csv");
+  r.samples = read_samples(dir + "samples.jsonl");
+  r.stability = read_optional_artifact(dir + "stability.json", "stability");
+  r.quiz = read_optional_artifact(dir + "gower_quiz.json", "gower_quiz");
+  return r;
+}
+
+std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& a : args) {
+    fs::path p(a);
+    if (!fs::is_directory(p)) throw Error(fmt::format("{}: not a directory", a));
+    if (fs::exists(p / "results.json")) {
+      fs::path norm = fs::absolute(p).lexically_normal();
+      if (norm.filename().empty()) norm = norm.parent_path();
+      out.emplace_back(a, norm.filename().string());
+      continue;
+    }
+    std::vector<fs::path> cells;
+    for (const auto& e : fs::directory_iterator(p))
+      if (e.is_directory() && fs::exists(e.path() / "results.json")) cells.push_back(e.path());
+    if (cells.empty()) throw Error(fmt::format("{}: neither a run directory nor a sweep (no results.json in it or its subdirectories)", a));
+    std::sort(cells.begin(), cells.end());
+    for (const auto& c : cells) out.emplace_back(c.string(), c.filename().string());
+  }
+  return out;
+}
+
+Axes read_axes(const csv::Table& t) {
+  const std::size_t label = t.require_column("label");
+  const auto index = t.column("index");
+  std::vector<std::size_t> cols;
+  for (std::size_t c = 0; c < label; ++c)
+    if (!index || c != *index) cols.push_back(c);
+  if (cols.empty()) throw Error(fmt::format("{}: no feature columns before 'label'", t.source));
+  std::vector<Axis> axes;
+  for (std::size_t c : cols) {
+    Axis a{t.header[c], {}};
+    for (const auto& row : t.rows)
+      if (std::find(a.values.begin(), a.values.end(), row[c]) == a.values.end()) a.values.push_back(row[c]);
+    axes.push_back(std::move(a));
+  }
+  Axes ax(std::move(axes));
+  if (ax.size() != static_cast<std::int64_t>(t.rows.size()))
+    throw Error(fmt::format("{}: {} rows, but the feature values span a grid of {} points (the report needs every point, in grid order)",
+                            t.source, t.rows.size(), ax.size()));
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    Coords c = ax.coords(static_cast<std::int64_t>(r));
+    for (std::size_t k = 0; k < cols.size(); ++k)
+      if (ax.axes()[k].values[c[k]] != t.rows[r][cols[k]])
+        throw Error(fmt::format("{}: rows are not in grid order (expected {} = {})", t.where(r, cols[k]),
+                                ax.axes()[k].name, ax.axes()[k].values[c[k]]));
+    if (index && t.rows[r][*index] != std::to_string(r))
+      throw Error(fmt::format("{}: expected index {}", t.where(r, *index), r));
+  }
+  return ax;
+}
+
+}  // namespace sceval::report

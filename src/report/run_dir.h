@@ -1,0 +1,34 @@
+#pragma once
+// A run directory as written by `sceval run` / `score` (README "File formats"), read as plain
+// files: the report depends on no other sceval module, only on the formats.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/csv.h"
+#include "report/geometry.h"
+
+namespace sceval::report {
+
+struct RunDir {
+  std::string path, name;
+  nlohmann::json results;
+  csv::Table decision_map, sces;
+  std::vector<nlohmann::json> samples;        // follow-up and live-check calls of samples.jsonl
+  std::optional<nlohmann::json> stability;    // stability.json
+  std::optional<nlohmann::json> quiz;         // gower_quiz.json
+};
+
+RunDir load_run(const std::string& path, const std::string& name);
+
+// Each argument is a run directory (holds results.json) or a sweep directory (its subdirectories
+// that hold results.json, in name order). Returns (path, display name) pairs.
+std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vector<std::string>& args);
+
+// The feature axes of decision_map.csv: the columns between `index` and `label`, each feature's
+// values in order of first appearance (rows in grid order). Checks that the rows form the full grid.
+Axes read_axes(const csv::Table& decision_map);
+
+}  // namespace sceval::report
