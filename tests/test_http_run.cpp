@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -251,6 +252,92 @@ TEST(HttpRun, KillAndResumeResendsOnlyRequestsInFlight) {
   EXPECT_LE(sent, distinct + static_cast<std::size_t>(kills * kConcurrency)) << "seed " << seed;
   std::cout << "[ measured ] seed " << seed << ": " << kills << " kills; " << distinct << " requests, " << sent
             << " sent across the killed and resumed runs; uninterrupted run " << full_seconds << " s\n";
+}
+
+// --with-history: follow-ups answered by the proxy with a fixed on-grid SCE, and the with-history
+// question (5 messages: follow-up chat, the SCE reply, the SCE's turn-1 question) with a label the
+// proxy picks; sces.csv and results.json must report exactly those labels, and the fresh-context
+// results must be those of the same run without --with-history.
+TEST(HttpRun, WithHistoryAsksInTheSameChat) {
+  SCEVAL_REQUIRE_CLI_AND_SERVER(env);
+  ScratchDir dir;
+  const std::vector<std::string> options = {"Low risk", "Medium risk", "High risk"};
+  std::mutex m;
+  std::map<std::string, std::string> said;  // with-history messages -> label the proxy answered
+  FaultProxy proxy(
+      env.port(),
+      [&](const std::string& key, int) {
+        const json messages = json::parse(key)["messages"];
+        if (messages.size() == 3) {  // follow-up: an SCE on the grid
+          return Fault::respond(200, completion(json(R"({"annual_income": 60, "payment_history": "Always paid on time, 5+ years of history", "employment": "Salaried"})").dump()));
+        }
+        if (messages.size() == 5) {
+          EXPECT_EQ(messages[3]["role"], "assistant");
+          EXPECT_NE(messages[4]["content"].get<std::string>().find("Always paid on time"), std::string::npos);
+          std::lock_guard lock(m);
+          const std::string label = options[fnv1a(messages.dump()) % 3];
+          said[messages.dump()] = label;
+          return Fault::respond(200, completion(json("{\"answer\": \"" + label + "\"}").dump()));
+        }
+        return Fault::forward();
+      },
+      whole_body);
+  const std::string url = proxy.url() + "/v1";
+  auto args = run_args(url, dir.file("plain"), dir.file("c.sqlite"));
+  ASSERT_EQ(run_cli(args, dir.file("plain.log")), 0) << slurp(dir.file("plain.log"));
+  args = run_args(url, dir.file("hist"), dir.file("c.sqlite"));
+  args.push_back("--with-history");
+  ASSERT_EQ(run_cli(args, dir.file("hist.log")), 0) << slurp(dir.file("hist.log"));
+
+  // Fresh-context results unchanged.
+  json plain = comparable_results(dir.file("plain")), hist = comparable_results(dir.file("hist"));
+  EXPECT_EQ(plain["paper"], hist["paper"]);
+  EXPECT_EQ(plain["strict"], hist["strict"]);
+  EXPECT_FALSE(plain.contains("with_history"));
+
+  // (index, target) -> the label the proxy gave in the same chat
+  std::map<std::pair<std::string, std::string>, std::string> expected;
+  std::ifstream in(dir.file("hist") + "/samples.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    json s = json::parse(line);
+    if (s["stage"] != "with_history") continue;
+    std::lock_guard lock(m);
+    expected[{std::to_string(s["index"].get<long>()), s["target"].get<std::string>()}] = said.at(s["messages"].dump());
+  }
+  const csv::Table sces = csv::read_file(dir.file("hist") + "/sces.csv");
+  const auto idx = sces.require_column("index"), tgt = sces.require_column("target"),
+             hl = sces.require_column("history_label"), hv = sces.require_column("history_valid");
+  ASSERT_EQ(expected.size(), sces.rows.size());
+  std::size_t valid = 0;
+  for (const auto& row : sces.rows) {
+    const std::string& want = expected.at({row[idx], row[tgt]});
+    EXPECT_EQ(row[hl], want);
+    EXPECT_EQ(row[hv], want == row[tgt] ? "1" : "0");
+    valid += want == row[tgt];
+  }
+  const json wh = hist["with_history"];
+  EXPECT_EQ(wh["n"], sces.rows.size());
+  EXPECT_EQ(wh["valid"], valid);
+  EXPECT_DOUBLE_EQ(wh["validity"].get<double>(), static_cast<double>(valid) / static_cast<double>(sces.rows.size()));
+  const auto plain_cols = csv::read_file(dir.file("plain") + "/sces.csv");
+  EXPECT_FALSE(plain_cols.column("history_label").has_value());
+}
+
+// Several base URLs for one model: requests go round robin (two pass-through proxies in front of the
+// same server), and the answers are the same as from one URL.
+TEST(HttpRun, SeveralBaseUrlsRoundRobin) {
+  SCEVAL_REQUIRE_CLI_AND_SERVER(env);
+  ScratchDir dir;
+  auto pass = [](const std::string&, int) { return Fault::forward(); };
+  FaultProxy a(env.port(), pass, whole_body), b(env.port(), pass, whole_body);
+  ASSERT_EQ(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log")), 0);
+  ASSERT_EQ(run_cli(run_args(a.url() + "/v1," + b.url() + "/v1", dir.file("two"), dir.file("two.sqlite")),
+                    dir.file("two.log")), 0)
+      << slurp(dir.file("two.log"));
+  expect_same_run(dir.file("one"), dir.file("two"));
+  const std::size_t na = a.events().size(), nb = b.events().size();
+  EXPECT_EQ(na + nb, responses(dir.file("two")).size());
+  EXPECT_LE(na > nb ? na - nb : nb - na, 1u) << na << " vs " << nb;
 }
 
 }  // namespace
