@@ -16,12 +16,6 @@ namespace {
 
 std::vector<Generation> call_inner(Backend& b, std::span<const GenerationRequest> r) { return b.generate(r); }
 std::vector<OptionScores> call_inner(Backend& b, std::span<const ScoreRequest> r) { return b.score_options(r); }
-std::vector<Generation> call_inner_each(Backend& b, std::span<const GenerationRequest> r, const ResultCallback& f) {
-  return b.generate_each(r, f);
-}
-std::vector<OptionScores> call_inner_each(Backend&, std::span<const ScoreRequest>, const ResultCallback&) {
-  throw Error("internal: scores are stored per batch");
-}
 
 std::optional<Generation> decode(const CacheEntry& e, Generation*) {
   if (e.kind != RequestKind::Generate) return std::nullopt;
@@ -56,11 +50,6 @@ std::vector<OptionScores> CachingBackend::score_options(std::span<const ScoreReq
   return run<ScoreRequest, OptionScores>(batch);
 }
 
-template <class Result>
-bool CachingBackend::commits_each() const {
-  return std::is_same_v<Result, Generation> && inner_.answers_independent_of_batch();
-}
-
 template <class Request, class Result>
 std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
   const std::size_t n = batch.size();
@@ -68,7 +57,9 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
   if (options_.mode == CacheMode::Off) {
     ++stats_.inner_calls;
     stats_.inner_requests += n;
-    return call_inner(inner_, batch);
+    auto out = call_inner(inner_, batch);
+    if (progress_) progress_(n, n);
+    return out;
   }
   if (n == 0) return {};
   const std::string id = inner_.identity();
@@ -134,27 +125,31 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
       done += multiplicity[j];
     };
     std::vector<Result> results;
-    if (commits_each<Result>()) {
-      // A remote server: each answer is committed the moment it arrives, so a kill loses only the
-      // requests in flight (answers do not depend on batch composition there).
-      std::vector<bool> seen(m, false);
-      auto on_result = [&](std::size_t r, const Generation& g) {
-        if (r >= m || seen[r]) throw Error(fmt::format("model backend {} answered request {} of {} twice", id, r, m));
-        seen[r] = true;
-        CacheEntry e = make_entry(keys[ask[start + r]], g, seconds(), 1);
-        stats_.errors += e.status == CacheStatus::Error;
-        cache_->put(e);
-        ++stats_.stored;
-        stored(start + r);
-        if (progress_) progress_(done, n);
-      };
-      results = call_inner_each(inner_, std::span<const Request>(chunk), on_result);
-      ++stats_.inner_calls;
-      stats_.inner_requests += m;
-      if (results.size() != m)
-        throw Error(fmt::format("model backend {} returned {} results for {} requests", id, results.size(), m));
-      for (std::size_t j = start; j < end; ++j) answers[j] = std::move(results[j - start]);
-      continue;
+    if constexpr (std::is_same_v<Result, Generation>) {
+      if (inner_.answers_independent_of_batch()) {
+        // A remote server: each answer is committed the moment it arrives, so a kill loses only the
+        // requests in flight (answers do not depend on batch composition there).
+        std::vector<bool> seen(m, false);
+        auto on_result = [&](std::size_t r, const Generation& g) {
+          if (r >= m || seen[r]) throw Error(fmt::format("model backend {} answered request {} of {} twice", id, r, m));
+          seen[r] = true;
+          CacheEntry e = make_entry(keys[ask[start + r]], g, seconds(), 1);  // elapsed: chunk start to this answer
+          stats_.errors += e.status == CacheStatus::Error;
+          cache_->put(e);
+          ++stats_.stored;
+          stored(start + r);
+          if (progress_) progress_(done, n);
+        };
+        results = inner_.generate_each(std::span<const Request>(chunk), on_result);
+        ++stats_.inner_calls;
+        stats_.inner_requests += m;
+        if (results.size() != m)
+          throw Error(fmt::format("model backend {} returned {} results for {} requests", id, results.size(), m));
+        for (std::size_t r = 0; r < m; ++r)  // a backend that did not call back for some: store them now
+          if (!seen[r]) on_result(r, results[r]);
+        for (std::size_t j = start; j < end; ++j) answers[j] = std::move(results[j - start]);
+        continue;
+      }
     }
     results = call_inner(inner_, std::span<const Request>(chunk));
     const double elapsed = seconds();

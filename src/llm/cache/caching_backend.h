@@ -83,8 +83,6 @@ class CachingBackend : public Backend {
  private:
   template <class Request, class Result>
   std::vector<Result> run(std::span<const Request> batch);
-  template <class Result>
-  bool commits_each() const;
 
   Backend& inner_;
   CachingOptions options_;
