@@ -331,9 +331,17 @@ TEST(HttpRun, SeveralBaseUrlsRoundRobin) {
   auto pass = [](const std::string&, int) { return Fault::forward(); };
   FaultProxy a(env.port(), pass, whole_body), b(env.port(), pass, whole_body);
   ASSERT_EQ(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log")), 0);
-  ASSERT_EQ(run_cli(run_args(a.url() + "/v1," + b.url() + "/v1", dir.file("two"), dir.file("two.sqlite")),
-                    dir.file("two.log")), 0)
-      << slurp(dir.file("two.log"));
+  auto two = run_args(a.url() + "/v1," + b.url() + "/v1", dir.file("two"), dir.file("two.sqlite"));
+  two.push_back("--quiet");
+  ASSERT_EQ(run_cli(two, dir.file("two.log")), 0) << slurp(dir.file("two.log"));
+  // Progress: plain lines when stderr is not a terminal (here a file), none with --quiet.
+  const std::string one_log = slurp(dir.file("one.log")), two_log = slurp(dir.file("two.log"));
+  EXPECT_NE(one_log.find("decision_map 210/210 (100%)"), std::string::npos) << one_log;
+  EXPECT_NE(one_log.find("followup 30/30 (100%)"), std::string::npos) << one_log;
+  EXPECT_NE(one_log.find("| cache hits 0 | failed 0"), std::string::npos) << one_log;
+  EXPECT_EQ(one_log.find('\r'), std::string::npos);  // no bar redrawn in place
+  EXPECT_EQ(two_log.find("decision_map"), std::string::npos) << two_log;
+  EXPECT_EQ(two_log.find("requests:"), std::string::npos) << two_log;
   expect_same_run(dir.file("one"), dir.file("two"));
   const std::size_t na = a.events().size(), nb = b.events().size();
   EXPECT_EQ(na + nb, responses(dir.file("two")).size());
