@@ -406,6 +406,15 @@ TEST(HttpOpenAIParse, InvalidUtf8InABodyIsRepairedNotRetried) {
   EXPECT_THROW(parse_openai_response("{\"choices\": \xff"), Error);  // still not JSON
 }
 
+TEST(HttpModelSpec, SecretsInUrlsAreHidden) {
+  EXPECT_EQ(spec_without_secrets("openai:m@http://bob:hunter2@gpu1:8080/v1;concurrency=4"),
+            "openai:m@http://***@gpu1:8080/v1;concurrency=4");
+  EXPECT_EQ(spec_without_secrets("openai:a@b@http://u:p@x/v1,https://token@y/v1"), "openai:a@b@http://***@x/v1,https://***@y/v1");
+  EXPECT_EQ(spec_without_secrets("openai:name@with@at@http://host/v1"), "openai:name@with@at@http://host/v1");
+  EXPECT_EQ(spec_without_secrets("http://host/path@x"), "http://host/path@x");  // '@' in the path: not userinfo
+  EXPECT_EQ(spec_without_secrets("gguf:/models/a@b.gguf"), "gguf:/models/a@b.gguf");
+}
+
 TEST(HttpRepairUtf8, ReplacesEachByteOfAnInvalidSequence) {
   EXPECT_EQ(http::repair_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   const std::string fffd = "\xEF\xBF\xBD";

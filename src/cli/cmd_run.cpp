@@ -10,6 +10,7 @@
 #include "cli/progress.h"
 #include "experiment/run.h"
 #include "llm/cache/caching_backend.h"
+#include "llm/http/model_spec.h"
 #include "task/registry.h"
 
 namespace sceval::cli {
@@ -51,7 +52,7 @@ void run_command(RunArgs& a) {
   AttemptLog attempt_log;
   if (level >= LogLevel::Debug) attempt_log = [](const std::string& line) { fmt::print(stderr, "\ndebug: {}\n", line); };
   Model model = make_model(s.model, a.local, attempt_log);
-  s.model = spec_without_secrets(s.model);
+  s.model = llm::spec_without_secrets(s.model);
   llm::CachingOptions co;
   co.mode = a.no_cache ? llm::CacheMode::Off : a.refresh ? llm::CacheMode::Refresh : llm::CacheMode::Use;
   co.path = a.cache;

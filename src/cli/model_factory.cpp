@@ -11,17 +11,6 @@
 
 namespace sceval::cli {
 
-std::string spec_without_secrets(const std::string& spec) {
-  std::string out = spec;
-  for (std::size_t p = 0; (p = out.find("://", p)) != std::string::npos;) {
-    p += 3;
-    const std::size_t end = out.find_first_of("/,;?#", p);
-    const std::size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
-    if (at != std::string::npos && at >= p) out.replace(p, at - p, "***");
-  }
-  return out;
-}
-
 namespace {
 
 std::unique_ptr<llm::Backend> http_backend(const llm::ModelSpec& parsed, const AttemptLog& attempt_log) {
@@ -68,13 +57,13 @@ Model make_model(const std::string& spec, const LocalModelOptions& local, const 
   } else if (llm::is_http_model_spec(spec)) {
     auto parsed = llm::parse_model_spec(spec);
     m.backend = http_backend(parsed, attempt_log);
-    m.info = {{"kind", parsed.provider}, {"model", parsed.model}, {"base_url", spec_without_secrets(parsed.base_url)}};
+    m.info = {{"kind", parsed.provider}, {"model", parsed.model}, {"base_url", llm::spec_without_secrets(parsed.base_url)}};
   } else {
     throw Error(fmt::format("unknown model spec \"{}\": expected gguf:PATH, openai:MODEL@BASE_URL or anthropic:MODEL",
                             spec));
   }
-  m.info["spec"] = spec_without_secrets(spec);  // keys come from environment variables, never from specs
-  m.info["identity"] = spec_without_secrets(m.backend->identity());
+  m.info["spec"] = llm::spec_without_secrets(spec);  // keys come from environment variables, never from specs
+  m.info["identity"] = llm::spec_without_secrets(m.backend->identity());
   return m;
 }
 

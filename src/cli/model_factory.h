@@ -27,7 +27,4 @@ using AttemptLog = std::function<void(const std::string& line)>;
 
 Model make_model(const std::string& spec, const LocalModelOptions& local, const AttemptLog& attempt_log = {});
 
-// `spec` with any user:password@ in its URLs replaced by ***@ (for results.json and logs).
-std::string spec_without_secrets(const std::string& spec);
-
 }  // namespace sceval::cli
