@@ -393,3 +393,82 @@ TEST(CachingBackend, ResumedRunRepeatsTheUninterruptedChunks) {
 
 }  // namespace
 }  // namespace sceval::llm
+
+namespace sceval::llm {
+namespace {
+
+// A remote-server stand-in: answers arrive one by one, in reverse order, and the connection dies
+// (throws) after `die_after` of them, as a killed process would stop.
+class StreamingBackend : public CountingBackend {
+ public:
+  std::size_t die_after = SIZE_MAX;
+  bool answers_independent_of_batch() const override { return true; }
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& f) override {
+    auto out = generate(batch);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      if (k == die_after) throw Error("connection lost");
+      const std::size_t i = out.size() - 1 - k;
+      if (f) f(i, out[i]);
+    }
+    return out;
+  }
+};
+
+TEST(CachingBackend, RemoteAnswersAreCommittedOneByOneAsTheyArrive) {
+  TempDir dir;
+  StreamingBackend inner;
+  inner.die_after = 3;
+  const auto batch = reqs(0, 8);
+  std::vector<std::pair<std::size_t, std::size_t>> progress;
+  {
+    CachingBackend cached(inner, at(dir.file("c.sqlite"), 64));  // one chunk of 8
+    cached.set_progress([&](std::size_t d, std::size_t n) { progress.emplace_back(d, n); });
+    EXPECT_THROW(cached.generate(batch), Error);
+    // The three answers that arrived (p7, p6, p5) are stored although their chunk never returned.
+    EXPECT_EQ(cached.cache()->size(), 3u);
+    EXPECT_EQ(cached.stats().stored, 3u);
+  }
+  EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{3, 8}));
+  inner.die_after = SIZE_MAX;
+  inner.calls.clear();
+  CachingBackend again(inner, at(dir.file("c.sqlite"), 64));
+  const auto out = again.generate(batch);
+  ASSERT_EQ(inner.calls.size(), 1u);
+  EXPECT_EQ(inner.calls[0], (std::vector<std::string>{"p0", "p1", "p2", "p3", "p4"}));  // only the lost ones
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i].text, inner.answer(fmt::format("p{}", i), 42));
+}
+
+TEST(CachingBackend, InProcessChunksStayAtomic) {
+  TempDir dir;
+  CountingBackend inner;  // answers_independent_of_batch() is false: a chunk is one transaction
+  CachingBackend cached(inner, at(dir.file("c.sqlite"), 4));
+  std::vector<std::size_t> seen;
+  cached.set_progress([&](std::size_t d, std::size_t) { seen.push_back(d); });
+  cached.generate(reqs(0, 8));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 4, 8}));
+}
+
+TEST(CachingBackend, ReasoningTextIsStoredWithTheAnswer) {
+  TempDir dir;
+  class Thinking : public CountingBackend {
+   public:
+    std::vector<Generation> generate(std::span<const GenerationRequest> batch) override {
+      auto out = CountingBackend::generate(batch);
+      for (auto& g : out) g.reasoning = "first I think \xff about " + g.text;
+      return out;
+    }
+  } inner;
+  const auto batch = reqs(0, 2);
+  std::vector<Generation> first;
+  {
+    CachingBackend cached(inner, at(dir.file("c.sqlite")));
+    first = cached.generate(batch);
+  }
+  CachingBackend again(inner, at(dir.file("c.sqlite")));
+  const auto second = again.generate(batch);
+  EXPECT_EQ(again.stats().hits, 2u);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(second[i].reasoning, first[i].reasoning);
+}
+
+}  // namespace
+}  // namespace sceval::llm

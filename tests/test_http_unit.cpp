@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "http/test_server.h"
+#include "llm/http/backend_common.h"
 #include "llm/http/model_spec.h"
 
 namespace sceval::llm {
@@ -389,6 +390,39 @@ TEST(HttpTransport, BadRequestsFailAloneWithoutBeingSent) {
   EXPECT_EQ(out[3].text, "fine");
   EXPECT_EQ(calls.load(), 2);
   EXPECT_TRUE(b.generate({}).empty());
+}
+
+TEST(HttpOpenAIParse, ReasoningContentIsKeptApart) {
+  auto g = parse_openai_response(R"({"choices":[{"finish_reason":"stop","message":{"role":"assistant",
+      "content":"{\"answer\": \"yes\"}","reasoning_content":"The person is 45, so..."}}]})");
+  EXPECT_EQ(g.text, "{\"answer\": \"yes\"}");
+  EXPECT_EQ(g.reasoning, "The person is 45, so...");
+}
+
+TEST(HttpOpenAIParse, InvalidUtf8InABodyIsRepairedNotRetried) {
+  // A server that cut a character in half: the bytes become U+FFFD, the rest of the reply stays.
+  auto g = parse_openai_response("{\"choices\":[{\"finish_reason\":\"stop\",\"message\":{\"content\":\"caf\xc3 ok \xff\"}}]}");
+  EXPECT_EQ(g.text, "caf\xEF\xBF\xBD ok \xEF\xBF\xBD");
+  EXPECT_THROW(parse_openai_response("{\"choices\": \xff"), Error);  // still not JSON
+}
+
+TEST(HttpModelSpec, SecretsInUrlsAreHidden) {
+  EXPECT_EQ(spec_without_secrets("openai:m@http://bob:hunter2@gpu1:8080/v1;concurrency=4"),
+            "openai:m@http://***@gpu1:8080/v1;concurrency=4");
+  EXPECT_EQ(spec_without_secrets("openai:a@b@http://u:p@x/v1,https://token@y/v1"), "openai:a@b@http://***@x/v1,https://***@y/v1");
+  EXPECT_EQ(spec_without_secrets("openai:name@with@at@http://host/v1"), "openai:name@with@at@http://host/v1");
+  EXPECT_EQ(spec_without_secrets("http://host/path@x"), "http://host/path@x");  // '@' in the path: not userinfo
+  EXPECT_EQ(spec_without_secrets("gguf:/models/a@b.gguf"), "gguf:/models/a@b.gguf");
+}
+
+TEST(HttpRepairUtf8, ReplacesEachByteOfAnInvalidSequence) {
+  EXPECT_EQ(http::repair_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(http::repair_utf8("a\xC3"), "a" + fffd);                          // cut at the end
+  EXPECT_EQ(http::repair_utf8("\xC0\xAF"), fffd + fffd);                      // overlong
+  EXPECT_EQ(http::repair_utf8("\xED\xA0\x80"), fffd + fffd + fffd);          // a surrogate
+  EXPECT_EQ(http::repair_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // above U+10FFFF
+  EXPECT_EQ(http::repair_utf8("\xE2\x82x"), fffd + fffd + "x");
 }
 
 }  // namespace

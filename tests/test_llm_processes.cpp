@@ -11,6 +11,7 @@
 
 #include "llm/llama_backend.h"
 #include "llm/llm_support.h"
+#include "llm/server_process.h"
 
 #ifndef SCEVAL_LLAMA_SERVER
 #define SCEVAL_LLAMA_SERVER ""
@@ -29,32 +30,21 @@ std::string server_binary() {
   return SCEVAL_LLAMA_SERVER;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Starts llama-server on a free loopback port, waits for /health, returns the port.
+// llama-server on the tiny model, one slot, one thread, `extra_args`; up when constructed.
 struct Server {
   testing::TempDir dir;
-  int port = testing::free_port();
-  std::unique_ptr<testing::ChildProcess> process;
-  explicit Server(const std::vector<std::string>& extra_args) {
-    std::vector<std::string> argv{server_binary(), "-m", tiny_model(), "--host", "127.0.0.1", "--port", std::to_string(port)};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    process = std::make_unique<testing::ChildProcess>(argv, dir.file("server.log"));
-  }
-  bool wait_healthy() {
-    for (int i = 0; i < 300; ++i) {  // up to 30 s
-      if (auto r = testing::http(port, "GET", "/health"); r && r->status == 200) return true;
-      if (!process->running()) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  std::string log() const { return read_file(dir.file("server.log")); }
+  LlamaServerProcess process;
+  explicit Server(const std::vector<std::string>& extra_args)
+      : process([&] {
+          LlamaServerOptions o;
+          o.binary = server_binary();
+          o.model = tiny_model();
+          o.parallel = 1;
+          o.n_ctx = 2048;
+          o.extra_args = extra_args;
+          o.log = dir.file("server.log");
+          return o;
+        }()) {}
 };
 
 // (c) Greedy generation equals llama-server's /v1/chat/completions at temperature 0: llama-server's
@@ -70,21 +60,20 @@ TEST(LlamaServer, GreedyEqualsLlamaServer) {
       {{"user", "Tell me a story."}, {"assistant", "Once upon a time"}, {"user", "Go on, with \"quotes\" and ünïcödé."}},
   };
   for (bool stable : {false, true}) {
-    std::vector<std::string> args{"-c", std::to_string(n_ctx), "-t", "1", "-np", "1", "--no-warmup"};
-    if (stable) args.insert(args.end(), {"-fa", "off", "-ctk", "f32", "-ctv", "f32"});
-    Server server(args);
-    ASSERT_TRUE(server.wait_healthy()) << "llama-server did not come up; its log:\n" << server.log();
+    std::vector<std::string> args;
+    if (stable) args = {"-fa", "off", "-ctk", "f32", "-ctv", "f32"};
+    Server server(args);  // throws (test failure) with the server's log when it does not come up
     std::vector<std::string> from_server;
     for (const auto& c : convs) {
       nlohmann::json body{{"messages", nlohmann::json::array()}, {"temperature", 0}, {"max_tokens", max_tokens}};
       for (const auto& m : c) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
-      auto r = testing::http(server.port, "POST", "/v1/chat/completions", body.dump());
+      auto r = testing::http(server.process.port(), "POST", "/v1/chat/completions", body.dump());
       ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
       auto j = nlohmann::json::parse(r->body);
       from_server.push_back(j["choices"][0]["message"]["content"].get<std::string>());
       EXPECT_EQ(j["usage"]["completion_tokens"].get<int>(), max_tokens);  // random weights: no early EOS
     }
-    server.process->stop();
+    server.process.stop();
 
     for (bool reference : {true, false}) {
       LlamaOptions o;

@@ -36,6 +36,7 @@
 #include "grid/grid.h"
 #include "llm/http/openai_backend.h"
 #include "llm/llama_backend.h"
+#include "llm/server_process.h"
 #include "task/registry.h"
 #include "task/render.h"
 
@@ -71,133 +72,11 @@ double round_to(double x, int digits) {
   return std::round(x * p) / p;
 }
 
-bool is_file(const std::string& p) {
-  std::error_code ec;
-  return !p.empty() && fs::is_regular_file(p, ec);
-}
-
-// $ENV_NAME, else the compile-time path; "" when neither names an existing file.
-std::string tool_path(const char* env_name, const std::string& compiled) {
-  if (const char* e = std::getenv(env_name); e && is_file(e)) return e;
-  if (is_file(compiled)) return compiled;
-  return {};
-}
-
-// --- child processes --------------------------------------------------------------------------
-
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const std::string& log) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error("cannot open " + log);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      ::close(fd);
-      throw Error("fork failed");
-    }
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(fd);
-  }
-  ~Child() { stop(); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  pid_t pid() const { return pid_; }
-  bool running() {
-    if (pid_ <= 0) return false;
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  int wait() {
-    if (pid_ <= 0) return -1;
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      int st = 0;
-      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(pid_, SIGKILL);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw Error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// HTTP status of GET /health on 127.0.0.1:port, 0 when it cannot connect.
-int health_status(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  const std::string req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    ::close(fd);
-    return 0;
-  }
-  std::string raw;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  if (raw.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::atoi(raw.c_str() + raw.find(' ') + 1);
 }
 
 // Peak resident set of a live process (VmHWM), in MB; 0 when unreadable.
@@ -234,8 +113,8 @@ std::uint64_t gguf_parameters(const std::string& path) {
 
 void run(const Args& a) {
   if (a.max_tokens < 1) throw Error("--max-tokens must be at least 1");
-  const std::string server_bin = tool_path("SCEVAL_LLAMA_SERVER", SCEVAL_LLAMA_SERVER);
-  const std::string bench_bin = tool_path("SCEVAL_LLAMA_BENCH", SCEVAL_LLAMA_BENCH);
+  const std::string server_bin = llm::find_tool("SCEVAL_LLAMA_SERVER", SCEVAL_LLAMA_SERVER);
+  const std::string bench_bin = llm::find_tool("SCEVAL_LLAMA_BENCH", SCEVAL_LLAMA_BENCH);
   if (server_bin.empty())
     throw Error("llama-server not found: set $SCEVAL_LLAMA_SERVER or build target sceval_llama_tools");
   if (bench_bin.empty())
@@ -332,23 +211,17 @@ void run(const Args& a) {
   double server_rss = 0;
   {
     const std::string log = (dir / "llama-server.log").string();
-    std::optional<Child> server;
-    int port = 0;
-    for (int attempt = 0; attempt < 3 && !server; ++attempt) {
-      port = free_port();
-      server.emplace(std::vector<std::string>{server_bin, "-m", a.model, "--host", "127.0.0.1", "--port",
-                                              std::to_string(port), "-np", std::to_string(a.slots), "-c",
-                                              std::to_string(server_ctx), "-t", std::to_string(threads)},
-                     log);
-      bool up = false;
-      for (int i = 0; i < 1200 && !up; ++i) {  // up to 120 s
-        if (health_status(port) == 200) up = true;
-        else if (!server->running()) break;
-        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (!up) server.reset();
-    }
-    if (!server) throw Error("llama-server did not come up; its log:\n" + read_text(log));
+    llm::LlamaServerOptions so;
+    so.binary = server_bin;
+    so.model = a.model;
+    so.parallel = a.slots;
+    so.n_ctx = server_ctx;
+    so.threads = threads;
+    so.warmup = true;
+    so.startup_timeout_s = 120;
+    so.log = log;
+    auto server = std::make_optional<llm::LlamaServerProcess>(so);
+    const int port = server->port();
     llm::OpenAIOptions oo;
     oo.model = "bench";
     oo.base_url = fmt::format("http://127.0.0.1:{}/v1", port);
@@ -393,7 +266,7 @@ void run(const Args& a) {
     std::vector<std::string> argv{bench_bin, "-m", a.model, "-p", std::to_string(p_len), "-n", "0",
                                   "-t", std::to_string(threads), "-o", "json"};
     std::cerr << "  llama-bench -p " << p_len << "...\n";
-    Child bench(argv, out);
+    llm::ChildProcess bench(argv, out);
     if (bench.wait() != 0) throw Error("llama-bench failed:\n" + read_text(out));
     std::string text = read_text(out);
     const auto start = text.find('[');  // the log may precede the JSON

@@ -7,8 +7,10 @@
 #include "cli/commands.h"
 #include "cli/model_factory.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "experiment/run.h"
 #include "llm/cache/caching_backend.h"
+#include "llm/http/model_spec.h"
 #include "task/registry.h"
 
 namespace sceval::cli {
@@ -19,9 +21,20 @@ struct RunArgs {
   LocalModelOptions local;
   std::string decision_map = "generate", distance, cache;
   std::size_t limit = 0, sample = 0;
-  bool no_cache = false, refresh = false, llama_system = false, no_live = false;
-  std::string system;
+  bool no_cache = false, refresh = false, llama_system = false, no_live = false, quiet = false;
+  std::string system, log_level = "info";
 };
+
+enum class LogLevel { Error, Warn, Info, Debug };
+
+LogLevel log_level(const RunArgs& a) {
+  if (a.quiet) return LogLevel::Error;
+  if (a.log_level == "error") return LogLevel::Error;
+  if (a.log_level == "warn") return LogLevel::Warn;
+  if (a.log_level == "info") return LogLevel::Info;
+  if (a.log_level == "debug") return LogLevel::Debug;
+  throw Error("--log-level: expected error, warn, info or debug, got \"" + a.log_level + "\"");
+}
 
 void run_command(RunArgs& a) {
   auto& s = a.s;
@@ -35,20 +48,30 @@ void run_command(RunArgs& a) {
   s.live_off_grid = !a.no_live;
   if (!a.distance.empty()) s.distance = distance_or_task(task::resolve_task(s.task), a.distance);
 
-  Model model = make_model(s.model, a.local);
+  const LogLevel level = log_level(a);
+  AttemptLog attempt_log;
+  if (level >= LogLevel::Debug) attempt_log = [](const std::string& line) { fmt::print(stderr, "\ndebug: {}\n", line); };
+  Model model = make_model(s.model, a.local, attempt_log);
+  s.model = llm::spec_without_secrets(s.model);
   llm::CachingOptions co;
   co.mode = a.no_cache ? llm::CacheMode::Off : a.refresh ? llm::CacheMode::Refresh : llm::CacheMode::Use;
   co.path = a.cache;
   co.chunk_size = s.chunk;
   llm::CachingBackend cached(*model.backend, co);
-  auto progress = [](const std::string& stage, std::size_t done, std::size_t total) {
-    fmt::print(stderr, "\r{:<14} {:>7}/{:<7}", stage, done, total);
-    if (done == total) fmt::print(stderr, "\n");
+  ProgressReporter reporter(progress_style(level < LogLevel::Info), [&] {
+    return ProgressCounts{cached.stats().hits, cached.stats().errors};  // failures: answers stored as errors
+  });
+  cached.set_progress([&](std::size_t done, std::size_t total) { reporter.within_chunk(done, total); });
+  auto progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
+    reporter.stage(stage, done, total);
   };
   auto report = experiment::run(s, cached, model.info, progress);
   const auto& st = cached.stats();
-  fmt::print(stderr, "requests: {} ({} from the cache, {} asked, {} failed)\n", st.requests, st.hits,
-             st.inner_requests, report.failed_requests);
+  if (level >= LogLevel::Info)
+    fmt::print(stderr, "requests: {} ({} from the cache, {} asked, {} failed)\n", st.requests, st.hits,
+               st.inner_requests, report.failed_requests);
+  else if (level >= LogLevel::Warn && report.failed_requests)
+    fmt::print(stderr, "warning: {} requests failed\n", report.failed_requests);
   const auto& r = report.results;
   for (const char* mode : {"paper", "strict"}) {
     const auto& m = r[mode]["metrics"];
@@ -56,7 +79,7 @@ void run_command(RunArgs& a) {
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]), format_value(m["tm"]),
                format_rate(m["exact_match"]));
   }
-  fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
+  if (level >= LogLevel::Info) fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
   if (report.failed_requests)
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",
                             report.failed_requests));
@@ -82,11 +105,17 @@ void add_run_command(CLI::App& app) {
   c->add_flag("--llama-system-prompt", a.llama_system, "The paper's system prompt for Llama models");
   c->add_option("--system", a.system, "A system prompt");
   c->add_flag("--no-live-check", a.no_live, "Do not ask the model about off-grid SCEs");
+  c->add_flag("--with-history", a.s.with_history,
+              "Also ask each SCE's label in the follow-up's own chat (sces.csv history_* columns, "
+              "results.json with_history; fresh-context metrics unchanged)");
   c->add_option("--distance", a.distance, "gower | l1_mad | l2_std (default: the task's)");
   c->add_option("--chunk", a.s.chunk, "Requests per batch (fixed, for exact resumes)")->capture_default_str();
   c->add_option("--cache", a.cache, "Response cache file (default: $SCEVAL_CACHE or ~/.cache/sceval/responses.sqlite)");
   c->add_flag("--no-cache", a.no_cache, "Do not read or write the cache");
   c->add_flag("--refresh", a.refresh, "Ask again and overwrite cached answers");
+  c->add_flag("--quiet,-q", a.quiet, "No progress and no summary on stderr (errors only)");
+  c->add_option("--log-level", a.log_level, "error | warn | info (progress, summary) | debug (every retried request)")
+      ->capture_default_str();
   c->add_option("--bootstrap", a.s.bootstrap.resamples, "Bootstrap resamples")->capture_default_str();
   c->add_option("--threads", a.local.threads, "gguf: CPU threads (0 = all)");
   c->add_option("--ctx", a.local.ctx, "gguf: context size (0 = auto)");

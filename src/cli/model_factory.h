@@ -1,5 +1,6 @@
 #pragma once
 // Model specs -> backends: gguf:PATH (in-process llama.cpp), openai:MODEL@BASE_URL, anthropic:MODEL.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,10 @@ struct Model {
   nlohmann::json info;  // spec (no secrets), kind, identity, engine version
 };
 
-Model make_model(const std::string& spec, const LocalModelOptions& local);
+// HTTP backends: what to tell the user about a retried or failed attempt (--log-level debug); the
+// API key is already removed from the text.
+using AttemptLog = std::function<void(const std::string& line)>;
+
+Model make_model(const std::string& spec, const LocalModelOptions& local, const AttemptLog& attempt_log = {});
 
 }  // namespace sceval::cli

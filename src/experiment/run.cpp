@@ -29,6 +29,7 @@ nlohmann::json RunSettings::to_json() const {
           {"sampling", sp},
           {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
           {"live_off_grid", live_off_grid},
+          {"with_history", with_history},
           {"chunk", chunk}};
 }
 
@@ -36,6 +37,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// --with-history, beside the fresh-context metrics: of the SCEs asked in their own chat, how many
+// the model labels as the target there, and how often that agrees with the fresh-context label.
+nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& fresh) {
+  std::size_t n = 0, valid = 0, compared = 0, agree = 0, fresh_valid = 0;
+  for (std::size_t i = 0; i < sces.size(); ++i) {
+    if (!sces[i].history_label) continue;
+    ++n;
+    valid += *sces[i].history_label == sces[i].target;
+    if (fresh[i].sce_label >= 0) {
+      ++compared;
+      agree += fresh[i].sce_label == *sces[i].history_label;
+      fresh_valid += fresh[i].sce_label == sces[i].target;
+    }
+  }
+  auto rate = [](std::size_t k, std::size_t d) { return d ? nlohmann::json(static_cast<double>(k) / static_cast<double>(d)) : nlohmann::json(nullptr); };
+  return {{"definition", "each parsed SCE asked again in the chat that produced it (after its reply); validity = "
+                         "the label given there is the target. Fresh-context metrics stay under paper/strict."},
+          {"n", n}, {"valid", valid}, {"validity", rate(valid, n)},
+          {"n_with_fresh_label", compared}, {"agreement_with_fresh", rate(agree, compared)},
+          {"fresh_validity_same_sces", rate(fresh_valid, compared)}};
+}
 
 }  // namespace
 
@@ -83,7 +106,8 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
                                     {"level", s.bootstrap.level}};
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
                                          results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
-  results::write_sces(g, dm.map, sces, ss, ps, dir + "sces.csv");
+  if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);
+  results::write_sces(g, dm.map, sces, ss, ps, dir + "sces.csv", s.with_history);
   results::write_json(report.results, dir + "results.json");
   return report;
 }

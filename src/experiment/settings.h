@@ -29,6 +29,7 @@ struct RunSettings {
   llm::SamplingParams sampling;       // the paper: T = 0, seed 42, max_tokens 1000
   std::optional<std::string> system_prompt;
   bool live_off_grid = true;          // ask the model about off-grid SCEs in a fresh chat
+  bool with_history = false;          // also ask each parsed SCE in the follow-up's chat
   std::size_t chunk = 64;             // requests per batch: fixed, so resumed runs compute the same
   std::optional<task::DistanceKind> distance;
   metrics::BootstrapSettings bootstrap;

@@ -20,12 +20,14 @@ SampleLog::SampleLog(const std::string& path) : out_(path, std::ios::trunc), pat
 void SampleLog::write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen) {
   nlohmann::ordered_json line = tags;
   line["messages"] = to_json(req.messages);
-  line["response"] = gen.text;
+  line["response"] = gen.text;  // the full reply, thinking included
+  if (!gen.reasoning.empty()) line["reasoning"] = gen.reasoning;
   line["finish"] = llm::to_string(gen.finish);
   line["prompt_tokens"] = gen.prompt_tokens;
   line["completion_tokens"] = gen.completion_tokens;
   if (!gen.error.empty()) line["error"] = gen.error;
-  out_ << line.dump() << '\n';
+  // Replies may hold invalid UTF-8 (a token cut mid-character, a broken server): written as U+FFFD.
+  out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   out_.flush();
 }
 
@@ -33,6 +35,7 @@ std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vec
                                         const std::vector<nlohmann::json>& tags) {
   std::vector<llm::Generation> out;
   out.reserve(reqs.size());
+  if (progress) progress(stage, 0, reqs.size());
   for (std::size_t begin = 0; begin < reqs.size(); begin += chunk) {
     std::size_t end = std::min(reqs.size(), begin + chunk);
     auto gens = backend.generate(std::span(reqs).subspan(begin, end - begin));
@@ -75,6 +78,21 @@ std::string value_text(double v) {
 
 }  // namespace
 
+metrics::Label label_of_reply(const task::Task& t, std::string_view reply) {
+  return label_of(parse::label_of_answer(t, parse::extract_answer(strip_thinking(reply), t.answer_key)));
+}
+
+std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::optional<double>>& values) {
+  std::vector<std::string> texts;
+  for (std::size_t j = 0; j < t.features.size(); ++j) {
+    const auto& f = t.features[j];
+    const double v = *values.at(j);
+    auto pos = f.kind == task::FeatureKind::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
+    texts.push_back(pos ? f.text(*pos) : value_text(v));
+  }
+  return texts;
+}
+
 DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
@@ -112,6 +130,7 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
   r.replies.assign(g.size(), "");
   // The answer's JSON up to the label, as the task's prompt asks for it: {"answer": "
   const std::string prefix = "{\"" + t.answer_key + "\": \"";
+  if (progress) progress("decision_map", 0, g.size());
   for (grid::Index begin = 0; begin < g.size(); begin += s.chunk) {
     grid::Index end = std::min<grid::Index>(g.size(), begin + s.chunk);
     std::vector<llm::ScoreRequest> reqs;
@@ -176,6 +195,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
   }
   auto gens = asker.ask("followup", reqs, tags);
+  const std::vector<llm::GenerationRequest> followups = reqs;
 
   std::vector<metrics::SceInput> out;
   std::vector<std::size_t> live;  // off-grid SCEs to ask about in a fresh chat
@@ -197,17 +217,12 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
     if (p.status == parse::Status::OffGrid && s.live_off_grid) live.push_back(n);
     out.push_back(std::move(in));
   }
+  if (s.with_history) ask_with_history(t, s, followups, gens, out, asker);
   if (live.empty()) return out;
   reqs.clear();
   tags.clear();
   for (std::size_t n : live) {
-    std::vector<std::string> texts;
-    for (std::size_t j = 0; j < t.features.size(); ++j) {
-      const auto& f = t.features[j];
-      const double v = *out[n].values[j];
-      auto pos = f.kind == task::FeatureKind::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
-      texts.push_back(pos ? f.text(*pos) : value_text(v));
-    }
+    std::vector<std::string> texts = sce_texts(t, out[n].values);
     reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), s.sampling});
     tags.push_back({{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", texts}});
   }

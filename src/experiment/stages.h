@@ -60,7 +60,18 @@ struct FollowUp {
 std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
                                   const std::vector<grid::Index>& points, const RunSettings& s);
 
-// Follow-up turns, SCE parsing, live checks of off-grid SCEs.
+// The decision label a turn-1 style reply gives (thinking stripped): an option, NA or off-label.
+metrics::Label label_of_reply(const task::Task& t, std::string_view reply);
+
+// The texts of a parsed SCE's feature values, as a prompt shows them (every value must be set).
+std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::optional<double>>& values);
+
+// --with-history: each parsed SCE asked in the follow-up's own chat (after the model's SCE reply, the
+// turn-1 question for the SCE's values); sets SceInput::history_label. history.cpp.
+void ask_with_history(const task::Task& t, const RunSettings& s, const std::vector<llm::GenerationRequest>& followups,
+                      const std::vector<llm::Generation>& replies, std::vector<metrics::SceInput>& sces, Asker& asker);
+
+// Follow-up turns, SCE parsing, live checks of off-grid SCEs (and with-history checks).
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                              const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
                                              Asker& asker);

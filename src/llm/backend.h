@@ -2,6 +2,7 @@
 // The one interface through which everything else talks to a model. Implementations: in-process
 // llama.cpp (llama_backend.h); OpenAI-compatible and Anthropic HTTP backends come with the pipeline.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,7 +45,11 @@ struct Generation {
   int completion_tokens = 0;
   std::vector<TokenLogprob> logprobs;  // when requested
   std::string error;                   // when finish == Error: what went wrong, for the user
+  std::string reasoning;               // a server's separate thinking text (llama-server's reasoning_content)
 };
+
+// Called once per request of a batch as soon as its answer is final: (position in the batch, answer).
+using ResultCallback = std::function<void(std::size_t index, const Generation& answer)>;
 
 // Label scoring: log-probability of each option's full token sequence after the rendered
 // conversation (with the generation prompt) followed by `answer_prefix` (e.g. `{"answer": "`).
@@ -69,6 +74,12 @@ class Backend {
   // One result per request, in order. A failed request gives FinishReason::Error with its reason;
   // it never throws for one bad request.
   virtual std::vector<Generation> generate(std::span<const GenerationRequest> batch) = 0;
+  // generate(), calling `on_result` for each request as its answer arrives (any order, on the
+  // calling thread), so a cache can commit answers one by one. Default: after generate() returns.
+  virtual std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result);
+  // True when an answer does not depend on which other requests share its batch (remote servers):
+  // then a cache may store answers one at a time instead of a whole batch at once.
+  virtual bool answers_independent_of_batch() const { return false; }
   virtual bool supports_scoring() const { return false; }
   virtual std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch);
 };

@@ -32,6 +32,7 @@ struct SceInput {
   std::optional<grid::Record> record;          // SCE positions, when on the grid
   std::vector<std::optional<double>> values;   // SCE numeric codes per feature, when parsed
   std::optional<Label> live_label;             // label from a fresh query (off-grid or re-check)
+  std::optional<Label> history_label;          // label asked in the follow-up's own chat (--with-history)
 };
 
 struct SceScore {

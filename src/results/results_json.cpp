@@ -53,7 +53,7 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
 void write_json(const nlohmann::json& j, const std::string& path) {
   std::ofstream out(path);
   if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
-  out << j.dump(2) << '\n';
+  out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   if (!out) throw Error(fmt::format("{}: write failed", path));
 }
 

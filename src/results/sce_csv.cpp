@@ -110,7 +110,7 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string&
 
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
-                const std::string& path) {
+                const std::string& path, bool with_history) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back("orig_" + f.name);
@@ -121,6 +121,7 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
                         "paper_d_min", "paper_rcf", "paper_rcf_a", "paper_icf", "paper_icf_a", "paper_exact_match",
                         "paper_drop_reason"})
     header.push_back(c);
+  if (with_history) header.insert(header.end(), {"history_label", "history_valid"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < sces.size(); ++i) {
     const auto& s = sces[i];
@@ -148,6 +149,10 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
     for (double x : {pp.distance, pp.d_min, pp.rcf, pp.rcf_a, pp.icf, pp.icf_a}) row.push_back(format_number(x));
     row.push_back(flag(pp.exact_match));
     row.push_back(pp.drop_reason);
+    if (with_history) {
+      row.push_back(!s.history_label ? "" : *s.history_label >= 0 ? label_text(task, *s.history_label) : "NA");
+      row.push_back(s.history_label ? flag(*s.history_label == s.target) : "");
+    }
     rows.push_back(std::move(row));
   }
   csv::write_file(path, header, rows);

@@ -15,9 +15,11 @@
 namespace sceval::results {
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path);
+// with_history: two more columns at the end, history_label (the SCE's label asked in the follow-up's
+// own chat) and history_valid (1 when it is the target); empty when the SCE was not asked.
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
-                const std::string& path);
+                const std::string& path, bool with_history = false);
 
 }  // namespace sceval::results
 

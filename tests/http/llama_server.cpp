@@ -41,64 +41,6 @@ ScratchDir::~ScratchDir() {
   fs::remove_all(path_, ec);
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log);
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    ::close(log_fd);
-    throw std::runtime_error("fork failed");
-  }
-  if (pid_ == 0) {  // child: async-signal-safe calls only
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test program
-    if (::getppid() != parent) ::_exit(127);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-}
-
-bool ChildProcess::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-int ChildProcess::wait() {
-  if (pid_ <= 0) return -1;
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-void ChildProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
-
 std::optional<SimpleResponse> simple_http(int port, const std::string& method, const std::string& target,
                                           const std::string& body, double timeout_s) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -185,22 +127,6 @@ bool is_file(const std::string& p) {
   return !p.empty() && fs::is_regular_file(p, ec);
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 }  // namespace
 
 std::string llama_server_binary() {
@@ -235,25 +161,17 @@ std::string test_model(const ScratchDir& dir, std::string* how) {
   return stories_model();
 }
 
-LlamaServer::LlamaServer(const std::string& binary, const std::string& model, int parallel, int n_ctx) {
-  // One thread: on this 2-core machine other programs often hold a core, and ggml's spinning
-  // threads slow down by orders of magnitude when they outnumber the free cores.
-  std::string last_log;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // another program may take the port first
-    port_ = free_port();
-    process_.emplace(std::vector<std::string>{binary, "-m", model, "--host", "127.0.0.1", "--port",
-                                              std::to_string(port_), "-c", std::to_string(n_ctx), "-np",
-                                              std::to_string(parallel), "-t", "1", "--no-warmup"},
-                     dir_.file("server.log"));
-    for (int i = 0; i < 600; ++i) {  // up to 60 s
-      if (auto r = simple_http(port_, "GET", "/health", {}, 5); r && r->status == 200) return;
-      if (!process_->running()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    last_log = log();
-    process_.reset();
-  }
-  throw std::runtime_error("llama-server did not come up; its log:\n" + last_log);
+LlamaServer::LlamaServer(const std::string& binary, const std::string& model, int parallel, int n_ctx,
+                         std::vector<std::string> extra_args) {
+  llm::LlamaServerOptions o;
+  o.binary = binary;
+  o.model = model;
+  o.parallel = parallel;
+  o.n_ctx = n_ctx;
+  o.threads = 1;  // other programs often hold a core of this 2-core machine
+  o.extra_args = std::move(extra_args);
+  o.log = dir_.file("server.log");
+  process_.emplace(o);
 }
 
 }  // namespace sceval::testing

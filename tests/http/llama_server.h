@@ -1,7 +1,7 @@
 #pragma once
-// A real llama-server for the HTTP backend tests: started as a child process on a free loopback
-// port, stopped (SIGTERM, then SIGKILL) when the object goes; it also dies with the test program
-// (PR_SET_PDEATHSIG). Plus a minimal blocking HTTP client for health checks and for the fault proxy.
+// A real llama-server for the HTTP backend tests (llm/server_process.h: on a free loopback port,
+// stopped when the object goes, dies with the test program). Plus a minimal blocking HTTP client
+// for the fault proxy.
 #include <sys/types.h>
 
 #include <filesystem>
@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "llm/server_process.h"
 
 namespace sceval::testing {
 
@@ -26,21 +28,7 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-class ChildProcess {
- public:
-  // argv[0] is the program path; stdout and stderr go to `log`.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& log);
-  ~ChildProcess() { stop(); }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  bool running();
-  void stop();
-  // Waits for the process to end; its exit status (-1 if killed by a signal).
-  int wait();
-
- private:
-  pid_t pid_ = -1;
-};
+using ChildProcess = llm::ChildProcess;
 
 struct SimpleResponse {
   int status = 0;
@@ -68,17 +56,17 @@ std::string stories_model();
 
 class LlamaServer {
  public:
-  // Starts llama-server on `model` with `parallel` slots; throws std::runtime_error with the
+  // Starts llama-server on `model` with `parallel` slots (plus `extra_args`); throws with the
   // server's log when it does not come up within 60 s.
-  LlamaServer(const std::string& binary, const std::string& model, int parallel = 4, int n_ctx = 4096);
-  int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::string log() const { return read_text_file(dir_.file("server.log")); }
+  LlamaServer(const std::string& binary, const std::string& model, int parallel = 4, int n_ctx = 4096,
+              std::vector<std::string> extra_args = {});
+  int port() const { return process_->port(); }
+  std::string base_url() const { return process_->base_url(); }
+  std::string log() const { return process_->log(); }
 
  private:
   ScratchDir dir_;
-  int port_ = 0;
-  std::optional<ChildProcess> process_;
+  std::optional<llm::LlamaServerProcess> process_;
 };
 
 }  // namespace sceval::testing

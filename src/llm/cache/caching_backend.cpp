@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -56,7 +57,9 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
   if (options_.mode == CacheMode::Off) {
     ++stats_.inner_calls;
     stats_.inner_requests += n;
-    return call_inner(inner_, batch);
+    auto out = call_inner(inner_, batch);
+    if (progress_) progress_(n, n);
+    return out;
   }
   if (n == 0) return {};
   const std::string id = inner_.identity();
@@ -116,8 +119,40 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
     for (std::size_t j = start; j < end; ++j) chunk.push_back(batch[ask[j]]);
 
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<Result> results = call_inner(inner_, std::span<const Request>(chunk));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto stored = [&](std::size_t j) {  // j: index into ask
+      if (options_.mode == CacheMode::Refresh) refreshed_.insert(keys[ask[j]].key);
+      done += multiplicity[j];
+    };
+    std::vector<Result> results;
+    if constexpr (std::is_same_v<Result, Generation>) {
+      if (inner_.answers_independent_of_batch()) {
+        // A remote server: each answer is committed the moment it arrives, so a kill loses only the
+        // requests in flight (answers do not depend on batch composition there).
+        std::vector<bool> seen(m, false);
+        auto on_result = [&](std::size_t r, const Generation& g) {
+          if (r >= m || seen[r]) throw Error(fmt::format("model backend {} answered request {} of {} twice", id, r, m));
+          seen[r] = true;
+          CacheEntry e = make_entry(keys[ask[start + r]], g, seconds(), 1);  // elapsed: chunk start to this answer
+          stats_.errors += e.status == CacheStatus::Error;
+          cache_->put(e);
+          ++stats_.stored;
+          stored(start + r);
+          if (progress_) progress_(done, n);
+        };
+        results = inner_.generate_each(std::span<const Request>(chunk), on_result);
+        ++stats_.inner_calls;
+        stats_.inner_requests += m;
+        if (results.size() != m)
+          throw Error(fmt::format("model backend {} returned {} results for {} requests", id, results.size(), m));
+        for (std::size_t r = 0; r < m; ++r)  // a backend that did not call back for some: store them now
+          if (!seen[r]) on_result(r, results[r]);
+        for (std::size_t j = start; j < end; ++j) answers[j] = std::move(results[j - start]);
+        continue;
+      }
+    }
+    results = call_inner(inner_, std::span<const Request>(chunk));
+    const double elapsed = seconds();
     ++stats_.inner_calls;
     stats_.inner_requests += m;
     if (results.size() != m)
@@ -126,14 +161,13 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
     std::vector<CacheEntry> entries;
     entries.reserve(m);
     for (std::size_t j = start; j < end; ++j) {
-      entries.push_back(make_entry(keys[ask[j]], results[j - start], seconds / static_cast<double>(m), static_cast<int>(m)));
+      entries.push_back(make_entry(keys[ask[j]], results[j - start], elapsed / static_cast<double>(m), static_cast<int>(m)));
       if (entries.back().status == CacheStatus::Error) ++stats_.errors;
     }
     cache_->put_batch(entries);
     stats_.stored += m;
     for (std::size_t j = start; j < end; ++j) {
-      if (options_.mode == CacheMode::Refresh) refreshed_.insert(keys[ask[j]].key);
-      done += multiplicity[j];
+      stored(j);
       answers[j] = std::move(results[j - start]);
     }
     if (progress_) progress_(done, n);

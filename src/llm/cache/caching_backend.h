@@ -7,7 +7,9 @@
 //   2. take every successful cached answer (error rows are misses: failed requests are asked again);
 //   3. forward the distinct misses, in batch order, to the inner backend in chunks of at most
 //      `chunk_size` requests; commit each chunk's answers in one transaction as soon as its call
-//      returns (a kill loses at most the chunk in flight);
+//      returns (a kill loses at most the chunk in flight) — or, when the inner backend's answers do
+//      not depend on batch composition (HTTP servers: answers_independent_of_batch()), commit each
+//      answer on its own as it arrives (a kill loses only the requests in flight);
 //   4. return one result per request, in order.
 //
 // Chunks are cut from the list of misses, so a run that was killed after k chunks and is started
@@ -68,6 +70,7 @@ class CachingBackend : public Backend {
   std::string identity() const override { return inner_.identity(); }
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
   bool supports_scoring() const override { return inner_.supports_scoring(); }
+  bool answers_independent_of_batch() const override { return inner_.answers_independent_of_batch(); }
   // When the inner backend throws for a chunk, the chunks before it stay stored and the exception
   // propagates (a score has no error field, so nothing is stored for the failed chunk).
   std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;

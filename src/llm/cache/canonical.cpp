@@ -199,12 +199,14 @@ json generation_to_json(const Generation& g) {
     for (const auto& [tok, p] : t.top) top.push_back(json::array({bytes_to_json(tok), double_to_json(p)}));
     lp.push_back(json{{"token", bytes_to_json(t.token)}, {"logprob", double_to_json(t.logprob)}, {"top", std::move(top)}});
   }
-  return json{{"text", bytes_to_json(g.text)},
-              {"finish", std::string(to_string(g.finish))},
-              {"prompt_tokens", g.prompt_tokens},
-              {"completion_tokens", g.completion_tokens},
-              {"logprobs", std::move(lp)},
-              {"error", bytes_to_json(g.error)}};
+  json out{{"text", bytes_to_json(g.text)},
+           {"finish", std::string(to_string(g.finish))},
+           {"prompt_tokens", g.prompt_tokens},
+           {"completion_tokens", g.completion_tokens},
+           {"logprobs", std::move(lp)},
+           {"error", bytes_to_json(g.error)}};
+  if (!g.reasoning.empty()) out["reasoning"] = bytes_to_json(g.reasoning);  // absent in older rows
+  return out;
 }
 
 Generation generation_from_json(const json& j) {
@@ -233,6 +235,7 @@ Generation generation_from_json(const json& j) {
     g.logprobs.push_back(std::move(tl));
   }
   g.error = bytes_from_json(field(j, "error"));
+  if (auto r = j.find("reasoning"); r != j.end()) g.reasoning = bytes_from_json(*r);
   return g;
 }
 

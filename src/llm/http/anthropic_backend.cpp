@@ -110,6 +110,11 @@ Generation parse_anthropic_response(std::string_view body) {
 }
 
 std::vector<Generation> AnthropicBackend::generate(std::span<const GenerationRequest> batch) {
+  return generate_each(batch, {});
+}
+
+std::vector<Generation> AnthropicBackend::generate_each(std::span<const GenerationRequest> batch,
+                                                        const ResultCallback& on_result) {
   const std::string url = options_.base_url + "/v1/messages";
   auto build = [&](const GenerationRequest& r) {
     http::HttpRequest h;
@@ -119,7 +124,7 @@ std::vector<Generation> AnthropicBackend::generate(std::span<const GenerationReq
     h.body = anthropic_request_body(r, options_).dump();
     return h;
   };
-  return http::run_batch(transport_, batch, build, parse_anthropic_response, api_key_);
+  return http::run_batch(transport_, batch, build, parse_anthropic_response, api_key_, on_result);
 }
 
 }  // namespace sceval::llm

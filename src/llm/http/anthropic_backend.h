@@ -43,6 +43,8 @@ class AnthropicBackend final : public Backend {
   // A request with a grammar, a JSON schema or top_logprobs > 0 fails (FinishReason::Error)
   // without being sent: the Messages API cannot honour them.
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) override;
+  bool answers_independent_of_batch() const override { return true; }
 
   const AnthropicOptions& options() const { return options_; }
 

@@ -38,6 +38,34 @@ std::string read_env(const std::string& name) {
   return v ? std::string(v) : std::string();
 }
 
+std::string repair_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto cont = [&](std::size_t i) { return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 && c >= 0xC2 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 && c <= 0xF4 ? 4 : 0;
+    bool ok = len > 0;
+    for (std::size_t k = 1; ok && k < len; ++k) ok = cont(i + k);
+    if (ok && len == 3) {  // no overlong forms, no surrogates
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (ok && len == 4) {  // no overlong forms, nothing above U+10FFFF
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(text.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string redact(std::string text, const std::string& secret) {
   if (secret.empty()) return text;
   for (std::size_t p = 0; (p = text.find(secret, p)) != std::string::npos; p += 3) text.replace(p, secret.size(), "***");
@@ -47,7 +75,7 @@ std::string redact(std::string text, const std::string& secret) {
 std::vector<Generation> run_batch(Transport& transport, std::span<const GenerationRequest> batch,
                                   const std::function<HttpRequest(const GenerationRequest&)>& build,
                                   const std::function<Generation(std::string_view)>& parse,
-                                  const std::string& secret) {
+                                  const std::string& secret, const ResultCallback& on_result) {
   std::vector<Generation> results(batch.size());
   std::vector<HttpRequest> requests;
   std::vector<std::size_t> sent;  // batch index of each HTTP request
@@ -60,6 +88,7 @@ std::vector<Generation> run_batch(Transport& transport, std::span<const Generati
     } catch (const std::exception& e) {  // sceval::Error, or invalid UTF-8 from the JSON writer
       results[i].finish = FinishReason::Error;
       results[i].error = redact(std::string("request not sent: ") + e.what(), secret);
+      if (on_result) on_result(i, results[i]);
     }
   }
   std::vector<std::optional<Generation>> parsed(requests.size());
@@ -71,17 +100,18 @@ std::vector<Generation> run_batch(Transport& transport, std::span<const Generati
       return e.what();
     }
   };
-  std::vector<HttpOutcome> outcomes = transport.post(requests, check);
-  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+  auto done = [&](std::size_t k, const HttpOutcome& outcome) {
     Generation& g = results[sent[k]];
-    if (outcomes[k].ok && parsed[k]) {
+    if (outcome.ok && parsed[k]) {
       g = std::move(*parsed[k]);
     } else {
       g = Generation{};
       g.finish = FinishReason::Error;
-      g.error = redact(outcomes[k].error, secret);
+      g.error = redact(outcome.error, secret);
     }
-  }
+    if (on_result) on_result(sent[k], g);
+  };
+  transport.post(requests, check, done);
   return results;
 }
 

@@ -1,5 +1,6 @@
 #include "llm/http/model_spec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cmath>
@@ -179,6 +180,17 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
     }
   }
   return o;
+}
+
+std::string spec_without_secrets(std::string_view spec) {
+  std::string out(spec);
+  for (std::size_t p = 0; (p = out.find("://", p)) != std::string::npos;) {
+    p += 3;
+    const std::size_t end = std::min(out.find_first_of("/,;?#", p), out.size());
+    const std::size_t at = out.rfind('@', end);
+    if (at != std::string::npos && at >= p) out.replace(p, at - p, "***");
+  }
+  return out;
 }
 
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec) {

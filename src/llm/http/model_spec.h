@@ -40,6 +40,10 @@ ModelSpec parse_model_spec(std::string_view spec);
 OpenAIOptions openai_options(const ModelSpec& spec);
 AnthropicOptions anthropic_options(const ModelSpec& spec);
 
+// `spec` (or a URL, or an identity) with any user:password@ in its URLs replaced by ***@, for
+// results.json and logs.
+std::string spec_without_secrets(std::string_view spec);
+
 // The backend a spec names (reads the API key from the environment).
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec);
 std::unique_ptr<Backend> make_http_backend(std::string_view spec);

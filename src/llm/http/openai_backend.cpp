@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.h"
 #include "llm/http/backend_common.h"
@@ -20,9 +21,19 @@ bool is_openai_reasoning_model(std::string_view model) {
 OpenAIBackend::OpenAIBackend(OpenAIOptions options)
     : options_(std::move(options)), transport_(options_.transport) {
   if (options_.model.empty()) throw Error("OpenAI-compatible backend: the model name is empty");
-  options_.base_url = http::normalize_base_url(options_.base_url, "OpenAI-compatible backend");
+  std::string_view all = options_.base_url;
+  for (std::size_t start = 0; start <= all.size();) {
+    std::size_t comma = std::min(all.find(',', start), all.size());
+    urls_.push_back(http::normalize_base_url(all.substr(start, comma - start), "OpenAI-compatible backend"));
+    start = comma + 1;
+  }
+  std::vector<std::string> sorted = urls_;
+  std::sort(sorted.begin(), sorted.end());
+  options_.base_url = fmt::format("{}", fmt::join(sorted, ","));
   api_key_ = http::read_env(options_.api_key_env);
-  if (api_key_.empty() && http::url_host(options_.base_url) == "api.openai.com")
+  bool hosted = false;
+  for (const auto& u : urls_) hosted = hosted || http::url_host(u) == "api.openai.com";
+  if (api_key_.empty() && hosted)
     throw Error("OpenAI backend: the environment variable " + options_.api_key_env +
                 " holds no API key (set it, or name another variable with ;api_key_env=NAME)");
 }
@@ -94,7 +105,10 @@ Generation parse_openai_response(std::string_view body) {
   try {
     j = json::parse(body);
   } catch (const json::exception& e) {
-    throw Error(fmt::format("not JSON ({})", e.what()));
+    // A reply cut mid-character by a server that does not check its UTF-8: keep it, with U+FFFD.
+    std::string repaired = http::repair_utf8(body);
+    if (repaired == body || !json::accept(repaired)) throw Error(fmt::format("not JSON ({})", e.what()));
+    j = json::parse(repaired);
   }
   if (!j.is_object()) throw Error("not a JSON object");
   if (auto err = j.find("error"); err != j.end() && !err->is_null()) throw Error("error object: " + err->dump());
@@ -107,6 +121,9 @@ Generation parse_openai_response(std::string_view body) {
   if (auto content = msg->find("content"); content != msg->end()) {
     if (content->is_string()) g.text = content->get<std::string>();
     else if (!content->is_null()) throw Error("\"choices[0].message.content\" is not a string");
+  }
+  for (const char* key : {"reasoning_content", "reasoning"}) {  // llama-server/DeepSeek; vLLM/OpenRouter
+    if (auto r = msg->find(key); r != msg->end() && r->is_string() && g.reasoning.empty()) g.reasoning = r->get<std::string>();
   }
   std::string finish;
   if (auto f = c0.find("finish_reason"); f != c0.end() && f->is_string()) finish = f->get<std::string>();
@@ -122,15 +139,19 @@ Generation parse_openai_response(std::string_view body) {
 }
 
 std::vector<Generation> OpenAIBackend::generate(std::span<const GenerationRequest> batch) {
-  const std::string url = options_.base_url + "/chat/completions";
+  return generate_each(batch, {});
+}
+
+std::vector<Generation> OpenAIBackend::generate_each(std::span<const GenerationRequest> batch,
+                                                     const ResultCallback& on_result) {
   auto build = [&](const GenerationRequest& r) {
     http::HttpRequest h;
-    h.url = url;
+    h.url = urls_[next_url_++ % urls_.size()] + "/chat/completions";
     if (!api_key_.empty()) h.headers.push_back("Authorization: Bearer " + api_key_);
     h.body = openai_request_body(r, options_).dump();
     return h;
   };
-  return http::run_batch(transport_, batch, build, parse_openai_response, api_key_);
+  return http::run_batch(transport_, batch, build, parse_openai_response, api_key_, on_result);
 }
 
 }  // namespace sceval::llm

@@ -15,7 +15,9 @@ namespace sceval::llm {
 
 struct OpenAIOptions {
   std::string model;                              // sent as "model" (llama-server ignores it)
-  std::string base_url = "https://api.openai.com/v1";  // the endpoint is base_url + "/chat/completions"
+  // The endpoint is base_url + "/chat/completions". Several servers of the same model: base URLs
+  // separated by commas, used round robin (request i of a batch goes to URL i mod n).
+  std::string base_url = "https://api.openai.com/v1";
   std::string api_key_env = "OPENAI_API_KEY";     // environment variable holding the key; unset = no key
   bool omit_temperature = false;       // send no temperature (and no top_p): o-series models
   bool max_completion_tokens = false;  // send max_completion_tokens instead of max_tokens: o-series
@@ -34,9 +36,13 @@ class OpenAIBackend final : public Backend {
   explicit OpenAIBackend(OpenAIOptions options);
 
   // "openai:MODEL@BASE_URL", plus ";omit_temperature" / ";max_completion_tokens" /
-  // ";json_schema_strict=0" when they change what is sent. Never the key.
+  // ";json_schema_strict=0" when they change what is sent. Never the key. Several base URLs appear
+  // sorted, so the order they were given in does not change cache keys.
   std::string identity() const override;
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) override;
+  bool answers_independent_of_batch() const override { return true; }
+  const std::vector<std::string>& base_urls() const { return urls_; }
 
   const OpenAIOptions& options() const { return options_; }
   bool has_api_key() const { return !api_key_.empty(); }
@@ -44,6 +50,8 @@ class OpenAIBackend final : public Backend {
  private:
   OpenAIOptions options_;
   std::string api_key_;
+  std::vector<std::string> urls_;  // the base URLs, as given
+  std::size_t next_url_ = 0;       // round robin across batches
   http::Transport transport_;
 };
 
@@ -51,7 +59,8 @@ class OpenAIBackend final : public Backend {
 // (both a grammar and a JSON schema; a system message after the first turn is fine here).
 nlohmann::ordered_json openai_request_body(const GenerationRequest& request, const OpenAIOptions& options);
 
-// Reads a chat.completion response: choices[0].message.content (null = ""), finish_reason,
+// Reads a chat.completion response: choices[0].message.content (null = ""), reasoning_content
+// (llama-server, vLLM, DeepSeek: the thinking text, kept in Generation::reasoning), finish_reason,
 // usage.prompt_tokens / completion_tokens, choices[0].logprobs.content when present. Throws
 // sceval::Error saying what is missing when the body is not a usable completion.
 Generation parse_openai_response(std::string_view body);

@@ -220,7 +220,8 @@ double Transport::next_uniform() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_->engine);
 }
 
-std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, const BodyCheck& check) {
+std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, const BodyCheck& check,
+                                         const OutcomeCallback& done) {
   const std::size_t n = requests.size();
   std::vector<HttpOutcome> out(n);
   if (n == 0) return out;
@@ -245,6 +246,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     out[i].attempts = attempts[i];
     out[i].error = why + " " + attempts_text(attempts[i]);
     ++finished;
+    if (done) done(i, out[i]);
   };
 
   auto start = [&](std::size_t i) {
@@ -341,6 +343,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
         ++finished;
         ev.ok = true;
         notify(ev);
+        if (done) done(i, out[i]);
         return;
       }
       why = fmt::format("HTTP {} with an unusable body ({}): {}", status, problem, excerpt(a->body));

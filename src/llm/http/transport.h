@@ -72,6 +72,8 @@ struct HttpOutcome {
 // Called for each 2xx body; returns "" to accept it, or why it cannot be used (the attempt then
 // counts as failed and is retried). It may keep what it parsed: it is called once per accepted body.
 using BodyCheck = std::function<std::string(std::size_t index, const std::string& body)>;
+// Called once per request when its outcome is final (success or failure), on the calling thread.
+using OutcomeCallback = std::function<void(std::size_t index, const HttpOutcome& outcome)>;
 
 class Transport {
  public:
@@ -81,8 +83,9 @@ class Transport {
   Transport& operator=(const Transport&) = delete;
 
   // POSTs every request; returns one outcome per request, in order. Safe to call from several
-  // threads at once (each call has its own connections).
-  std::vector<HttpOutcome> post(std::span<const HttpRequest> requests, const BodyCheck& check = {});
+  // threads at once (each call has its own connections). `done` sees each outcome as it is final.
+  std::vector<HttpOutcome> post(std::span<const HttpRequest> requests, const BodyCheck& check = {},
+                                const OutcomeCallback& done = {});
 
   const TransportOptions& options() const { return options_; }
 
