@@ -15,5 +15,6 @@ void add_llm_commands(CLI::App& app);             // llm generate | score | benc
 #endif
 void add_compare_command(CLI::App& app);   // compare
 void add_run_command(CLI::App& app);       // run
+void add_sweep_command(CLI::App& app);     // sweep
 
 }  // namespace sceval::cli

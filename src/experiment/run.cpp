@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "experiment/baselines.h"
 #include "experiment/stages.h"
 #include "grid/distance.h"
 #include "results/decision_map_csv.h"
@@ -29,7 +30,8 @@ nlohmann::json RunSettings::to_json() const {
           {"sampling", sp},
           {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
           {"live_off_grid", live_off_grid},
-          {"chunk", chunk}};
+          {"chunk", chunk},
+          {"bootstrap", {{"resamples", bootstrap.resamples}, {"seed", bootstrap.seed}, {"level", bootstrap.level}}}};
 }
 
 namespace {
@@ -78,9 +80,8 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
       {"timing", timing},
       {"requests", {{"total", asker.calls}, {"failed", asker.failures}, {"live_checks", live}}},
       {"complete", asker.failures == 0},
+      {"baselines", baselines_json(g, dm.map, kind, baseline_rows(sces), s.seed, s.bootstrap)},
   };
-  extra["settings"]["bootstrap"] = {{"resamples", s.bootstrap.resamples}, {"seed", s.bootstrap.seed},
-                                    {"level", s.bootstrap.level}};
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
                                          results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
   results::write_sces(g, dm.map, sces, ss, ps, dir + "sces.csv");

@@ -1,0 +1,47 @@
+#pragma once
+// What `sceval run` does with its options, shared by `run`, `sweep` and `stability`: the options as
+// given (strings and flags, from the command line or a sweep config), turned into RunSettings, and
+// one run on an already loaded model through the response cache.
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/model_factory.h"
+#include "experiment/run.h"
+#include "llm/cache/caching_backend.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sceval::cli {
+
+struct RunOptions {
+  experiment::RunSettings s;  // task, model, output, and the options stored directly
+  LocalModelOptions local;
+  std::string decision_map = "generate", distance, cache, system;
+  std::size_t limit = 0, sample = 0;
+  bool no_cache = false, refresh = false, llama_system = false, no_live = false;
+};
+
+// The options of every command that asks a model (run, stability, gower-quiz): --model, sampling,
+// system prompt, --chunk, the cache and the gguf options.
+void add_model_options(CLI::App* c, RunOptions& o);
+
+// Checks the string options and fills in s (decision-map mode, limit, sample, system prompt...).
+experiment::RunSettings finish_settings(const RunOptions& o);
+llm::CachingOptions caching_options(const RunOptions& o);
+
+// A progress line per stage on stderr.
+experiment::Progress stderr_progress();
+
+// Runs the protocol on `model` (through a cache per caching_options) and prints the summary;
+// returns the report (failed requests are not an error here: the caller decides).
+experiment::RunReport run_on_model(const RunOptions& o, Model& model);
+
+// Sets `key` (a `sceval run` long option name, '-' or '_') from a JSON value; false if unknown.
+// Throws sceval::Error naming `where` when the value has the wrong type.
+bool set_run_option(RunOptions& o, const std::string& key, const nlohmann::json& value, const std::string& where);
+
+}  // namespace sceval::cli
