@@ -17,5 +17,6 @@ void add_compare_command(CLI::App& app);   // compare
 void add_run_command(CLI::App& app);       // run
 void add_sweep_command(CLI::App& app);     // sweep
 void add_stability_command(CLI::App& app); // stability
+void add_gower_quiz_command(CLI::App& app); // gower-quiz
 
 }  // namespace sceval::cli
