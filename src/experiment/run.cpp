@@ -31,6 +31,7 @@ nlohmann::json RunSettings::to_json() const {
           {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
           {"live_off_grid", live_off_grid},
           {"chunk", chunk},
+          {"distance", distance ? nlohmann::json(task::to_string(*distance)) : nlohmann::json(nullptr)},
           {"bootstrap", {{"resamples", bootstrap.resamples}, {"seed", bootstrap.seed}, {"level", bootstrap.level}}}};
 }
 
