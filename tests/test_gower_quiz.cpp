@@ -93,7 +93,8 @@ TEST(GowerQuiz, ItemsHaveNoTiesAndTheAnswerIsTheClosest) {
     }
   }
   // House prices has ties (the paper kept 977 to 991 of 1000 draws): some draws are dropped.
-  grid::Grid house{paper_task("house_prices")};
+  const auto house_task = paper_task("house_prices");
+  grid::Grid house(house_task);
   EXPECT_LT(experiment::quiz_items(house, 1000, 4, 7).size(), 1000u);
 }
 
@@ -114,6 +115,8 @@ TEST(GowerQuiz, ParsesAnswersAsThePaper) {
   EXPECT_EQ(parse("Distances: A 0.2, C 0.1.\n{\"answer\": \"C\"} done").choice, 2u);
   EXPECT_EQ(parse("<think>maybe {\"answer\": \"A\"}</think>{\"answer\": \"D\"}").choice, 3u);
   EXPECT_EQ(parse(R"({"answer": A})").choice, 0u);  // invalid JSON: the paper's regex fallback
+  EXPECT_EQ(parse("{\"answer\" :\n \"B\", }").choice, 1u);  // trailing comma: invalid JSON, the regex finds B
+  EXPECT_EQ(parse(R"({"answer": b})").status, "no_json");   // the regex wants a capital letter
   auto none = parse("The closest is B.");
   EXPECT_EQ(none.status, "no_json");
   EXPECT_EQ(none.text, "NA");

@@ -51,7 +51,7 @@ void add_gower_quiz_command(CLI::App& app) {
   auto* c = app.add_subcommand("gower-quiz", "Multiple-choice test: which candidate is closest in Gower's distance?");
   c->add_option("--task,-t", a.run.s.task, "Task whose grid the items come from (the paper: house_prices)")->required();
   c->add_option("-o,--output", a.run.s.output, "Run directory (gower_quiz.json, samples.jsonl)")->required();
-  add_model_options(c, a.run);
+  add_model_options(c, a.run, /*decision_map=*/false);
   c->add_option("--items", a.items, "Items to draw; those with tied candidates are dropped")->capture_default_str();
   c->add_option("--candidates", a.candidates, "Candidates per item")->capture_default_str();
   c->add_option("--seed", a.seed, "Seed for drawing items")->capture_default_str();

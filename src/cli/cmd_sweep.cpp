@@ -3,9 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
-#include <regex>
 
 #include "cli/commands.h"
 #include "cli/run_job.h"
@@ -39,6 +40,13 @@ void require_keys(const nlohmann::json& j, std::initializer_list<const char*> al
       throw Error(fmt::format("{}: unknown field \"{}\"", where, k));
 }
 
+// Letters, digits, '.', '-', '_' (starting with a letter or digit), and no "__": cell names split there.
+bool good_alias(const std::string& a) {
+  auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'; };
+  return !a.empty() && std::isalnum(static_cast<unsigned char>(a[0])) && std::all_of(a.begin(), a.end(), ok) &&
+         a.find("__") == std::string::npos;
+}
+
 SweepConfig read_config(const std::string& path) {
   nlohmann::json j;
   try {
@@ -52,7 +60,6 @@ SweepConfig read_config(const std::string& path) {
     throw Error(fmt::format("{}: \"models\" must be a non-empty list", path));
   if (!j.contains("tasks") || !j["tasks"].is_array() || j["tasks"].empty())
     throw Error(fmt::format("{}: \"tasks\" must be a non-empty list of names or globs", path));
-  static const std::regex alias_re("[A-Za-z0-9][A-Za-z0-9._-]*");
   for (std::size_t i = 0; i < j["models"].size(); ++i) {
     const auto& m = j["models"][i];
     const auto where = fmt::format("{}: models[{}]", path, i);
@@ -60,7 +67,7 @@ SweepConfig read_config(const std::string& path) {
     if (!m.contains("alias") || !m["alias"].is_string() || !m.contains("spec") || !m["spec"].is_string())
       throw Error(where + ": needs \"alias\" and \"spec\" strings");
     ModelEntry e{m["alias"], m["spec"], m.value("settings", nlohmann::json::object())};
-    if (!std::regex_match(e.alias, alias_re) || e.alias.find("__") != std::string::npos)
+    if (!good_alias(e.alias))
       throw Error(fmt::format("{}: alias \"{}\": use letters, digits, '.', '-', '_' (not \"__\")", where, e.alias));
     for (const auto& other : c.models)
       if (other.alias == e.alias) throw Error(fmt::format("{}: alias \"{}\" is used twice", where, e.alias));

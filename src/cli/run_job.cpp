@@ -11,10 +11,11 @@
 
 namespace sceval::cli {
 
-void add_model_options(CLI::App* c, RunOptions& a) {
+void add_model_options(CLI::App* c, RunOptions& a, bool decision_map) {
   c->add_option("--model,-m", a.s.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
-  c->add_option("--decision-map", a.decision_map, "generate (the paper) | score (label log-probs, gguf only)")
-      ->capture_default_str();
+  if (decision_map)
+    c->add_option("--decision-map", a.decision_map, "generate (the paper) | score (label log-probs, gguf only)")
+        ->capture_default_str();
   c->add_option("--max-tokens", a.s.sampling.max_tokens, "Max tokens per reply (paper: 1000)")->capture_default_str();
   c->add_option("--temperature", a.s.sampling.temperature, "Sampling temperature (paper: 0)")->capture_default_str();
   c->add_option("--gen-seed", a.s.sampling.seed, "Generation seed (paper: 42)")->capture_default_str();

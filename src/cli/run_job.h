@@ -26,8 +26,8 @@ struct RunOptions {
 };
 
 // The options of every command that asks a model (run, stability, gower-quiz): --model, sampling,
-// system prompt, --chunk, the cache and the gguf options.
-void add_model_options(CLI::App* c, RunOptions& o);
+// system prompt, --chunk, the cache and the gguf options; --decision-map unless `decision_map` is false.
+void add_model_options(CLI::App* c, RunOptions& o, bool decision_map = true);
 
 // Checks the string options and fills in s (decision-map mode, limit, sample, system prompt...).
 experiment::RunSettings finish_settings(const RunOptions& o);

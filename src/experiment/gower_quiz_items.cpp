@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
-#include <regex>
 #include <set>
 
 #include "common/error.h"
@@ -133,22 +132,42 @@ std::string quiz_prompt(const QuizFile& q, const task::Task& t, const grid::Grid
                                         {"ranges", quiz_ranges(t)}});
 }
 
+namespace {
+
+// re.search(r'"answer"\s*:\s*"?([A-Z])"?', reply): the letter of the first match.
+std::optional<char> fallback_letter(const std::string& reply) {
+  auto space = [&](std::size_t& i) {
+    while (i < reply.size() && std::string_view(" \t\n\r\f\v").find(reply[i]) != std::string_view::npos) ++i;
+  };
+  for (auto at = reply.find("\"answer\""); at != std::string::npos; at = reply.find("\"answer\"", at + 1)) {
+    std::size_t i = at + 8;
+    space(i);
+    if (i >= reply.size() || reply[i] != ':') continue;
+    ++i;
+    space(i);
+    if (i < reply.size() && reply[i] == '"') ++i;
+    if (i < reply.size() && reply[i] >= 'A' && reply[i] <= 'Z') return reply[i];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 QuizAnswer parse_quiz_answer(std::string_view reply_in, const std::vector<std::string>& letters) {
   const std::string reply(strip_thinking(reply_in));
-  static const std::regex fallback(R"re("answer"\s*:\s*"?([A-Z])"?)re");
   QuizAnswer a{"no_json", "NA", std::nullopt};
   // re.search(r'\{.*?\}', reply, re.S): the first '{' up to the first '}' after it.
   const auto open = reply.find('{');
   const auto close = open == std::string::npos ? open : reply.find('}', open);
   if (close == std::string::npos) return a;
-  std::smatch m;
   try {
     auto j = nlohmann::json::parse(reply.substr(open, close - open + 1));
     if (!j.is_object() || !j.contains("answer")) return a.status = "missing_key", a;
     a.text = j["answer"].is_string() ? j["answer"].get<std::string>() : j["answer"].dump();
   } catch (const nlohmann::json::parse_error&) {
-    if (!std::regex_search(reply, m, fallback)) return a;
-    a.text = m[1].str();
+    auto letter = fallback_letter(reply);
+    if (!letter) return a;
+    a.text = std::string(1, *letter);
   }
   // Anything but the absent answer counts as answered (the paper's accuracy divides by them).
   auto it = std::find(letters.begin(), letters.end(), a.text);
