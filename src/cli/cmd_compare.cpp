@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <map>
 
 #include "cli/commands.h"
@@ -35,6 +36,19 @@ void run_compare(const CompareArgs& args) {
   for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
   for (const auto& [k, v] : d.ci)
     out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});
+  // The baselines of each run (same points, each run's own decision map), when results.json has them.
+  for (const auto& [key, dir] : {std::pair{"a", args.a}, std::pair{"b", args.b}}) {
+    if (!std::filesystem::exists(dir + "/results.json")) continue;
+    auto r = results::read_json(dir + "/results.json");
+    const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
+    for (auto it = baselines.begin(); it != baselines.end(); ++it) {
+      const std::string& name = it.key();
+      const nlohmann::json& b = it.value();
+      const auto& m = b[args.mode]["metrics"];
+      out["baselines"][key][name] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
+                                     {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};
+    }
+  }
   fmt::print("{}\n", out.dump(2));
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "experiment/baselines.h"
 #include "metrics/aggregate.h"
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
@@ -21,11 +22,20 @@ struct ScoreArgs {
 };
 
 void print_summary(const nlohmann::json& r) {
-  fmt::print("{:<16} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "mode", "N", "validity", "mean_dist",
+  fmt::print("{:<22} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "mode", "N", "validity", "mean_dist",
              "median_rcf", "mean_rcf_a", "TM", "exact");
   for (const char* mode : {"paper", "strict"}) {
     const auto& m = r[mode]["metrics"];
-    fmt::print("{:<16} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", mode, m["n"].get<std::int64_t>(),
+    fmt::print("{:<22} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", mode, m["n"].get<std::int64_t>(),
+               format_rate(m["validity"]), format_value(m["mean_distance"]), format_value(m["median_rcf"]),
+               format_value(m["mean_rcf_a"]), format_value(m["tm"]), format_rate(m["exact_match"]));
+  }
+  const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
+  for (auto it = baselines.begin(); it != baselines.end(); ++it) {
+    const std::string& name = it.key();
+    const nlohmann::json& b = it.value();
+    const auto& m = b["strict"]["metrics"];
+    fmt::print("{:<22} {:>6} {:>9} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "baseline " + name, m["n"].get<std::int64_t>(),
                format_rate(m["validity"]), format_value(m["mean_distance"]), format_value(m["median_rcf"]),
                format_value(m["mean_rcf_a"]), format_value(m["tm"]), format_rate(m["exact_match"]));
   }
@@ -46,7 +56,9 @@ void run_score(const ScoreArgs& a) {
   const std::string dir = a.output + "/";
   auto r = results::results_json(t, g, map, kind, results::mode_json(paper_dist, ps, sces, a.bootstrap),
                                  results::mode_json(exact_dist, ss, sces, a.bootstrap), a.bootstrap,
-                                 {{"inputs", {{"decision_map", a.decision_map}, {"sces", a.sces}}}});
+                                 {{"inputs", {{"decision_map", a.decision_map}, {"sces", a.sces}}},
+                                  {"baselines", experiment::baselines_json(g, map, kind, experiment::baseline_rows(sces),
+                                                                           a.bootstrap.seed, a.bootstrap)}});
   results::write_decision_map(g, map, dir + "decision_map.csv");
   results::write_sces(g, map, sces, ss, ps, dir + "sces.csv");
   results::write_json(r, dir + "results.json");

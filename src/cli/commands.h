@@ -16,5 +16,8 @@ void add_llm_commands(CLI::App& app);             // llm generate | score | benc
 void add_compare_command(CLI::App& app);   // compare
 void add_run_command(CLI::App& app);       // run
 void add_report_command(CLI::App& app);    // report
+void add_sweep_command(CLI::App& app);     // sweep
+void add_stability_command(CLI::App& app); // stability
+void add_gower_quiz_command(CLI::App& app); // gower-quiz
 
 }  // namespace sceval::cli

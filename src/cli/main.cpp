@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   sceval::cli::add_compare_command(app);
   sceval::cli::add_run_command(app);
   sceval::cli::add_report_command(app);
+  sceval::cli::add_sweep_command(app);
+  sceval::cli::add_stability_command(app);
+  sceval::cli::add_gower_quiz_command(app);
   sceval::cli::add_bench_command(app);
 #if SCEVAL_WITH_LLAMA
   sceval::cli::add_make_test_model_command(app);

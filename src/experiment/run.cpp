@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "experiment/baselines.h"
 #include "experiment/stages.h"
 #include "grid/distance.h"
 #include "results/decision_map_csv.h"
@@ -30,7 +31,9 @@ nlohmann::json RunSettings::to_json() const {
           {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
           {"live_off_grid", live_off_grid},
           {"with_history", with_history},
-          {"chunk", chunk}};
+          {"chunk", chunk},
+          {"distance", distance ? nlohmann::json(task::to_string(*distance)) : nlohmann::json(nullptr)},
+          {"bootstrap", {{"resamples", bootstrap.resamples}, {"seed", bootstrap.seed}, {"level", bootstrap.level}}}};
 }
 
 namespace {
@@ -101,9 +104,8 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
       {"timing", timing},
       {"requests", {{"total", asker.calls}, {"failed", asker.failures}, {"live_checks", live}}},
       {"complete", asker.failures == 0},
+      {"baselines", baselines_json(g, dm.map, kind, baseline_rows(sces), s.seed, s.bootstrap)},
   };
-  extra["settings"]["bootstrap"] = {{"resamples", s.bootstrap.resamples}, {"seed", s.bootstrap.seed},
-                                    {"level", s.bootstrap.level}};
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
                                          results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
   if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);

@@ -1,0 +1,170 @@
+#include "experiment/sweep.h"
+
+#include <fnmatch.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "results/decision_map_csv.h"
+#include "results/results_json.h"
+#include "task/registry.h"
+
+namespace sceval::experiment {
+
+namespace fs = std::filesystem;
+
+std::vector<Cell> cells(const std::vector<std::string>& aliases, const std::vector<TaskRef>& tasks) {
+  std::vector<Cell> out;
+  for (const auto& m : aliases)
+    for (const auto& t : tasks) out.push_back({m, t});
+  std::sort(out.begin(), out.end(), [](const Cell& a, const Cell& b) { return a.name() < b.name(); });
+  return out;
+}
+
+Shard parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  Shard s;
+  auto num = [&](std::string_view part, std::size_t& x) {
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), x);
+    return ec == std::errc() && p == part.data() + part.size() && !part.empty();
+  };
+  std::string_view t = text;
+  if (slash == std::string::npos || !num(t.substr(0, slash), s.index) || !num(t.substr(slash + 1), s.count) ||
+      s.count == 0 || s.index >= s.count)
+    throw Error(fmt::format("--shard: expected I/N with 0 <= I < N (e.g. 0/2), got \"{}\"", text));
+  return s;
+}
+
+std::vector<Cell> shard_cells(const std::vector<Cell>& all, Shard shard) {
+  std::vector<Cell> out;
+  for (std::size_t k = shard.index; k < all.size(); k += shard.count) out.push_back(all[k]);
+  return out;
+}
+
+bool cell_finished(const std::string& dir, const nlohmann::json& settings, const std::string& model) {
+  const std::string path = dir + "/results.json";
+  if (!fs::exists(path)) return false;
+  nlohmann::json r;
+  try {
+    r = results::read_json(path);
+  } catch (const Error&) {
+    return false;  // a partly written file: run the cell again (answers come from the cache)
+  }
+  return r.value("complete", false) && r.contains("settings") && r["settings"] == settings &&
+         r.contains("model") && r["model"].value("spec", "") == model;
+}
+
+std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, const std::string& where) {
+  const auto registry = task::list_tasks();
+  std::vector<TaskRef> out;
+  std::set<std::string> seen;
+  auto add = [&](TaskRef t) {
+    if (!seen.insert(t.name).second) throw Error(fmt::format("{}: task \"{}\" is listed twice", where, t.name));
+    out.push_back(std::move(t));
+  };
+  for (const auto& p : patterns) {
+    if (p.find_first_of("*?[") != std::string::npos) {
+      std::size_t matched = 0;
+      for (const auto& e : registry)
+        if (fnmatch(p.c_str(), e.name.c_str(), 0) == 0) add({e.name, e.name}), ++matched;
+      if (!matched) throw Error(fmt::format("{}: no task matches \"{}\" (see `sceval tasks -l`)", where, p));
+    } else {
+      add({p, task::resolve_task(p).name});  // throws naming the task when unknown
+    }
+  }
+  return out;
+}
+
+namespace {
+
+const char* const kColumns[] = {"cell", "model", "task", "spec", "grid_points", "na_points", "sces",
+                                "strict_n", "strict_validity", "strict_validity_lo", "strict_validity_hi",
+                                "strict_mean_rcf_a", "strict_mean_rcf_a_lo", "strict_mean_rcf_a_hi",
+                                "strict_exact_match", "strict_tm", "paper_n", "paper_validity", "paper_mean_rcf_a",
+                                "paper_exact_match", "paper_tm", "random_valid_mean_rcf_a", "one_step_validity"};
+
+std::string num(const nlohmann::json& x) {
+  if (x.is_null()) return "";
+  if (x.is_number_integer()) return std::to_string(x.get<std::int64_t>());
+  return results::format_number(x.get<double>());
+}
+
+std::vector<std::string> summary_row(const std::string& cell, const nlohmann::json& r) {
+  const auto alias = cell.substr(0, cell.find("__"));
+  const auto& s = r["strict"]["metrics"];
+  const auto& p = r["paper"]["metrics"];
+  const auto& ci = r["strict"]["ci"];
+  auto baseline = [&](const char* b, const char* key) {
+    return r.contains("baselines") ? num(r["baselines"][b]["strict"]["metrics"][key]) : std::string();
+  };
+  return {cell,
+          alias,
+          r["task"].value("name", ""),
+          r.contains("model") ? r["model"].value("spec", "") : "",
+          num(r["task"]["grid_points"]),
+          num(r["decision_map"]["labels"]["NA"]),
+          num(r["strict"]["counts"]["total"]),
+          num(s["n"]),
+          num(s["validity"]),
+          num(ci["validity"][0]),
+          num(ci["validity"][1]),
+          num(s["mean_rcf_a"]),
+          num(ci["mean_rcf_a"][0]),
+          num(ci["mean_rcf_a"][1]),
+          num(s["exact_match"]),
+          num(s["tm"]),
+          num(p["n"]),
+          num(p["validity"]),
+          num(p["mean_rcf_a"]),
+          num(p["exact_match"]),
+          num(p["tm"]),
+          baseline("random_valid", "mean_rcf_a"),
+          baseline("one_step", "validity")};
+}
+
+std::string pct(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.1f}%", 100 * std::stod(x)); }
+std::string dec(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.4f}", std::stod(x)); }
+
+void write_markdown(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
+  std::ofstream out(path);
+  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+  out << "| model | task | N (strict) | validity | 95% CI | mean RCF_A | exact match | TM | paper N | paper "
+         "validity | paper mean RCF_A | random-valid RCF_A | one-step validity |\n"
+      << "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const auto& c : rows)
+    out << fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {} | {} | {} |\n", c[1], c[2], c[7],
+                       pct(c[8]), pct(c[9]), pct(c[10]), dec(c[11]), pct(c[14]), dec(c[15]), c[16], pct(c[17]),
+                       dec(c[18]), dec(c[21]), pct(c[22]));
+  if (!out) throw Error(fmt::format("{}: write failed", path));
+}
+
+}  // namespace
+
+std::size_t write_summary(const std::string& sweep_dir) {
+  std::vector<std::string> dirs;
+  for (const auto& e : fs::directory_iterator(sweep_dir))
+    if (e.is_directory() && fs::exists(e.path() / "results.json")) dirs.push_back(e.path().filename().string());
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : dirs) {
+    nlohmann::json r;
+    try {
+      r = results::read_json(sweep_dir + "/" + d + "/results.json");
+    } catch (const Error&) {
+      continue;  // being written by another shard: not finished
+    }
+    if (!r.value("complete", false)) continue;
+    rows.push_back(summary_row(d, r));
+  }
+  csv::write_file(sweep_dir + "/summary.csv", {std::begin(kColumns), std::end(kColumns)}, rows);
+  write_markdown(sweep_dir + "/summary.md", rows);
+  return rows.size();
+}
+
+}  // namespace sceval::experiment

@@ -1,0 +1,45 @@
+#pragma once
+// Sweeps (`sceval sweep`): models x tasks, one run directory per cell, SWEEP_DIR/<alias>__<task>/,
+// split between machines by --shard I/N, and a summary over every finished cell. See docs/sweeps.md.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sceval::experiment {
+
+struct TaskRef {
+  std::string spec;  // task name or file, as `sceval run --task` takes it
+  std::string name;  // the task's name
+};
+
+struct Cell {
+  std::string model;  // the model's alias
+  TaskRef task;
+  std::string name() const { return model + "__" + task.name; }
+};
+
+// Every model x task cell, sorted by name.
+std::vector<Cell> cells(const std::vector<std::string>& aliases, const std::vector<TaskRef>& tasks);
+
+struct Shard {
+  std::size_t index = 0, count = 1;
+};
+Shard parse_shard(const std::string& text);  // "I/N", 0 <= I < N; throws sceval::Error
+// Round-robin over the sorted cell list: cell k belongs to shard k mod N.
+std::vector<Cell> shard_cells(const std::vector<Cell>& all, Shard shard);
+
+// True when dir/results.json exists, is complete (no failed request) and was made with `settings`
+// (RunSettings::to_json) and model spec `model`.
+bool cell_finished(const std::string& dir, const nlohmann::json& settings, const std::string& model);
+
+// Task names matching a pattern list: exact names, task files, or shell globs over the registry
+// ("income*"). Every pattern must match something; no name twice.
+std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, const std::string& where);
+
+// summary.csv and summary.md over every finished run directory directly under sweep_dir (one row
+// per cell, sorted by name); returns the number of rows.
+std::size_t write_summary(const std::string& sweep_dir);
+
+}  // namespace sceval::experiment
