@@ -79,6 +79,7 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
       {"requests", {{"total", asker.calls}, {"failed", asker.failures}, {"live_checks", live}}},
       {"complete", asker.failures == 0},
   };
+  if (!t.stop.empty()) extra["settings"]["sampling"]["stop"] = t.stop;  // the task's, sent with every request
   extra["settings"]["bootstrap"] = {{"resamples", s.bootstrap.resamples}, {"seed", s.bootstrap.seed},
                                     {"level", s.bootstrap.level}};
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),

@@ -73,13 +73,20 @@ std::string value_text(double v) {
   return fmt::format("{}", v);
 }
 
+// The run's sampling settings plus the task's stop strings.
+llm::SamplingParams sampling_for(const task::Task& t, const RunSettings& s) {
+  llm::SamplingParams p = s.sampling;
+  if (!t.stop.empty()) p.stop = t.stop;
+  return p;
+}
+
 }  // namespace
 
 DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (grid::Index i = 0; i < g.size(); ++i) {
-    reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), s.sampling});
+    reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), sampling_for(t, s)});
     tags.push_back({{"index", i}});
   }
   auto gens = asker.ask("decision_map", reqs, tags);
@@ -172,7 +179,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   for (const auto& f : fus) {
     reqs.push_back({task::followup_messages(t, g.record(f.index), dm.replies[f.index], t.options[f.target],
                                             s.system_prompt),
-                    s.sampling});
+                    sampling_for(t, s)});
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
   }
   auto gens = asker.ask("followup", reqs, tags);
@@ -208,7 +215,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
       auto pos = f.kind == task::FeatureKind::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
       texts.push_back(pos ? f.text(*pos) : value_text(v));
     }
-    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), s.sampling});
+    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), sampling_for(t, s)});
     tags.push_back({{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", texts}});
   }
   auto answers = asker.ask("live_check", reqs, tags);

@@ -119,7 +119,13 @@ std::vector<Generation> AnthropicBackend::generate(std::span<const GenerationReq
     h.body = anthropic_request_body(r, options_).dump();
     return h;
   };
-  return http::run_batch(transport_, batch, build, parse_anthropic_response, api_key_);
+  auto out = http::run_batch(transport_, batch, build, parse_anthropic_response, api_key_);
+  // Stop strings are applied to the text here, not sent as stop_sequences (which, e.g., must not be
+  // whitespace-only there).
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].finish != FinishReason::Error && cut_at_stop(out[i].text, batch[i].sampling.stop))
+      out[i].finish = FinishReason::Stop;
+  return out;
 }
 
 }  // namespace sceval::llm

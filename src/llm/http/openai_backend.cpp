@@ -54,6 +54,7 @@ ordered_json openai_request_body(const GenerationRequest& request, const OpenAIO
                                                 {"schema", *s.json_schema}}}};
   }
   if (s.grammar) body["grammar"] = *s.grammar;  // llama-server's extension (GBNF)
+  if (!s.stop.empty()) body["stop"] = s.stop;
   if (s.top_logprobs > 0) {
     body["logprobs"] = true;
     body["top_logprobs"] = s.top_logprobs;
@@ -130,7 +131,12 @@ std::vector<Generation> OpenAIBackend::generate(std::span<const GenerationReques
     h.body = openai_request_body(r, options_).dump();
     return h;
   };
-  return http::run_batch(transport_, batch, build, parse_openai_response, api_key_);
+  auto out = http::run_batch(transport_, batch, build, parse_openai_response, api_key_);
+  // Servers that ignore "stop" (or include it) give the same text as those that honour it.
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].finish != FinishReason::Error && cut_at_stop(out[i].text, batch[i].sampling.stop))
+      out[i].finish = FinishReason::Stop;
+  return out;
 }
 
 }  // namespace sceval::llm
