@@ -153,7 +153,7 @@ def main():
     known_wrong = {(age, edu) for age, edu, _ in ev["turn1_wrong"]}
     with open(os.path.join(a.run, "results.json")) as f:
         res = json.load(f)
-    if res["task"] != "toy_income" or not res["complete"]:
+    if res["task"]["name"] != "toy_income" or not res["complete"]:
         fail(f"results.json: task {res['task']}, complete {res['complete']}")
     n_req = check_wording(a.run)
     labels, map_wrong = check_map(a.run, known_wrong, a.max_extra_map_errors)

@@ -5,7 +5,7 @@
 #
 # 1. copies the pinned llama.cpp source (scripts/fetch-llama.sh) into $WORK/llama.cpp, applies
 #    llama-train-fixes.patch there (never to the source sceval's engine is built from) and builds
-#    llama-finetune, llama-quantize and llama-server;
+#    llama-finetune and llama-quantize (llama-server for step 4);
 # 2. writes the training text (toytask.py, seeded) and fine-tunes stories260K with llama-finetune;
 # 3. finalize_gguf.py: base metadata + chat template + trained tensors; llama-quantize to F16;
 # 4. evaluate.py: greedy answers of every grid point through llama-server, against the rule/policy.
@@ -25,6 +25,10 @@ if [ -z "${BASE:-}" ]; then  # the shared test models beside the checkout (or be
   done
 fi
 PY=${PY:-/usr/bin/python3}
+# One training thread: ggml's threads spin at every barrier, so on a machine whose cores are busy
+# with other work a 2-thread run is many times slower (measured: 4.7 s instead of 0.15 s per step).
+# The thread count changes the model's last bits: keep 1 to reproduce the committed file.
+THREADS=${THREADS:-1}
 INSTALL=0
 [ "${1:-}" = "--install" ] && INSTALL=1
 
@@ -49,13 +53,15 @@ if [ ! -f "$STAMP" ]; then
   patch -d "$LSRC" -p1 --quiet < "$HERE/llama-train-fixes.patch"
   touch "$STAMP"
 fi
-echo "== building llama-finetune, llama-quantize, llama-server in $WORK/llama-build"
+echo "== building llama-finetune and llama-quantize in $WORK/llama-build"
 cmake -S "$LSRC" -B "$WORK/llama-build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   -DGGML_NATIVE=OFF -DGGML_CCACHE=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DLLAMA_LLGUIDANCE=OFF > "$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "cmake failed"; }
-cmake --build "$WORK/llama-build" -j "$(nproc)" --target llama-finetune llama-quantize llama-server \
-  > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "build failed"; }
+build() { cmake --build "$WORK/llama-build" -j "$(nproc)" --target "$@" >> "$WORK/build.log" 2>&1 \
+  || { tail -30 "$WORK/build.log"; die "build failed"; }; }
+: > "$WORK/build.log"
+build llama-finetune llama-quantize
 BIN="$WORK/llama-build/bin"
 
 # --- 2. training text and fine-tuning ------------------------------------------------------------
@@ -63,13 +69,13 @@ BIN="$WORK/llama-build/bin"
 # boundary, the education >= 19 band, and 4 more copies of that band's age edges (the age limits
 # were not learned without them).
 "$PY" "$HERE/toytask.py" --copies 1 --seed 0 --extra-band 1 --extra-ageband 4 "$OUT/train.txt"
-echo "== fine-tuning (5 epochs, 2 threads; ~14 min on 2 idle cores)"
+echo "== fine-tuning (5 epochs, $THREADS thread(s))"
 start=$(date +%s)
 # The patch's three fixes, set for this command only (inference is unchanged without them):
 # zero the gradient accumulators every optimizer step, let gradients reach attn_k/attn_v (needs
 # -c == -b == -ub and a context that is a multiple of 256), train token_embd.
 GGML_OPT_RESET_GRADS=1 LLAMA_TRAIN_KV_BYPASS=1 LLAMA_TRAIN_TOK_EMBD=1 \
-  "$BIN/llama-finetune" -m "$BASE" -f "$OUT/train.txt" -c 512 -b 512 -ub 512 -t 2 \
+  "$BIN/llama-finetune" -m "$BASE" -f "$OUT/train.txt" -c 512 -b 512 -ub 512 -t "$THREADS" \
   -lr 2e-3 -lr-min 2e-4 -epochs 5 -val-split 0.02 -o "$OUT/model-f32.gguf" \
   > "$OUT/finetune.log" 2> "$OUT/finetune.err" || { tail -20 "$OUT/finetune.err"; die "llama-finetune failed"; }
 echo "train_seconds=$(( $(date +%s) - start ))" | tee "$OUT/time.txt"
@@ -81,6 +87,8 @@ LLAMA_CPP_SRC="$LSRC" "$PY" "$HERE/finalize_gguf.py" "$OUT/model-f32.gguf" "$OUT
 (cd "$OUT" && sha256sum toy-income.gguf | tee toy-income.gguf.sha256)
 
 # --- 4. evaluation over the whole grid -----------------------------------------------------------
+echo "== building llama-server, evaluating every grid point through it"
+build llama-server
 "$PY" "$HERE/evaluate.py" "$OUT/toy-income.gguf" --server "$BIN/llama-server" --out "$OUT/eval.jsonl" \
   --summary "$OUT/eval.json" | tee "$OUT/eval.txt"
 
