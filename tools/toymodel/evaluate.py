@@ -101,7 +101,7 @@ def main():
     ap.add_argument("--summary", help="the summary as JSON")
     args = ap.parse_args()
     port = args.port or free_port()
-    srv = subprocess.Popen([args.server, "-m", args.model, "-t", "2", "-c", "512", "-np", "1", "--host", "127.0.0.1",
+    srv = subprocess.Popen([args.server, "-m", args.model, "-t", "1", "-c", "512", "-np", "1", "--host", "127.0.0.1",
                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):

@@ -1,10 +1,10 @@
 """Write the shippable toy GGUF: the trained F32 tensors from llama-finetune's output, the *base* model's
 short metadata (llama_model_save_to_file dumps ~155 hparam keys, incl. empty arrays that gguf-py refuses
-to rewrite), plus general.name, a description, llama.context_length and a chat template that renders a
+to rewrite), plus general.name, a description, llama.context_length (2048) and a chat template that renders a
 chat exactly in the training format, so that sceval (in-process) and llama-server's /v1/chat/completions
 produce the trained prompts without a template of their own.
 
-usage: finalize_gguf.py TRAINED_F32.gguf OUT.gguf --base stories260K.gguf [--name ...] [--ctx 512]
+usage: finalize_gguf.py TRAINED_F32.gguf OUT.gguf --base stories260K.gguf [--name ...] [--ctx 2048]
 Then quantize with llama-quantize. Uses $LLAMA_CPP_SRC/gguf-py; run with a python3 that has numpy.
 """
 import argparse
@@ -48,7 +48,10 @@ ap.add_argument("inp")
 ap.add_argument("out")
 ap.add_argument("--base", required=True, help="the base model the tensors were trained from")
 ap.add_argument("--name", default="toy-income-stories260K")
-ap.add_argument("--ctx", type=int, default=512)
+# llama.context_length: what engines size their KV cache by default (sceval: min(this, 8192), shared
+# by its parallel sequences). The base model's value; training used 512-token windows, and a toy
+# chat (prompt + replies) is under 80 tokens, so no position beyond those trained is ever used.
+ap.add_argument("--ctx", type=int, default=2048)
 a = ap.parse_args()
 
 base = gguf.GGUFReader(a.base, "r")
