@@ -68,6 +68,9 @@ TEST(CacheKey, EveryFieldChangesTheKey) {
   add("json_schema 1.0", [](auto& r) { r.sampling.json_schema = json{{"minimum", 1.0}}; });
   add("json_schema 1", [](auto& r) { r.sampling.json_schema = json{{"minimum", 1}}; });
   add("top_logprobs", [](auto& r) { r.sampling.top_logprobs = 5; });
+  add("stop", [](auto& r) { r.sampling.stop = {"\n"}; });
+  add("stop two", [](auto& r) { r.sampling.stop = {"\n", "}"}; });
+  add("stop other", [](auto& r) { r.sampling.stop = {"}"}; });
   add("invalid utf-8 a", [](auto& r) { r.messages[1].content = "\xff"; });
   add("invalid utf-8 b", [](auto& r) { r.messages[1].content = "\xfe"; });
   add("hex-looking text", [](auto& r) { r.messages[1].content = "ff"; });

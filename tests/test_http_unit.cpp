@@ -155,6 +155,9 @@ TEST(HttpOpenAIBody, SchemaLogprobsGrammar) {
   EXPECT_EQ(json(body["response_format"]["json_schema"]["schema"]), json({{"type", "object"}}));
   EXPECT_EQ(body["logprobs"], true);
   EXPECT_EQ(body["top_logprobs"], 5);
+  EXPECT_FALSE(body.contains("stop"));
+  r.sampling.stop = {"\n", "}"};
+  EXPECT_EQ(json(openai_request_body(r, o)["stop"]), json({"\n", "}"}));
   r.sampling.grammar = "root ::= \"a\"";
   EXPECT_THROW(openai_request_body(r, o), Error);  // grammar and schema together
   r.sampling.json_schema.reset();

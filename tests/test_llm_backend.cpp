@@ -112,6 +112,33 @@ TEST(LlamaBackend, SeededSamplingIndependentOfBatch) {
   EXPECT_NE(texts(b.generate(std::span(&other, 1)))[0], all[0]);
 }
 
+// Stop strings end a reply just before their first occurrence, also when it spans token pieces and
+// while other sequences keep decoding; the expected text is cut from the same reply made without.
+TEST(LlamaBackend, StopStringsCutTheReply) {
+  auto reqs = requests(conversations(6), 24);
+  auto b = make(false, 0, 0, kStable);
+  const auto full = texts(b.generate(reqs));
+  std::vector<std::string> want(reqs.size());
+  std::size_t cut = 0;
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    const std::string& t = full[i];
+    std::size_t at = t.size() / 2;  // a 3-byte ASCII stop string from the middle of the reply
+    while (at + 3 <= t.size() && !std::all_of(t.begin() + at, t.begin() + at + 3, [](char c) { return c > 0; })) ++at;
+    if (at + 3 > t.size()) continue;
+    const std::string stop = t.substr(at, 3);
+    reqs[i].sampling.stop = {"\x01never", stop};
+    want[i] = t.substr(0, t.find(stop));
+    ++cut;
+  }
+  ASSERT_GE(cut, reqs.size() - 2);
+  const auto got = b.generate(reqs);
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    if (reqs[i].sampling.stop.empty()) continue;
+    EXPECT_EQ(got[i].text, want[i]) << i;
+    EXPECT_EQ(got[i].finish, FinishReason::Stop) << i;
+  }
+}
+
 // (d) The same requests on a fresh backend give the same text.
 TEST(LlamaBackend, SameRequestsSameText) {
   const auto reqs = requests(conversations(4), 20);

@@ -87,6 +87,37 @@ TEST(TaskRender, FollowupConversationCarriesTheRawReply) {
   EXPECT_EQ(task::turn1_messages(t, g.record(5), std::string()).size(), 1u);
 }
 
+// The toy model's task (tasks/toy/toy_income.json) renders its training text (tools/toymodel/toytask.py:
+// "age: A\neducation: E\nincome?", then "flip?") and ends every reply at a newline.
+TEST(TaskRender, ToyTaskIsTheTrainingWording) {
+  task::Task t = task::resolve_task("toy_income");
+  grid::Grid g(t);
+  ASSERT_EQ(g.size(), 80u * 24u);
+  const grid::Index i = (40 - 17) * 24 + (20 - 1);  // age 40, education 20 (age is the slower axis)
+  auto c = task::followup_messages(t, g.record(i), "{\"answer\": \"above\"}", "below", std::nullopt);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].content, "age: 40\neducation: 20\nincome?");
+  EXPECT_EQ(c[2].content, "flip?");
+  EXPECT_EQ(t.stop, std::vector<std::string>{"\n"});
+  EXPECT_EQ(t.options, (std::vector<std::string>{"below", "above"}));
+}
+
+TEST(TaskFile, StopStrings) {
+  nlohmann::json j = load_json(std::string(SCEVAL_SOURCE_DIR) + "/tasks/toy/toy_income.json");
+  EXPECT_TRUE(task::parse_task(j, "x.json").stop == std::vector<std::string>{"\n"});
+  j.erase("stop");
+  EXPECT_TRUE(task::parse_task(j, "x.json").stop.empty());
+  j["stop"] = {"\n", ""};
+  try {
+    task::parse_task(j, "x.json");
+    FAIL() << "an empty stop string was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("x.json: stop"), std::string::npos) << e.what();
+  }
+  j["stop"] = "\n";
+  EXPECT_THROW(task::parse_task(j, "x.json"), Error);  // not an array
+}
+
 TEST(TaskTemplate, PythonFormatRules) {
   EXPECT_EQ(task::python_format("{{\"a\": \"\"}} {x}", {{"x", "1"}}), "{\"a\": \"\"} 1");
   EXPECT_THROW(task::python_format("{y}", {{"x", "1"}}), Error);
@@ -98,12 +129,14 @@ TEST(TaskTemplate, PythonFormatRules) {
 TEST(TaskRegistry, BundledTasksAreListed) {
   auto tasks = task::list_tasks();
   int paper = 0;
-  bool example = false;
+  bool example = false, toy = false;
   for (const auto& e : tasks) {
     if (e.path.find("/paper/") != std::string::npos) ++paper;
     if (e.name == "credit_risk_3way") example = true;
+    if (e.name == "toy_income") toy = true;
   }
   EXPECT_EQ(paper, 108);
   EXPECT_TRUE(example);
+  EXPECT_TRUE(toy);
   EXPECT_THROW(task::resolve_task("no_such_task"), Error);
 }

@@ -22,7 +22,7 @@ void ask_with_history(const task::Task& t, const RunSettings& s, const std::vect
     std::vector<std::string> texts = sce_texts(t, in.values);
     // The follow-up chat, the model's SCE reply (raw, as in the paper's follow-up), then the
     // turn-1 question about the SCE.
-    llm::GenerationRequest r{followups[n].messages, s.sampling};
+    llm::GenerationRequest r{followups[n].messages, sampling_for(t, s)};
     r.messages.push_back({"assistant", replies[n].text});
     r.messages.push_back(task::turn1_messages_for_texts(t, texts, s.system_prompt).back());
     reqs.push_back(std::move(r));

@@ -106,6 +106,7 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
       {"complete", asker.failures == 0},
       {"baselines", baselines_json(g, dm.map, kind, baseline_rows(sces), s.seed, s.bootstrap)},
   };
+  if (!t.stop.empty()) extra["settings"]["sampling"]["stop"] = t.stop;  // the task's, sent with every request
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
                                          results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
   if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);

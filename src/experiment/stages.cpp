@@ -78,6 +78,12 @@ std::string value_text(double v) {
 
 }  // namespace
 
+llm::SamplingParams sampling_for(const task::Task& t, const RunSettings& s) {
+  llm::SamplingParams p = s.sampling;
+  if (!t.stop.empty()) p.stop = t.stop;
+  return p;
+}
+
 metrics::Label label_of_reply(const task::Task& t, std::string_view reply) {
   return label_of(parse::label_of_answer(t, parse::extract_answer(strip_thinking(reply), t.answer_key)));
 }
@@ -97,7 +103,7 @@ DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (grid::Index i = 0; i < g.size(); ++i) {
-    reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), s.sampling});
+    reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), sampling_for(t, s)});
     tags.push_back({{"index", i}});
   }
   auto gens = asker.ask("decision_map", reqs, tags);
@@ -191,7 +197,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   for (const auto& f : fus) {
     reqs.push_back({task::followup_messages(t, g.record(f.index), dm.replies[f.index], t.options[f.target],
                                             s.system_prompt),
-                    s.sampling});
+                    sampling_for(t, s)});
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
   }
   auto gens = asker.ask("followup", reqs, tags);
@@ -223,7 +229,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   tags.clear();
   for (std::size_t n : live) {
     std::vector<std::string> texts = sce_texts(t, out[n].values);
-    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), s.sampling});
+    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), sampling_for(t, s)});
     tags.push_back({{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", texts}});
   }
   auto answers = asker.ask("live_check", reqs, tags);

@@ -1,5 +1,7 @@
 #include "llm/backend.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace sceval::llm {
@@ -18,6 +20,23 @@ std::vector<Generation> Backend::generate_each(std::span<const GenerationRequest
   if (on_result)
     for (std::size_t i = 0; i < out.size(); ++i) on_result(i, out[i]);
   return out;
+}
+
+std::size_t find_stop(std::string_view text, const std::vector<std::string>& stop, std::size_t from) {
+  std::size_t best = std::string_view::npos;
+  for (const auto& s : stop) {
+    if (s.empty()) continue;
+    auto pos = text.find(s, std::min(from, text.size()));
+    if (pos < best) best = pos;
+  }
+  return best;
+}
+
+bool cut_at_stop(std::string& text, const std::vector<std::string>& stop) {
+  auto pos = find_stop(text, stop);
+  if (pos == std::string::npos) return false;
+  text.resize(pos);
+  return true;
 }
 
 std::vector<OptionScores> Backend::score_options(std::span<const ScoreRequest> /*batch*/) {

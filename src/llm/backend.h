@@ -22,7 +22,15 @@ struct SamplingParams {
   std::optional<std::string> grammar;           // GBNF, constrains the output
   std::optional<nlohmann::json> json_schema;    // converted to a grammar
   int top_logprobs = 0;        // > 0: return this many alternatives per generated token
+  // The reply ends just before the first occurrence of any of these strings (not included), as
+  // OpenAI's "stop". Empty: only the model's end-of-generation token or max_tokens end it.
+  std::vector<std::string> stop;
 };
+
+// Where `text` first contains one of `stop` (searching from byte `from` on), or npos.
+std::size_t find_stop(std::string_view text, const std::vector<std::string>& stop, std::size_t from = 0);
+// Cuts `text` at the first stop string; true if it was cut.
+bool cut_at_stop(std::string& text, const std::vector<std::string>& stop);
 
 struct GenerationRequest {
   Conversation messages;

@@ -210,7 +210,18 @@ std::vector<Generation> LlamaBackend::Impl::generate(std::span<const GenerationR
         continue;
       }
       j.out.push_back(tok);
+      const std::size_t before = j.bytes.size();
       j.bytes += common_token_to_piece(vocab, tok, false);
+      if (!j.params->stop.empty()) {  // a stop string may begin in earlier pieces
+        std::size_t longest = 0;
+        for (const auto& s : j.params->stop) longest = std::max(longest, s.size());
+        auto pos = find_stop(j.bytes, j.params->stop, before >= longest ? before - longest + 1 : 0);
+        if (pos != std::string::npos) {
+          j.bytes.resize(pos);
+          finish(j, FinishReason::Stop);
+          continue;
+        }
+      }
       if (static_cast<int>(j.out.size()) >= j.params->max_tokens || j.fed >= static_cast<std::size_t>(n_ctx)) {
         finish(j, FinishReason::Length);
         continue;

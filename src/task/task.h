@@ -27,6 +27,7 @@ struct Task {
   std::string prompt;    // str.format template with {description}
   std::string followup;  // str.format template with {complement}
   std::optional<std::string> system_prompt;
+  std::vector<std::string> stop;  // replies end before the first of these (for models that never emit EOS)
   DistanceKind distance = DistanceKind::Gower;
   std::vector<std::string> notes;
   nlohmann::json source;  // attribution etc.

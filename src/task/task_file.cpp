@@ -186,6 +186,9 @@ Task parse_task(const json& j, const std::string& origin) {
   t.followup = r.str("followup");
   check_template(r, "followup", t.followup, {"complement"});
   if (r.has("system_prompt")) t.system_prompt = r.str("system_prompt");
+  if (r.has("stop")) t.stop = r.strings("stop");
+  for (const auto& s : t.stop)
+    if (s.empty()) r.fail("stop", "a stop string must not be empty");
   std::string dist = r.str_or("distance", "gower");
   auto dk = distance_from_string(dist);
   if (!dk) r.fail("distance", fmt::format("unknown distance \"{}\" (gower, l1_mad, l2_std)", dist));

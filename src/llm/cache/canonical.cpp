@@ -155,6 +155,11 @@ json canonical_request_json(std::string_view identity, const GenerationRequest& 
   // Absent and present-but-empty are different requests, so absent optionals are left out.
   if (s.grammar) sampling["grammar"] = bytes_to_json(*s.grammar);
   if (s.json_schema) sampling["json_schema"] = *s.json_schema;
+  if (!s.stop.empty()) {  // absent when empty, so keys made before stop strings existed stay valid
+    json stop = json::array();
+    for (const auto& x : s.stop) stop.push_back(bytes_to_json(x));
+    sampling["stop"] = std::move(stop);
+  }
   return json{{"v", kCacheKeyVersion},
               {"backend", bytes_to_json(identity)},
               {"kind", std::string(to_string(RequestKind::Generate))},

@@ -104,6 +104,9 @@ std::vector<Generation> run_batch(Transport& transport, std::span<const Generati
     Generation& g = results[sent[k]];
     if (outcome.ok && parsed[k]) {
       g = std::move(*parsed[k]);
+      // Stop strings cut the text here too (before the answer is cached): servers that ignore
+      // "stop" (or include it, or like Anthropic are not sent it) give the same text as those that honour it.
+      if (cut_at_stop(g.text, batch[sent[k]].sampling.stop)) g.finish = FinishReason::Stop;
     } else {
       g = Generation{};
       g.finish = FinishReason::Error;

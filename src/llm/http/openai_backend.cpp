@@ -65,6 +65,7 @@ ordered_json openai_request_body(const GenerationRequest& request, const OpenAIO
                                                 {"schema", *s.json_schema}}}};
   }
   if (s.grammar) body["grammar"] = *s.grammar;  // llama-server's extension (GBNF)
+  if (!s.stop.empty()) body["stop"] = s.stop;
   if (s.top_logprobs > 0) {
     body["logprobs"] = true;
     body["top_logprobs"] = s.top_logprobs;
