@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The main job on a built-in example: score the synthetic income run in examples/income-rule/
-# (a rule-following "model" with known SCE habits) and write a run directory.
+# The main job, end to end on a real model in-process: build sceval, audit the toy model trained in
+# this repository (models/toy/: a 0.6 MB llama that learned a known rule and SCE policy) on every
+# point of its 1,920-point grid, and write the run directory and its HTML report.
+# Usage: scripts/demo.sh [RUN_DIR]   (default out/demo; rerunning answers from the response cache)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
+S=./build/src/cli/sceval
 OUT=${1:-out/demo}
-./build/src/cli/sceval score --task income \
-  --decision-map examples/income-rule/decision_map.csv \
-  --sces examples/income-rule/sces.csv -o "$OUT"
-echo "run directory: $OUT"
+$S run --task toy_income --model gguf:models/toy/toy-income.gguf --threads 2 -o "$OUT"
+$S report "$OUT" -o "$OUT/report.html"
+echo "run directory: $OUT (results.json, decision_map.csv, sces.csv, samples.jsonl)"
+echo "report: $(cd "$OUT" && pwd)/report.html"
