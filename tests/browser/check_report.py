@@ -113,6 +113,9 @@ def check_page(b, html, run_dirs, page, extra=None):
         check_run(b, r, d, any_scatter, page)
     if extra:
         extra(b)
+    # The charts above rendered under a policy that forbids eval: Vega interpreted its expressions.
+    csp = b.eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+    check("'unsafe-eval'" not in csp and "script-src 'nonce-" in csp, f"{page}: CSP admits no eval ({csp})")
     errs = b.errors() + b.eval("scevalStatus.errors")
     check(not errs, f"{page}: no console errors ({errs[:3]})")
 

@@ -22,7 +22,9 @@ async function embedNow(holder, name, spec) {
   const save = el('button', {type: 'button', on: {click: async () =>
     download('sceval-' + name + '.svg', 'image/svg+xml', await VIEWS[name].toSVG())}}, 'SVG');
   holder.append(target, el('div', {class: 'exports'}, 'Export: ', save));
-  const res = await vegaEmbed(target, Object.assign({$schema: SCHEMA}, spec), {renderer: 'svg', actions: false});
+  // ast: Vega's expression interpreter (bundled in vega-embed) instead of Function(), so the page's
+  // Content-Security-Policy needs no 'unsafe-eval'.
+  const res = await vegaEmbed(target, Object.assign({$schema: SCHEMA}, spec), {renderer: 'svg', actions: false, ast: true});
   VIEWS[name] = res.view;
   scevalStatus.charts[name] = {marks: target.querySelectorAll('svg g.role-mark > *').length};
   return res.view;
