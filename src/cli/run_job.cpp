@@ -94,15 +94,14 @@ experiment::RunReport run_on_model(const RunOptions& o, Model& model) {
                st.inner_requests, report.failed_requests);
   else if (level >= LogLevel::Warn && report.failed_requests)
     fmt::print(stderr, "warning: {} requests failed\n", report.failed_requests);
-  if (level < LogLevel::Info) return report;
-  const auto& r = report.results;
+  const auto& r = report.results;  // the metrics go to stdout whatever the log level
   for (const char* mode : {"paper", "strict"}) {
     const auto& m = r[mode]["metrics"];
     fmt::print("{:<7} N={:<6} validity {:>8}  mean RCF_A {:>8}  TM {:>8}  exact match {:>8}\n", mode,
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]), format_value(m["tm"]),
                format_rate(m["exact_match"]));
   }
-  fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
+  if (level >= LogLevel::Info) fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
   return report;
 }
 
