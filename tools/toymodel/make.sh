@@ -14,8 +14,8 @@
 # Needs: cmake, ninja, g++ (sceval's own build deps), /usr/bin/python3 with numpy
 # (apt-get install -y python3-numpy), the base model $BASE (default ../shared/models/stories260K.gguf).
 # Work folder: $WORK (default build-toymodel/ in the repository, ignored by git).
-# Time on the shared 2-core machine: ~10-15 min build (cold), 61 min training (1 thread, cores busy with
-# other builds; the trial took 11.5 min with 2 threads on idle cores), ~1 min evaluation.
+# Time on the 2-core machine: ~10-15 min build (cold); 1 thread: 33 min on idle cores (bit-identical
+# to the committed model), 61 min with the cores busy; the trial took 11.5 min with 2 threads idle.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
