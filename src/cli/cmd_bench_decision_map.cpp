@@ -111,6 +111,18 @@ std::uint64_t gguf_parameters(const std::string& path) {
 
 // --- the command ------------------------------------------------------------------------------
 
+// The same greedy requests for the in-process engine and for llama-server, so both do equal work.
+std::vector<llm::GenerationRequest> greedy_requests(const std::vector<Conversation>& convs, int max_tokens) {
+  std::vector<llm::GenerationRequest> out;
+  for (const auto& c : convs) {
+    llm::GenerationRequest r{c, {}};
+    r.sampling.temperature = 0;
+    r.sampling.max_tokens = max_tokens;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void run(const Args& a) {
   if (a.max_tokens < 1) throw Error("--max-tokens must be at least 1");
   const std::string server_bin = llm::find_tool("SCEVAL_LLAMA_SERVER", SCEVAL_LLAMA_SERVER);
@@ -180,13 +192,7 @@ void run(const Args& a) {
     j["scoring_seconds"] = round_to(score_s, 3);
     j["scoring_tokens_evaluated"] = b.stats().tokens_evaluated - before.tokens_evaluated;
 
-    std::vector<llm::GenerationRequest> greq;
-    for (const auto& c : convs) {
-      llm::GenerationRequest r{c, {}};
-      r.sampling.temperature = 0;
-      r.sampling.max_tokens = a.max_tokens;
-      greq.push_back(std::move(r));
-    }
+    const auto greq = greedy_requests(convs, a.max_tokens);
     std::cerr << "  generation...\n";
     before = b.stats();
     t0 = std::chrono::steady_clock::now();
@@ -228,13 +234,7 @@ void run(const Args& a) {
     oo.api_key_env = "SCEVAL_BENCH_DECISION_MAP_NO_KEY";
     oo.transport.concurrency = a.slots;
     llm::OpenAIBackend http(oo);
-    std::vector<llm::GenerationRequest> greq;
-    for (const auto& c : convs) {
-      llm::GenerationRequest r{c, {}};
-      r.sampling.temperature = 0;
-      r.sampling.max_tokens = a.max_tokens;
-      greq.push_back(std::move(r));
-    }
+    const auto greq = greedy_requests(convs, a.max_tokens);
     std::cerr << fmt::format("  llama-server ({} slots, -c {}, port {})...\n", a.slots, server_ctx, port);
     const auto t0 = std::chrono::steady_clock::now();
     auto gens = http.generate(greq);
