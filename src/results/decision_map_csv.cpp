@@ -29,7 +29,10 @@ double parse_probability(const csv::Table& t, std::size_t row, std::size_t col) 
 }  // namespace
 
 metrics::DecisionMap read_decision_map(const grid::Grid& g, const std::string& path) {
-  csv::Table t = csv::read_file(path);
+  return read_decision_map(g, csv::read_file(path));
+}
+
+metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t) {
   const task::Task& task = g.task();
   const std::size_t label_col = t.require_column("label");
   auto index_col = t.column("index");

@@ -4,6 +4,7 @@
 // one row per grid point; label = option text, empty = NA, any other text = off-label answer.
 #include <string>
 
+#include "common/csv.h"
 #include "grid/grid.h"
 #include "metrics/decision_map.h"
 
@@ -12,6 +13,8 @@ namespace sceval::results {
 // Rows may omit `index` (it is computed from the features); when both are given they must agree.
 // Points without a row are NA. Errors name the file, line and column.
 metrics::DecisionMap read_decision_map(const grid::Grid& g, const std::string& path);
+// The same from a parsed table (CSV text from memory, e.g. a pandas DataFrame); messages name t.source.
+metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t);
 void write_decision_map(const grid::Grid& g, const metrics::DecisionMap& map, const std::string& path);
 
 // Shared by both CSV formats: "<prefix><feature name>" columns -> a grid record, or an error text.

@@ -57,7 +57,10 @@ std::string label_text(const task::Task& t, metrics::Label l) { return l >= 0 ? 
 }  // namespace
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path) {
-  csv::Table t = csv::read_file(path);
+  return read_sces(g, csv::read_file(path));
+}
+
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& t) {
   const task::Task& task = g.task();
   const std::size_t target_col = t.require_column("target");
   auto index_col = t.column("index");

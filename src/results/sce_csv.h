@@ -9,12 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "common/csv.h"
 #include "grid/grid.h"
 #include "metrics/score.h"
 
 namespace sceval::results {
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path);
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& t);  // from a parsed table
 // with_history: two more columns at the end, history_label (the SCE's label asked in the follow-up's
 // own chat) and history_valid (1 when it is the target); empty when the SCE was not asked.
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
