@@ -1,0 +1,93 @@
+"""run() with a Python callable: the rule's decision map, brute-forced metrics, resume after Ctrl-C."""
+import numpy as np
+import pytest
+
+import sceval
+from conftest import BA, rule
+
+LIMIT = 40
+
+
+def brute_force(task, points):
+    """The rule's labels on the grid and, for each of `points`, the follow-up the rule model
+    gives (complement = the other label), its validity, Gower distance and the distance to the
+    nearest point of the target label: independently of the library."""
+    levels = task.features[1]["values"]
+    ba = levels.index(BA)
+    ages = np.array([int(v) for v in task.features[0]["values"]])
+    g_age = np.repeat(ages, len(levels))  # mixed radix, first feature slowest
+    g_edu = np.tile(np.arange(len(levels)), len(ages))
+    labels = np.where((g_age >= 30) & (g_edu >= ba), "Above $50,000", "Below $50,000")
+    age_range, edu_range = ages.max() - ages.min(), len(levels) - 1
+
+    def gower(a1, e1, a2, e2):
+        return (np.abs(a1 - a2) / age_range + np.abs(e1 - e2) / edu_range) / 2
+
+    rows = []
+    for i in points:
+        a, e = g_age[i], g_edu[i]
+        target = "Above $50,000" if labels[i] == "Below $50,000" else "Below $50,000"
+        e2 = max(e, ba) if target.startswith("Above") else min(e, ba - 1)
+        valid = rule(a, e2, ba) == target
+        d_min = gower(a, e, g_age[labels == target], g_edu[labels == target]).min()
+        rows.append((i, target, valid, gower(a, e, a, e2), d_min))
+    return labels, rows
+
+
+def test_rule_callable_gives_rule_map_and_brute_force_metrics(income, rule_model):
+    # sample: points drawn over the whole grid (the first 40 are all under 30, all invalid).
+    r = sceval.run(income, rule_model, sample=LIMIT, no_cache=True, bootstrap=100, progress=False)
+    labels, rows = brute_force(income, sorted(r.sces["index"]))
+    assert list(r.decision_map["label"]) == list(labels)
+    s = r.sces.set_index("index")
+    assert len(s) == LIMIT
+    for i, target, valid, dist, d_min in rows:
+        assert s.loc[i, "target"] == target
+        assert bool(s.loc[i, "valid"]) == valid, i
+        assert s.loc[i, "distance"] == pytest.approx(dist, abs=1e-6), i
+        assert s.loc[i, "d_min"] == pytest.approx(d_min, abs=1e-6), i
+    want_validity = np.mean([v for _, _, v, _, _ in rows])
+    assert 0 < want_validity < 1  # the rule's SCEs are sometimes invalid: the check can fail
+    assert r.metrics["strict"]["n"] == LIMIT
+    assert r.metrics["strict"]["validity"] == pytest.approx(want_validity)
+    assert r.asked == len(income) + LIMIT
+
+
+def test_interrupted_run_resumes_from_the_cache(income, rule_model, tmp_path):
+    cache = str(tmp_path / "cache.sqlite")
+    rule_model.fail_after = 3  # the 4th call raises KeyboardInterrupt, as Ctrl-C inside the model would
+    with pytest.raises(KeyboardInterrupt):
+        sceval.run(income, rule_model, limit=LIMIT, cache=cache, chunk=100, progress=False)
+    answered = rule_model.asked
+    assert answered == 300
+    rule_model.fail_after = None
+    rule_model.asked = 0
+    r = sceval.run(income, rule_model, limit=LIMIT, cache=cache, chunk=100, progress=False, bootstrap=100)
+    # Only what was not answered before is asked now.
+    assert rule_model.asked == len(income) + LIMIT - answered
+    assert r.cache_hits == answered
+    full = sceval.run(income, rule_model, limit=LIMIT, no_cache=True, progress=False, bootstrap=100)
+    assert r.metrics == full.metrics
+
+
+def test_run_writes_a_cli_run_directory(income, rule_model, tmp_path):
+    r = sceval.run(income, rule_model, out=tmp_path / "run", limit=5, no_cache=True, progress=False)
+    back = sceval.load_run(tmp_path / "run")
+    assert back.results == r.results
+    assert len(back.samples) == len(r.samples) > 0
+    assert r.results["model"]["identity"].endswith("tests.RuleModel/1") or "RuleModel" in str(r.results["model"])
+
+
+def test_bad_kwargs_and_types(income, rule_model):
+    with pytest.raises(TypeError, match="limt"):
+        sceval.run(income, rule_model, limt=5, progress=False)
+    with pytest.raises(sceval.Error, match="max_tokens"):
+        sceval.run(income, rule_model, max_tokens="many", progress=False)
+    with pytest.raises(sceval.Error, match="limit"):
+        sceval.run(income, rule_model, limit=0, progress=False)
+    with pytest.raises(TypeError, match="model"):
+        sceval.run(income, 42, progress=False)
+    with pytest.raises(TypeError, match="reply"):
+        sceval.run(income, lambda convs: [1] * len(convs), no_cache=True, progress=False)
+    with pytest.raises(sceval.Error, match="replies"):
+        sceval.run(income, lambda convs: [], no_cache=True, progress=False)
