@@ -107,8 +107,9 @@ def test_errors():
         sceval.score("income", 42, SCES)
     with pytest.raises(TypeError, match="name_or_path"):
         sceval.load_task(3.5)
-    bad = pd.DataFrame({"index": [0], "AGEP": [17], "SCHL": ["Kindergarten"], "label": ["Maybe"]})
-    with pytest.raises(sceval.Error, match="label"):
+    # A row whose index does not match its feature values: the message names the DataFrame, row, column.
+    bad = pd.DataFrame({"index": [0], "AGEP": [17], "SCHL": ["Kindergarten"], "label": ["Below $50,000"]})
+    with pytest.raises(sceval.Error, match="DataFrame decision_map:2, column 'index'"):
         sceval.score("income", bad, SCES)
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.load_run("/nonexistent/run")
