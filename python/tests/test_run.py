@@ -91,3 +91,27 @@ def test_bad_kwargs_and_types(income, rule_model):
         sceval.run(income, lambda convs: [1] * len(convs), no_cache=True, progress=False)
     with pytest.raises(sceval.Error, match="replies"):
         sceval.run(income, lambda convs: [], no_cache=True, progress=False)
+
+
+def test_real_sigint_stops_and_resumes(income, rule_model, tmp_path):
+    """A real SIGINT (as Ctrl-C sends) during the run: KeyboardInterrupt, answers kept."""
+    import os
+    import signal
+
+    cache = str(tmp_path / "cache.sqlite")
+    calls = {"n": 0}
+
+    def model(conversations):
+        calls["n"] += 1
+        if calls["n"] == 2:  # Python raises KeyboardInterrupt at its next check: this call answers nothing
+            os.kill(os.getpid(), signal.SIGINT)
+        return rule_model(conversations)
+
+    model.sceval_identity = "tests.sigint"
+    with pytest.raises(KeyboardInterrupt):
+        sceval.run(income, model, limit=LIMIT, cache=cache, chunk=100, progress=False)
+    answered = rule_model.asked
+    assert answered == 100
+    rule_model.asked = 0
+    sceval.run(income, model, limit=LIMIT, cache=cache, chunk=100, progress=False, bootstrap=10)
+    assert rule_model.asked == len(income) + LIMIT - answered
