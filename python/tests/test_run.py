@@ -115,3 +115,11 @@ def test_real_sigint_stops_and_resumes(income, rule_model, tmp_path):
     rule_model.asked = 0
     sceval.run(income, model, limit=LIMIT, cache=cache, chunk=100, progress=False, bootstrap=10)
     assert rule_model.asked == len(income) + LIMIT - answered
+
+
+def test_progress_bar_and_silence(income, rule_model, capsys):
+    sceval.run(income, rule_model, limit=3, no_cache=True, bootstrap=10)
+    err = capsys.readouterr().err
+    assert "decision_map" in err and "1920/1920" in err and "followup" in err
+    sceval.run(income, rule_model, limit=3, no_cache=True, bootstrap=10, progress=False)
+    assert capsys.readouterr().err == ""
