@@ -114,3 +114,14 @@ def test_errors():
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.load_run("/nonexistent/run")
     assert issubclass(sceval.Error, ValueError)
+
+
+def test_report_of_unsaved_and_saved_results(income, tmp_path):
+    a = sceval.score(income, DM, SCES, bootstrap=50)  # never saved: goes through a temporary directory
+    b = sceval.score(income, DM, SCES, bootstrap=50)
+    b.save(tmp_path / "b")
+    out = tmp_path / "report.html"
+    assert sceval.report([a, str(tmp_path / "b")], out) == 2
+    assert a.path is None
+    html = out.read_text()
+    assert "<html" in html.lower() and "income" in html
