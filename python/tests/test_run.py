@@ -123,3 +123,27 @@ def test_progress_bar_and_silence(income, rule_model, capsys):
     assert "decision_map" in err and "1920/1920" in err and "followup" in err
     sceval.run(income, rule_model, limit=3, no_cache=True, bootstrap=10, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_score_attribute_gives_a_soft_map(income):
+    import math
+
+    from conftest import RuleModel
+
+    class Soft(RuleModel):
+        sceval_identity = "tests.Soft/1"
+
+        def score(self, conversations, options):
+            out = []
+            for c, opts in zip(conversations, options):
+                assert c[-1]["role"] == "assistant"  # the answer prefix, as a partial reply
+                age, edu = self.parse(c[0]["content"])
+                p = 0.9 if age >= 30 and edu >= self.ba else 0.2
+                out.append([math.log(p) if o.startswith("Above") else math.log(1 - p) for o in opts])
+            return out
+
+    r = sceval.run(income, Soft(income), decision_map="score", limit=3, no_cache=True, progress=False, bootstrap=10)
+    labels, _ = brute_force(income, [])
+    want = np.where(labels == "Above $50,000", 0.9, 0.2)
+    np.testing.assert_allclose(r.decision_map["p_Above $50,000"], want, atol=1e-9)
+    assert list(r.decision_map["label"]) == list(labels)
