@@ -75,7 +75,17 @@ def test_run_writes_a_cli_run_directory(income, rule_model, tmp_path):
     back = sceval.load_run(tmp_path / "run")
     assert back.results == r.results
     assert len(back.samples) == len(r.samples) > 0
-    assert r.results["model"]["identity"].endswith("tests.RuleModel/1") or "RuleModel" in str(r.results["model"])
+    assert r.results["model"] == {"kind": "function", "spec": "function:tests.RuleModel/1",
+                                  "identity": "function:tests.RuleModel/1"}
+    assert r.results["settings"]["limit"] == 5
+
+
+def test_identity_defaults_to_the_qualified_name(income, rule_model):
+    def answer(conversations):
+        return rule_model(conversations)
+
+    r = sceval.run(income, answer, limit=1, no_cache=True, progress=False, bootstrap=0)
+    assert r.results["model"]["spec"] == f"function:{__name__}.{answer.__qualname__}"
 
 
 def test_bad_kwargs_and_types(income, rule_model):
