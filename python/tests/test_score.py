@@ -114,6 +114,21 @@ def test_errors():
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.load_run("/nonexistent/run")
     assert issubclass(sceval.Error, ValueError)
+    t = sceval.load_task("income")
+    with pytest.raises(TypeError, match="^i: expected an integer"):
+        t.messages("3")
+    with pytest.raises(TypeError, match="^complement"):
+        t.messages(3, followup=True, complement=1)
+    with pytest.raises(sceval.Error, match="past the grid"):
+        t.messages(len(t))
+    with pytest.raises(TypeError, match="^bootstrap"):
+        sceval.score(t, DM, SCES, bootstrap="many")
+    with pytest.raises(TypeError, match="^t:"):
+        sceval.score(None, DM, SCES)
+    with pytest.raises(sceval.Error, match="mode"):
+        sceval.closest(t, DM, mode="fast")
+    with pytest.raises(sceval.Error, match="distance"):
+        sceval.score(t, DM, SCES, distance="euclid")
 
 
 def test_report_of_unsaved_and_saved_results(income, tmp_path):
