@@ -140,3 +140,18 @@ def test_report_of_unsaved_and_saved_results(income, tmp_path):
     assert a.path is None
     html = out.read_text()
     assert "<html" in html.lower() and "income" in html
+
+
+def test_na_label_stays_text_through_both_directions(income):
+    # A decision map whose model answered nothing usable for point 5: label "NA" (README formats:
+    # an empty cell or NA).
+    dm = sceval.read_table(DM)
+    before = sceval.score(income, dm, SCES, bootstrap=10).results["decision_map"]["labels"]["NA"]
+    assert dm.loc[5, "label"] != "NA"
+    dm.loc[5, "label"] = "NA"
+    r = sceval.score(income, dm, SCES, bootstrap=10)
+    assert r.results["decision_map"]["labels"]["NA"] == before + 1
+    # Written back as the format's empty cell (NA), read as NaN; level texts stay text.
+    assert pd.isna(r.decision_map.loc[5, "label"])
+    assert r.decision_map["label"].isna().sum() == before + 1
+    assert r.decision_map.loc[0, "SCHL"] == "N/A - no schooling completed"
