@@ -155,3 +155,16 @@ def test_na_label_stays_text_through_both_directions(income):
     assert pd.isna(r.decision_map.loc[5, "label"])
     assert r.decision_map["label"].isna().sum() == before + 1
     assert r.decision_map.loc[0, "SCHL"] == "N/A - no schooling completed"
+
+
+def test_load_sweep_reads_summary_csv(tmp_path):
+    text = ("cell,model,task,strict_n,strict_validity,strict_validity_lo,strict_validity_hi\n"
+            "a__income,a,income,10,0.5,0.3,0.7\n"
+            "b__income,b,income,0,,,\n")
+    (tmp_path / "summary.csv").write_text(text)
+    s = sceval.load_sweep(tmp_path)
+    assert list(s["cell"]) == ["a__income", "b__income"]
+    assert s.loc[0, "strict_validity"] == 0.5 and s["strict_n"].dtype.kind == "i"
+    assert pd.isna(s.loc[1, "strict_validity"])
+    with pytest.raises(sceval.Error):
+        sceval.load_sweep(tmp_path / "missing")
