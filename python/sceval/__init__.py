@@ -37,6 +37,7 @@ __version__: str = _sceval.version()
 
 #: Every error the library reports about its input (file, line, field in the message). A ValueError.
 Error = _sceval.Error
+Error.__module__ = "sceval"  # shown as sceval.Error in tracebacks
 Model = _sceval.Model
 
 PathLike = Union[str, "os.PathLike[str]"]
