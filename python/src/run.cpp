@@ -72,7 +72,11 @@ void bind_run(py::module_& m) {
       "score",
       [](const Task& task, const Table& dm, const Table& sces, const std::string& distance, int bootstrap,
          std::uint64_t seed, const py::object& only) {
-        ScoreOptions o{distance, bootstrap, seed, only_rows(only)};
+        ScoreOptions o;  // by member: the struct grows (new fields keep their defaults)
+        o.distance = distance;
+        o.bootstrap = bootstrap;
+        o.seed = seed;
+        o.only = only_rows(only);
         py::gil_scoped_release nogil;
         return score(task, dm, sces, o);
       },
@@ -97,10 +101,14 @@ void bind_run(py::module_& m) {
   m.def(
       "compare",
       [](const std::string& a, const std::string& b, const std::string& mode, int bootstrap, std::uint64_t seed) {
+        CompareOptions o;
+        o.mode = mode;
+        o.bootstrap = bootstrap;
+        o.seed = seed;
         nlohmann::json j;
         {
           py::gil_scoped_release nogil;
-          j = compare(a, b, {mode, bootstrap, seed, {}});
+          j = compare(a, b, o);
         }
         return to_python(j);
       },
@@ -111,10 +119,14 @@ void bind_run(py::module_& m) {
       [](const std::string& config, const std::string& out, const std::string& shard, const std::string& cache,
          bool summary_only, py::object progress) {
         const Callbacks cb = callbacks(std::move(progress));
+        SweepOptions o;
+        o.shard = shard;
+        o.cache = cache;
+        o.summary_only = summary_only;
         SweepReport r;
         {
           py::gil_scoped_release nogil;
-          r = sweep(config, out, {shard, cache, summary_only}, cb);
+          r = sweep(config, out, o, cb);
         }
         py::dict d;
         d["cells"] = r.cells;
