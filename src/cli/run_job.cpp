@@ -17,7 +17,13 @@ namespace sceval::cli {
 void add_model_options(CLI::App* c, RunOptions& a, bool decision_map) {
   c->add_option("--model,-m", a.s.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
   if (decision_map)
-    c->add_option("--decision-map", a.decision_map, "generate (the paper) | score (label log-probs, gguf only)")
+    c->add_option("--decision-map", a.decision_map,
+                  "generate (the paper) | score (label log-probs, gguf only) | lazy (ask only the points the "
+                  "audit needs; docs/lazy.md) | auto (lazy when the full map costs more)")
+        ->capture_default_str();
+  if (decision_map)
+    c->add_option("--max-queries-per-point", a.s.max_queries_per_point,
+                  "lazy/auto: grid points one distance search may ask before its row is censored")
         ->capture_default_str();
   c->add_option("--max-tokens", a.s.sampling.max_tokens, "Max tokens per reply (paper: 1000)")->capture_default_str();
   c->add_option("--temperature", a.s.sampling.temperature, "Sampling temperature (paper: 0)")->capture_default_str();
@@ -40,9 +46,11 @@ void add_model_options(CLI::App* c, RunOptions& a, bool decision_map) {
 
 experiment::RunSettings finish_settings(const RunOptions& o) {
   experiment::RunSettings s = o.s;
-  if (o.decision_map != "generate" && o.decision_map != "score")
-    throw Error("--decision-map: expected generate or score, got \"" + o.decision_map + "\"");
-  s.decision_map = o.decision_map == "score" ? experiment::DecisionMapMode::Score : experiment::DecisionMapMode::Generate;
+  if (o.decision_map == "generate") s.decision_map = experiment::DecisionMapMode::Generate;
+  else if (o.decision_map == "score") s.decision_map = experiment::DecisionMapMode::Score;
+  else if (o.decision_map == "lazy") s.decision_map = experiment::DecisionMapMode::Lazy;
+  else if (o.decision_map == "auto") s.decision_map = experiment::DecisionMapMode::Auto;
+  else throw Error("--decision-map: expected generate, score, lazy or auto, got \"" + o.decision_map + "\"");
   if (o.limit) s.limit = o.limit;
   if (o.sample) s.sample = o.sample;
   if (o.llama_system) s.system_prompt = experiment::kPaperLlamaSystemPrompt;
@@ -96,6 +104,10 @@ experiment::RunReport run_on_model(const RunOptions& o, Model& model) {
     fmt::print(stderr, "warning: {} requests failed\n", report.failed_requests);
   const auto& r = report.results;  // the metrics go to stdout whatever the log level
   for (const char* mode : {"paper", "strict"}) {
+    if (!r[mode].contains("metrics")) {  // lazy decision map: strict only
+      fmt::print("{:<7} {}\n", mode, r[mode].value("reason", "not computed"));
+      continue;
+    }
     const auto& m = r[mode]["metrics"];
     fmt::print("{:<7} N={:<6} validity {:>8}  mean RCF_A {:>8}  TM {:>8}  exact match {:>8}\n", mode,
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]), format_value(m["tm"]),
@@ -138,6 +150,7 @@ bool set_run_option(RunOptions& o, const std::string& key_in, const nlohmann::js
   else if (key == "with_history") s.with_history = as<bool>(v, where);
   else if (key == "distance") o.distance = as<std::string>(v, where);
   else if (key == "chunk") s.chunk = as<std::size_t>(v, where);
+  else if (key == "max_queries_per_point") s.max_queries_per_point = as<std::size_t>(v, where);
   else if (key == "bootstrap") s.bootstrap.resamples = as<int>(v, where);
   else if (key == "cache") o.cache = as<std::string>(v, where);
   else if (key == "no_cache") o.no_cache = as<bool>(v, where);

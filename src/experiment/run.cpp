@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "experiment/baselines.h"
+#include "experiment/lazy.h"
 #include "experiment/stages.h"
 #include "grid/distance.h"
 #include "results/decision_map_csv.h"
@@ -22,7 +23,11 @@ nlohmann::json RunSettings::to_json() const {
   if (sampling.json_schema) sp["json_schema"] = *sampling.json_schema;
   return {{"task", task},
           {"model", model},
-          {"decision_map", decision_map == DecisionMapMode::Generate ? "generate" : "score"},
+          {"decision_map", decision_map == DecisionMapMode::Generate ? "generate"
+                           : decision_map == DecisionMapMode::Score  ? "score"
+                           : decision_map == DecisionMapMode::Lazy   ? "lazy"
+                                                                     : "auto"},
+          {"max_queries_per_point", max_queries_per_point},
           {"limit", limit ? nlohmann::json(*limit) : nlohmann::json(nullptr)},
           {"sample", sample ? nlohmann::json(*sample) : nlohmann::json(nullptr)},
           {"seed", seed},
@@ -68,6 +73,7 @@ nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, 
 RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json& model_info, const Progress& progress) {
   task::Task t = task::resolve_task(s.task);
   grid::Grid g(t);
+  if (wants_lazy(s, g)) return run_lazy(s, t, g, backend, model_info, progress);
   std::filesystem::create_directories(s.output);
   const std::string dir = s.output + "/";
   SampleLog log(dir + "samples.jsonl");
