@@ -53,6 +53,12 @@ struct Search {
   std::optional<grid::Nearest> result;         // when done: found or not; nullopt: censored
 };
 
+Search make_search(std::size_t row, metrics::Label target, std::unique_ptr<grid::PointsByDistance> points) {
+  Search q;
+  q.row = row, q.target = target, q.points = std::move(points);
+  return q;
+}
+
 bool past(const grid::PointAtDistance& p, const grid::PointAtDistance& bound) {
   return p.distance > bound.distance || (p.distance == bound.distance && p.index > bound.index);
 }
@@ -143,7 +149,8 @@ LazyAudit lazy_audit(const task::Task& t, const grid::Grid& g, const RunSettings
     facts[r].original = a.asked.at(x.index);
     if (x.record) facts[r].sce_point_label = a.asked.at(g.index(*x.record));
     if (facts[r].original < 0 || x.target < 0) continue;  // dropped rows need no search
-    Search q{r, x.target, std::make_unique<grid::PointsByDistance>(exact, x.index)};
+    Search q;
+    q.row = r, q.target = x.target, q.points = std::make_unique<grid::PointsByDistance>(exact, x.index);
     if (x.record && !x.live_label && *facts[r].sce_point_label == x.target) {
       const grid::Index si = g.index(*x.record);
       q.bound = grid::PointAtDistance{si, exact(x.index, si)};
@@ -162,13 +169,12 @@ LazyAudit lazy_audit(const task::Task& t, const grid::Grid& g, const RunSettings
     if (!facts[r].closest || !facts[r].closest->found()) continue;
     if (x.record) {
       const metrics::Label l = x.live_label ? *x.live_label : *facts[r].sce_point_label;
-      if (l != x.target)
-        boundary.push_back({r, x.target, std::make_unique<grid::PointsByDistance>(exact, g.index(*x.record))});
+      if (l != x.target) boundary.push_back(make_search(r, x.target, std::make_unique<grid::PointsByDistance>(exact, g.index(*x.record))));
     } else if (x.status == "off_grid" && x.values.size() == g.dims() && all_values(x.values) &&
                !(x.live_label && *x.live_label == x.target)) {
       std::vector<double> codes;
       for (const auto& v : x.values) codes.push_back(*v);
-      boundary.push_back({r, x.target, std::make_unique<grid::PointsByDistance>(exact, codes)});
+      boundary.push_back(make_search(r, x.target, std::make_unique<grid::PointsByDistance>(exact, codes)));
     }
   }
   run_searches(t, g, s, boundary, a, asker);

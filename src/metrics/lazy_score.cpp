@@ -26,7 +26,10 @@ SceScore on_grid(const grid::Distance& dist, const SceInput& s, const LazyFacts&
   r.kept = true;
   r.distance = dist(s.index, si);
   r.valid = r.sce_label == s.target;
-  if (!f.closest) return r;  // censored: d_min unknown, so are RCF, ICF and exact match
+  if (!f.closest) {  // censored: d_min unknown, so are RCF, ICF and (for a valid SCE) exact match
+    if (!*r.valid) r.exact_match = false;
+    return r;
+  }
   if (!f.closest->found()) {
     r.valid = false;
     r.exact_match = false;
@@ -70,8 +73,8 @@ SceScore score_strict_lazy(const grid::Distance& dist, const SceInput& s, const 
       r.sce_label = *s.live_label;
       r.valid = r.sce_label == s.target;
     }
-    if (!f.closest) {
-      r.exact_match.reset();  // censored
+    if (!f.closest) {  // censored
+      if (*r.valid) r.exact_match.reset();
       return r;
     }
     if (!f.closest->found()) return r;
