@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <random>
 
 #include "experiment/lazy.h"
 #include "grid/by_distance.h"
@@ -43,6 +44,18 @@ metrics::Label income_rule(const grid::Grid& g, grid::Index i) {
   return score >= 27 ? 1 : 0;
 }
 
+// Stripes in age and education: every point lies 1-10 age steps from the boundary.
+metrics::Label stripes_rule(const grid::Grid& g, grid::Index i) {
+  return static_cast<metrics::Label>((g.position(i, 0) + 3 * g.position(i, 2)) % 20 < 10 ? 1 : 0);
+}
+
+// Noise labels (a hash of the index): the nearest other label is a step or two away.
+metrics::Label noise_map(grid::Index i) {
+  std::uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+  x ^= x >> 29, x *= 0xBF58476D1CE4E5B9ull, x ^= x >> 32;
+  return static_cast<metrics::Label>(x & 1);
+}
+
 // The task with only its first `d` features (the prompt lists just those).
 task::Task first_features(task::Task t, std::size_t d) {
   t.features.resize(d);
@@ -61,6 +74,7 @@ struct NullLogDir {
 };
 
 void audit(const task::Task& t, std::size_t points, std::size_t max_queries, const std::string& rule) {
+  const bool stripes = rule == "stripes";
   grid::Grid g(t);
   NullLogDir tmp;
   experiment::RunSettings s;
@@ -69,7 +83,8 @@ void audit(const task::Task& t, std::size_t points, std::size_t max_queries, con
   std::filesystem::create_directories(s.output);
   s.sample = points;
   s.max_queries_per_point = max_queries;
-  testing::RuleBackendForTests model(g, [&g](grid::Index i) { return income_rule(g, i); });
+  testing::RuleBackendForTests model(
+      g, [&g, stripes](grid::Index i) { return stripes ? stripes_rule(g, i) : income_rule(g, i); });
   experiment::SampleLog log(s.output + "/samples.jsonl");
   experiment::Progress none;
   experiment::Asker asker{model, 4096, log, none};
@@ -125,10 +140,11 @@ void enumerate(const task::Task& t, std::size_t n_points) {
 
 // Paper grids: full map (every point once) vs lazy --sample 100, labels asked; rule: above iff
 // the mean relative position of the features reaches one half.
-void paper_ratio(const std::string& name, std::size_t points) {
+void paper_ratio(const std::string& name, std::size_t points, bool noise) {
   task::Task t = task::resolve_task(name);
   grid::Grid g(t);
-  auto rule = [&g](grid::Index i) {
+  auto rule = [&g, noise](grid::Index i) {
+    if (noise) return noise_map(i);
     double sum = 0;
     for (std::size_t j = 0; j < g.dims(); ++j)
       sum += static_cast<double>(g.position(i, j)) / static_cast<double>(g.radix(j) - 1);
@@ -146,7 +162,7 @@ void paper_ratio(const std::string& name, std::size_t points) {
   grid::Distance exact(g, t.distance, grid::Arithmetic::Exact);
   auto a = experiment::lazy_audit(t, g, s, exact, asker);
   const std::size_t followups = a.sces.size();
-  std::cout << nlohmann::json{{"measure", "paper_grid_ratio"}, {"task", t.name}, {"grid_points", g.size()},
+  std::cout << nlohmann::json{{"measure", "paper_grid_ratio"}, {"task", t.name}, {"labels", noise ? "noise" : "linear_rule"}, {"grid_points", g.size()},
                               {"audited_rows", followups}, {"lazy_labels_asked", a.asked.label.size()},
                               {"lazy_requests", asker.calls}, {"full_map_requests", g.size() + followups},
                               {"label_ratio_lazy_over_full", static_cast<double>(a.asked.label.size()) / static_cast<double>(g.size())}}
@@ -160,8 +176,10 @@ int main(int argc, char** argv) {
   const std::size_t points = argc > 1 ? std::stoul(argv[1]) : 200;
   const std::size_t max_queries = argc > 2 ? std::stoul(argv[2]) : 1000;
   const task::Task t10 = task::resolve_task(std::string(SCEVAL_SOURCE_DIR) + "/tasks/acs/income_10d.json");
-  for (const char* name : {"income", "house_prices", "heart_disease"}) paper_ratio(name, 100);
+  for (bool noise : {false, true})
+    for (const char* name : {"income", "house_prices", "heart_disease"}) paper_ratio(name, 100, noise);
   enumerate(t10, 10000);
-  for (std::size_t d : {2, 4, 6, 8, 10}) audit(first_features(t10, d), points, max_queries, "income_rule");
+  for (const char* rule : {"stripes", "income_rule"})
+    for (std::size_t d : {4, 6, 8, 10}) audit(first_features(t10, d), points, max_queries, rule);
   return 0;
 }
