@@ -81,7 +81,7 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
   nlohmann::json timing;
 
   auto t0 = Clock::now();
-  DecisionMapResult dm = s.decision_map == DecisionMapMode::Generate
+  DecisionMapResult dm = s.decision_map != DecisionMapMode::Score  // auto that chose the full map: generate
                              ? generate_decision_map(t, g, s, asker)
                              : score_decision_map(t, g, s, backend, progress);
   timing["decision_map_seconds"] = since(t0);
