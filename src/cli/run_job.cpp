@@ -113,7 +113,9 @@ experiment::RunReport run_on_model(const RunOptions& o, Model& model) {
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]), format_value(m["tm"]),
                format_rate(m["exact_match"]));
   }
-  if (level >= LogLevel::Info) fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", s.output);
+  const bool lazy = r["decision_map"].value("mode", "") == "lazy";
+  if (level >= LogLevel::Info)
+    fmt::print("wrote {}/results.json, {}, sces.csv, samples.jsonl\n", s.output, lazy ? "queried_points.csv" : "decision_map.csv");
   return report;
 }
 

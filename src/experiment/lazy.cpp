@@ -106,7 +106,11 @@ nlohmann::json decision_map_block(const task::Task& t, const grid::Grid& g, cons
 
 bool wants_lazy(const RunSettings& s, const grid::Grid& g) {
   if (s.decision_map == DecisionMapMode::Lazy) return true;
-  return s.decision_map == DecisionMapMode::Auto && !full_map_is_cheaper(g, s);
+  if (s.decision_map != DecisionMapMode::Auto) return false;
+  // A full map of this size cannot even be held (one request per point): lazy, which then asks for
+  // --sample/--limit if they are missing.
+  if (g.size() > kSelectablePoints) return true;
+  return !full_map_is_cheaper(g, s);
 }
 
 std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettings& s) {
