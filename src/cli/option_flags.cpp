@@ -56,6 +56,10 @@ std::string format_value(const nlohmann::json& x) {
 
 void print_metrics(const nlohmann::json& r) {
   for (const char* mode : {"paper", "strict"}) {
+    if (!r.contains(mode) || !r[mode].contains("metrics")) {  // lazy runs: no paper mode
+      fmt::print("{:<7} not available: {}\n", mode, r.contains(mode) ? r[mode].value("reason", "") : "");
+      continue;
+    }
     const auto& m = r[mode]["metrics"];
     fmt::print("{:<7} N={:<6} validity {:>8}  mean RCF_A {:>8}  TM {:>8}  exact match {:>8}\n", mode,
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]),

@@ -84,7 +84,7 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
     grid::Grid g(t);
     RunSettings sv = s;
     sv.task = t.name;
-    auto dm = s.decision_map == DecisionMapMode::Generate ? generate_decision_map(t, g, sv, asker)
+    auto dm = s.decision_map != DecisionMapMode::Score ? generate_decision_map(t, g, sv, asker)  // full maps
                                                           : score_decision_map(t, g, sv, backend, progress);
     results::write_decision_map(g, dm.map, s.output + "/decision_maps/" + t.name + ".csv");
     std::vector<metrics::Label> common;  // in the first variant's option order; off-label -> NA

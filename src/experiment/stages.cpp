@@ -172,12 +172,17 @@ std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s
 
 std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
                                   const std::vector<grid::Index>& points, const RunSettings& s) {
+  return complements(t, [&map](grid::Index i) { return map.labels[i]; }, points, s);
+}
+
+std::vector<FollowUp> complements(const task::Task& t, const std::function<metrics::Label(grid::Index)>& label_of,
+                                  const std::vector<grid::Index>& points, const RunSettings& s) {
   const auto k = static_cast<metrics::Label>(t.options.size());
   std::vector<FollowUp> out;
   for (grid::Index i : points) {
     // One generator per point, so a point's complement does not depend on which others are sampled.
     std::mt19937_64 rng(s.seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
-    const metrics::Label own = map.labels[i];
+    const metrics::Label own = label_of(i);
     if (own < 0) {  // NA or off-label: a random option (the paper's random.choice)
       out.push_back({i, static_cast<metrics::Label>(rng() % static_cast<std::uint64_t>(k))});
       continue;
@@ -196,10 +201,17 @@ std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMa
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                              const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
                                              Asker& asker) {
+  return ask_followups(t, g, s, [&dm](grid::Index i) { return Turn1{dm.replies[i], static_cast<bool>(dm.failed[i])}; },
+                       fus, asker);
+}
+
+std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                             const std::function<Turn1(grid::Index)>& turn1,
+                                             const std::vector<FollowUp>& fus, Asker& asker) {
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (const auto& f : fus) {
-    reqs.push_back({task::followup_messages(t, g.record(f.index), dm.replies[f.index], t.options[f.target],
+    reqs.push_back({task::followup_messages(t, g.record(f.index), turn1(f.index).reply, t.options[f.target],
                                             s.system_prompt),
                     sampling_for(t, s)});
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
@@ -213,7 +225,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
     metrics::SceInput in;
     in.index = fus[n].index;
     in.target = fus[n].target;
-    if (dm.failed[in.index] || gens[n].finish == llm::FinishReason::Error) {
+    if (turn1(in.index).failed || gens[n].finish == llm::FinishReason::Error) {
       in.status = "request_failed";
       in.detail = gens[n].error;
       out.push_back(std::move(in));

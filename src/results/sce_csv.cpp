@@ -121,6 +121,17 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                      const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                      bool with_history) {
+  std::vector<std::string> labels;
+  for (const auto& s : sces) {
+    metrics::Label orig = map.labels[s.index];
+    labels.push_back(orig == metrics::kOffLabel ? map.answers[s.index] : label_text(g.task(), orig));
+  }
+  return sce_table(g, labels, sces, strict, paper, with_history, {});
+}
+
+csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
+                     const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
+                     const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back("orig_" + f.name);
@@ -132,6 +143,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
                         "paper_drop_reason"})
     header.push_back(c);
   if (with_history) header.insert(header.end(), {"history_label", "history_valid"});
+  if (!censored.empty()) header.push_back("censored");
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < sces.size(); ++i) {
     const auto& s = sces[i];
@@ -139,8 +151,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
     const auto& pp = paper[i];
     std::vector<std::string> row = {std::to_string(s.index)};
     for (std::size_t j = 0; j < g.dims(); ++j) row.push_back(g.value_text(s.index, j));
-    metrics::Label orig = map.labels[s.index];
-    row.push_back(orig == metrics::kOffLabel ? map.answers[s.index] : label_text(task, orig));
+    row.push_back(original_labels[i]);
     row.push_back(label_text(task, s.target));
     for (std::size_t j = 0; j < g.dims(); ++j) {
       if (s.record) row.push_back(g.feature(j).text((*s.record)[j]));
@@ -163,6 +174,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
       row.push_back(!s.history_label ? "" : *s.history_label >= 0 ? label_text(task, *s.history_label) : "NA");
       row.push_back(s.history_label ? flag(*s.history_label == s.target) : "");
     }
+    if (!censored.empty()) row.push_back(censored[i] ? "1" : "0");
     rows.push_back(std::move(row));
   }
   return {"sces.csv", std::move(header), std::move(rows), {}};
