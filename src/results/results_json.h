@@ -23,7 +23,10 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
                             task::DistanceKind distance, const nlohmann::json& paper, const nlohmann::json& strict,
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra = {});
 
+// Atomic (temporary file + rename): a failed write leaves the old file whole.
 void write_json(const nlohmann::json& j, const std::string& path);
+// Bounded parse (common/json_bounded.h); read_results_json also validates the schema.
 nlohmann::json read_json(const std::string& path);
+nlohmann::json read_results_json(const std::string& path);
 
 }  // namespace sceval::results
