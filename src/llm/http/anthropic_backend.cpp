@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -23,7 +24,7 @@ AnthropicBackend::AnthropicBackend(AnthropicOptions options)
 }
 
 std::string AnthropicBackend::identity() const {
-  std::string id = "anthropic:" + options_.model + "@" + options_.base_url;
+  std::string id = "anthropic:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.thinking == AnthropicThinking::Disabled) id += ";thinking=disabled";
   if (options_.thinking == AnthropicThinking::Enabled) id += fmt::format(";thinking={}", options_.thinking_budget);
   if (options_.omit_temperature) id += ";omit_temperature";

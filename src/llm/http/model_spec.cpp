@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -121,11 +122,11 @@ ModelSpec parse_model_spec(std::string_view text) {
     s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", spec));
   } else {
     s.model = std::string(trim(head));
-    if (auto last = s.model.rfind('@'); last != std::string::npos) {
-      std::string_view after = std::string_view(s.model).substr(last + 1);
-      if (after.find_first_of(":/") != std::string_view::npos)
-        bad(spec, "the base URL after '@' must start with http:// or https://");
-    }
+    // "m@notaurl" must not quietly become model "m@notaurl" at the provider's default endpoint.
+    if (auto last = s.model.rfind('@'); last != std::string::npos)
+      bad(spec, fmt::format("\"{}\" after '@' is not a base URL (expected http://HOST[:PORT]/... or https://...; "
+                            "leave out '@...' for the provider's default endpoint)",
+                            s.model.substr(last + 1)));
   }
   if (s.model.empty()) bad(spec, "the model name is empty");
   return s;
@@ -182,16 +183,7 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
   return o;
 }
 
-std::string spec_without_secrets(std::string_view spec) {
-  std::string out(spec);
-  for (std::size_t p = 0; (p = out.find("://", p)) != std::string::npos;) {
-    p += 3;
-    const std::size_t end = std::min(out.find_first_of("/,;?#", p), out.size());
-    const std::size_t at = out.rfind('@', end);
-    if (at != std::string::npos && at >= p) out.replace(p, at - p, "***");
-  }
-  return out;
-}
+std::string spec_without_secrets(std::string_view spec) { return without_url_credentials(spec); }
 
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec) {
   if (spec.provider == "openai") return std::make_unique<OpenAIBackend>(openai_options(spec));

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -39,7 +40,8 @@ OpenAIBackend::OpenAIBackend(OpenAIOptions options)
 }
 
 std::string OpenAIBackend::identity() const {
-  std::string id = "openai:" + options_.model + "@" + options_.base_url;
+  // Without URL credentials: the cache key and the cache file must not depend on or hold them.
+  std::string id = "openai:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.omit_temperature) id += ";omit_temperature";
   if (options_.max_completion_tokens) id += ";max_completion_tokens";
   if (!options_.json_schema_strict) id += ";json_schema_strict=0";
