@@ -39,7 +39,7 @@ void run_compare(const CompareArgs& args) {
   // The baselines of each run (same points, each run's own decision map), when results.json has them.
   for (const auto& [key, dir] : {std::pair{"a", args.a}, std::pair{"b", args.b}}) {
     if (!std::filesystem::exists(dir + "/results.json")) continue;
-    auto r = results::read_json(dir + "/results.json");
+    auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {
       const std::string& name = it.key();

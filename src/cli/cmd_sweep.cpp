@@ -12,6 +12,7 @@
 #include "cli/run_job.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "experiment/sweep.h"
 
 namespace sceval::cli {
@@ -48,12 +49,7 @@ bool good_alias(const std::string& a) {
 }
 
 SweepConfig read_config(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path, "sweep config"));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json j = parse_json_bounded(read_file_text(path, "sweep config"), path);
   require_keys(j, {"models", "tasks", "settings", "description"}, path);
   SweepConfig c;
   if (!j.contains("models") || !j["models"].is_array() || j["models"].empty())
@@ -98,7 +94,7 @@ RunOptions cell_options(const SweepConfig& c, const ModelEntry& m, const experim
   if (!a.cache.empty()) o.cache = a.cache;
   o.s.task = cell.task.spec;
   o.s.model = m.spec;
-  o.s.output = a.output + "/" + cell.name();
+  o.s.output = experiment::cell_dir(a.output, cell);
   return o;
 }
 

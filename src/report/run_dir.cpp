@@ -54,6 +54,12 @@ RunDir load_run(const std::string& path, const std::string& name) {
   r.results = read_json_file(dir + "results.json");
   results::validate_results_json(r.results, dir + "results.json");
   r.decision_map = csv::read_file(dir + "decision_map.csv");
+  // Files of two different runs side by side (a failed re-run into an old folder) must not render as one.
+  if (const auto& gp = r.results["task"].value("grid_points", nlohmann::json()); gp.is_number_integer() &&
+      gp.get<std::int64_t>() != static_cast<std::int64_t>(r.decision_map.rows.size()))
+    throw Error(fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
+                            "different runs? run the command again into an empty folder)",
+                            dir, r.decision_map.rows.size(), gp.get<std::int64_t>()));
   r.sces = csv::read_file(dir + "sces.csv");
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");
