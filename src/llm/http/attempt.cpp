@@ -2,9 +2,48 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "llm/http/transport.h"
 
 namespace sceval::llm::http {
+
+bool is_retryable_status(long status) {
+  return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
+}
+
+double backoff_delay(int failures, const RetryPolicy& policy, std::optional<double> retry_after, double uniform01) {
+  const int exponent = std::clamp(failures - 1, 0, 62);
+  const double cap = std::min(policy.max_backoff_s, policy.initial_backoff_s * std::ldexp(1.0, exponent));
+  double delay = std::max(0.0, cap) * std::clamp(uniform01, 0.0, 1.0);
+  if (retry_after) delay = std::max(delay, std::min(*retry_after, policy.max_retry_after_s));
+  return delay;
+}
+
+std::string excerpt(std::string_view body, std::size_t max_bytes) {
+  bool cut = body.size() > max_bytes;
+  std::size_t n = std::min(body.size(), max_bytes);
+  if (cut) {  // do not split a UTF-8 sequence: back up to the start of the character at the cut
+    while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+  }
+  std::string out;
+  out.reserve(n + 3);
+  bool space = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = body[i];
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {  // runs of white space and controls: one space
+      if (!space && !out.empty()) out += ' ';
+      space = true;
+      continue;
+    }
+    space = false;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (cut) out += "...";
+  return out;
+}
 
 namespace {
 

@@ -160,10 +160,6 @@ AttemptFacts facts_of(Attempt& a, CURLcode rc, long status, std::size_t max_resp
 
 }  // namespace
 
-bool is_retryable_status(long status) {
-  return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
-}
-
 std::optional<double> parse_retry_after(std::string_view value, std::time_t now) {
   value = trim(value);
   if (value.empty()) return std::nullopt;
@@ -186,38 +182,6 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
   std::time_t t = curl_getdate(s.c_str(), nullptr);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
   return std::max(0.0, std::difftime(t, now));
-}
-
-double backoff_delay(int failures, const RetryPolicy& policy, std::optional<double> retry_after, double uniform01) {
-  const int exponent = std::clamp(failures - 1, 0, 62);
-  const double cap = std::min(policy.max_backoff_s, policy.initial_backoff_s * std::ldexp(1.0, exponent));
-  double delay = std::max(0.0, cap) * std::clamp(uniform01, 0.0, 1.0);
-  if (retry_after) delay = std::max(delay, std::min(*retry_after, policy.max_retry_after_s));
-  return delay;
-}
-
-std::string excerpt(std::string_view body, std::size_t max_bytes) {
-  bool cut = body.size() > max_bytes;
-  std::size_t n = std::min(body.size(), max_bytes);
-  if (cut) {  // do not split a UTF-8 sequence: back up to the start of the character at the cut
-    while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
-  }
-  std::string out;
-  out.reserve(n + 3);
-  bool space = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = body[i];
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {  // runs of white space and controls: one space
-      if (!space && !out.empty()) out += ' ';
-      space = true;
-      continue;
-    }
-    space = false;
-    out += c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (cut) out += "...";
-  return out;
 }
 
 struct Transport::Rng {
