@@ -13,6 +13,9 @@
 #include "common/file.h"
 #include "common/json_bounded.h"
 #include "common/redact.h"
+#include "parse/json_text.h"
+#include "parse/sce.h"
+#include "task/registry.h"
 
 namespace sceval {
 namespace {
@@ -98,6 +101,17 @@ TEST(HardeningJson, SameValueAsNlohmannOnValidDocuments) {
 TEST(HardeningJson, SyntaxErrorsKeepLineAndColumn) {
   const std::string msg = error_of([] { parse_json_bounded("{\n  \"a\": 1,\n  oops\n}", "s.json"); });
   EXPECT_TRUE(has(msg, "s.json:3:3: invalid JSON")) << msg;
+}
+
+TEST(HardeningJson, DeeplyNestedModelRepliesFailCleanly) {
+  // Replies are parsed as the paper's Python did (json.loads, then repairs): past Python's own
+  // recursion limit the parse fails with its message instead of overflowing the stack.
+  const std::string reply = "Sure: {\"age\": " + std::string(100000, '[') + "1" + std::string(100000, ']') + "}";
+  const auto j = parse::parse_json_from_text(reply);
+  EXPECT_FALSE(j.ok());
+  EXPECT_FALSE(j.detail.empty());
+  const task::Task t = task::resolve_task("income");
+  EXPECT_FALSE(parse::parse_sce(t, reply).ok());  // and no crash
 }
 
 // ---- CSV ----

@@ -154,7 +154,8 @@ Feature parse_feature(const Reader& r) {
       const auto& gf = *f.grade_fallback;
       if (gf.min > gf.max) g.fail("max", "must be >= min");
       constexpr std::int64_t kBound = std::int64_t{1} << 53;  // n + offset must not overflow
-      for (auto [k, v] : {std::pair{"min", gf.min}, {"max", gf.max}, {"offset", gf.offset}})
+      const std::pair<const char*, std::int64_t> fields[] = {{"min", gf.min}, {"max", gf.max}, {"offset", gf.offset}};
+      for (const auto& [k, v] : fields)
         if (v < -kBound || v > kBound) g.fail(k, "out of range (|value| <= 2^53)");
     }
   } else {
