@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
 #include "common/redact.h"
 #include "llm/http/backend_common.h"
 
@@ -74,8 +75,8 @@ ordered_json anthropic_request_body(const GenerationRequest& request, const Anth
 Generation parse_anthropic_response(std::string_view body) {
   json j;
   try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
+    j = parse_json_bounded(body, "reply", http::kReplyJsonLimits);
+  } catch (const Error& e) {
     throw Error(fmt::format("not JSON ({})", e.what()));
   }
   if (!j.is_object()) throw Error("not a JSON object");

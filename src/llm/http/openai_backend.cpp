@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
 #include "common/redact.h"
 #include "llm/http/backend_common.h"
 
@@ -106,12 +107,16 @@ std::vector<TokenLogprob> read_logprobs(const json& content) {
 Generation parse_openai_response(std::string_view body) {
   json j;
   try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
+    j = parse_json_bounded(body, "reply", http::kReplyJsonLimits);
+  } catch (const Error& e) {
     // A reply cut mid-character by a server that does not check its UTF-8: keep it, with U+FFFD.
     std::string repaired = http::repair_utf8(body);
-    if (repaired == body || !json::accept(repaired)) throw Error(fmt::format("not JSON ({})", e.what()));
-    j = json::parse(repaired);
+    if (repaired == body) throw Error(fmt::format("not JSON ({})", e.what()));
+    try {
+      j = parse_json_bounded(repaired, "reply", http::kReplyJsonLimits);
+    } catch (const Error&) {
+      throw Error(fmt::format("not JSON ({})", e.what()));
+    }
   }
   if (!j.is_object()) throw Error("not a JSON object");
   if (auto err = j.find("error"); err != j.end() && !err->is_null()) throw Error("error object: " + err->dump());
