@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -50,6 +51,14 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
       {"strict", strict}};
   for (auto& [k, v] : extra.items()) j[k] = v;
   return j;
+}
+
+void begin_run_dir(const std::string& dir) {
+  ensure_directory(dir, "run directory");
+  const std::filesystem::path old = std::filesystem::path(dir) / "results.json";
+  std::error_code ec;
+  std::filesystem::remove(old, ec);
+  if (ec) throw_fs_error(old, "remove the earlier run's results", ec);
 }
 
 void write_json(const nlohmann::json& j, const std::string& path) {
