@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "common/file.h"
 #include "experiment/baselines.h"
 #include "metrics/aggregate.h"
 #include "results/decision_map_csv.h"
@@ -52,7 +53,7 @@ void run_score(const ScoreArgs& a) {
   std::vector<metrics::SceScore> ps, ss;
   for (const auto& s : sces) ps.push_back(paper.score(s)), ss.push_back(strict.score(s));
 
-  std::filesystem::create_directories(a.output);
+  ensure_directory(a.output);
   const std::string dir = a.output + "/";
   auto r = results::results_json(t, g, map, kind, results::mode_json(paper_dist, ps, sces, a.bootstrap),
                                  results::mode_json(exact_dist, ss, sces, a.bootstrap), a.bootstrap,

@@ -109,7 +109,7 @@ void run_sweep(const SweepArgs& a) {
   std::vector<std::string> aliases;
   for (const auto& m : c.models) aliases.push_back(m.alias);
   const auto mine = experiment::shard_cells(experiment::cells(aliases, c.tasks), shard);
-  std::filesystem::create_directories(a.output);
+  ensure_directory(a.output, "sweep folder");
   if (a.summary_only) return print_summary(a.output, experiment::write_summary(a.output));
 
   // Every cell's options are checked before any model is loaded.
