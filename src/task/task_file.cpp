@@ -79,6 +79,8 @@ class Reader {
   std::string origin_, path_;
 };
 
+constexpr std::int64_t kMaxCode = std::int64_t{1} << 53;
+
 // Names the CSV formats use themselves; a feature so named would shadow them (README "File formats").
 void check_feature_name(const Reader& r, const std::string& name) {
   if (name.empty()) r.fail("name", "must not be empty");
@@ -100,6 +102,10 @@ void parse_integer_range(const Reader& r, Feature& f) {
   f.stop = r.integer("stop");
   f.step = r.has("step") ? r.integer("step") : 1;
   if (f.step == 0) r.fail("step", "must not be 0");
+  // Codes stay within ±2^53: exact as doubles (distances), and differences cannot overflow int64.
+  const std::pair<const char*, std::int64_t> ends[] = {{"start", f.start}, {"stop", f.stop}, {"step", f.step}};
+  for (const auto& [k, v] : ends)
+    if (v < -kMaxCode || v > kMaxCode) r.fail(k, fmt::format("{} is out of range (|value| <= 2^53)", v));
   // In 128 bits: stop - start of two int64 values can overflow int64.
   const __int128 span = static_cast<__int128>(f.stop) - f.start;
   if (span % f.step != 0 || span / f.step < 0)
@@ -140,6 +146,7 @@ Feature parse_feature(const Reader& r) {
       Reader lr = r.child(levels[i], fmt::format("levels[{}]", i));
       lr.only_keys({"code", "text"});
       Level l{lr.integer("code"), lr.str("text")};
+      if (l.code < -kMaxCode || l.code > kMaxCode) lr.fail("code", "out of range (|value| <= 2^53)");
       if (!codes.insert(l.code).second) lr.fail("code", "duplicate code");
       // Answers are matched without regard to case, so two such levels could never be told apart.
       if (!texts.insert(ascii_lower(l.text)).second)
@@ -153,10 +160,9 @@ Feature parse_feature(const Reader& r) {
       f.grade_fallback = GradeFallback{g.integer("min"), g.integer("max"), g.integer("offset")};
       const auto& gf = *f.grade_fallback;
       if (gf.min > gf.max) g.fail("max", "must be >= min");
-      constexpr std::int64_t kBound = std::int64_t{1} << 53;  // n + offset must not overflow
       const std::pair<const char*, std::int64_t> fields[] = {{"min", gf.min}, {"max", gf.max}, {"offset", gf.offset}};
       for (const auto& [k, v] : fields)
-        if (v < -kBound || v > kBound) g.fail(k, "out of range (|value| <= 2^53)");
+        if (v < -kMaxCode || v > kMaxCode) g.fail(k, "out of range (|value| <= 2^53)");
     }
   } else {
     r.fail("type", fmt::format("unknown type \"{}\" (expected integer, ordinal or categorical)", type));
