@@ -22,7 +22,11 @@ class EchoBackend : public Backend {
   std::string identity() const override { return id; }
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override {
     std::vector<Generation> out;
-    for (const auto& r : batch) out.push_back(Generation{.text = "re: " + r.messages.back().content});
+    for (const auto& r : batch) {
+      Generation g;
+      g.text = "re: " + r.messages.back().content;
+      out.push_back(std::move(g));
+    }
     return out;
   }
 };

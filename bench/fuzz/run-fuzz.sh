@@ -4,7 +4,8 @@
 # bench/fuzz/seeds/<target>. Prints, per target, the executions, seconds and crash artifacts.
 #   bench/fuzz/run-fuzz.sh [RUNS] [TARGET...]          (default: every target)
 # Environment: BUILD (default build-fuzz), CXX/CC (default clang++/clang), NICE (default 19),
-# MAX_TOTAL_TIME (seconds per target, default none), EXTRA (more libFuzzer flags).
+# MAX_TOTAL_TIME (seconds per target, default none), EXTRA (more libFuzzer flags), NOBUILD=1 (use the
+# targets as built).
 # Results: BUILD/fuzz/<target>/{log,corpus,artifacts}; a summary line per target in BUILD/fuzz/summary.txt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,7 +22,7 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DCMAKE_C_COMPILER="${CC:-clang}" -DSCEVAL_WITH_LLAMA=OFF \
     -DSCEVAL_BUILD_TESTS=OFF -DSCEVAL_BUILD_BENCH=OFF
 fi
-nice -n "$NICE" cmake --build "$BUILD" -j2 --target "${TARGETS[@]}"
+[ -z "${NOBUILD:-}" ] && nice -n "$NICE" cmake --build "$BUILD" -j2 --target "${TARGETS[@]}"
 
 mkdir -p "$BUILD/fuzz"
 for t in "${TARGETS[@]}"; do
