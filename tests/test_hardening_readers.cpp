@@ -75,6 +75,8 @@ TEST(HardeningJson, NumbersOutOfRangeNameTheFile) {
 TEST(HardeningJson, DuplicateKeysAreErrors) {
   const std::string msg = error_of([] { parse_json_bounded(R"({"a": [1, {"k": 1, "k": 2}]})", "d.json"); });
   EXPECT_TRUE(has(msg, "d.json: a[1]: duplicate key \"k\"")) << msg;
+  const std::string top = error_of([] { parse_json_bounded(R"({"name": "a", "x": 1, "name": "b"})", "e.json"); });
+  EXPECT_EQ(top, "e.json: duplicate key \"name\"");
 }
 
 TEST(HardeningJson, SameValueAsNlohmannOnValidDocuments) {

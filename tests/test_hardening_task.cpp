@@ -82,7 +82,7 @@ TEST(HardeningTask, DuplicateJsonKeysInAFile) {
   ASSERT_TRUE(mkdtemp(tmpl));
   const std::string dir = tmpl, path = dir + "/dup.json";
   std::string text = toy().dump(1);
-  text.insert(text.find("\"name\""), "\"name\": \"first\",\n");
+  text.insert(text.find('{') + 1, "\"name\": \"first\",\n");  // a second top-level "name"
   std::ofstream(path) << text;
   try {
     task::load_task_file(path);

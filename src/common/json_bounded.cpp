@@ -33,6 +33,7 @@ class BoundedSax final : public nlohmann::json_sax<json> {
   bool start_object(std::size_t) override { return open(json::object()); }
   bool key(string_t& k) override {
     json& obj = *stack_.back();
+    labels_.back().clear();  // the path names the object, not its previous key
     if (!limits_.allow_duplicate_keys && obj.contains(k)) fail(fmt::format("duplicate key \"{}\"", k));
     labels_.back() = k;
     slot_ = &obj[k];

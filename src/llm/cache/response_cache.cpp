@@ -60,8 +60,8 @@ std::string_view status_text(CacheStatus s) { return s == CacheStatus::Ok ? "ok"
 
 // SQLite's message, plus what to do when the file itself is damaged ("database disk image is
 // malformed" alone leaves a user stuck).
-std::string sqlite_failure(sqlite3* db, std::string msg) {
-  const int code = db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_OK;
+std::string sqlite_failure(sqlite3* db, std::string msg, int rc = -1) {
+  const int code = rc >= 0 ? (rc & 0xff) : db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_OK;
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
     msg += "; the cache file is damaged: run with --no-cache, or point --cache at a new file (a damaged row alone: "
            "--refresh asks again and overwrites it)";
@@ -221,7 +221,7 @@ struct ResponseCache::Impl {
       if (rc == SQLITE_OK) return mode;
       const int primary = rc & 0xff;
       if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite3_errstr(rc)));
+        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite_failure(db, sqlite3_errstr(rc), rc)));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
     }
   }
