@@ -91,9 +91,11 @@ class Parser {
       } else {
         if (c == '"') quote_pending_ = true;
         else {
-          if (c == '\n') ++line_;
+          // Line breaks inside quotes are data; count them as lines (CRLF once, CR or LF alone once).
+          if (c == '\r' || (c == '\n' && !quoted_cr_)) ++line_;
           field_ += c;
         }
+        quoted_cr_ = c == '\r';
         return;
       }
     }
@@ -150,7 +152,7 @@ class Parser {
   std::string field_;
   bool first_chunk_ = true, have_header_ = false;
   bool in_quotes_ = false, quote_pending_ = false, field_started_ = false, record_started_ = false;
-  bool pending_cr_ = false;
+  bool pending_cr_ = false, quoted_cr_ = false;
   int skip_ = 0;
   std::size_t line_ = 1, record_line_ = 1, quote_line_ = 1, record_bytes_ = 0;
 };
