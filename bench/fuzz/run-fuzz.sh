@@ -4,7 +4,8 @@
 # bench/fuzz/seeds/<target>. Prints, per target, the executions, seconds and crash artifacts.
 #   bench/fuzz/run-fuzz.sh [RUNS] [TARGET...]          (default: every target)
 # Environment: BUILD (default build-fuzz), CXX/CC (default clang++/clang), NICE (default 19),
-# MAX_TOTAL_TIME (seconds per target, default none), EXTRA (more libFuzzer flags), NOBUILD=1 (use the
+# TIMEOUT (seconds per input, default 120: under nice 19 on a loaded machine a 0.2 s input took
+# over 10 s of wall time), MAX_TOTAL_TIME (seconds per target, default none), EXTRA (more libFuzzer flags), NOBUILD=1 (use the
 # targets as built).
 # Results: BUILD/fuzz/<target>/{log,corpus,artifacts}; a summary line per target in BUILD/fuzz/summary.txt.
 set -euo pipefail
@@ -36,7 +37,7 @@ for t in "${TARGETS[@]}"; do
   start=$(date +%s)
   set +e
   SCEVAL_TASK_DIR="$ROOT/tasks/paper" nice -n "$NICE" "$BUILD/bench/fuzz/$t" "$dir/corpus" "$ROOT/bench/fuzz/seeds/$t" \
-    -runs="$RUNS" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -runs="$RUNS" -max_len=8192 -timeout="${TIMEOUT:-120}" -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$dir/artifacts/" "${dict[@]}" "${limit[@]}" ${EXTRA:-} >"$dir/log" 2>&1
   rc=$?
   set -e
