@@ -22,7 +22,7 @@ std::string_view trim(std::string_view s) {
 }
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
-  throw Error(fmt::format("model spec \"{}\": {}", spec, why));
+  throw Error(fmt::format("model spec \"{}\": {}", without_url_credentials(spec), why));
 }
 
 struct SettingReader {
@@ -119,7 +119,7 @@ ModelSpec parse_model_spec(std::string_view text) {
   if (at == std::string_view::npos) at = head.find("@https://");
   if (at != std::string_view::npos) {
     s.model = std::string(trim(head.substr(0, at)));
-    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", spec));
+    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", without_url_credentials(spec)));
   } else {
     s.model = std::string(trim(head));
     // "m@notaurl" must not quietly become model "m@notaurl" at the provider's default endpoint.
