@@ -118,7 +118,7 @@ json checked(const OptionSpec& o, const json& v, const std::string& where) {
       if (!v.is_number()) throw bad("a number");
       const double x = v.get<double>();
       if (!std::isfinite(x) || x < o.min || x > o.max)
-        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), o.min, o.max));
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, x, o.min, o.max));  // x: "nan", not null
       return json(x);
     }
   }

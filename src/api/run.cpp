@@ -12,6 +12,7 @@
 #include "api/internal.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "experiment/baselines.h"
 #include "grid/closest.h"
 #include "llm/http/model_spec.h"
@@ -100,7 +101,7 @@ RunResult load_run(const std::string& dir) {
   const fs::path d(dir);
   if (!fs::is_directory(d)) throw Error(fmt::format("{}: not a run directory", dir));
   RunResult r;
-  r.results = results::read_json((d / "results.json").string());
+  r.results = results::read_results_json((d / "results.json").string());
   r.decision_map = Table::read_csv((d / "decision_map.csv").string());
   r.sces = Table::read_csv((d / "sces.csv").string());
   if (fs::exists(d / "samples.jsonl")) {
@@ -109,11 +110,7 @@ RunResult load_run(const std::string& dir) {
     for (std::string line; std::getline(in, line);) {
       ++line_no;
       if (line.empty()) continue;
-      try {
-        r.samples.push_back(nlohmann::json::parse(line));
-      } catch (const nlohmann::json::parse_error& e) {
-        throw Error(fmt::format("{}:{}: invalid JSON: {}", (d / "samples.jsonl").string(), line_no, e.what()));
-      }
+      r.samples.push_back(parse_json_bounded(line, fmt::format("{}:{}", (d / "samples.jsonl").string(), line_no)));
     }
   }
   const auto& req = r.results.contains("requests") ? r.results["requests"] : nlohmann::json::object();
@@ -174,7 +171,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   // The baselines of each run (same points, each run's own decision map), when results.json has them.
   for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
     if (!fs::exists(dir + "/results.json")) continue;
-    auto r = results::read_json(dir + "/results.json");
+    auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {
       const auto& m = it.value()[o.mode]["metrics"];

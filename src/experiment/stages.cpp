@@ -104,6 +104,11 @@ std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::o
 }
 
 DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
+  {  // every point's request, tag and reply is held at once: refuse huge grids before building them
+    std::size_t prompt_bytes = 0;
+    for (const auto& m : task::turn1_messages(t, g.record(0), s.system_prompt)) prompt_bytes += m.content.size();
+    grid::require_grid_memory(g, 3.0 * static_cast<double>(prompt_bytes) + 1024, "asking the model at every point");
+  }
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (grid::Index i = 0; i < g.size(); ++i) {
@@ -112,8 +117,7 @@ DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g
   }
   auto gens = asker.ask("decision_map", reqs, tags);
   DecisionMapResult r;
-  r.map.labels.assign(g.size(), metrics::kNA);
-  r.map.answers.assign(g.size(), "");
+  r.map = metrics::DecisionMap::all_na(g);
   r.failed.assign(g.size(), false);
   for (grid::Index i = 0; i < g.size(); ++i) {
     r.replies.push_back(gens[i].text);
@@ -133,8 +137,7 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
   if (!backend.supports_scoring())
     throw Error("--decision-map score needs a backend that returns label log-probabilities (an in-process gguf: model)");
   DecisionMapResult r;
-  r.map.labels.assign(g.size(), metrics::kNA);
-  r.map.answers.assign(g.size(), "");
+  r.map = metrics::DecisionMap::all_na(g);
   r.failed.assign(g.size(), false);
   r.map.probabilities.resize(g.size());
   r.replies.assign(g.size(), "");

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <set>
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/warning.h"
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "task/registry.h"
@@ -25,6 +27,10 @@ std::vector<Cell> cells(const std::vector<std::string>& aliases, const std::vect
     for (const auto& t : tasks) out.push_back({m, t});
   std::sort(out.begin(), out.end(), [](const Cell& a, const Cell& b) { return a.name() < b.name(); });
   return out;
+}
+
+std::string cell_dir(const std::string& sweep_output, const Cell& cell) {
+  return output_path(sweep_output, cell.name()).string();
 }
 
 Shard parse_shard(const std::string& text) {
@@ -52,7 +58,7 @@ bool cell_finished(const std::string& dir, const nlohmann::json& settings, const
   if (!fs::exists(path)) return false;
   nlohmann::json r;
   try {
-    r = results::read_json(path);
+    r = results::read_results_json(path);
   } catch (const Error&) {
     return false;  // a partly written file: run the cell again (answers come from the cache)
   }
@@ -132,8 +138,7 @@ std::string pct(const std::string& x) { return x.empty() ? "NA" : fmt::format("{
 std::string dec(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.4f}", std::stod(x)); }
 
 void write_markdown(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+  std::ostringstream out;
   out << "| model | task | N (strict) | validity | 95% CI | mean RCF_A | exact match | TM | paper N | paper "
          "validity | paper mean RCF_A | random-valid RCF_A | one-step validity |\n"
       << "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
@@ -141,23 +146,28 @@ void write_markdown(const std::string& path, const std::vector<std::vector<std::
     out << fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {} | {} | {} |\n", c[1], c[2], c[7],
                        pct(c[8]), pct(c[9]), pct(c[10]), dec(c[11]), pct(c[14]), dec(c[15]), c[16], pct(c[17]),
                        dec(c[18]), dec(c[21]), pct(c[22]));
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  write_file_atomic(path, out.str());
 }
 
 }  // namespace
 
 std::size_t write_summary(const std::string& sweep_dir) {
   std::vector<std::string> dirs;
-  for (const auto& e : fs::directory_iterator(sweep_dir))
+  std::error_code ec;
+  auto it = fs::directory_iterator(sweep_dir, ec);
+  if (ec) throw_fs_error(sweep_dir, "list the sweep folder", ec);
+  for (const auto& e : it)
     if (e.is_directory() && fs::exists(e.path() / "results.json")) dirs.push_back(e.path().filename().string());
   std::sort(dirs.begin(), dirs.end());
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : dirs) {
     nlohmann::json r;
     try {
-      r = results::read_json(sweep_dir + "/" + d + "/results.json");
-    } catch (const Error&) {
-      continue;  // being written by another shard: not finished
+      r = results::read_results_json(sweep_dir + "/" + d + "/results.json");
+    } catch (const Error& e) {
+      // Being written by another shard (not finished), or damaged: say which, and go on.
+      warn(fmt::format("{} (cell left out of the summary)", e.what()));
+      continue;
     }
     if (!r.value("complete", false)) continue;
     rows.push_back(summary_row(d, r));

@@ -20,6 +20,10 @@ struct Cell {
   std::string name() const { return model + "__" + task.name; }
 };
 
+// The cell's run directory under the sweep's output folder (common/file.h output_path: a model
+// alias or task name with '/' or ".." is refused instead of writing outside the sweep).
+std::string cell_dir(const std::string& sweep_output, const Cell& cell);
+
 // Every model x task cell, sorted by name.
 std::vector<Cell> cells(const std::vector<std::string>& aliases, const std::vector<TaskRef>& tasks);
 

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
+#include "results/results_schema.h"
 
 namespace sceval::results {
 
@@ -54,19 +57,26 @@ std::string json_text(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+void begin_run_dir(const std::string& dir) {
+  ensure_directory(dir, "run directory");
+  const std::filesystem::path old = std::filesystem::path(dir) / "results.json";
+  std::error_code ec;
+  std::filesystem::remove(old, ec);
+  if (ec) throw_fs_error(old, "remove the earlier run's results", ec);
+}
+
 void write_json(const nlohmann::json& j, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
-  out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  write_file_atomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 nlohmann::json read_json(const std::string& path) {
-  try {
-    return nlohmann::json::parse(read_file_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  return parse_json_bounded(read_file_text(path, "JSON file"), path);
+}
+
+nlohmann::json read_results_json(const std::string& path) {
+  nlohmann::json j = read_json(path);
+  validate_results_json(j, path);
+  return j;
 }
 
 }  // namespace sceval::results

@@ -81,8 +81,15 @@ class CachingBackend : public Backend {
   ResponseCache* cache() const { return cache_.get(); }  // null when mode is Off
 
  private:
+  struct Plan;  // one batch: keys, cache hits, distinct misses (caching_backend.cpp)
   template <class Request, class Result>
   std::vector<Result> run(std::span<const Request> batch);
+  template <class Request, class Result>
+  Plan plan(std::span<const Request> batch, std::vector<std::optional<Result>>& hits);
+  // The one commit path: stores the answers of misses first..first+results.size()-1 in one
+  // transaction, counts them and reports progress.
+  template <class Result>
+  void commit(Plan& p, std::size_t first, std::span<const Result> results, double elapsed_each, int batch_size);
 
   Backend& inner_;
   CachingOptions options_;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -21,7 +22,7 @@ std::string_view trim(std::string_view s) {
 }
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
-  throw Error(fmt::format("model spec \"{}\": {}", spec, why));
+  throw Error(fmt::format("model spec \"{}\": {}", without_url_credentials(spec), why));
 }
 
 struct SettingReader {
@@ -118,14 +119,14 @@ ModelSpec parse_model_spec(std::string_view text) {
   if (at == std::string_view::npos) at = head.find("@https://");
   if (at != std::string_view::npos) {
     s.model = std::string(trim(head.substr(0, at)));
-    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", spec));
+    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", without_url_credentials(spec)));
   } else {
     s.model = std::string(trim(head));
-    if (auto last = s.model.rfind('@'); last != std::string::npos) {
-      std::string_view after = std::string_view(s.model).substr(last + 1);
-      if (after.find_first_of(":/") != std::string_view::npos)
-        bad(spec, "the base URL after '@' must start with http:// or https://");
-    }
+    // "m@notaurl" must not quietly become model "m@notaurl" at the provider's default endpoint.
+    if (auto last = s.model.rfind('@'); last != std::string::npos)
+      bad(spec, fmt::format("\"{}\" after '@' is not a base URL (expected http://HOST[:PORT]/... or https://...; "
+                            "leave out '@...' for the provider's default endpoint)",
+                            s.model.substr(last + 1)));
   }
   if (s.model.empty()) bad(spec, "the model name is empty");
   return s;
@@ -182,16 +183,7 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
   return o;
 }
 
-std::string spec_without_secrets(std::string_view spec) {
-  std::string out(spec);
-  for (std::size_t p = 0; (p = out.find("://", p)) != std::string::npos;) {
-    p += 3;
-    const std::size_t end = std::min(out.find_first_of("/,;?#", p), out.size());
-    const std::size_t at = out.rfind('@', end);
-    if (at != std::string::npos && at >= p) out.replace(p, at - p, "***");
-  }
-  return out;
-}
+std::string spec_without_secrets(std::string_view spec) { return without_url_credentials(spec); }
 
 namespace {
 
