@@ -27,7 +27,7 @@ TEST(Synthetic, RandomOrderedTaskIsTheSmallestNearCubicGridOfAtLeastNPoints) {
   std::mt19937_64 rng(7);
   for (std::uint64_t n : {1ull, 2ull, 7ull, 100ull, 1000ull, 1001ull, 4095ull, 20000ull, 65537ull})
     for (int d = 1; d <= 4; ++d) {
-      grid::Grid g(testing::random_ordered_task(n, d, 2, rng));
+      grid::Grid g(sceval::testing::random_ordered_task(n, d, 2, rng));
       std::vector<std::size_t> len;
       for (std::size_t j = 0; j < g.dims(); ++j) len.push_back(g.radix(j));
       ASSERT_EQ(len.size(), static_cast<std::size_t>(d));
@@ -45,18 +45,18 @@ TEST(Synthetic, RandomOrderedTaskIsTheSmallestNearCubicGridOfAtLeastNPoints) {
       }
       EXPECT_EQ(product(len), best) << n << " " << d;
     }
-  EXPECT_THROW(testing::random_ordered_task(0, 2, 2, rng), Error);
-  EXPECT_THROW(testing::random_ordered_task(10, 0, 2, rng), Error);
+  EXPECT_THROW(sceval::testing::random_ordered_task(0, 2, 2, rng), Error);
+  EXPECT_THROW(sceval::testing::random_ordered_task(10, 0, 2, rng), Error);
 }
 
 // Labels in range, every class present (thresholds at jittered quantiles), about `noise` of the
 // points off the noiseless map, and the same seed giving the same map.
 TEST(Synthetic, StructuredLabelsAreBalancedClassesWithTheRequestedNoise) {
   std::mt19937_64 rng(3);
-  const grid::Grid g(testing::random_ordered_task(20000, 3, 3, rng));
+  const grid::Grid g(sceval::testing::random_ordered_task(20000, 3, 3, rng));
   std::mt19937_64 a(11), b(11), c(11);
-  const auto noisy = testing::structured_labels(g, 3, a, 0.2);
-  const auto clean = testing::structured_labels(g, 3, b, 0.0);
+  const auto noisy = sceval::testing::structured_labels(g, 3, a, 0.2);
+  const auto clean = sceval::testing::structured_labels(g, 3, b, 0.0);
   ASSERT_EQ(noisy.size(), g.size());
   std::vector<std::size_t> count(3, 0);
   for (auto l : clean) {
@@ -70,13 +70,13 @@ TEST(Synthetic, StructuredLabelsAreBalancedClassesWithTheRequestedNoise) {
   for (std::size_t i = 0; i < g.size(); ++i) differ += noisy[i] != clean[i];
   const double rate = static_cast<double>(differ) / static_cast<double>(g.size());
   EXPECT_NEAR(rate, 0.2 * 2 / 3, 0.02);
-  EXPECT_EQ(testing::structured_labels(g, 3, c, 0.2), noisy);
-  EXPECT_THROW(testing::structured_labels(g, 0, c), Error);
+  EXPECT_EQ(sceval::testing::structured_labels(g, 3, c, 0.2), noisy);
+  EXPECT_THROW(sceval::testing::structured_labels(g, 0, c), Error);
 }
 
 TEST(Synthetic, UniformLabelsHaveTheRequestedNaRate) {
   std::mt19937_64 rng(5);
-  const auto l = testing::uniform_labels(rng, 40000, 4, 0.25);
+  const auto l = sceval::testing::uniform_labels(rng, 40000, 4, 0.25);
   std::size_t na = 0;
   for (auto x : l) {
     if (x == grid::kNA) ++na;
