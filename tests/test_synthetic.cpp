@@ -27,7 +27,8 @@ TEST(Synthetic, RandomOrderedTaskIsTheSmallestNearCubicGridOfAtLeastNPoints) {
   std::mt19937_64 rng(7);
   for (std::uint64_t n : {1ull, 2ull, 7ull, 100ull, 1000ull, 1001ull, 4095ull, 20000ull, 65537ull})
     for (int d = 1; d <= 4; ++d) {
-      grid::Grid g(sceval::testing::random_ordered_task(n, d, 2, rng));
+      const task::Task t = sceval::testing::random_ordered_task(n, d, 2, rng);
+      const grid::Grid g(t);  // keeps a reference to t
       std::vector<std::size_t> len;
       for (std::size_t j = 0; j < g.dims(); ++j) len.push_back(g.radix(j));
       ASSERT_EQ(len.size(), static_cast<std::size_t>(d));
@@ -53,7 +54,8 @@ TEST(Synthetic, RandomOrderedTaskIsTheSmallestNearCubicGridOfAtLeastNPoints) {
 // points off the noiseless map, and the same seed giving the same map.
 TEST(Synthetic, StructuredLabelsAreBalancedClassesWithTheRequestedNoise) {
   std::mt19937_64 rng(3);
-  const grid::Grid g(sceval::testing::random_ordered_task(20000, 3, 3, rng));
+  const task::Task t = sceval::testing::random_ordered_task(20000, 3, 3, rng);
+  const grid::Grid g(t);
   std::mt19937_64 a(11), b(11), c(11);
   const auto noisy = sceval::testing::structured_labels(g, 3, a, 0.2);
   const auto clean = sceval::testing::structured_labels(g, 3, b, 0.0);
