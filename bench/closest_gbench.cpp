@@ -1,15 +1,16 @@
 // Exact closest counterfactuals (grid/closest.h): the separable transform for every label of a
 // structured random decision map, against the O(N^2) brute force, on the paper's grids; and the
-// transform alone on large random grids (4 ordered features). See bench/README.md.
+// transform alone on large random grids (4 ordered features). Inputs from sceval_testing, as in
+// sceval-bench-closest. See bench/README.md.
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <memory>
 #include <random>
 #include <string>
 
-#include "cli/cmd_bench.h"
+#include "bench_util.h"
 #include "grid/closest.h"
+#include "support/synthetic.h"
 #include "task/task.h"
 
 using namespace sceval;
@@ -19,12 +20,6 @@ using task::DistanceKind;
 namespace {
 
 constexpr std::uint64_t kSeed = 1;
-
-double peak_rss_mb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
 
 // A task, its grid, a distance and a label map, built once per benchmark (outside the timing).
 struct Fixture {
@@ -38,7 +33,7 @@ struct Fixture {
     g = std::make_unique<grid::Grid>(task);
     dist = std::make_unique<grid::Distance>(*g, kind, mode);
     std::mt19937_64 rng(kSeed + 1);
-    labels = cli::structured_labels(*g, n_labels, rng);
+    labels = testing::structured_labels(*g, n_labels, rng);
   }
 };
 
@@ -51,7 +46,7 @@ void set_counters(benchmark::State& state, const Fixture& f) {
   state.counters["labels"] = f.n_labels;
   state.counters["points_per_s"] = benchmark::Counter(static_cast<double>(f.g->size()) * f.n_labels,
                                                       benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_rss_mb"] = peak_rss_mb();
+  state.counters["peak_rss_mb"] = bench::peak_rss_mb();
 }
 
 // Nearest point of every label for every point (what a decision map's metrics need).
@@ -112,7 +107,7 @@ void register_all() {
       std::string name = "transform/random_" + std::to_string(n) + "x4/" + c.name;
       benchmark::RegisterBenchmark(name.c_str(), [n, c](benchmark::State& s) {
         std::mt19937_64 rng(kSeed);
-        Fixture f(cli::random_bench_task(n, 4, 2, rng), c.kind, c.mode, 2);
+        Fixture f(testing::random_ordered_task(n, 4, 2, rng), c.kind, c.mode, 2);
         transform(s, f);
       })->Unit(benchmark::kMillisecond)->UseRealTime();
     }
