@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/file.h"
+#include "report/lazy_map.h"
 
 namespace fs = std::filesystem;
 
@@ -64,7 +65,8 @@ RunDir load_run(const std::string& path, const std::string& name) {
     throw Error(fmt::format("{}results.json: not a sceval results file (needs task, paper, strict)", dir));
   if (r.results.value("schema_version", 0) != 1)
     throw Error(fmt::format("{}results.json: schema_version {} (this sceval reads 1)", dir, r.results.value("schema_version", 0)));
-  r.decision_map = csv::read_file(dir + "decision_map.csv");
+  // A lazy run (decision_map.mode "lazy") lists only the points it asked, in queried_points.csv.
+  r.decision_map = csv::read_file(dir + (is_lazy_map(r.results) ? "queried_points.csv" : "decision_map.csv"));
   r.sces = csv::read_file(dir + "sces.csv");
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");
