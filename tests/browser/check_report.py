@@ -44,8 +44,10 @@ def is_lazy(run_dir):
     return res.get("decision_map", {}).get("mode") == "lazy"
 
 
-def expected_charts(run_dir, any_scatter):
+def expected_charts(run_dir, any_scatter, compare=False):
     names = {"decision_map", "edits"} | ({"scatter"} if any_scatter else set()) | (set() if is_lazy(run_dir) else {"steps"})
+    if compare:
+        names.add("compare")
     if os.path.exists(os.path.join(run_dir, "stability.json")):
         names.add("stability")
     if os.path.exists(os.path.join(run_dir, "gower_quiz.json")):
@@ -115,7 +117,7 @@ def check_exports(b, runs, page):
 def check_run(b, r, run_dir, any_scatter, page):
     b.eval(f"scevalShowRun({r}).then(() => scevalIdle())")
     status = b.eval("scevalStatus")
-    want = expected_charts(run_dir, any_scatter)
+    want = expected_charts(run_dir, any_scatter, b.eval("!!document.getElementById('compare')"))
     check(set(status["charts"]) == want, f"{page} run {r}: charts {sorted(status['charts'])} == {sorted(want)}")
     for name, c in status["charts"].items():
         check(c["marks"] > 0, f"{page} run {r}: chart {name} has marks")
@@ -237,6 +239,23 @@ def arrow_checks(nx, ny, run_dir, page, show_all):
     return run
 
 
+def compare_checks(before, after, ny):
+    """Before / after: SCEs paired by point and requested label, counted by strict validity."""
+    def run(b):
+        kb = {(x, y): k for _, x, y, k in rule_rows(before, ny)}
+        table = {}
+        for _, x, y, k in rule_rows(after, ny):
+            table[(kb[(x, y)], k)] = table.get((kb[(x, y)], k), 0) + 1
+        cells = b.eval("[...document.querySelectorAll('#table-compare td')].map(td => [td.dataset.before, td.dataset.after, +td.textContent])")
+        check(len(cells) == 9 and all(n == table.get((p, q), 0) for p, q, n in cells), f"compare: table {cells} == {table}")
+        changed = table.get(("invalid", "valid"), 0) + table.get(("valid", "invalid"), 0)
+        drawn = b.eval(DRAWN_ARROWS.replace("VIEWS.decision_map", "VIEWS.compare"))
+        check(changed > 0 and len(drawn) == min(300, changed), f"compare: {len(drawn)} arrows of {changed} changed SCEs")
+        kinds = {d["kind"] for d in drawn}
+        check(kinds <= {"valid", "invalid"}, f"compare: arrows coloured by the after run's validity ({kinds})")
+    return run
+
+
 def make_lazy_run(src, dst, nx, ny):
     """A lazy run directory made from a scored rule run: the labels of some points only
     (queried_points.csv), results.json with decision_map.mode "lazy" and task.features."""
@@ -299,10 +318,10 @@ def main():
     shutil.copytree(demo, os.path.join(sweep, "a__income"))
     shutil.copytree(hostile, os.path.join(sweep, "b__toy"))
     big = {}
-    for name, nx, ny in (("rule1920", 80, 24), ("rule20k", 200, 100)):
+    for name, nx, ny in (("rule1920", 80, 24), ("rule20k", 200, 100), ("rule1920-after", 80, 24)):
         gen = os.path.join(w, name + "-input")
         subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_rule_run.py"), gen,
-                        "--x", str(nx), "--y", str(ny)], check=True)
+                        "--x", str(nx), "--y", str(ny)] + (["--improved"] if name.endswith("after") else []), check=True)
         big[name] = os.path.join(w, name)
         sceval(a.sceval, "score", "--task", os.path.join(gen, "task.json"), "--decision-map", os.path.join(gen, "decision_map.csv"),
                "--sces", os.path.join(gen, "sces.csv"), "--bootstrap", "200", "-o", big[name])
@@ -312,13 +331,15 @@ def main():
              ("sweep", [os.path.join(sweep, "a__income"), os.path.join(sweep, "b__toy")], None),
              ("rule1920", [big["rule1920"]], arrow_checks(80, 24, big["rule1920"], "rule1920", True)),
              ("rule20k", [big["rule20k"]], arrow_checks(200, 100, big["rule20k"], "rule20k", False)),
-             ("lazy", [lazy], lazy_checks(80, 24, n_asked, n_edges))]
+             ("lazy", [lazy], lazy_checks(80, 24, n_asked, n_edges)),
+             ("beforeafter", [big["rule1920"], big["rule1920-after"]],
+              compare_checks(big["rule1920"], big["rule1920-after"], 24))]
     b = Browser()
     try:
         for name, dirs, extra in pages:
             html = os.path.join(w, name + ".html")
             sceval(a.sceval, "report", *(dirs if name != "sweep" else [sweep]), "-o", html)
-            check_page(b, html, dirs, name, extra, os.path.join(w, name + ".png") if name in big or name == "lazy" else None)
+            check_page(b, html, dirs, name, extra, os.path.join(w, name + ".png") if name in big or name in ("lazy", "beforeafter") else None)
             if a.screenshot and name == "demo":
                 b.screenshot(a.screenshot)
     finally:

@@ -181,6 +181,7 @@ async function main() {
     section('scatter', 'Validity vs mean RCF_A across runs',
       el('div', {class: 'controls'}, el('label', {}, 'mode ', select([['strict', 'strict'], ['paper', 'paper']], 'strict',
         v => { state.scatterMode = v; renderScatter(scatter); }, {id: 'scatter-mode'}))), scatter),
+    compareSection(),
     el('div', {class: 'run-pick'}, el('label', {}, 'Run: ', runPick)),
     el('article', {id: 'run'}, h.title,
       section('map', 'Decision map and SCEs', h.controls, h.arrowNote, el('div', {class: 'map-row'}, h.map, h.point)),
