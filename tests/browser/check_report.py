@@ -287,7 +287,8 @@ def lazy_checks(nx, ny, n_asked, n_edges):
         cells, white = map(int, fills.split(","))
         check(cells == nx * ny and white == nx * ny - n_asked, f"lazy: {white} of {cells} cells 'not asked' ({nx * ny - n_asked})")
         boundary = b.eval("""(() => { let n = 0; const walk = m => { for (const it of m.items || []) {
-            if (m.marktype === 'rule' && it.datum && it.datum.kind === undefined) ++n; else if (it.items) for (const c of it.items) walk(c); } };
+            if (m.marktype === 'rule' && it.datum && it.datum.kind === undefined && it.datum.y1 !== undefined) ++n;
+            else if (it.items) for (const c of it.items) walk(c); } };
             walk(VIEWS.decision_map.scenegraph().root); return n; })()""")
         check(boundary == n_edges, f"lazy: boundary drawn only between asked neighbours ({boundary} of {n_edges} edges)")
         check("not asked" in b.eval("document.querySelector('[data-chart=decision_map]').textContent"), "lazy: legend names 'not asked'")

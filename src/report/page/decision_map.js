@@ -136,7 +136,8 @@ function decisionMapSpec(run, view) {
   const fill = soft
     ? {field: 'v', type: 'quantitative', title: 'p(' + run.options[o] + ')', scale: {domain: [0, 1], scheme: 'blueorange'}}
     : {field: 'v', type: 'nominal', title: 'label',
-       scale: {domain: run.options.concat(['NA', 'off-label', 'not asked']),
+       legend: {symbolStrokeColor: '#999', symbolStrokeWidth: 0.5},
+       scale: {domain: run.options.concat(['NA', 'off-label'], run.lazy ? ['not asked'] : []),
                range: ['#a6cee3', '#fdbf6f', '#b2df8a', '#cab2d6', '#fb9a99', '#ffff99', '#8dd3c7', '#bebada', '#80b1d3', '#fccde5', '#d9d9d9', '#bc80bd'].slice(0, run.options.length).concat(['#e0e0e0', '#606060', '#ffffff'])}};
   const spec = mapLayerSpec(run, view, cells, fill, sliceEdges(run, view, soft ? run.edges.p[o] : run.edges.label));
   const {shown: arrows, total} = shownArrows(run, view);

@@ -174,7 +174,7 @@ async function main() {
   h.stability = section('stability', 'Decision-boundary stability', h.stabilityText, h.stabilityChart);
   h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
   const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
-  app.append(header(),
+  app.append(...[header(),
     section('summary', 'Summary (both NA modes; baselines beside the model)', columnToggle(summaryTable, summary), summaryTable,
             exportButtons(summary)),
     section('status', 'Counts by parse status', tableElement(status), exportButtons(status)),
@@ -188,7 +188,7 @@ async function main() {
       section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
       section('edits', 'Which features SCEs change, and by how much', h.edits),
       h.stability, h.quiz,
-      section('samples', 'Sample browser', h.samples)));
+      section('samples', 'Sample browser', h.samples))].filter(Boolean));  // (no before / after section: null)
   const showRun = async r => { state.run = r; runPick.value = String(r); await renderRun(r, h); writeStatus(); };
   window.scevalShowRun = showRun;
   await Promise.all([renderScatter(scatter), showRun(0)]);
