@@ -43,7 +43,8 @@ TEST(ReportLazy, AxesFromAskedPointsOnlyWhenTheyDetermineTheGrid) {
   // Without task.features the asked values must span the grid: here (1,u), (1,w), ... were never
   // asked, but every value of A and B shows up and every index matches, so the axes are right.
   EXPECT_EQ(lazy_axes(results(false), csv::parse(kAsked, "q.csv")).size(), 9);
-  // Value w of B never shows up: index 4 = (1,v) on a 3x3 grid would be 3 on the 3x2 grid the rows suggest.
+  // Value w of B and value 2 of A never show up: index 4 = (1,v) on the 3x3 grid would be 3 on the
+  // 2x2 grid the rows suggest.
   try {
     lazy_axes(results(false), csv::parse("index,A,B,label\n0,0,u,low\n1,0,v,low\n4,1,v,high\n", "q.csv"));
     FAIL() << "accepted a grid the asked points do not determine";
