@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json_bounded.h"
+#include "report/lazy_map.h"
 #include "results/results_schema.h"
 
 namespace fs = std::filesystem;
@@ -53,9 +54,11 @@ RunDir load_run(const std::string& path, const std::string& name) {
   const std::string dir = path + "/";
   r.results = read_json_file(dir + "results.json");
   results::validate_results_json(r.results, dir + "results.json");
+  // A lazy run (decision_map.mode "lazy") lists only the points it asked.
   r.decision_map = csv::read_file(dir + "decision_map.csv");
   // Files of two different runs side by side (a failed re-run into an old folder) must not render as one.
-  if (const auto& gp = r.results["task"].value("grid_points", nlohmann::json()); gp.is_number_integer() &&
+  if (const auto& gp = r.results["task"].value("grid_points", nlohmann::json());
+      !is_lazy_map(r.results) && gp.is_number_integer() &&
       gp.get<std::int64_t>() != static_cast<std::int64_t>(r.decision_map.rows.size()))
     throw Error(fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
                             "different runs? run the command again into an empty folder)",

@@ -26,7 +26,8 @@ class Reader {
   }
   [[noreturn]] void fail(std::string_view field, std::string_view what) const {
     std::string where = path_;
-    if (!field.empty()) where += (where.empty() ? "" : ".") + std::string(field);
+    // Appended piecewise: `const char* + std::string&&` trips GCC 12's -Wrestrict (bug 105651).
+    if (!field.empty()) where.append(where.empty() ? "" : ".").append(field);
     throw Error(fmt::format("{}: {}: {}", origin_, where.empty() ? "(top level)" : where, what));
   }
   bool has(const char* f) const { return j_.contains(f) && !j_.at(f).is_null(); }
