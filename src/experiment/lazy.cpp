@@ -43,8 +43,6 @@ std::string label_text(const task::Task& t, metrics::Label l, const AskedLabels&
   return l >= 0 ? t.options[l] : "";
 }
 
-// decision_map.csv: every grid point whose label was asked, in index order (a sparse decision map
-// in decision_map.csv's columns: index, the feature values, label).
 // The asked points in the decision-map CSV format (README "File formats"): points without a row
 // were not asked; an NA answer is an empty label, as in a full map.
 csv::Table queried_points(const grid::Grid& g, const AskedLabels& asked) {

@@ -32,6 +32,22 @@ nlohmann::json mode_json(const grid::Distance& dist, const std::vector<metrics::
           {"counts", metrics::counts(scores, inputs)}};
 }
 
+namespace {
+
+// Each feature's name and values in grid order: readers (the report) can lay out the grid without
+// the task file, and lazy runs, whose decision_map.csv lists only the asked points, need it.
+nlohmann::json features_json(const task::Task& t) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : t.features) {
+    nlohmann::json values = nlohmann::json::array();
+    for (std::size_t p = 0; p < f.size(); ++p) values.push_back(f.text(p));
+    out.push_back({{"name", f.name}, {"values", values}});
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const metrics::DecisionMap& map,
                             task::DistanceKind distance, const nlohmann::json& paper, const nlohmann::json& strict,
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra) {
@@ -42,7 +58,8 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
   nlohmann::json j = {
       {"schema_version", kSchemaVersion},
       {"sceval_version", SCEVAL_VERSION},
-      {"task", {{"name", task.name}, {"path", task.path}, {"options", task.options}, {"grid_points", g.size()}}},
+      {"task", {{"name", task.name}, {"path", task.path}, {"options", task.options}, {"grid_points", g.size()},
+                {"features", features_json(task)}}},
       {"distance", task::to_string(distance)},
       {"decision_map", {{"labels", labels}}},
       {"settings", {{"bootstrap", {{"resamples", bs.resamples}, {"seed", bs.seed}, {"level", bs.level}}}}},
