@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "llm/cache/batch_store.h"
 
 namespace sceval::llm {
 
@@ -40,6 +41,8 @@ CachingBackend::CachingBackend(Backend& inner, std::shared_ptr<ResponseCache> ca
     : inner_(inner), options_(std::move(options)), cache_(std::move(cache)) {
   if (options_.mode != CacheMode::Off && !cache_) throw Error("CachingBackend: no response cache given");
   if (cache_) options_.path = cache_->path();
+  // A provider batch backend records its batches beside the answers, so a killed run resumes them.
+  if (cache_ && inner_.wants_whole_stage()) inner_.set_batch_journal(std::make_shared<BatchStore>(cache_->path()));
 }
 
 std::vector<Generation> CachingBackend::generate(std::span<const GenerationRequest> batch) {
@@ -110,7 +113,8 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
 
   // 3. The misses, chunk by chunk; each chunk committed as soon as it is answered.
   std::vector<Result> answers(ask.size());
-  const std::size_t k = options_.chunk_size == 0 ? ask.size() : options_.chunk_size;
+  // A batch backend takes the whole stage's misses at once (it splits them by the provider's limits).
+  const std::size_t k = options_.chunk_size == 0 || inner_.wants_whole_stage() ? ask.size() : options_.chunk_size;
   for (std::size_t start = 0; start < ask.size(); start += k) {
     const std::size_t end = std::min(ask.size(), start + k);
     const std::size_t m = end - start;

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/batch_backend.h"
 
 namespace sceval::llm {
 
@@ -74,12 +75,13 @@ bool apply_common(const SettingReader& r, http::TransportOptions& t, std::string
   else if (k == "max_backoff") t.retry.max_backoff_s = r.seconds(true);
   else if (k == "max_retry_after") t.retry.max_retry_after_s = r.seconds(true);
   else if (k == "api_key_env") api_key_env = r.text();
+  else if (is_batch_setting(k)) {}  // read by batch_options() (batch_backend.h)
   else return false;
   return true;
 }
 
 constexpr const char* kCommonKeys = "concurrency, timeout, connect_timeout, max_attempts, backoff, max_backoff, "
-                                    "max_retry_after, api_key_env";
+                                    "max_retry_after, api_key_env, batch, batch_poll, batch_max_requests, batch_attempts";
 
 }  // namespace
 
@@ -194,6 +196,7 @@ std::string spec_without_secrets(std::string_view spec) {
 }
 
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec) {
+  if (batch_options(spec).enabled) return make_batch_backend(spec);  // batch=1: the provider's batch API
   if (spec.provider == "openai") return std::make_unique<OpenAIBackend>(openai_options(spec));
   if (spec.provider == "anthropic") return std::make_unique<AnthropicBackend>(anthropic_options(spec));
   throw Error("unknown provider \"" + spec.provider + "\" (expected openai or anthropic)");
