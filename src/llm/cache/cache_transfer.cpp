@@ -24,6 +24,12 @@ bool wins_over(const CacheEntry& a, const CacheEntry& b) {
 
 namespace {
 
+CacheOpenOptions read_only() {
+  CacheOpenOptions o;
+  o.read_only = true;
+  return o;
+}
+
 // Writes the rows of `pending` that win over what `target` holds.
 void apply(ResponseCache& target, std::vector<CacheEntry>& pending, MergeStats& st) {
   std::vector<CacheEntry> write;
@@ -69,7 +75,7 @@ MergeStats merge_caches(const std::vector<std::string>& sources, const std::stri
   ResponseCache target(output);
   MergeStats total;
   for (const auto& s : sources) {
-    ResponseCache src(s, CacheOpenOptions{.read_only = true});
+    ResponseCache src(s, read_only());
     const MergeStats st = merge_into(target, src);
     total.read += st.read;
     total.added += st.added;
@@ -101,7 +107,7 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
 }
 
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path) {
-  ResponseCache cache(cache_path, CacheOpenOptions{.read_only = true});
+  ResponseCache cache(cache_path, read_only());
   std::ofstream out(jsonl_path, std::ios::binary | std::ios::trunc);
   if (!out) throw Error(fmt::format("{}: cannot open for writing", jsonl_path));
   const std::size_t n = export_jsonl(cache, out);

@@ -129,8 +129,20 @@ struct BatchBackend::Run {
   }
 
   void prepare() {
+    std::unordered_map<std::string, std::size_t> first;  // without a journal: body text -> first position
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      std::string key = self.journal_ ? self.journal_->key(identity, batch[i]) : fmt::format("r{}", i);
+      std::string key;
+      if (self.journal_) {
+        key = self.journal_->key(identity, batch[i]);
+      } else {
+        std::string text;
+        try {
+          text = self.provider_->body(batch[i]).dump();
+        } catch (const std::exception&) {
+          text = fmt::format("unsendable {}", i);  // fails in go(), on its own
+        }
+        key = fmt::format("r{}", first.try_emplace(text, i).first->second);
+      }
       auto [it, fresh] = positions.try_emplace(key);
       it->second.push_back(i);
       if (fresh) keys.push_back(std::move(key));
