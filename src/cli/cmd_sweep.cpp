@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/run_job.h"
@@ -20,6 +21,7 @@ namespace {
 struct SweepArgs {
   std::string config, output, shard = "0/1", cache;
   bool summary_only = false;
+  std::optional<std::size_t> shards;  // --shards N (with --shard auto)
 };
 
 struct ModelEntry {
@@ -109,7 +111,7 @@ void print_summary(const std::string& dir, std::size_t rows) {
 
 void run_sweep(const SweepArgs& a) {
   const SweepConfig c = read_config(a.config);
-  const auto shard = experiment::parse_shard(a.shard);
+  const auto shard = experiment::resolve_shard(a.shard, a.shards);
   std::vector<std::string> aliases;
   for (const auto& m : c.models) aliases.push_back(m.alias);
   const auto mine = experiment::shard_cells(experiment::cells(aliases, c.tasks), shard);
@@ -157,7 +159,9 @@ void add_sweep_command(CLI::App& app) {
   auto* c = app.add_subcommand("sweep", "Run every model x task cell of a sweep config; summary.csv/md over finished cells");
   c->add_option("config", a.config, "Sweep config (JSON, see docs/sweeps.md)")->required();
   c->add_option("-o,--output", a.output, "Sweep directory: one run directory per cell")->required();
-  c->add_option("--shard", a.shard, "I/N: run only cells k with k mod N == I (sorted by name)")->capture_default_str();
+  c->add_option("--shard", a.shard, "I/N: run only cells k with k mod N == I (sorted by name); auto: from Slurm/Kubernetes")
+      ->capture_default_str();
+  c->add_option("--shards", a.shards, "N for --shard auto in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)");
   c->add_option("--cache", a.cache, "Response cache file shared by all cells (overrides the config)");
   c->add_flag("--summary-only", a.summary_only, "Only (re)write summary.csv/md from the finished cells");
   c->callback([] { run_sweep(a); });

@@ -163,12 +163,16 @@ CacheEntry entry_from_line(const std::string& text, const std::string& where) {
 
 MergeStats import_jsonl(ResponseCache& cache, std::istream& in, const std::string& where, std::size_t chunk) {
   MergeStats st;
-  std::vector<CacheEntry> pending;
+  std::vector<CacheEntry> rows;  // every line is checked before anything is written
   std::string line;
   for (std::size_t n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    pending.push_back(entry_from_line(line, fmt::format("{}:{}", where, n)));
+    rows.push_back(entry_from_line(line, fmt::format("{}:{}", where, n)));
+  }
+  std::vector<CacheEntry> pending;
+  for (auto& e : rows) {
     ++st.read;
+    pending.push_back(std::move(e));
     if (pending.size() >= chunk) apply(cache, pending, st);
   }
   apply(cache, pending, st);

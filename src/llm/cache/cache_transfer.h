@@ -35,7 +35,7 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out);
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path);
 // Reads such lines into `cache` by the conflict rule. A bad line (not JSON, a field missing or of
 // the wrong type, key != sha256(request), unknown kind or status) throws sceval::Error naming
-// `where`, the line and the field; rows of earlier lines are kept (committed per chunk).
+// `where`, the line and the field, and nothing is written (every line is checked first).
 MergeStats import_jsonl(ResponseCache& cache, std::istream& in, const std::string& where, std::size_t chunk = 2000);
 MergeStats import_jsonl(const std::string& jsonl_path, const std::string& cache_path);
 
