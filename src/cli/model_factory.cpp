@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/batch_backend.h"
 #include "llm/http/model_spec.h"
 #ifdef SCEVAL_WITH_LLAMA
 #include "llm/llama_backend.h"
@@ -14,6 +15,14 @@ namespace sceval::cli {
 namespace {
 
 std::unique_ptr<llm::Backend> http_backend(const llm::ModelSpec& parsed, const AttemptLog& attempt_log) {
+  if (llm::batch_options(parsed).enabled) {  // batch=1: states and counts on stderr, ids at debug level
+    auto b = llm::make_batch_backend(parsed);
+    b->options().on_event = [attempt_log](const llm::BatchEvent& e) {
+      if (attempt_log) attempt_log(e.debug_line());
+      else if (e.kind != llm::BatchEvent::Kind::Waiting) fmt::print(stderr, "\n{}\n", e.line());
+    };
+    return b;
+  }
   if (!attempt_log) return llm::make_http_backend(parsed);
   auto hook = [attempt_log](const std::string& key_env) {
     const std::string key = llm::http::read_env(key_env);

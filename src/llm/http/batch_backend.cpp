@@ -313,7 +313,7 @@ std::vector<Generation> BatchBackend::generate_each(std::span<const GenerationRe
   return std::move(run.results);
 }
 
-std::unique_ptr<Backend> make_batch_backend(const ModelSpec& spec) {
+std::unique_ptr<BatchBackend> make_batch_backend(const ModelSpec& spec) {
   BatchOptions b = batch_options(spec);
   if (spec.provider == "openai") return std::make_unique<BatchBackend>(http::make_openai_batch_provider(openai_options(spec)), b);
   if (spec.provider == "anthropic")

@@ -78,6 +78,6 @@ class BatchBackend final : public Backend {
 };
 
 // The backend of a spec with batch=1 (reads the API key from the environment).
-std::unique_ptr<Backend> make_batch_backend(const ModelSpec& spec);
+std::unique_ptr<BatchBackend> make_batch_backend(const ModelSpec& spec);
 
 }  // namespace sceval::llm
