@@ -213,7 +213,13 @@ struct BatchBackend::Run {
   std::vector<std::pair<int, Failure>> poll_once() {
     std::vector<std::pair<int, Failure>> failed;
     for (auto it = open.begin(); it != open.end();) {
-      const http::BatchStatus s = self.provider_->poll(it->id);
+      http::BatchStatus s;
+      try {
+        s = self.provider_->poll(it->id);
+      } catch (const Error& e) {  // answers collected so far are stored; the batch stays recorded
+        throw Error(fmt::format("{} batch {}: polling failed: {}; run the same command again to resume polling it",
+                                provider, it->id, e.what()));
+      }
       if (s.state != it->state) {
         it->state = s.state;
         if (self.journal_) self.journal_->set_state(identity, it->id, s.state);
