@@ -9,6 +9,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "llm/cache/cache_transfer.h"
 
