@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,6 +24,11 @@
 #include "llm/cache/caching_backend.h"
 #include "llm/http/batch_backend.h"
 #include "llm/http/model_spec.h"
+#include "llm/server_process.h"
+
+#ifndef SCEVAL_CLI
+#define SCEVAL_CLI ""
+#endif
 
 namespace sceval::llm {
 namespace {
@@ -288,6 +296,45 @@ TEST_F(HttpBatch, SigkillWhilePollingThenResume) {
     EXPECT_EQ(c3.stats().hits, reqs.size());
     events.clear();
   }
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `sceval run` with batch=1: each stage goes as one batch (here: under the provider's limit), and a
+// direct run afterwards on the same cache asks nothing and writes the same decision map and SCEs.
+TEST_F(HttpBatch, CliRunInBatchModeThenDirectFromTheSameCache) {
+  const char* env_cli = std::getenv("SCEVAL_CLI");
+  const std::string cli = env_cli && *env_cli ? env_cli : SCEVAL_CLI;
+  if (cli.empty() || !std::filesystem::is_regular_file(cli)) GTEST_SKIP() << "no sceval binary (SCEVAL_CLI)";
+  auto args = [&](const std::string& extra, const std::string& out) {
+    return std::vector<std::string>{cli, "run", "--task", "credit_risk_3way", "--model",
+                                    "openai:test-model@" + server->url() + "/v1;api_key_env=" + kKeyVar + extra,
+                                    "--limit", "5", "--max-tokens", "16", "--cache", (dir / "c.sqlite").string(),
+                                    "-o", (dir / out).string()};
+  };
+  {
+    ChildProcess p(args(";batch=1;batch_poll=0.01", "batch"), (dir / "batch.log").string());
+    ASSERT_EQ(p.wait(), 0) << slurp(dir / "batch.log");
+  }
+  EXPECT_EQ(replay.direct_calls.load(), 0);
+  ASSERT_GE(replay.batches_created.load(), 2);  // decision map, follow-ups (, live checks)
+  // The whole decision map went as one batch: one line per grid point.
+  const std::string map = slurp(dir / "batch" / "decision_map.csv");
+  const auto points = static_cast<std::size_t>(std::count(map.begin(), map.end(), '\n')) - 1;
+  EXPECT_EQ(replay.batches[replay.batch_order[0]].lines.size(), points);
+  EXPECT_NE(slurp(dir / "batch.log").find("openai batch completed"), std::string::npos) << slurp(dir / "batch.log");
+  {
+    ChildProcess p(args("", "direct"), (dir / "direct.log").string());
+    ASSERT_EQ(p.wait(), 0) << slurp(dir / "direct.log");
+  }
+  EXPECT_EQ(replay.direct_calls.load(), 0);  // every answer came from the batch run's cache rows
+  EXPECT_EQ(slurp(dir / "direct" / "decision_map.csv"), map);
+  EXPECT_EQ(slurp(dir / "direct" / "sces.csv"), slurp(dir / "batch" / "sces.csv"));
 }
 
 }  // namespace
