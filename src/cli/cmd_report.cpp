@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
-#include "report/html.h"
+#include "sceval/sceval.h"
 
 namespace sceval::cli {
 
@@ -16,7 +16,7 @@ void add_report_command(CLI::App& app) {
   c->add_option("runs", runs, "Run directories, or sweep directories (every subdirectory with results.json)")->required();
   c->add_option("-o,--output", output, "HTML file to write")->capture_default_str();
   c->callback([] {
-    std::size_t n = report::write_report(runs, output);
+    std::size_t n = write_report(runs, output);
     fmt::print("wrote {} ({} run{})\n", std::filesystem::absolute(output).lexically_normal().string(), n, n == 1 ? "" : "s");
   });
 }

@@ -4,35 +4,27 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/options.h"
-#include "cli/run_job.h"
-#include "common/error.h"
-#include "experiment/stability.h"
-#include "experiment/sweep.h"
-#include "results/results_json.h"
+#include "cli/option_flags.h"
+#include "sceval/sceval.h"
 
 namespace sceval::cli {
 namespace {
 
 struct StabilityArgs {
-  RunOptions run;
   std::vector<std::string> tasks;
+  std::string model, output;
+  Options options;
 };
 
-void run_stability_command(StabilityArgs& a) {
-  std::vector<std::string> variants;
-  for (const auto& t : experiment::expand_tasks(a.tasks, "--tasks")) variants.push_back(t.spec);
-  if (variants.size() < 2) throw Error("--tasks: give at least two prompt variants (names, files or globs)");
-  a.run.s.task = variants.front();
-  const auto s = finish_settings(a.run);
-  Model model = make_model(a.run.s.model, a.run.local, attempt_log(a.run));
-  llm::CachingBackend cached(*model.backend, caching_options(a.run));
-  auto j = experiment::run_stability(variants, s, cached, model.info, attach_progress(a.run, cached));
-  results::write_json(j, s.output + "/stability.json");
+void run_stability_command(const StabilityArgs& a) {
+  const auto variants = expand_tasks(a.tasks, "--tasks");
+  const Callbacks cb = callbacks(a.options);
+  Model model = Model::open(a.model, a.options, cb.log);
+  const auto j = stability(variants, model, a.options, a.output, cb);
   fmt::print("{} variants, {} grid points: unanimous {}, band points {}, boundary band width {}\n", variants.size(),
              j["majority"].size(), format_rate(j["unanimous_fraction"]), j["band_points"].get<std::size_t>(),
              format_value(j["boundary_band_width"]));
-  fmt::print("wrote {}/stability.json, decision_maps/, samples.jsonl\n", s.output);
+  fmt::print("wrote {}/stability.json, decision_maps/, samples.jsonl\n", a.output);
   if (!j["complete"].get<bool>())
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",
                             j["requests"]["failed"].get<std::size_t>()));
@@ -46,9 +38,9 @@ void add_stability_command(CLI::App& app) {
   c->add_option("--tasks", a.tasks, "Variants: names, files or globs (e.g. 'income_[0-9]*'), comma-separated")
       ->required()
       ->delimiter(',');
-  c->add_option("-o,--output", a.run.s.output, "Run directory (stability.json, decision_maps/, samples.jsonl)")->required();
-  add_model_options(c, a.run);
-  c->add_option("--distance", a.run.distance, "Distance for the band width (default: the first variant's)");
+  c->add_option("--model,-m", a.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
+  c->add_option("-o,--output", a.output, "Run directory (stability.json, decision_maps/, samples.jsonl)")->required();
+  add_option_flags(c, a.options, scope::kModel | scope::kDecisionMap);
   c->callback([] { run_stability_command(a); });
 }
 

@@ -3,41 +3,17 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "common/error.h"
-#include "grid/grid.h"
-#include "task/registry.h"
-#include "task/render.h"
+#include "sceval/sceval.h"
 
 namespace sceval::cli {
 namespace {
 
 struct PromptArgs {
   std::string task;
-  grid::Index index = 0;
-  bool json = false, followup = false;
-  std::string complement, reply, system;
-  bool has_system = false;
+  std::uint64_t index = 0;
+  bool json = false;
+  MessageOptions m;
 };
-
-void run_prompt(const PromptArgs& a) {
-  task::Task t = task::resolve_task(a.task);
-  grid::Grid g(t);
-  if (a.index >= g.size())
-    throw Error(fmt::format("--index {} is outside the grid of task {} (0..{})", a.index, t.name, g.size() - 1));
-  auto rec = g.record(a.index);
-  std::optional<std::string> system;
-  if (a.has_system) system = a.system;
-  if (a.followup) {
-    if (!t.option_index(a.complement))
-      throw Error(fmt::format("--complement \"{}\" is not an option of task {}", a.complement, t.name));
-    auto conv = task::followup_messages(t, rec, a.reply, a.complement, system);
-    if (a.json) fmt::print("{}\n", to_json(conv).dump(2));
-    else fmt::print("{}", task::followup_prompt(t, a.complement));
-    return;
-  }
-  if (a.json) fmt::print("{}\n", to_json(task::turn1_messages(t, rec, system)).dump(2));
-  else fmt::print("{}", task::turn1_prompt(t, rec));
-}
 
 }  // namespace
 
@@ -46,14 +22,13 @@ void add_task_commands(CLI::App& app) {
   static bool long_list = false;
   tasks->add_flag("-l,--long", long_list, "Also show grid size, options and file");
   tasks->callback([] {
-    for (const auto& e : task::list_tasks()) {
+    for (const auto& name : task_names()) {
       if (!long_list) {
-        fmt::print("{}\n", e.name);
+        fmt::print("{}\n", name);
         continue;
       }
-      task::Task t = task::load_task_file(e.path);
-      grid::Grid g(t);
-      fmt::print("{:<34} {:>8} points  {} labels  {}\n", e.name, g.size(), t.options.size(), e.path);
+      const Task t = Task::load(name);
+      fmt::print("{:<34} {:>8} points  {} labels  {}\n", name, t.size(), t.options().size(), t.path());
     }
   });
 
@@ -62,14 +37,19 @@ void add_task_commands(CLI::App& app) {
   prompt->add_option("task", pa.task, "Task name or task file")->required();
   prompt->add_option("--index,-i", pa.index, "Grid index (the paper's row id)")->required();
   prompt->add_flag("--json", pa.json, "Print the exact chat message list as JSON");
-  prompt->add_flag("--followup", pa.followup, "The follow-up turn instead of turn 1");
-  prompt->add_option("--complement", pa.complement, "Label the follow-up asks for");
-  prompt->add_option("--reply", pa.reply, "The model's turn-1 reply, verbatim");
-  prompt->add_option("--system", pa.system, "System prompt (e.g. the paper's Llama one)")
-      ->each([](const std::string&) { pa.has_system = true; });
+  prompt->add_flag("--followup", pa.m.followup, "The follow-up turn instead of turn 1");
+  prompt->add_option_function<std::string>("--complement", [](const std::string& v) { pa.m.complement = v; },
+                                           "Label the follow-up asks for");
+  prompt->add_option_function<std::string>("--reply", [](const std::string& v) { pa.m.reply = v; },
+                                           "The model's turn-1 reply, verbatim");
+  prompt->add_option_function<std::string>("--system", [](const std::string& v) { pa.m.system = v; },
+                                           "System prompt (e.g. the paper's Llama one)");
   prompt->callback([] {
-    if (pa.followup && pa.complement.empty()) throw Error("--followup needs --complement LABEL");
-    run_prompt(pa);
+    if (pa.m.followup && !pa.m.complement) throw Error("--followup needs --complement LABEL");
+    if (pa.m.followup && !pa.m.reply) pa.m.reply = "";  // as before: the reply is what --reply gives
+    const Conversation conv = Task::load(pa.task).messages(pa.index, pa.m);
+    if (pa.json) fmt::print("{}\n", to_json(conv).dump(2));
+    else fmt::print("{}", conv.back().content);
   });
 }
 

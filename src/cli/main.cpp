@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 1, like every other error (docs/errors.md).
+    return app.exit(e) == 0 ? 0 : 1;
   } catch (const sceval::Error& e) {
     fmt::print(stderr, "sceval: error: {}\n", e.what());
     return 1;

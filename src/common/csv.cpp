@@ -129,4 +129,11 @@ void write_file(const std::string& path, const std::vector<std::string>& header,
   if (!out) throw Error(fmt::format("{}: write failed", path));
 }
 
+std::string to_text(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::ostringstream out;
+  write_row(out, header);
+  for (const auto& r : rows) write_row(out, r);
+  return out.str();
+}
+
 }  // namespace sceval::csv

@@ -29,5 +29,7 @@ std::string quote(std::string_view field);  // quotes only when needed
 void write_row(std::ostream& out, const std::vector<std::string>& fields);
 void write_file(const std::string& path, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
+// The text write_file writes.
+std::string to_text(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace sceval::csv

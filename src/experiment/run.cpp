@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 
 #include "experiment/baselines.h"
 #include "experiment/stages.h"
@@ -11,35 +10,14 @@
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
-#include "task/registry.h"
 
 namespace sceval::experiment {
-
-nlohmann::json RunSettings::to_json() const {
-  nlohmann::json sp = {{"temperature", sampling.temperature}, {"seed", sampling.seed},
-                       {"max_tokens", sampling.max_tokens},   {"top_p", sampling.top_p}};
-  if (sampling.grammar) sp["grammar"] = *sampling.grammar;
-  if (sampling.json_schema) sp["json_schema"] = *sampling.json_schema;
-  return {{"task", task},
-          {"model", model},
-          {"decision_map", decision_map == DecisionMapMode::Generate ? "generate" : "score"},
-          {"limit", limit ? nlohmann::json(*limit) : nlohmann::json(nullptr)},
-          {"sample", sample ? nlohmann::json(*sample) : nlohmann::json(nullptr)},
-          {"seed", seed},
-          {"all_complements", all_complements},
-          {"sampling", sp},
-          {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
-          {"live_off_grid", live_off_grid},
-          {"with_history", with_history},
-          {"chunk", chunk},
-          {"distance", distance ? nlohmann::json(task::to_string(*distance)) : nlohmann::json(nullptr)},
-          {"bootstrap", {{"resamples", bootstrap.resamples}, {"seed", bootstrap.seed}, {"level", bootstrap.level}}}};
-}
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+std::string csv_text(const csv::Table& t) { return csv::to_text(t.header, t.rows); }
 
 // --with-history, beside the fresh-context metrics: of the SCEs asked in their own chat, how many
 // the model labels as the target there, and how often that agrees with the fresh-context label.
@@ -65,12 +43,10 @@ nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, 
 
 }  // namespace
 
-RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json& model_info, const Progress& progress) {
-  task::Task t = task::resolve_task(s.task);
+RunReport run(const task::Task& t, const RunSettings& s, llm::Backend& backend, RunOutput& out,
+              const nlohmann::json& model_info, const Progress& progress) {
   grid::Grid g(t);
-  std::filesystem::create_directories(s.output);
-  const std::string dir = s.output + "/";
-  SampleLog log(dir + "samples.jsonl");
+  SampleLog log(out);
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
   nlohmann::json timing;
 
@@ -79,7 +55,7 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
                              ? generate_decision_map(t, g, s, asker)
                              : score_decision_map(t, g, s, backend, progress);
   timing["decision_map_seconds"] = since(t0);
-  results::write_decision_map(g, dm.map, dir + "decision_map.csv");  // written before moving on
+  out.put("decision_map.csv", csv_text(results::decision_map_table(g, dm.map)));  // written before moving on
 
   t0 = Clock::now();
   auto points = select_points(g, s);
@@ -99,19 +75,18 @@ RunReport run(const RunSettings& s, llm::Backend& backend, const nlohmann::json&
   std::size_t live = 0;
   for (const auto& x : sces) live += x.live_label.has_value();
   nlohmann::json extra = {
-      {"settings", s.to_json()},
+      {"settings", s.recorded},
       {"model", model_info},
       {"timing", timing},
       {"requests", {{"total", asker.calls}, {"failed", asker.failures}, {"live_checks", live}}},
       {"complete", asker.failures == 0},
       {"baselines", baselines_json(g, dm.map, kind, baseline_rows(sces), s.seed, s.bootstrap)},
   };
-  if (!t.stop.empty()) extra["settings"]["sampling"]["stop"] = t.stop;  // the task's, sent with every request
   report.results = results::results_json(t, g, dm.map, kind, results::mode_json(paper_dist, ps, sces, s.bootstrap),
                                          results::mode_json(exact_dist, ss, sces, s.bootstrap), s.bootstrap, extra);
   if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);
-  results::write_sces(g, dm.map, sces, ss, ps, dir + "sces.csv", s.with_history);
-  results::write_json(report.results, dir + "results.json");
+  out.put("sces.csv", csv_text(results::sce_table(g, dm.map, sces, ss, ps, s.with_history)));
+  out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory
   return report;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-// `sceval run`: the paper's protocol end to end (decision map, complements, follow-ups, parsing,
-// live checks of off-grid SCEs, metrics), writing a run directory:
+// The paper's protocol end to end (decision map, complements, follow-ups, parsing, live checks of
+// off-grid SCEs, metrics), producing a run directory's files:
 //   results.json, decision_map.csv, sces.csv, samples.jsonl
 // All model calls go through the given Backend (normally a CachingBackend), in fixed chunks, so a
 // killed run re-run with the same command finishes without re-asking what was answered.
 #include <functional>
 #include <string>
 
+#include "experiment/output.h"
 #include "experiment/settings.h"
 #include "llm/backend.h"
 
@@ -20,8 +21,9 @@ struct RunReport {
 
 using Progress = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
 
-RunReport run(const RunSettings& settings, llm::Backend& backend, const nlohmann::json& model_info = {},
-              const Progress& progress = {});
+// The protocol for task `t` on `backend`; the run's files go to `out` (results.json last).
+RunReport run(const task::Task& t, const RunSettings& settings, llm::Backend& backend, RunOutput& out,
+              const nlohmann::json& model_info = {}, const Progress& progress = {});
 
 // Everything after the last "</think>" (reasoning models): what the paper parsed.
 std::string_view strip_thinking(std::string_view reply);

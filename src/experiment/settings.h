@@ -34,7 +34,10 @@ struct RunSettings {
   std::optional<task::DistanceKind> distance;
   metrics::BootstrapSettings bootstrap;
 
-  nlohmann::json to_json() const;
+  // results.json "settings": every recorded option's value (made from the option table by the
+  // library API, src/api), plus task and model.
+  nlohmann::json recorded = nlohmann::json::object();
+  const nlohmann::json& to_json() const { return recorded; }
 };
 
 }  // namespace sceval::experiment

@@ -13,9 +13,11 @@
 
 namespace sceval::experiment {
 
-SampleLog::SampleLog(const std::string& path) : out_(path, std::ios::trunc), path_(path) {
-  if (!out_) throw Error(fmt::format("{}: cannot open for writing", path));
+SampleLog::SampleLog(const std::string& path) : file_(path, std::ios::trunc), path_(path) {
+  if (!file_) throw Error(fmt::format("{}: cannot open for writing", path));
 }
+
+SampleLog::SampleLog(RunOutput& out) : out_(&out) {}
 
 void SampleLog::write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen) {
   nlohmann::ordered_json line = tags;
@@ -27,8 +29,10 @@ void SampleLog::write(const nlohmann::json& tags, const llm::GenerationRequest& 
   line["completion_tokens"] = gen.completion_tokens;
   if (!gen.error.empty()) line["error"] = gen.error;
   // Replies may hold invalid UTF-8 (a token cut mid-character, a broken server): written as U+FFFD.
-  out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  out_.flush();
+  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (out_) return out_->sample(text);
+  file_ << text << '\n';
+  file_.flush();
 }
 
 std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vector<llm::GenerationRequest>& reqs,

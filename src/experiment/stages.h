@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiment/output.h"
 #include "experiment/run.h"
 #include "grid/grid.h"
 #include "metrics/score.h"
@@ -17,12 +18,14 @@ namespace sceval::experiment {
 // samples.jsonl: one line per model call (request, raw response, finish, tokens).
 class SampleLog {
  public:
-  explicit SampleLog(const std::string& path);
+  explicit SampleLog(const std::string& path);  // a new file
+  explicit SampleLog(RunOutput& out);           // the run's samples
   void write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen);
 
  private:
-  std::ofstream out_;
+  std::ofstream file_;
   std::string path_;
+  RunOutput* out_ = nullptr;
 };
 
 // Sends requests through the backend in fixed chunks (the same chunks on every run, so a resumed

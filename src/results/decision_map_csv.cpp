@@ -91,6 +91,11 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t)
 }
 
 void write_decision_map(const grid::Grid& g, const metrics::DecisionMap& map, const std::string& path) {
+  const csv::Table t = decision_map_table(g, map);
+  csv::write_file(path, t.header, t.rows);
+}
+
+csv::Table decision_map_table(const grid::Grid& g, const metrics::DecisionMap& map) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back(f.name);
@@ -109,7 +114,7 @@ void write_decision_map(const grid::Grid& g, const metrics::DecisionMap& map, co
       for (double p : map.probabilities[i]) row.push_back(format_number(p));
     rows.push_back(std::move(row));
   }
-  csv::write_file(path, header, rows);
+  return {"decision_map.csv", std::move(header), std::move(rows), {}};
 }
 
 }  // namespace sceval::results

@@ -50,6 +50,10 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
   return j;
 }
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void write_json(const nlohmann::json& j, const std::string& path) {
   std::ofstream out(path);
   if (!out) throw Error(fmt::format("{}: cannot open for writing", path));

@@ -24,6 +24,7 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra = {});
 
 void write_json(const nlohmann::json& j, const std::string& path);
+std::string json_text(const nlohmann::json& j);  // what write_json writes
 nlohmann::json read_json(const std::string& path);
 
 }  // namespace sceval::results

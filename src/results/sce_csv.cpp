@@ -114,6 +114,13 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& 
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                 const std::string& path, bool with_history) {
+  const csv::Table t = sce_table(g, map, sces, strict, paper, with_history);
+  csv::write_file(path, t.header, t.rows);
+}
+
+csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+                     const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                     bool with_history) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back("orig_" + f.name);
@@ -158,7 +165,7 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
     }
     rows.push_back(std::move(row));
   }
-  csv::write_file(path, header, rows);
+  return {"sces.csv", std::move(header), std::move(rows), {}};
 }
 
 }  // namespace sceval::results

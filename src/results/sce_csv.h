@@ -22,6 +22,10 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& 
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                 const std::string& path, bool with_history = false);
+// What write_sces writes, as a table.
+csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+                     const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                     bool with_history = false);
 
 }  // namespace sceval::results
 

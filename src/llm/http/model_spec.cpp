@@ -195,10 +195,41 @@ std::string spec_without_secrets(std::string_view spec) {
   return out;
 }
 
-std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec) {
-  if (batch_options(spec).enabled) return make_batch_backend(spec);  // batch=1: the provider's batch API
-  if (spec.provider == "openai") return std::make_unique<OpenAIBackend>(openai_options(spec));
-  if (spec.provider == "anthropic") return std::make_unique<AnthropicBackend>(anthropic_options(spec));
+namespace {
+
+// A retried or failed attempt as one line for the user, with the API key removed.
+std::function<void(const http::AttemptEvent&)> attempt_hook(const AttemptLog& log, const std::string& key_env) {
+  if (!log) return {};
+  return [log, key = http::read_env(key_env)](const http::AttemptEvent& e) {
+    if (e.ok) return;
+    std::string line = fmt::format("request {} attempt {}: {}", e.index, e.attempt, e.reason);
+    if (e.will_retry) line += fmt::format("; retrying in {:.2f} s", e.delay_s);
+    log(http::redact(line, key));
+  };
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log) {
+  if (batch_options(spec).enabled) {  // batch=1: the provider's batch API
+    auto b = make_batch_backend(spec);
+    // Progress: states and counts on stderr; with a debug log (--log-level debug), every event with its batch id.
+    b->options().on_event = [log](const BatchEvent& e) {
+      if (log) log(e.debug_line());
+      else if (e.kind != BatchEvent::Kind::Waiting) fmt::print(stderr, "\n{}\n", e.line());
+    };
+    return b;
+  }
+  if (spec.provider == "openai") {
+    auto o = openai_options(spec);
+    o.transport.on_attempt = attempt_hook(log, o.api_key_env);
+    return std::make_unique<OpenAIBackend>(o);
+  }
+  if (spec.provider == "anthropic") {
+    auto o = anthropic_options(spec);
+    o.transport.on_attempt = attempt_hook(log, o.api_key_env);
+    return std::make_unique<AnthropicBackend>(o);
+  }
   throw Error("unknown provider \"" + spec.provider + "\" (expected openai or anthropic)");
 }
 

@@ -9,6 +9,7 @@
 // backoff, max_backoff, max_retry_after (seconds), api_key_env; OpenAI: omit_temperature,
 // max_completion_tokens, json_schema_strict; Anthropic: thinking (omit|disabled|enabled|N tokens),
 // thinking_budget, omit_temperature, anthropic_version. A boolean setting without "=VALUE" is true.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,8 +45,11 @@ AnthropicOptions anthropic_options(const ModelSpec& spec);
 // results.json and logs.
 std::string spec_without_secrets(std::string_view spec);
 
+// What to tell the user about a retried or failed attempt (--log-level debug), key removed.
+using AttemptLog = std::function<void(const std::string& line)>;
+
 // The backend a spec names (reads the API key from the environment).
-std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec);
+std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log = {});
 std::unique_ptr<Backend> make_http_backend(std::string_view spec);
 
 }  // namespace sceval::llm

@@ -1,0 +1,14 @@
+#pragma once
+// sceval's public API: audits whether a language model's self-generated counterfactual
+// explanations are valid and minimal (Mayne et al., EMNLP 2025). The CLI and the Python package
+// are faces of this API.
+#include "sceval/error.h"
+#include "sceval/experiments.h"
+#include "sceval/message.h"
+#include "sceval/model.h"
+#include "sceval/options.h"
+#include "sceval/report.h"
+#include "sceval/run.h"
+#include "sceval/table.h"
+#include "sceval/task.h"
+#include "sceval/version.h"

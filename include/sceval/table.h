@@ -1,0 +1,24 @@
+#pragma once
+// A CSV table in memory: the decision-map, SCE, closest and summary formats of README "File
+// formats" are all tables of text cells (UTF-8, RFC 4180 when written).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sceval {
+
+struct Table {
+  std::string source;  // where it came from (file name, "DataFrame"), for error messages
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+
+  std::optional<std::size_t> column(std::string_view name) const;
+  std::string to_csv() const;
+  void write_csv(const std::string& path) const;
+  static Table parse_csv(std::string_view text, std::string source);
+  static Table read_csv(const std::string& path);
+};
+
+}  // namespace sceval

@@ -1,0 +1,4 @@
+#pragma once
+namespace sceval {
+const char* version();  // "0.1.0"
+}  // namespace sceval

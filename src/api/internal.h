@@ -1,0 +1,33 @@
+#pragma once
+// Library internals shared by the src/api files: options -> module settings, public <-> internal
+// tables, progress plumbing. Not installed.
+#include <string>
+
+#include "common/csv.h"
+#include "experiment/run.h"
+#include "llm/cache/caching_backend.h"
+#include "sceval/model.h"
+#include "sceval/options.h"
+#include "sceval/run.h"
+#include "sceval/table.h"
+
+namespace sceval::api {
+
+// The run's settings from the option table: task spec and model spec (secrets removed) recorded
+// beside every recorded option's value; the task's stop strings too (sent with every request).
+experiment::RunSettings run_settings(const task::Task& t, const std::string& task_spec, const std::string& model_spec,
+                                     const Options& o, const std::string& out);
+llm::CachingOptions caching_options(const Options& o);
+task::DistanceKind distance_or_task(const task::Task& t, const std::string& given, const std::string& where);
+
+csv::Table to_internal(const Table& t);  // checks that every row has one cell per column
+Table to_public(csv::Table t);
+
+// Progress of a call through `cached` to the caller's callbacks (cache hits and failures counted
+// by the cache). `cached` must outlive the returned function.
+experiment::Progress progress_for(const Callbacks& cb, llm::CachingBackend& cached);
+
+// A RunResult from a finished run's output (tables parsed back from the texts written).
+RunResult result_from(const experiment::RunOutput& out, const experiment::RunReport& r);
+
+}  // namespace sceval::api

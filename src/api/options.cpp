@@ -1,0 +1,219 @@
+// The run option table and its validation (include/sceval/options.h).
+#include "sceval/options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "sceval/error.h"
+
+namespace sceval {
+namespace {
+
+using json = nlohmann::json;
+using scope::kDecisionMap;
+using scope::kModel;
+using scope::kRun;
+
+OptionSpec flag(std::string name, std::string help, unsigned sc, std::string group) {
+  return {std::move(name), OptionType::Flag, std::move(help), false, sc, {}, 0, 0, std::move(group)};
+}
+OptionSpec integer(std::string name, std::string help, json def, double min, double max, unsigned sc, std::string group) {
+  return {std::move(name), OptionType::Integer, std::move(help), std::move(def), sc, {}, min, max, std::move(group)};
+}
+OptionSpec text(std::string name, std::string help, unsigned sc, std::string group) {
+  return {std::move(name), OptionType::Text, std::move(help), nullptr, sc, {}, 0, 0, std::move(group)};
+}
+OptionSpec choice(std::string name, std::string help, json def, std::vector<std::string> choices, unsigned sc,
+                  std::string group) {
+  return {std::move(name), OptionType::Choice, std::move(help), std::move(def), sc, std::move(choices), 0, 0, std::move(group)};
+}
+
+constexpr double kMaxU63 = 9.2e18;  // integers beyond this are refused (and int64 stays exact)
+
+std::vector<OptionSpec> make_table() {
+  return {
+      // The protocol.
+      choice("decision_map", "generate (the paper: free generation) | score (label log-probabilities, soft map)",
+             "generate", {"generate", "score"}, kDecisionMap, "protocol"),
+      integer("limit", "Follow-ups for the first N grid points only", nullptr, 1, kMaxU63, kRun, "protocol"),
+      integer("sample", "Follow-ups for N grid points drawn with --seed", nullptr, 1, kMaxU63, kRun, "protocol"),
+      integer("seed", "Seed for sampling points and complements", 42, 0, kMaxU63, kRun, "protocol"),
+      flag("all_complements", "k-way tasks: one SCE per other label", kRun, "protocol"),
+      flag("no_live_check", "Do not ask the model about off-grid SCEs", kRun, "protocol"),
+      flag("with_history",
+           "Also ask each SCE's label in the follow-up's own chat (sces.csv history_* columns, results.json "
+           "with_history; fresh-context metrics unchanged)",
+           kRun, "protocol"),
+      choice("distance", "gower | l1_mad | l2_std (default: the task's)", nullptr, {"gower", "l1_mad", "l2_std"},
+             kRun | kDecisionMap, "protocol"),
+      integer("bootstrap", "Bootstrap resamples for CIs", 2000, 0, 1e7, kRun, "protocol"),
+      // Sampling.
+      integer("max_tokens", "Max tokens per reply (paper: 1000)", 1000, 1, 1e7, kModel, "sampling"),
+      {"temperature", OptionType::Number, "Sampling temperature (paper: 0)", 0.0, kModel, {}, 0, 100, "sampling"},
+      integer("gen_seed", "Generation seed (paper: 42)", 42, 0, kMaxU63, kModel, "sampling"),
+      flag("llama_system_prompt", "The paper's system prompt for Llama models", kModel, "sampling"),
+      text("system", "A system prompt", kModel, "sampling"),
+      integer("chunk", "Requests per batch (fixed, for exact resumes)", 64, 1, 1e7, kModel, "sampling"),
+      // The response cache.
+      text("cache", "Response cache file (default: $SCEVAL_CACHE or ~/.cache/sceval/responses.sqlite)", kModel, "cache"),
+      flag("no_cache", "Do not read or write the cache", kModel, "cache"),
+      flag("refresh", "Ask again and overwrite cached answers", kModel, "cache"),
+      // Output.
+      flag("quiet", "No progress and no summary on stderr (errors only)", kModel, "output"),
+      choice("log_level", "error | warn | info (progress, summary) | debug (every retried request)", "info",
+             {"error", "warn", "info", "debug"}, kModel, "output"),
+      // The in-process engine.
+      integer("threads", "gguf: CPU threads (0 = all)", 0, 0, 4096, kModel, "gguf"),
+      integer("ctx", "gguf: context size in tokens (0 = auto)", 0, 0, 1 << 24, kModel, "gguf"),
+      integer("parallel", "gguf: sequences in flight (0 = auto)", 0, 0, 4096, kModel, "gguf"),
+      integer("batch", "gguf: tokens per decode call (0 = auto)", 0, 0, 1 << 20, kModel, "gguf"),
+      text("chat_template", "gguf: template NAME or FILE (default: the model's)", kModel, "gguf"),
+      flag("reference_mode", "gguf: one sequence at a time, no prefix sharing", kModel, "gguf"),
+  };
+}
+
+std::string canonical(std::string_view name) {
+  std::string s(name);
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s;
+}
+
+std::string prefix(const std::string& where, const OptionSpec& o) {
+  return where.empty() ? o.flag() : where;
+}
+
+json checked(const OptionSpec& o, const json& v, const std::string& where) {
+  const std::string at = prefix(where, o);
+  auto bad = [&](std::string_view expected) {
+    return Error(fmt::format("{}: expected {}, got {}", at, expected, v.dump()));
+  };
+  switch (o.type) {
+    case OptionType::Flag:
+      if (!v.is_boolean()) throw bad("true or false");
+      return v;
+    case OptionType::Text:
+      if (!v.is_string()) throw bad("a string");
+      return v;
+    case OptionType::Choice:
+      if (!v.is_string() || std::find(o.choices.begin(), o.choices.end(), v.get<std::string>()) == o.choices.end())
+        throw bad(fmt::format("one of {}", fmt::join(o.choices, ", ")));
+      return v;
+    case OptionType::Integer: {
+      if (!v.is_number_integer()) throw bad("a whole number");
+      // Compare as double only after checking the sign: unsigned values beyond int64 stay unsigned.
+      const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : static_cast<double>(v.get<std::int64_t>());
+      if (x < o.min || x > o.max)
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), o.min, o.max > 1e17 ? std::string("2^63") : fmt::format("{}", o.max)));
+      return json(v.get<std::int64_t>());
+    }
+    case OptionType::Number: {
+      if (!v.is_number()) throw bad("a number");
+      const double x = v.get<double>();
+      if (!std::isfinite(x) || x < o.min || x > o.max)
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), o.min, o.max));
+      return json(x);
+    }
+  }
+  return v;
+}
+
+// Command-line text -> the JSON value its type wants (errors say what was expected).
+json parse_text(const OptionSpec& o, const std::string& t, const std::string& at) {
+  switch (o.type) {
+    case OptionType::Flag:
+      if (t == "true" || t == "1" || t.empty()) return true;
+      if (t == "false" || t == "0") return false;
+      throw Error(fmt::format("{}: expected true or false, got \"{}\"", at, t));
+    case OptionType::Text:
+    case OptionType::Choice:
+      return t;
+    case OptionType::Integer: {
+      std::int64_t x = 0;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+      if (ec == std::errc::result_out_of_range) throw Error(fmt::format("{}: \"{}\" is out of range", at, t));
+      if (ec != std::errc() || p != t.data() + t.size())
+        throw Error(fmt::format("{}: expected a whole number, got \"{}\"", at, t));
+      return x;
+    }
+    case OptionType::Number: {
+      double x = 0;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+      if (ec != std::errc() || p != t.data() + t.size())
+        throw Error(fmt::format("{}: expected a number, got \"{}\"", at, t));
+      return x;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string OptionSpec::flag() const {
+  std::string f = "--" + name;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = make_table();
+  return table;
+}
+
+const OptionSpec* find_option(std::string_view name) {
+  const std::string c = canonical(name);
+  for (const auto& o : option_table())
+    if (o.name == c) return &o;
+  return nullptr;
+}
+
+Options& Options::set(std::string_view name, const json& value, const std::string& where) {
+  const OptionSpec* o = find_option(name);
+  if (!o)
+    throw Error(fmt::format("{}unknown option \"{}\" (the options are those of `sceval run`: {})",
+                            where.empty() ? "" : where + ": ", name, "see `sceval run --help`"));
+  if (value.is_null()) {  // null: back to the default
+    values_.erase(o->name);
+    return *this;
+  }
+  values_[o->name] = checked(*o, value, where);
+  return *this;
+}
+
+Options& Options::set_text(std::string_view name, const std::string& t, const std::string& where) {
+  const OptionSpec* o = find_option(name);
+  if (!o) return set(name, t, where);  // the unknown-option error
+  return set(name, parse_text(*o, t, prefix(where, *o)), where);
+}
+
+Options& Options::update(const json& object, const std::string& where) {
+  if (!object.is_object()) throw Error(fmt::format("{}: expected a JSON object of options", where));
+  for (const auto& [k, v] : object.items()) set(k, v, where.empty() ? k : where + "." + k);
+  return *this;
+}
+
+bool Options::has(std::string_view name) const { return values_.contains(canonical(name)); }
+
+const json& Options::get(std::string_view name) const {
+  const std::string c = canonical(name);
+  if (auto it = values_.find(c); it != values_.end()) return it->second;
+  if (const OptionSpec* o = find_option(c)) return o->default_value;
+  throw Error(fmt::format("internal: no option \"{}\"", name));
+}
+
+std::string Options::text(std::string_view name) const {
+  const json& v = get(name);
+  return v.is_null() ? std::string() : v.get<std::string>();
+}
+
+json Options::to_json(unsigned scope_bits) const {
+  json out = json::object();
+  for (const auto& o : option_table())
+    if ((o.scope & scope_bits) && o.recorded()) out[o.name] = get(o.name);
+  return out;
+}
+
+}  // namespace sceval

@@ -1,0 +1,188 @@
+// run, score, load_run, closest, compare: the protocol and its scoring as library calls.
+#include "sceval/run.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "api/internal.h"
+#include "common/error.h"
+#include "common/file.h"
+#include "experiment/baselines.h"
+#include "grid/closest.h"
+#include "llm/http/model_spec.h"
+#include "metrics/aggregate.h"
+#include "results/decision_map_csv.h"
+#include "results/results_json.h"
+#include "results/sce_csv.h"
+
+namespace sceval {
+
+namespace fs = std::filesystem;
+
+namespace api {
+
+RunResult result_from(const experiment::RunOutput& out, const experiment::RunReport& r) {
+  RunResult res;
+  res.results = r.results;
+  res.decision_map = to_public(csv::parse(out.text("decision_map.csv"), "decision_map.csv"));
+  res.sces = to_public(csv::parse(out.text("sces.csv"), "sces.csv"));
+  for (const auto& line : out.samples()) res.samples.push_back(nlohmann::json::parse(line));
+  res.requests = r.requests;
+  res.failed_requests = r.failed_requests;
+  return res;
+}
+
+}  // namespace api
+
+void RunResult::save(const std::string& dir) const {
+  experiment::RunOutput out(dir);
+  for (const auto& s : samples) out.sample(s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  out.put("decision_map.csv", decision_map.to_csv());
+  out.put("sces.csv", sces.to_csv());
+  out.put("results.json", results::json_text(results));
+}
+
+RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
+  const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
+  llm::CachingBackend cached(model.backend(), api::caching_options(options));
+  experiment::RunOutput output(out);
+  const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));
+  RunResult r = api::result_from(output, report);
+  r.cache_hits = cached.stats().hits;
+  r.asked = cached.stats().inner_requests;
+  return r;
+}
+
+namespace {
+
+// Only the (index, target) rows asked for, in their original order.
+std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metrics::SceInput> sces,
+                                         const std::vector<std::pair<std::uint64_t, std::string>>& only) {
+  if (only.empty()) return sces;
+  std::set<std::pair<std::uint64_t, std::string>> keep(only.begin(), only.end());
+  std::vector<metrics::SceInput> out;
+  for (auto& s : sces)
+    if (keep.contains({s.index, s.target >= 0 ? t.options[s.target] : ""})) out.push_back(std::move(s));
+  return out;
+}
+
+}  // namespace
+
+RunResult score(const Task& task, const Table& decision_map, const Table& sces, const ScoreOptions& o) {
+  const task::Task& t = task.internal();
+  const grid::Grid& g = task.internal_grid();
+  auto map = results::read_decision_map(g, api::to_internal(decision_map));
+  auto rows = keep_rows(t, results::read_sces(g, api::to_internal(sces)), o.only);
+  const auto kind = api::distance_or_task(t, o.distance, "distance");
+  metrics::BootstrapSettings bs;
+  bs.resamples = o.bootstrap;
+  bs.seed = o.seed;
+  grid::Distance paper_dist(g, kind, grid::Arithmetic::Paper), exact_dist(g, kind, grid::Arithmetic::Exact);
+  metrics::Scorer paper(paper_dist, map, metrics::Mode::Paper), strict(exact_dist, map, metrics::Mode::Strict);
+  std::vector<metrics::SceScore> ps, ss;
+  for (const auto& s : rows) ps.push_back(paper.score(s)), ss.push_back(strict.score(s));
+  RunResult r;
+  r.results = results::results_json(
+      t, g, map, kind, results::mode_json(paper_dist, ps, rows, bs), results::mode_json(exact_dist, ss, rows, bs), bs,
+      {{"inputs", {{"decision_map", decision_map.source}, {"sces", sces.source}}},
+       {"baselines", experiment::baselines_json(g, map, kind, experiment::baseline_rows(rows), bs.seed, bs)}});
+  r.decision_map = api::to_public(results::decision_map_table(g, map));
+  r.sces = api::to_public(results::sce_table(g, map, rows, ss, ps));
+  return r;
+}
+
+RunResult load_run(const std::string& dir) {
+  const fs::path d(dir);
+  if (!fs::is_directory(d)) throw Error(fmt::format("{}: not a run directory", dir));
+  RunResult r;
+  r.results = results::read_json((d / "results.json").string());
+  r.decision_map = Table::read_csv((d / "decision_map.csv").string());
+  r.sces = Table::read_csv((d / "sces.csv").string());
+  if (fs::exists(d / "samples.jsonl")) {
+    std::istringstream in(read_file_text((d / "samples.jsonl").string()));
+    std::size_t line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      if (line.empty()) continue;
+      try {
+        r.samples.push_back(nlohmann::json::parse(line));
+      } catch (const nlohmann::json::parse_error& e) {
+        throw Error(fmt::format("{}:{}: invalid JSON: {}", (d / "samples.jsonl").string(), line_no, e.what()));
+      }
+    }
+  }
+  const auto& req = r.results.contains("requests") ? r.results["requests"] : nlohmann::json::object();
+  r.requests = req.value("total", std::size_t{0});
+  r.failed_requests = req.value("failed", std::size_t{0});
+  return r;
+}
+
+Table closest(const Task& task, const Table& decision_map, const std::string& distance, const std::string& mode) {
+  const task::Task& t = task.internal();
+  const grid::Grid& g = task.internal_grid();
+  auto map = results::read_decision_map(g, api::to_internal(decision_map));
+  auto arith = grid::arithmetic_from_string(mode);
+  if (!arith) throw Error(fmt::format("mode: expected paper or exact, got \"{}\"", mode));
+  grid::Distance dist(g, api::distance_or_task(t, distance, "distance"), *arith);
+  grid::BoundaryDistances bd(dist, map.labels, static_cast<int>(t.options.size()));
+  Table out{"closest.csv", {"index", "d_min", "closest_index"}, {}};
+  for (const auto& f : t.features) out.columns.push_back("closest_" + f.name);
+  for (grid::Index i = 0; i < g.size(); ++i) {
+    if (map.labels[i] < 0) continue;
+    grid::Nearest n = bd.nearest_other(i, map.labels[i]);
+    std::vector<std::string> row = {std::to_string(i)};
+    if (n.found()) {
+      row.push_back(results::format_number(n.distance));
+      row.push_back(std::to_string(n.index));
+      for (std::size_t j = 0; j < g.dims(); ++j) row.push_back(g.value_text(n.index, j));
+    } else {
+      row.resize(out.columns.size());
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
+  if (o.mode != "strict" && o.mode != "paper") throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
+  const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
+  auto ra = results::read_scored_sces(run_a + "/sces.csv", mode);
+  auto rb = results::read_scored_sces(run_b + "/sces.csv", mode);
+  // Pair rows by (grid point, requested label); rows present in only one run are left out.
+  std::map<std::pair<grid::Index, std::string>, const metrics::SceScore*> in_b;
+  for (const auto& r : rb) in_b[{r.index, r.target}] = &r.score;
+  std::set<std::pair<std::uint64_t, std::string>> only(o.only.begin(), o.only.end());
+  std::vector<metrics::SceScore> pa, pb;
+  for (const auto& r : ra) {
+    if (!only.empty() && !only.contains({r.index, r.target})) continue;
+    if (auto it = in_b.find({r.index, r.target}); it != in_b.end()) pa.push_back(r.score), pb.push_back(*it->second);
+  }
+  metrics::BootstrapSettings bs;
+  bs.resamples = o.bootstrap;
+  bs.seed = o.seed;
+  auto d = metrics::paired_difference(pa, pb, bs);
+  nlohmann::json out = {{"a", run_a}, {"b", run_b}, {"mode", o.mode}, {"pairs", d.pairs},
+                        {"difference", nlohmann::json::object()}, {"ci", nlohmann::json::object()}};
+  for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
+  for (const auto& [k, v] : d.ci)
+    out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});
+  // The baselines of each run (same points, each run's own decision map), when results.json has them.
+  for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
+    if (!fs::exists(dir + "/results.json")) continue;
+    auto r = results::read_json(dir + "/results.json");
+    const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
+    for (auto it = baselines.begin(); it != baselines.end(); ++it) {
+      const auto& m = it.value()[o.mode]["metrics"];
+      out["baselines"][key][it.key()] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
+                                         {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};
+    }
+  }
+  return out;
+}
+
+}  // namespace sceval

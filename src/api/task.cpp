@@ -1,0 +1,125 @@
+// Task, Table and version(): the public handles over src/task, src/grid and src/common/csv.
+#include "sceval/task.h"
+
+#include <fmt/format.h>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "grid/grid.h"
+#include "sceval/version.h"
+#include "task/registry.h"
+#include "task/render.h"
+
+namespace sceval {
+
+const char* version() { return SCEVAL_VERSION; }
+
+struct Task::Data {
+  std::string spec;
+  task::Task task;
+  grid::Grid grid;
+  Data(std::string s, task::Task t) : spec(std::move(s)), task(std::move(t)), grid(task) {}
+  Data(const Data&) = delete;
+};
+
+Task Task::load(const std::string& name_or_path) {
+  Task t;
+  t.d_ = std::make_shared<const Data>(name_or_path, task::resolve_task(name_or_path));
+  return t;
+}
+
+const std::string& Task::name() const { return d_->task.name; }
+const std::string& Task::path() const { return d_->task.path; }
+const std::string& Task::spec() const { return d_->spec; }
+std::string Task::distance() const { return std::string(task::to_string(d_->task.distance)); }
+std::vector<std::string> Task::options() const { return d_->task.options; }
+std::uint64_t Task::size() const { return d_->grid.size(); }
+const task::Task& Task::internal() const { return d_->task; }
+const grid::Grid& Task::internal_grid() const { return d_->grid; }
+
+std::vector<Feature> Task::features() const {
+  std::vector<Feature> out;
+  for (const auto& f : d_->task.features) {
+    Feature x{f.name, f.key, std::string(task::to_string(f.kind)), {}};
+    for (std::size_t p = 0; p < f.size(); ++p) x.values.push_back(f.text(p));
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+namespace {
+
+void check_index(const grid::Grid& g, std::uint64_t index) {
+  if (index >= g.size()) throw Error(fmt::format("grid index {} is out of range (the grid has {} points)", index, g.size()));
+}
+
+}  // namespace
+
+std::vector<std::string> Task::point(std::uint64_t index) const {
+  check_index(d_->grid, index);
+  std::vector<std::string> out;
+  for (std::size_t j = 0; j < d_->grid.dims(); ++j) out.push_back(d_->grid.value_text(index, j));
+  return out;
+}
+
+Table Task::grid() const {
+  constexpr std::uint64_t kMaxRows = 10'000'000;
+  if (size() > kMaxRows)
+    throw Error(fmt::format("task {}: the grid has {} points; grid() lists at most {} (use point(i))", name(), size(), kMaxRows));
+  Table t{name() + " grid", {"index"}, {}};
+  for (const auto& f : d_->task.features) t.columns.push_back(f.name);
+  t.rows.reserve(size());
+  for (std::uint64_t i = 0; i < size(); ++i) {
+    std::vector<std::string> row = {std::to_string(i)};
+    for (std::size_t j = 0; j < d_->grid.dims(); ++j) row.push_back(d_->grid.value_text(i, j));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Conversation Task::messages(std::uint64_t index, const MessageOptions& o) const {
+  check_index(d_->grid, index);
+  const auto rec = d_->grid.record(index);
+  if (!o.followup) return task::turn1_messages(d_->task, rec, o.system);
+  const auto& opts = d_->task.options;
+  const std::string complement = o.complement.value_or(opts.front());
+  if (!d_->task.option_index(complement))
+    throw Error(fmt::format("complement \"{}\" is not an option of task {} ({})", complement, name(), fmt::join(opts, ", ")));
+  std::string reply;
+  if (o.reply) {
+    reply = *o.reply;
+  } else {  // the other option, in the answer format the prompt asks for
+    const std::string& other = complement == opts.front() && opts.size() > 1 ? opts[1] : opts.front();
+    reply = nlohmann::json{{d_->task.answer_key, other}}.dump();
+  }
+  return task::followup_messages(d_->task, rec, reply, complement, o.system);
+}
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> out;
+  for (const auto& e : task::list_tasks()) out.push_back(e.name);
+  return out;
+}
+
+// ---- Table ----
+
+std::optional<std::size_t> Table::column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return i;
+  return std::nullopt;
+}
+
+std::string Table::to_csv() const { return csv::to_text(columns, rows); }
+void Table::write_csv(const std::string& path) const { csv::write_file(path, columns, rows); }
+
+Table Table::parse_csv(std::string_view text, std::string source) {
+  csv::Table t = csv::parse(text, std::move(source));
+  return {std::move(t.source), std::move(t.header), std::move(t.rows)};
+}
+
+Table Table::read_csv(const std::string& path) {
+  csv::Table t = csv::read_file(path);
+  return {std::move(t.source), std::move(t.header), std::move(t.rows)};
+}
+
+}  // namespace sceval

@@ -1,0 +1,30 @@
+#pragma once
+// A Backend made of functions (a rule, or a model in the caller's own process, e.g. Python): the
+// library's Model::from_functions. It goes through the same cache, chunks and resume as any other.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "llm/backend.h"
+
+namespace sceval::llm {
+
+using GenerateFn = std::function<std::vector<std::string>(std::span<const GenerationRequest>)>;
+using ScoreFn = std::function<std::vector<std::vector<double>>(std::span<const ScoreRequest>)>;  // log-probs
+
+class FunctionBackend : public Backend {
+ public:
+  FunctionBackend(std::string identity, GenerateFn generate, ScoreFn score = {});
+  std::string identity() const override { return identity_; }
+  // The function's exceptions propagate (the cache keeps the answers of earlier chunks).
+  std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
+  bool supports_scoring() const override { return static_cast<bool>(score_); }
+  std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;
+
+ private:
+  std::string identity_;
+  GenerateFn generate_;
+  ScoreFn score_;
+};
+
+}  // namespace sceval::llm
