@@ -101,7 +101,8 @@ struct PlannedCell {
 SweepReport sweep(const std::string& config_path, const std::string& out, const SweepOptions& o, const Callbacks& cb,
                   const SweepHooks& hooks) {
   const SweepConfig c = read_config(config_path);
-  const auto shard = experiment::parse_shard(o.shard);
+  // --shard auto reads the array task's index (Slurm, Kubernetes); the summary step needs no shard.
+  const auto shard = o.summary_only ? experiment::Shard{} : experiment::resolve_shard(o.shard, o.shards);
   std::vector<std::string> aliases;
   for (const auto& m : c.models) aliases.push_back(m.alias);
   const auto mine = experiment::shard_cells(experiment::cells(aliases, c.tasks), shard);

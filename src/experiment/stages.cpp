@@ -40,8 +40,10 @@ std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vec
   std::vector<llm::Generation> out;
   out.reserve(reqs.size());
   if (progress) progress(stage, 0, reqs.size());
-  for (std::size_t begin = 0; begin < reqs.size(); begin += chunk) {
-    std::size_t end = std::min(reqs.size(), begin + chunk);
+  // A provider batch backend gets the whole stage in one call (one or more batches, polled together).
+  const std::size_t step = backend.wants_whole_stage() ? std::max<std::size_t>(1, reqs.size()) : chunk;
+  for (std::size_t begin = 0; begin < reqs.size(); begin += step) {
+    std::size_t end = std::min(reqs.size(), begin + step);
     auto gens = backend.generate(std::span(reqs).subspan(begin, end - begin));
     if (gens.size() != end - begin) throw Error(fmt::format("{}: the backend returned {} results for {} requests",
                                                            stage, gens.size(), end - begin));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <set>
@@ -44,6 +45,66 @@ Shard parse_shard(const std::string& text) {
   if (slash == std::string::npos || !num(t.substr(0, slash), s.index) || !num(t.substr(slash + 1), s.count) ||
       s.count == 0 || s.index >= s.count)
     throw Error(fmt::format("--shard: expected I/N with 0 <= I < N (e.g. 0/2), got \"{}\"", text));
+  return s;
+}
+
+namespace {
+
+// A non-negative integer from an environment variable; nullopt when unset.
+std::optional<std::size_t> env_number(const EnvReader& env, const std::string& name) {
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::size_t x = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+  if (v->empty() || ec != std::errc() || p != v->data() + v->size())
+    throw Error(fmt::format("--shard auto: {}=\"{}\" is not a non-negative integer", name, *v));
+  return x;
+}
+
+Shard checked(Shard s, const std::string& from) {
+  if (s.count == 0 || s.index >= s.count)
+    throw Error(fmt::format("--shard auto: {} gives shard {} of {} (expected 0 <= index < count)", from, s.index, s.count));
+  return s;
+}
+
+}  // namespace
+
+Shard shard_from_environment(std::optional<std::size_t> shards, const EnvReader& reader) {
+  const EnvReader env = reader ? reader : [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  if (auto id = env_number(env, "SLURM_ARRAY_TASK_ID")) {
+    const std::size_t min = env_number(env, "SLURM_ARRAY_TASK_MIN").value_or(0);
+    const std::size_t step = std::max<std::size_t>(1, env_number(env, "SLURM_ARRAY_TASK_STEP").value_or(1));
+    if (*id < min || (*id - min) % step)
+      throw Error(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID={} is not MIN {} + k * STEP {}", *id, min, step));
+    Shard s{(*id - min) / step, 0};
+    if (auto count = env_number(env, "SLURM_ARRAY_TASK_COUNT")) s.count = *count;
+    else if (auto max = env_number(env, "SLURM_ARRAY_TASK_MAX"); max && *max >= min) s.count = (*max - min) / step + 1;
+    else if (shards) s.count = *shards;
+    else
+      throw Error("--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX "
+                  "(submit with sbatch --array=0-N), and no --shards N");
+    if (shards && *shards != s.count)
+      throw Error(fmt::format("--shard auto: --shards {} but the Slurm array has {} tasks", *shards, s.count));
+    return checked(s, "the Slurm array");
+  }
+  if (auto index = env_number(env, "JOB_COMPLETION_INDEX")) {
+    auto count = shards ? shards : env_number(env, "SCEVAL_SHARDS");
+    if (!count)
+      throw Error("--shard auto: JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the number of shards is not: "
+                  "pass --shards N (the Job's completions) or set SCEVAL_SHARDS");
+    return checked(Shard{*index, *count}, "JOB_COMPLETION_INDEX");
+  }
+  throw Error("--shard auto: no array task in the environment: expected SLURM_ARRAY_TASK_ID (sbatch --array) or "
+              "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); or give --shard I/N");
+}
+
+Shard resolve_shard(const std::string& text, std::optional<std::size_t> shards, const EnvReader& env) {
+  if (text == "auto") return shard_from_environment(shards, env);
+  Shard s = parse_shard(text);
+  if (shards && *shards != s.count) throw Error(fmt::format("--shards {} disagrees with --shard {}", *shards, text));
   return s;
 }
 

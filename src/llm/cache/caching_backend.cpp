@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/json_bounded.h"
+#include "llm/cache/batch_store.h"
 
 namespace sceval::llm {
 
@@ -43,6 +44,8 @@ CachingBackend::CachingBackend(Backend& inner, std::shared_ptr<ResponseCache> ca
     : inner_(inner), options_(std::move(options)), cache_(std::move(cache)) {
   if (options_.mode != CacheMode::Off && !cache_) throw Error("CachingBackend: no response cache given");
   if (cache_) options_.path = cache_->path();
+  // A provider batch backend records its batches beside the answers, so a killed run resumes them.
+  if (cache_ && inner_.wants_whole_stage()) inner_.set_batch_journal(std::make_shared<BatchStore>(cache_->path()));
 }
 
 std::vector<Generation> CachingBackend::generate(std::span<const GenerationRequest> batch) {
@@ -146,7 +149,8 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
 
   // 3. The misses, chunk by chunk; each answer (or chunk) committed as soon as it is known.
   std::vector<Result> answers(p.ask.size());
-  const std::size_t k = options_.chunk_size == 0 ? p.ask.size() : options_.chunk_size;
+  // A batch backend takes the whole stage's misses at once (it splits them by the provider's limits).
+  const std::size_t k = options_.chunk_size == 0 || inner_.wants_whole_stage() ? p.ask.size() : options_.chunk_size;
   for (std::size_t start = 0; start < p.ask.size(); start += k) {
     const std::size_t end = std::min(p.ask.size(), start + k);
     const std::size_t m = end - start;

@@ -71,6 +71,7 @@ class CachingBackend : public Backend {
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
   bool supports_scoring() const override { return inner_.supports_scoring(); }
   bool answers_independent_of_batch() const override { return inner_.answers_independent_of_batch(); }
+  bool wants_whole_stage() const override { return inner_.wants_whole_stage(); }
   // When the inner backend throws for a chunk, the chunks before it stay stored and the exception
   // propagates (a score has no error field, so nothing is stored for the failed chunk).
   std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;

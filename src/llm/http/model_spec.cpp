@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/batch_backend.h"
 
 namespace sceval::llm {
 
@@ -75,12 +76,13 @@ bool apply_common(const SettingReader& r, http::TransportOptions& t, std::string
   else if (k == "max_backoff") t.retry.max_backoff_s = r.seconds(true);
   else if (k == "max_retry_after") t.retry.max_retry_after_s = r.seconds(true);
   else if (k == "api_key_env") api_key_env = r.text();
+  else if (is_batch_setting(k)) {}  // read by batch_options() (batch_backend.h)
   else return false;
   return true;
 }
 
 constexpr const char* kCommonKeys = "concurrency, timeout, connect_timeout, max_attempts, backoff, max_backoff, "
-                                    "max_retry_after, api_key_env";
+                                    "max_retry_after, api_key_env, batch, batch_poll, batch_max_requests, batch_attempts";
 
 }  // namespace
 
@@ -201,6 +203,15 @@ std::function<void(const http::AttemptEvent&)> attempt_hook(const AttemptLog& lo
 }  // namespace
 
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log) {
+  if (batch_options(spec).enabled) {  // batch=1: the provider's batch API
+    auto b = make_batch_backend(spec);
+    // Progress: states and counts on stderr; with a debug log (--log-level debug), every event with its batch id.
+    b->options().on_event = [log](const BatchEvent& e) {
+      if (log) log(e.debug_line());
+      else if (e.kind != BatchEvent::Kind::Waiting) fmt::print(stderr, "\n{}\n", e.line());
+    };
+    return b;
+  }
   if (spec.provider == "openai") {
     auto o = openai_options(spec);
     o.transport.on_attempt = attempt_hook(log, o.api_key_env);
