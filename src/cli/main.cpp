@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   sceval::cli::add_sweep_command(app);
   sceval::cli::add_stability_command(app);
   sceval::cli::add_gower_quiz_command(app);
+  sceval::cli::add_export_training_command(app);
   sceval::cli::add_bench_command(app);
 #if SCEVAL_WITH_LLAMA
   sceval::cli::add_make_test_model_command(app);

@@ -41,7 +41,7 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t)
   if (!index_col)
     for (std::size_t j = 0; j < feature_cols.size(); ++j)
       if (!feature_cols[j])
-        throw Error(fmt::format("{}: needs an 'index' column or all feature columns (missing '{}')", path,
+        throw Error(fmt::format("{}: needs an 'index' column or all feature columns (missing '{}')", t.source,
                                 task.features[j].name));
   std::vector<std::optional<std::size_t>> prob_cols;
   for (const auto& o : task.options) prob_cols.push_back(t.column("p_" + o));
