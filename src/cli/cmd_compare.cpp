@@ -10,12 +10,13 @@
 #include "metrics/aggregate.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
+#include "training/split.h"
 
 namespace sceval::cli {
 namespace {
 
 struct CompareArgs {
-  std::string a, b, mode = "strict";
+  std::string a, b, mode = "strict", points;
   metrics::BootstrapSettings bootstrap;
 };
 
@@ -24,6 +25,10 @@ void run_compare(const CompareArgs& args) {
   auto mode = args.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
   auto ra = results::read_scored_sces(args.a + "/sces.csv", mode);
   auto rb = results::read_scored_sces(args.b + "/sces.csv", mode);
+  if (!args.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
+    auto sel = training::read_point_selection(args.points);
+    std::erase_if(ra, [&](const auto& r) { return !sel.contains(r.index); });
+  }
   // Pair rows by (grid point, requested label); rows present in only one run are left out.
   std::map<std::pair<grid::Index, std::string>, const metrics::SceScore*> in_b;
   for (const auto& r : rb) in_b[{r.index, r.target}] = &r.score;
@@ -32,6 +37,7 @@ void run_compare(const CompareArgs& args) {
     if (auto it = in_b.find({r.index, r.target}); it != in_b.end()) pa.push_back(r.score), pb.push_back(*it->second);
   auto d = metrics::paired_difference(pa, pb, args.bootstrap);
   nlohmann::json out = {{"a", args.a}, {"b", args.b}, {"mode", args.mode}, {"pairs", d.pairs},
+                        {"points", args.points.empty() ? nlohmann::json() : nlohmann::json(args.points)},
                         {"difference", nlohmann::json::object()}, {"ci", nlohmann::json::object()}};
   for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
   for (const auto& [k, v] : d.ci)
@@ -60,6 +66,7 @@ void add_compare_command(CLI::App& app) {
   c->add_option("run_a", a.a, "Run directory A")->required();
   c->add_option("run_b", a.b, "Run directory B")->required();
   c->add_option("--mode", a.mode, "strict | paper")->capture_default_str();
+  c->add_option("--points", a.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)");
   c->add_option("--bootstrap", a.bootstrap.resamples, "Bootstrap resamples")->capture_default_str();
   c->add_option("--seed", a.bootstrap.seed, "Bootstrap seed")->capture_default_str();
   c->callback([] { run_compare(a); });
