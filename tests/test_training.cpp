@@ -25,7 +25,7 @@ const char* kTask = R"({"sceval_task": 1, "name": "hand", "title": "hand-worked"
   "features": [
     {"name": "X", "key": "x", "type": "integer", "start": 0, "stop": 4, "step": 1, "description": "x: {value}"},
     {"name": "Y", "key": "y", "type": "integer", "start": 0, "stop": 2, "step": 1, "description": "y: {value}"}],
-  "options": ["no", "yes"], "answer_key": "answer",
+  "options": ["no", "yes"], "answer_key": "answer", "description_format": {"prefix": "", "separator": "\n"},
   "prompt": "{description}\nanswer?", "followup": "make it {complement}", "distance": "gower"})";
 
 int label(int x, int y) { return x >= 3 && y >= 1; }
