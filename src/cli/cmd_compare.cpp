@@ -27,6 +27,10 @@ void run_compare(const CompareArgs& args) {
   auto rb = results::read_scored_sces(args.b + "/sces.csv", mode);
   if (!args.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
     auto sel = training::read_point_selection(args.points);
+    if (std::filesystem::exists(args.a + "/results.json")) {
+      const auto task = results::read_json(args.a + "/results.json").value("task", nlohmann::json::object());
+      training::check_selection(sel, task.value("name", ""), task.value("grid_points", grid::Index{0}));
+    }
     std::erase_if(ra, [&](const auto& r) { return !sel.contains(r.index); });
   }
   // Pair rows by (grid point, requested label); rows present in only one run are left out.
