@@ -173,9 +173,13 @@ TEST(Training, JsonlLinesHaveTheDocumentedShape) {
           EXPECT_TRUE(m["content"].is_string());
         }
       }
-      if (format == training::Format::Sft) EXPECT_EQ(l["messages"].back()["role"], "assistant");
+      if (format == training::Format::Sft) {
+        EXPECT_EQ(l["messages"].back()["role"], "assistant");
+      }
     }
-    if (format == training::Format::Sft) EXPECT_EQ(e.stats.turn1, 15u);  // every point once
+    if (format == training::Format::Sft) {
+      EXPECT_EQ(e.stats.turn1, 15u);  // every point once
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # LSRC and BIN are for the sourcing script
 # Sourced by make.sh and selftrain.sh: builds the patched llama.cpp training toolchain once.
 #   build_trainer TARGET...   needs $REPO, $HERE, $WORK; sets $BIN (the folder of the built tools)
 # The pinned llama.cpp source (scripts/fetch-llama.sh) is copied to $WORK/llama.cpp and
