@@ -99,7 +99,7 @@ audit "$OUT/toy-selftrain.gguf" "$OUT/after" toy-selftrain
 "$SCEVAL" compare "$OUT/before" "$OUT/after" --points "$OUT/split.json:train" > "$OUT/compare-train.json"
 "$PY" "$HERE/selftrain_summary.py" "$OUT/before" "$OUT/after" "$OUT/split.json" "$OUT/compare-heldout.json" \
   "$OUT/compare-train.json" "$OUT/summary.json" | tee "$OUT/summary.md"
-"$SCEVAL" report "$OUT/before" "$OUT/after" -o "$OUT/report.html" > /dev/null 2>&1 \
+"$SCEVAL" report "$OUT/before" "$OUT/after" -o "$OUT/report.html" > "$OUT/report.log" 2>&1 \
   || echo "(sceval report failed; see $OUT/report.log)"
 echo "loop_seconds=$(( $(date +%s) - t0 ))" | tee -a "$OUT/time.txt"
 
