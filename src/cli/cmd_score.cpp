@@ -12,12 +12,13 @@
 #include "results/results_json.h"
 #include "results/sce_csv.h"
 #include "task/registry.h"
+#include "training/split.h"
 
 namespace sceval::cli {
 namespace {
 
 struct ScoreArgs {
-  std::string task, decision_map, sces, distance, output;
+  std::string task, decision_map, sces, distance, output, points;
   metrics::BootstrapSettings bootstrap;
 };
 
@@ -46,6 +47,11 @@ void run_score(const ScoreArgs& a) {
   grid::Grid g(t);
   auto map = results::read_decision_map(g, a.decision_map);
   auto sces = results::read_sces(g, a.sces);
+  if (!a.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
+    auto sel = training::read_point_selection(a.points);
+    training::check_selection(sel, t.name, g.size());
+    std::erase_if(sces, [&](const auto& s) { return !sel.contains(s.index); });
+  }
   auto kind = distance_or_task(t, a.distance);
   grid::Distance paper_dist(g, kind, grid::Arithmetic::Paper), exact_dist(g, kind, grid::Arithmetic::Exact);
   metrics::Scorer paper(paper_dist, map, metrics::Mode::Paper), strict(exact_dist, map, metrics::Mode::Strict);
@@ -56,7 +62,7 @@ void run_score(const ScoreArgs& a) {
   const std::string dir = a.output + "/";
   auto r = results::results_json(t, g, map, kind, results::mode_json(paper_dist, ps, sces, a.bootstrap),
                                  results::mode_json(exact_dist, ss, sces, a.bootstrap), a.bootstrap,
-                                 {{"inputs", {{"decision_map", a.decision_map}, {"sces", a.sces}}},
+                                 {{"inputs", {{"decision_map", a.decision_map}, {"sces", a.sces}, {"points", a.points}}},
                                   {"baselines", experiment::baselines_json(g, map, kind, experiment::baseline_rows(sces),
                                                                            a.bootstrap.seed, a.bootstrap)}});
   results::write_decision_map(g, map, dir + "decision_map.csv");
@@ -75,6 +81,7 @@ void add_score_command(CLI::App& app) {
   c->add_option("--decision-map,-m", a.decision_map, "Decision map CSV")->required();
   c->add_option("--sces,-s", a.sces, "SCE CSV")->required();
   c->add_option("--distance", a.distance, "gower | l1_mad | l2_std (default: the task's)");
+  c->add_option("--points", a.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)");
   c->add_option("--bootstrap", a.bootstrap.resamples, "Bootstrap resamples for CIs")->capture_default_str();
   c->add_option("--seed", a.bootstrap.seed, "Bootstrap seed")->capture_default_str();
   c->add_option("-o,--output", a.output, "Run directory to write")->required();

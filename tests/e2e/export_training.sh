@@ -18,6 +18,8 @@ EX="$REPO/examples/income-rule"
 "$SCEVAL" export-training "$W/run" -o "$W/sft2.jsonl" --format sft --split random:0.3:1 --split-out "$W/split2.json" > /dev/null
 cmp "$W/split.json" "$W/split2.json"
 "$SCEVAL" compare "$W/run" "$W/run" --points "$W/split.json:heldout" > "$W/compare.json"
+"$SCEVAL" score --task income --decision-map "$EX/decision_map.csv" --sces "$EX/sces.csv" \
+  --points "$W/split.json:heldout" -o "$W/heldout" > /dev/null
 if "$SCEVAL" export-training "$W/run" -o "$W/x.jsonl" --split 'nosuch>=3' 2> "$W/err.txt"; then
   echo "a split on an unknown feature was accepted"; exit 1
 fi
@@ -68,5 +70,8 @@ for r, src in zip(dpo, want):
     assert target(r["rejected"][0]["content"]) != closest[int(src["index"])]
 cmp = json.load(open(f"{w}/compare.json"))
 assert cmp["pairs"] == len(rows) - len(train_rows), cmp["pairs"]
+held_rows = [r for r in rows if int(r["index"]) in held]
+strict = json.load(open(f"{w}/heldout/results.json"))["strict"]["metrics"]
+assert strict["n"] == sum(r["label"] in task["options"] for r in held_rows), strict["n"]
 print(f"ok: {len(follow)} sft follow-ups, {len(turn1)} turn-1 rows, {len(dpo)} dpo pairs, {len(held)} points held out")
 PY
