@@ -25,6 +25,29 @@ if "$SCEVAL" export-training "$W/run" -o "$W/x.jsonl" --split 'nosuch>=3' 2> "$W
 fi
 grep -q "nosuch" "$W/err.txt"
 
+# The toy task's rule and SCE policy (tools/toymodel/toytask.py) written as a run: the DPO export keeps
+# exactly the SCEs that are not exactly minimal. models/toy/README.md's brute force: 48.02 % of the 1,920
+# policy SCEs (922) are exact matches, so 998 pairs.
+python3 - "$W" "$REPO" <<'PY'
+import csv, sys
+w, repo = sys.argv[1:3]
+sys.path.insert(0, f"{repo}/tools/toymodel")
+import toytask as T
+with open(f"{w}/toy_map.csv", "w", newline="") as m, open(f"{w}/toy_sces.csv", "w", newline="") as s:
+    wm, ws = csv.writer(m), csv.writer(s)
+    wm.writerow(["age", "education", "label"])
+    ws.writerow(["orig_age", "orig_education", "target", "sce_age", "sce_education"])
+    for a in T.AGES:
+        for e in T.EDUS:
+            wm.writerow([a, e, T.label(a, e)])
+            sa, se, _ = T.sce_policy(a, e)
+            ws.writerow([a, e, "below" if T.label(a, e) == "above" else "above", sa, se])
+PY
+"$SCEVAL" score --task toy_income --decision-map "$W/toy_map.csv" --sces "$W/toy_sces.csv" -o "$W/toy" > /dev/null
+"$SCEVAL" export-training "$W/toy" -o "$W/toy_dpo.jsonl" --format dpo > "$W/toy_dpo.json"
+test "$(wc -l < "$W/toy_dpo.jsonl")" -eq 998
+grep -q '"already_minimal": 922' "$W/toy_dpo.json"
+
 python3 - "$W" "$REPO" <<'PY'
 import csv, json, sys
 w, repo = sys.argv[1:3]
