@@ -11,4 +11,5 @@
 #include "sceval/run.h"
 #include "sceval/table.h"
 #include "sceval/task.h"
+#include "sceval/training.h"
 #include "sceval/version.h"

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   sceval::cli::add_stability_command(app);
   sceval::cli::add_gower_quiz_command(app);
   sceval::cli::add_cache_command(app);
+  sceval::cli::add_export_training_command(app);
 #if SCEVAL_WITH_LLAMA
   sceval::cli::add_make_test_model_command(app);
   sceval::cli::add_llm_commands(app);
