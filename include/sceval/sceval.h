@@ -2,6 +2,7 @@
 // sceval's public API: audits whether a language model's self-generated counterfactual
 // explanations are valid and minimal (Mayne et al., EMNLP 2025). The CLI and the Python package
 // are faces of this API.
+#include "sceval/cache.h"
 #include "sceval/error.h"
 #include "sceval/experiments.h"
 #include "sceval/message.h"

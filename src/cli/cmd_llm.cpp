@@ -12,6 +12,8 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/json_bounded.h"
 #include "llm/llama_backend.h"
 
 namespace sceval::cli {
@@ -38,11 +40,8 @@ struct ModelArgs {
 Conversation conversation(const std::string& system, const std::string& prompt, const std::string& messages_file) {
   Conversation c;
   if (!messages_file.empty()) {
-    std::ifstream in(messages_file);
-    if (!in) throw Error("cannot read " + messages_file);
-    nlohmann::json j;
+    const nlohmann::json j = parse_json_bounded(read_file_text(messages_file, "message list"), messages_file);
     try {
-      j = nlohmann::json::parse(in);
       for (const auto& m : j) c.push_back({m.at("role").get<std::string>(), m.at("content").get<std::string>()});
     } catch (const nlohmann::json::exception& e) {
       throw Error(messages_file + ": expected [{\"role\": ..., \"content\": ...}, ...]: " + e.what());
@@ -79,13 +78,7 @@ void add_generate(CLI::App& llm) {
     r.messages = conversation(a->system, a->prompt, a->messages);
     r.sampling = a->sampling;
     if (!a->schema_file.empty()) {
-      std::ifstream in(a->schema_file);
-      if (!in) throw Error("cannot read " + a->schema_file);
-      try {
-        r.sampling.json_schema = nlohmann::json::parse(in);
-      } catch (const nlohmann::json::exception& e) {
-        throw Error(a->schema_file + ": " + e.what());
-      }
+      r.sampling.json_schema = parse_json_bounded(read_file_text(a->schema_file, "JSON schema"), a->schema_file);
     }
     llm::LlamaBackend b(a->model.o);
     auto g = b.generate(std::span(&r, 1))[0];
