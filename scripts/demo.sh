@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job, end to end on a real model in-process: build sceval, audit the toy model trained in
-# this repository (models/toy/: a 0.6 MB llama that learned a known rule and SCE policy) on every
-# point of its 1,920-point grid, and write the run directory and its HTML report.
+# The main job, end to end on a real model in-process: build the sceval CLI (only it and llama.cpp's
+# library, not the tests), audit the toy model trained in this repository (models/toy/: a 0.6 MB
+# llama that learned a known rule and SCE policy) on every point of its 1,920-point grid, and write
+# the run directory and its HTML report.
 # Usage: scripts/demo.sh [RUN_DIR]   (default out/demo; rerunning answers from the response cache)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh
+./scripts/build.sh --target sceval
 S=./build/src/cli/sceval
 OUT=${1:-out/demo}
 $S run --task toy_income --model gguf:models/toy/toy-income.gguf --threads 2 -o "$OUT"

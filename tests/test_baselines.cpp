@@ -107,7 +107,7 @@ TEST(Baselines, OracleIsValidAndMinimalOnRandomGrids) {
     auto t = sceval::testing::random_task(rng, 3, k);
     grid::Grid g(t);
     metrics::DecisionMap map;
-    for (grid::Index i = 0; i < g.size(); ++i) map.labels.push_back(static_cast<metrics::Label>(rng() % k));
+    map.labels = sceval::testing::uniform_labels(rng, g.size(), k);
     map.answers.resize(g.size());
     std::vector<BaselineRow> rows;
     for (grid::Index i = 0; i < g.size(); ++i)

@@ -14,14 +14,6 @@ using namespace sceval::grid;
 
 namespace {
 
-std::vector<Label> random_labels(std::mt19937_64& rng, Index n, int k, double na_rate) {
-  std::vector<Label> l(n);
-  std::uniform_real_distribution<double> u(0, 1);
-  // A few labels dominate in places so that boundaries and ties are common.
-  for (auto& x : l) x = u(rng) < na_rate ? kNA : static_cast<Label>(rng() % k);
-  return l;
-}
-
 // Distances and chosen points (the lowest index among equally close points) must both agree.
 void expect_same(const std::vector<Nearest>& fast, const std::vector<Nearest>& slow, const std::string& what) {
   ASSERT_EQ(fast.size(), slow.size());
@@ -44,7 +36,7 @@ TEST(Closest, EqualsBruteForceOnRandomGrids) {
     task::Task t = sceval::testing::random_task(rng, 5, k);
     Grid g(t);
     if (g.size() > 1500) continue;
-    auto labels = random_labels(rng, g.size(), k, trial % 4 == 0 ? 0.0 : 0.2);
+    auto labels = sceval::testing::uniform_labels(rng, g.size(), k, trial % 4 == 0 ? 0.0 : 0.2);
     for (auto kind : kinds)
       for (auto arith : {Arithmetic::Exact, Arithmetic::Paper}) {
         if (arith == Arithmetic::Exact && kind != task::DistanceKind::L2Std) ++integral_configs;

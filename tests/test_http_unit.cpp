@@ -297,16 +297,46 @@ constexpr const char* kCompletion =
     R"({"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"fine"}}],)"
     R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
 
-TEST(HttpTransport, ConnectionRefusedBecomesAnError) {
+// Nothing ever listened at the URL: the call fails fast (after a second failed connect) with the URL
+// and a hint, instead of retrying every request (issue 14).
+TEST(HttpTransport, ConnectionRefusedFromTheStartFailsFast) {
   int port;
   { TestServer gone([](const ServerRequest&) { return ServerReply::json(200, "{}"); }); port = gone.port(); }
   OpenAIOptions o;
   o.model = "m";
-  o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  o.base_url = "http://user:secret@127.0.0.1:" + std::to_string(port) + "/v1";
+  o.transport = fast_transport(8);
+  std::vector<http::AttemptEvent> events;
+  o.transport.on_attempt = [&](const http::AttemptEvent& e) { events.push_back(e); };
+  OpenAIBackend b(o);
+  try {
+    b.generate(std::vector<GenerationRequest>{request({{"user", "hi"}}), request({{"user", "ho"}})});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot connect to http://***@127.0.0.1:" + std::to_string(port)), std::string::npos) << msg;
+    EXPECT_NE(msg.find("is the server running"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("secret"), std::string::npos) << msg;
+  }
+  ASSERT_LE(events.size(), 4u);  // two requests, at most two attempts each
+  EXPECT_FALSE(events.back().will_retry);
+}
+
+// A server that answered once and then went away is retried as before: the failure is one
+// request's outcome after max_attempts, not an error for the whole call.
+TEST(HttpTransport, ConnectionRefusedAfterAnAnswerIsRetried) {
+  auto server = std::make_unique<TestServer>([](const ServerRequest&) { return ServerReply::json(200, kCompletion); });
+  OpenAIOptions o;
+  o.model = "m";
+  o.base_url = "http://127.0.0.1:" + std::to_string(server->port()) + "/v1";
   o.transport = fast_transport(3);
   std::vector<http::AttemptEvent> events;
   o.transport.on_attempt = [&](const http::AttemptEvent& e) { events.push_back(e); };
   OpenAIBackend b(o);
+  auto first = b.generate(std::vector<GenerationRequest>{request({{"user", "hi"}})});
+  ASSERT_EQ(first[0].finish, FinishReason::Stop);
+  server.reset();
+  events.clear();
   auto out = b.generate(std::vector<GenerationRequest>{request({{"user", "hi"}})});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].finish, FinishReason::Error);

@@ -248,6 +248,24 @@ TEST(LlamaBackend, SmallContextQueuesAndRestarts) {
     for (std::size_t o = 0; o < 2; ++o) EXPECT_NEAR(a[i].logprob[o], b[i].logprob[o], 1e-4);
 }
 
+// A context smaller than a decode batch (n_ctx 450 < n_batch 512): llama.cpp then takes at most 450
+// tokens per llama_decode call, and batches must be filled to that, not to the n_batch asked for
+// (they were: scoring hit a GGML_ASSERT and aborted the process). Results are the reference's.
+TEST(LlamaBackend, ContextSmallerThanBatch) {
+  const auto convs = conversations(28);
+  auto reference = make(true, 0, 450, kStable);
+  auto batched = make(false, 8, 450, kStable);
+  EXPECT_LE(batched.options().n_batch, 450);
+  const task::Task t = task::resolve_task("income");
+  std::vector<ScoreRequest> s;
+  for (const auto& c : convs) s.push_back({c, "{\"answer\": \"", t.options});
+  const auto a = reference.score_options(s), b = batched.score_options(s);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t o = 0; o < 2; ++o) EXPECT_NEAR(a[i].logprob[o], b[i].logprob[o], 1e-4) << i;
+  const auto reqs = requests(convs, 24);
+  EXPECT_EQ(texts(batched.generate(reqs)), texts(reference.generate(reqs)));
+}
+
 TEST(LlamaBackend, TemplateChoices) {
   LlamaOptions o;
   o.model_path = tiny_model();

@@ -94,7 +94,7 @@ const char* kSces =
 TEST(ReportGeometry, ArrowsFromSceRows) {
   Axes ax = axes();
   BoundarySteps steps(ax, labels(), 2);
-  auto arrows = read_arrows(ax, csv::parse(kSces, "sces.csv"), kOptions, steps);
+  auto arrows = read_arrows(ax, csv::parse(kSces, "sces.csv"), kOptions, &steps);
   ASSERT_EQ(arrows.size(), 7u);
   EXPECT_EQ(arrows[0].from, (Coords{0, 0}));
   EXPECT_EQ(arrows[0].to, (Coords{0, 1}));

@@ -49,8 +49,9 @@ TEST(Sweep, SummaryListsFinishedCellsOnly) {
     nlohmann::json m = {{"n", 10}, {"validity", validity}, {"mean_rcf_a", 0.25}, {"exact_match", 0.5}, {"tm", nullptr}};
     nlohmann::json mode = {{"metrics", m}, {"ci", {{"validity", {0.1, 0.9}}, {"mean_rcf_a", {0.2, 0.3}}}},
                            {"counts", {{"total", 12}}}};
-    return nlohmann::json{{"complete", complete},
-                          {"task", {{"name", "income"}, {"grid_points", 1920}}},
+    return nlohmann::json{{"schema_version", 1},
+                          {"complete", complete},
+                          {"task", {{"name", "income"}, {"options", {"Below $50,000", "Above $50,000"}}, {"grid_points", 1920}}},
                           {"model", {{"spec", "gguf:x.gguf"}}},
                           {"settings", {{"limit", 3}}},
                           {"decision_map", {{"labels", {{"NA", 3}}}}},

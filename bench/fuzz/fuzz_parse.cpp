@@ -1,6 +1,6 @@
 // libFuzzer target for the parse module: any bytes through parse_json_from_text, extract_answer,
 // parse_sce (the three paper tasks, paper and lenient options) and the Python building blocks.
-// Not part of the CMake build; bench/fuzz/run-fuzz.sh compiles and runs it.
+// Built by CMake with -DSCEVAL_FUZZ=ON (bench/fuzz/CMakeLists.txt); bench/fuzz/run-fuzz.sh runs it.
 // Besides crashes and sanitizer reports, it traps on broken invariants (a parsed value that is
 // not an object/array, a record off the axes, an ok status without a record, ...).
 #include <cstddef>
@@ -46,7 +46,7 @@ void check_sce(const sceval::task::Task& t, const sceval::parse::SceParse& s) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* dir = std::getenv("SCEVAL_TASK_DIR");
-  std::string base = dir ? dir : "tasks/paper";
+  std::string base = dir ? dir : SCEVAL_FUZZ_TASK_DIR;
   tasks = new std::vector<sceval::task::Task>;
   for (const char* name : {"income", "house_prices", "heart_disease"})
     tasks->push_back(sceval::task::load_task_file(base + "/" + name + ".json"));

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@
 namespace sceval {
 
 struct SweepOptions {
-  std::string shard = "0/1";  // I/N: cells k with k mod N == I of the name-sorted list
+  std::string shard = "0/1";  // I/N: cells k with k mod N == I of the name-sorted list; "auto": docs/cluster.md
+  std::optional<std::size_t> shards;  // N for shard "auto" in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)
   std::string cache;          // overrides the config's cache for every cell
   bool summary_only = false;  // only (re)write summary.csv/md
 };

@@ -53,6 +53,7 @@ struct ScoreOptions {
   int bootstrap = 2000;
   std::uint64_t seed = 42;
   std::vector<std::pair<std::uint64_t, std::string>> only;  // keep only these (index, target) rows; empty: all
+  std::string points;  // "SPLIT.json:heldout" | "SPLIT.json:train" (export_training's split): only those points
 };
 
 // Scores SCEs (SCE CSV format) against a decision map (decision-map CSV format) in both modes.
@@ -71,6 +72,7 @@ struct CompareOptions {
   int bootstrap = 2000;
   std::uint64_t seed = 42;
   std::vector<std::pair<std::uint64_t, std::string>> only;  // keep only these (index, target) rows; empty: all
+  std::string points;  // "SPLIT.json:heldout" | "SPLIT.json:train": only those grid points
 };
 // Paired difference B - A of two scored run directories on the same (point, target) rows, with
 // bootstrap CIs and both runs' baselines: what `sceval compare` prints.

@@ -2,6 +2,7 @@
 // sceval's public API: audits whether a language model's self-generated counterfactual
 // explanations are valid and minimal (Mayne et al., EMNLP 2025). The CLI and the Python package
 // are faces of this API.
+#include "sceval/cache.h"
 #include "sceval/error.h"
 #include "sceval/experiments.h"
 #include "sceval/message.h"
@@ -11,4 +12,5 @@
 #include "sceval/run.h"
 #include "sceval/table.h"
 #include "sceval/task.h"
+#include "sceval/training.h"
 #include "sceval/version.h"

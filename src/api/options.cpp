@@ -37,8 +37,12 @@ constexpr double kMaxU63 = 9.2e18;  // integers beyond this are refused (and int
 std::vector<OptionSpec> make_table() {
   return {
       // The protocol.
-      choice("decision_map", "generate (the paper: free generation) | score (label log-probabilities, soft map)",
-             "generate", {"generate", "score"}, kDecisionMap, "protocol"),
+      choice("decision_map",
+             "generate (the paper: free generation) | score (label log-probabilities, soft map) | lazy (ask only "
+             "the points each audited row needs; docs/lazy.md) | auto (lazy unless the full map costs no more)",
+             "generate", {"generate", "score", "lazy", "auto"}, kDecisionMap, "protocol"),
+      integer("max_queries_per_point", "lazy/auto: grid points one search may ask; rows that hit it are censored", 1000,
+              1, 1e9, kRun, "protocol"),
       integer("limit", "Follow-ups for the first N grid points only", nullptr, 1, kMaxU63, kRun, "protocol"),
       integer("sample", "Follow-ups for N grid points drawn with --seed", nullptr, 1, kMaxU63, kRun, "protocol"),
       integer("seed", "Seed for sampling points and complements", 42, 0, kMaxU63, kRun, "protocol"),
@@ -114,7 +118,7 @@ json checked(const OptionSpec& o, const json& v, const std::string& where) {
       if (!v.is_number()) throw bad("a number");
       const double x = v.get<double>();
       if (!std::isfinite(x) || x < o.min || x > o.max)
-        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), o.min, o.max));
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, x, o.min, o.max));  // x: "nan", not null
       return json(x);
     }
   }

@@ -12,6 +12,7 @@
 #include "api/internal.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "experiment/baselines.h"
 #include "grid/closest.h"
 #include "llm/http/model_spec.h"
@@ -19,6 +20,7 @@
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
+#include "training/split.h"
 
 namespace sceval {
 
@@ -78,6 +80,11 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
   const grid::Grid& g = task.internal_grid();
   auto map = results::read_decision_map(g, api::to_internal(decision_map));
   auto rows = keep_rows(t, results::read_sces(g, api::to_internal(sces)), o.only);
+  if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
+    const auto sel = training::read_point_selection(o.points);
+    training::check_selection(sel, t.name, g.size());
+    std::erase_if(rows, [&](const metrics::SceInput& s) { return !sel.contains(s.index); });
+  }
   const auto kind = api::distance_or_task(t, o.distance, "distance");
   metrics::BootstrapSettings bs;
   bs.resamples = o.bootstrap;
@@ -89,7 +96,7 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
   RunResult r;
   r.results = results::results_json(
       t, g, map, kind, results::mode_json(paper_dist, ps, rows, bs), results::mode_json(exact_dist, ss, rows, bs), bs,
-      {{"inputs", {{"decision_map", decision_map.source}, {"sces", sces.source}}},
+      {{"inputs", {{"decision_map", decision_map.source}, {"sces", sces.source}, {"points", o.points}}},
        {"baselines", experiment::baselines_json(g, map, kind, experiment::baseline_rows(rows), bs.seed, bs)}});
   r.decision_map = api::to_public(results::decision_map_table(g, map));
   r.sces = api::to_public(results::sce_table(g, map, rows, ss, ps));
@@ -100,7 +107,7 @@ RunResult load_run(const std::string& dir) {
   const fs::path d(dir);
   if (!fs::is_directory(d)) throw Error(fmt::format("{}: not a run directory", dir));
   RunResult r;
-  r.results = results::read_json((d / "results.json").string());
+  r.results = results::read_results_json((d / "results.json").string());
   r.decision_map = Table::read_csv((d / "decision_map.csv").string());
   r.sces = Table::read_csv((d / "sces.csv").string());
   if (fs::exists(d / "samples.jsonl")) {
@@ -109,11 +116,7 @@ RunResult load_run(const std::string& dir) {
     for (std::string line; std::getline(in, line);) {
       ++line_no;
       if (line.empty()) continue;
-      try {
-        r.samples.push_back(nlohmann::json::parse(line));
-      } catch (const nlohmann::json::parse_error& e) {
-        throw Error(fmt::format("{}:{}: invalid JSON: {}", (d / "samples.jsonl").string(), line_no, e.what()));
-      }
+      r.samples.push_back(parse_json_bounded(line, fmt::format("{}:{}", (d / "samples.jsonl").string(), line_no)));
     }
   }
   const auto& req = r.results.contains("requests") ? r.results["requests"] : nlohmann::json::object();
@@ -157,6 +160,14 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   std::map<std::pair<grid::Index, std::string>, const metrics::SceScore*> in_b;
   for (const auto& r : rb) in_b[{r.index, r.target}] = &r.score;
   std::set<std::pair<std::uint64_t, std::string>> only(o.only.begin(), o.only.end());
+  if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
+    const auto sel = training::read_point_selection(o.points);
+    if (fs::exists(run_a + "/results.json")) {
+      const auto task = results::read_results_json(run_a + "/results.json").value("task", nlohmann::json::object());
+      training::check_selection(sel, task.value("name", ""), task.value("grid_points", grid::Index{0}));
+    }
+    std::erase_if(ra, [&](const results::ScoredRow& r) { return !sel.contains(r.index); });
+  }
   std::vector<metrics::SceScore> pa, pb;
   for (const auto& r : ra) {
     if (!only.empty() && !only.contains({r.index, r.target})) continue;
@@ -167,6 +178,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   bs.seed = o.seed;
   auto d = metrics::paired_difference(pa, pb, bs);
   nlohmann::json out = {{"a", run_a}, {"b", run_b}, {"mode", o.mode}, {"pairs", d.pairs},
+                        {"points", o.points.empty() ? nlohmann::json() : nlohmann::json(o.points)},
                         {"difference", nlohmann::json::object()}, {"ci", nlohmann::json::object()}};
   for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
   for (const auto& [k, v] : d.ci)
@@ -174,7 +186,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   // The baselines of each run (same points, each run's own decision map), when results.json has them.
   for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
     if (!fs::exists(dir + "/results.json")) continue;
-    auto r = results::read_json(dir + "/results.json");
+    auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {
       const auto& m = it.value()[o.mode]["metrics"];

@@ -19,8 +19,12 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
   s.task = task_spec;
   s.model = model_spec;
   s.output = out;
-  s.decision_map = o.text("decision_map") == "score" ? experiment::DecisionMapMode::Score
-                                                     : experiment::DecisionMapMode::Generate;
+  const std::string dm = o.text("decision_map");
+  s.decision_map = dm == "score" ? experiment::DecisionMapMode::Score
+                   : dm == "lazy" ? experiment::DecisionMapMode::Lazy
+                   : dm == "auto" ? experiment::DecisionMapMode::Auto
+                                  : experiment::DecisionMapMode::Generate;
+  s.max_queries_per_point = static_cast<std::size_t>(o.integer("max_queries_per_point"));
   if (!o.get("limit").is_null()) s.limit = static_cast<std::size_t>(o.integer("limit"));
   if (!o.get("sample").is_null()) s.sample = static_cast<std::size_t>(o.integer("sample"));
   s.seed = static_cast<std::uint64_t>(o.integer("seed"));

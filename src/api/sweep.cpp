@@ -10,6 +10,7 @@
 #include "api/internal.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "experiment/sweep.h"
 #include "llm/http/model_spec.h"
 #include "results/results_json.h"
@@ -54,12 +55,7 @@ ModelEntry read_model(const nlohmann::json& m, const std::string& where) {
 }
 
 SweepConfig read_config(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path, "sweep config"));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json j = parse_json_bounded(read_file_text(path, "sweep config"), path);
   require_keys(j, {"models", "tasks", "settings", "description"}, path);
   if (!j.contains("models") || !j["models"].is_array() || j["models"].empty())
     throw Error(fmt::format("{}: \"models\" must be a non-empty list", path));
@@ -105,11 +101,12 @@ struct PlannedCell {
 SweepReport sweep(const std::string& config_path, const std::string& out, const SweepOptions& o, const Callbacks& cb,
                   const SweepHooks& hooks) {
   const SweepConfig c = read_config(config_path);
-  const auto shard = experiment::parse_shard(o.shard);
+  // --shard auto reads the array task's index (Slurm, Kubernetes); the summary step needs no shard.
+  const auto shard = o.summary_only ? experiment::Shard{} : experiment::resolve_shard(o.shard, o.shards);
   std::vector<std::string> aliases;
   for (const auto& m : c.models) aliases.push_back(m.alias);
   const auto mine = experiment::shard_cells(experiment::cells(aliases, c.tasks), shard);
-  std::filesystem::create_directories(out);
+  ensure_directory(out, "sweep folder");
   SweepReport rep;
   rep.cells = mine.size();
   if (!o.summary_only) {
@@ -119,7 +116,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
       const ModelEntry* m = &*std::find_if(c.models.begin(), c.models.end(), [&](const ModelEntry& e) { return e.alias == cell.model; });
       Options opts = cell_options(c, *m, o, config_path);
       Task t = Task::load(cell.task.spec);
-      const std::string dir = out + "/" + cell.name();
+      const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
       auto s = api::run_settings(t.internal(), cell.task.spec, llm::spec_without_secrets(m->spec), opts, dir);
       plan.push_back({cell.name(), dir, m, std::move(t), std::move(opts), std::move(s)});
     }

@@ -4,12 +4,8 @@
 
 #include <cstdio>
 
-#include "cli/cmd_bench.h"
-#if SCEVAL_WITH_LLAMA
-#include "cli/cmd_bench_decision_map.h"
-#endif
 #include "cli/commands.h"
-#include "common/error.h"
+#include "sceval/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sceval: self-generated counterfactual evaluation (Mayne et al., EMNLP 2025)"};
@@ -24,11 +20,11 @@ int main(int argc, char** argv) {
   sceval::cli::add_sweep_command(app);
   sceval::cli::add_stability_command(app);
   sceval::cli::add_gower_quiz_command(app);
-  sceval::cli::add_bench_command(app);
+  sceval::cli::add_cache_command(app);
+  sceval::cli::add_export_training_command(app);
 #if SCEVAL_WITH_LLAMA
   sceval::cli::add_make_test_model_command(app);
   sceval::cli::add_llm_commands(app);
-  sceval::cli::add_bench_decision_map_command(app);
 #endif
   try {
     app.parse(argc, argv);

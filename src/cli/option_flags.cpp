@@ -10,7 +10,8 @@ namespace sceval::cli {
 void add_option_flags(CLI::App* c, Options& o, unsigned scope_bits) {
   for (const auto& spec : option_table()) {
     if (!(spec.scope & scope_bits)) continue;
-    const std::string flag = spec.flag(), name = spec.name;
+    const std::string name = spec.name;
+    const std::string flag = name == "quiet" ? spec.flag() + ",-q" : spec.flag();  // -q: as every Unix tool
     std::string help = spec.help;
     if (!spec.default_value.is_null() && spec.type != OptionType::Flag)
       help += fmt::format(" [default: {}]", spec.default_value.is_string() ? spec.default_value.get<std::string>()
@@ -22,7 +23,8 @@ void add_option_flags(CLI::App* c, Options& o, unsigned scope_bits) {
     auto* opt = c->add_option_function<std::string>(
         flag, [&o, name, flag](const std::string& v) { o.set_text(name, v, flag); }, help);
     opt->group(spec.group);
-    if (name == "decision_map") opt->type_name("MODE");
+    opt->type_name(spec.type == OptionType::Integer ? "N" : spec.type == OptionType::Number ? "X"
+                   : spec.type == OptionType::Choice ? "CHOICE" : "TEXT");
   }
 }
 
@@ -56,6 +58,10 @@ std::string format_value(const nlohmann::json& x) {
 
 void print_metrics(const nlohmann::json& r) {
   for (const char* mode : {"paper", "strict"}) {
+    if (!r.contains(mode) || !r[mode].contains("metrics")) {  // lazy runs: no paper mode
+      fmt::print("{:<7} not available: {}\n", mode, r.contains(mode) ? r[mode].value("reason", "") : "");
+      continue;
+    }
     const auto& m = r[mode]["metrics"];
     fmt::print("{:<7} N={:<6} validity {:>8}  mean RCF_A {:>8}  TM {:>8}  exact match {:>8}\n", mode,
                m["n"].get<std::int64_t>(), format_rate(m["validity"]), format_value(m["mean_rcf_a"]),

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "common/error.h"
@@ -26,80 +29,171 @@ std::string Table::where(std::size_t row, std::size_t col) const {
                      col < header.size() ? header[col] : std::to_string(col + 1));
 }
 
-Table parse(std::string_view text, std::string source) {
-  Table t;
-  t.source = std::move(source);
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::size_t> lines;
-  std::vector<std::string> record;
-  std::string field;
-  bool in_quotes = false, field_started = false, record_started = false;
-  std::size_t line = 1, record_line = 1;
-  auto end_field = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-    field_started = false;
-  };
-  auto end_record = [&] {
-    end_field();
-    records.push_back(std::move(record));
-    lines.push_back(record_line);
-    record.clear();
-    record_started = false;
-  };
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (!record_started) {
-      record_started = true;
-      record_line = line;
+namespace {
+
+// The RFC 4180 state machine, fed chunk by chunk; each finished record goes into the table at once.
+class Parser {
+ public:
+  Parser(std::string source, std::size_t max_record_bytes) : max_bytes_(max_record_bytes) {
+    t_.source = std::move(source);
+  }
+
+  void feed(std::string_view text) {
+    if (first_chunk_) check_encoding(text);
+    for (std::size_t i = 0; i < text.size(); ++i) step(text[i]);
+  }
+
+  Table finish() {
+    if (quote_pending_) in_quotes_ = quote_pending_ = false;  // the file ends right after a closing quote
+    if (in_quotes_)
+      throw Error(fmt::format("{}:{}: a quoted field opened here is never closed", t_.source, quote_line_));
+    if (pending_cr_) pending_cr_ = false;
+    else if (record_started_) end_record();
+    if (!have_header_) throw Error(fmt::format("{}: empty file, expected a header line", t_.source));
+    return std::move(t_);
+  }
+
+ private:
+  void check_encoding(std::string_view text) {
+    first_chunk_ = false;
+    if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+      throw Error(fmt::format("{}: the file is UTF-16; save it as UTF-8", t_.source));
+    if (text.substr(0, 4096).find('\0') != std::string_view::npos)
+      throw Error(fmt::format("{}: the file holds NUL bytes (UTF-16 or binary?); expected UTF-8 text", t_.source));
+    if (text.starts_with("\xEF\xBB\xBF")) skip_ = 3;  // UTF-8 BOM
+  }
+
+  void step(char c) {
+    if (skip_) {
+      --skip_;
+      return;
     }
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          in_quotes = false;
+    if (pending_cr_) {  // CR seen outside quotes: CRLF or a CR-only line end
+      pending_cr_ = false;
+      if (c == '\n') return;
+    }
+    if (!record_started_) {
+      record_started_ = true;
+      record_line_ = line_;
+      record_bytes_ = 0;
+    }
+    if (++record_bytes_ > max_bytes_)
+      throw Error(fmt::format("{}:{}: a record longer than {} MiB (not a CSV, or an unclosed quote?)", t_.source,
+                              record_line_, max_bytes_ >> 20));
+    if (in_quotes_) {
+      if (quote_pending_) {  // a quote inside quotes: "" is an escaped quote, else the field ends
+        quote_pending_ = false;
+        if (c == '"') {
+          field_ += '"';
+          return;
         }
+        in_quotes_ = false;
       } else {
-        if (c == '\n') ++line;
-        field += c;
+        if (c == '"') quote_pending_ = true;
+        else {
+          // Line breaks inside quotes are data; count them as lines (CRLF once, CR or LF alone once).
+          if (c == '\r' || (c == '\n' && !quoted_cr_)) ++line_;
+          field_ += c;
+        }
+        quoted_cr_ = c == '\r';
+        return;
       }
-      continue;
     }
-    if (c == '"' && !field_started) {
-      in_quotes = field_started = true;
+    if (c == '"' && !field_started_) {
+      in_quotes_ = field_started_ = true;
+      quote_line_ = line_;
     } else if (c == ',') {
       end_field();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;
+    } else if (c == '\r') {
+      end_record();
+      pending_cr_ = true;
+      ++line_;
     } else if (c == '\n') {
       end_record();
-      ++line;
+      ++line_;
     } else if (c == '"') {
-      throw Error(fmt::format("{}:{}: stray quote inside an unquoted field", t.source, line));
+      throw Error(fmt::format("{}:{}: stray quote inside an unquoted field", t_.source, line_));
     } else {
-      field += c;
-      field_started = true;
+      field_ += c;
+      field_started_ = true;
     }
   }
-  if (in_quotes) throw Error(fmt::format("{}:{}: unterminated quoted field", t.source, record_line));
-  if (record_started) end_record();
-  if (records.empty()) throw Error(fmt::format("{}: empty file, expected a header line", t.source));
-  t.header = std::move(records.front());
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    if (records[r].size() == 1 && records[r][0].empty()) continue;  // blank line
-    if (records[r].size() != t.header.size())
-      throw Error(fmt::format("{}:{}: {} fields, the header has {}", t.source, lines[r],
-                              records[r].size(), t.header.size()));
-    t.rows.push_back(std::move(records[r]));
-    t.row_lines.push_back(lines[r]);
+
+  void end_field() {
+    record_.push_back(std::move(field_));
+    field_.clear();
+    field_started_ = false;
   }
-  return t;
+
+  void end_record() {
+    end_field();
+    record_started_ = false;
+    if (!have_header_) {
+      have_header_ = true;
+      for (std::size_t i = 0; i < record_.size(); ++i)
+        for (std::size_t k = 0; k < i; ++k)
+          if (record_[k] == record_[i])
+            throw Error(fmt::format("{}:{}: column '{}' appears twice in the header (columns {} and {})", t_.source,
+                                    record_line_, record_[i], k + 1, i + 1));
+      t_.header = std::move(record_);
+    } else if (!(record_.size() == 1 && record_[0].empty())) {  // skip blank lines
+      if (record_.size() != t_.header.size())
+        throw Error(fmt::format("{}:{}: {} fields, the header has {}", t_.source, record_line_, record_.size(),
+                                t_.header.size()));
+      t_.rows.push_back(std::move(record_));
+      t_.row_lines.push_back(record_line_);
+    }
+    record_.clear();
+  }
+
+  Table t_;
+  std::size_t max_bytes_;
+  std::vector<std::string> record_;
+  std::string field_;
+  bool first_chunk_ = true, have_header_ = false;
+  bool in_quotes_ = false, quote_pending_ = false, field_started_ = false, record_started_ = false;
+  bool pending_cr_ = false, quoted_cr_ = false;
+  int skip_ = 0;
+  std::size_t line_ = 1, record_line_ = 1, quote_line_ = 1, record_bytes_ = 0;
+};
+
+}  // namespace
+
+Table parse(std::string_view text, std::string source, std::size_t max_record_bytes) {
+  Parser p(std::move(source), max_record_bytes);
+  p.feed(text);
+  return p.finish();
 }
 
-Table read_file(const std::string& path) { return parse(read_file_text(path), path); }
+Table read_file(const std::string& path, std::size_t max_record_bytes) {
+  require_regular_file(path, "CSV file");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw Error(fmt::format("{}: cannot open CSV file: {}", path, std::strerror(errno)));
+  Parser p(path, max_record_bytes);
+  char buf[1 << 16];
+  std::size_t n = 0;
+  try {
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) p.feed(std::string_view(buf, n));
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  const bool bad = std::ferror(f);
+  std::fclose(f);
+  if (bad) throw Error(fmt::format("{}: cannot read CSV file", path));
+  return p.finish();
+}
+
+std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,
+                                         const std::vector<std::string>& known_prefixes) {
+  std::vector<std::string> out;
+  for (const auto& h : t.header) {
+    bool ok = std::find(known.begin(), known.end(), h) != known.end();
+    for (const auto& p : known_prefixes) ok = ok || h.starts_with(p);
+    if (!ok) out.push_back(h);
+  }
+  return out;
+}
 
 std::string quote(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
@@ -122,11 +216,10 @@ void write_row(std::ostream& out, const std::vector<std::string>& fields) {
 
 void write_file(const std::string& path, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+  std::ostringstream out;
   write_row(out, header);
   for (const auto& r : rows) write_row(out, r);
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  write_file_atomic(path, out.str());
 }
 
 std::string to_text(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {

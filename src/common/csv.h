@@ -1,5 +1,7 @@
 #pragma once
-// RFC 4180 CSV (UTF-8): quoted fields may hold commas, quotes ("") and line breaks.
+// RFC 4180 CSV (UTF-8): quoted fields may hold commas, quotes ("") and line breaks. Line ends
+// CRLF, LF or CR alone. Files are read in chunks and checked record by record (a garbage file fails
+// at its second record, not after being read whole); one record may hold at most kMaxRecordBytes.
 #include <cstddef>
 #include <iosfwd>
 #include <map>
@@ -10,9 +12,11 @@
 
 namespace sceval::csv {
 
+inline constexpr std::size_t kMaxRecordBytes = std::size_t{16} << 20;
+
 struct Table {
   std::string source;  // file name, for messages
-  std::vector<std::string> header;
+  std::vector<std::string> header;  // names are unique (a repeated name is an error)
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> row_lines;  // 1-based line of each row's start in the file
 
@@ -22,11 +26,16 @@ struct Table {
   std::string where(std::size_t row, std::size_t col) const;
 };
 
-Table parse(std::string_view text, std::string source);
-Table read_file(const std::string& path);
+Table parse(std::string_view text, std::string source, std::size_t max_record_bytes = kMaxRecordBytes);
+Table read_file(const std::string& path, std::size_t max_record_bytes = kMaxRecordBytes);
+
+// The header names not in `known` and not matching any of `known_prefixes`, for one warning line.
+std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,
+                                         const std::vector<std::string>& known_prefixes = {});
 
 std::string quote(std::string_view field);  // quotes only when needed
 void write_row(std::ostream& out, const std::vector<std::string>& fields);
+// Written to a temporary file and renamed over `path` (common/file.h write_file_atomic).
 void write_file(const std::string& path, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 // The text write_file writes.

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "common/file.h"
 #include "experiment/gower_quiz.h"
 #include "experiment/stages.h"
 #include "results/results_json.h"
@@ -28,7 +29,7 @@ nlohmann::json run_gower_quiz(const QuizFile& q, const task::Task& t, const std:
                               const RunSettings& s, std::uint64_t seed, llm::Backend& backend,
                               const nlohmann::json& model_info, const Progress& progress) {
   grid::Grid g(t);
-  std::filesystem::create_directories(s.output);
+  ensure_directory(s.output);
   SampleLog log(s.output + "/samples.jsonl");
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
   std::vector<llm::GenerationRequest> reqs;

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "experiment/gower_quiz.h"
 #include "task/registry.h"
 #include "task/template.h"
@@ -16,12 +17,7 @@
 namespace sceval::experiment {
 
 QuizFile load_quiz(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path, "quiz file"));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json j = parse_json_bounded(read_file_text(path, "quiz file"), path);
   auto field = [&](const char* key) -> const nlohmann::json& {
     if (!j.contains(key)) throw Error(fmt::format("{}: missing field \"{}\"", path, key));
     return j[key];

@@ -34,7 +34,4 @@ class RunOutput {
   std::unique_ptr<File> samples_file_;
 };
 
-// Writes `text` to `path` through a temporary file in the same folder and a rename; errors name the path.
-void write_file_atomically(const std::string& path, const std::string& text);
-
 }  // namespace sceval::experiment

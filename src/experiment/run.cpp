@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "experiment/baselines.h"
+#include "experiment/lazy.h"
 #include "experiment/stages.h"
 #include "grid/distance.h"
 #include "results/decision_map_csv.h"
@@ -46,12 +47,13 @@ nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, 
 RunReport run(const task::Task& t, const RunSettings& s, llm::Backend& backend, RunOutput& out,
               const nlohmann::json& model_info, const Progress& progress) {
   grid::Grid g(t);
+  if (wants_lazy(s, g)) return run_lazy(s, t, g, backend, out, model_info, progress);
   SampleLog log(out);
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
   nlohmann::json timing;
 
   auto t0 = Clock::now();
-  DecisionMapResult dm = s.decision_map == DecisionMapMode::Generate
+  DecisionMapResult dm = s.decision_map != DecisionMapMode::Score  // auto that chose the full map: generate
                              ? generate_decision_map(t, g, s, asker)
                              : score_decision_map(t, g, s, backend, progress);
   timing["decision_map_seconds"] = since(t0);

@@ -12,7 +12,8 @@
 
 namespace sceval::experiment {
 
-enum class DecisionMapMode { Generate, Score };
+// Lazy/Auto: experiment/lazy.h (Auto = lazy unless the full map costs no more queries).
+enum class DecisionMapMode { Generate, Score, Lazy, Auto };
 
 // The paper's system prompt for meta-llama models (models.json); other models get none.
 inline constexpr const char* kPaperLlamaSystemPrompt = "\n\nYou are a helpful assistant.\n\n";
@@ -22,6 +23,7 @@ struct RunSettings {
   std::string model;   // model spec (without secrets)
   std::string output;  // run directory
   DecisionMapMode decision_map = DecisionMapMode::Generate;
+  std::size_t max_queries_per_point = 1000;  // lazy: points one search may take (docs/lazy.md)
   std::optional<std::size_t> limit;   // the first N grid points
   std::optional<std::size_t> sample;  // N grid points drawn at random (seeded)
   std::uint64_t seed = 42;            // sampling of points and complements

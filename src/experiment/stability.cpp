@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "experiment/stages.h"
 #include "grid/closest.h"
 #include "results/decision_map_csv.h"
@@ -74,7 +75,8 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
   std::vector<task::Task> tasks;
   for (const auto& v : variants) tasks.push_back(task::resolve_task(v));
   for (const auto& t : tasks) check_same_grid(tasks.front(), t);
-  std::filesystem::create_directories(s.output + "/decision_maps");
+  const std::filesystem::path maps_dir = output_path(s.output, "decision_maps");
+  ensure_directory(maps_dir);
   SampleLog log(s.output + "/samples.jsonl");
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
 
@@ -84,9 +86,9 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
     grid::Grid g(t);
     RunSettings sv = s;
     sv.task = t.name;
-    auto dm = s.decision_map == DecisionMapMode::Generate ? generate_decision_map(t, g, sv, asker)
+    auto dm = s.decision_map != DecisionMapMode::Score ? generate_decision_map(t, g, sv, asker)  // full maps
                                                           : score_decision_map(t, g, sv, backend, progress);
-    results::write_decision_map(g, dm.map, s.output + "/decision_maps/" + t.name + ".csv");
+    results::write_decision_map(g, dm.map, output_path(maps_dir, t.name + ".csv").string());
     std::vector<metrics::Label> common;  // in the first variant's option order; off-label -> NA
     for (auto l : dm.map.labels)
       common.push_back(l < 0 ? metrics::kNA : static_cast<metrics::Label>(*tasks.front().option_index(t.options[l])));

@@ -40,8 +40,10 @@ std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vec
   std::vector<llm::Generation> out;
   out.reserve(reqs.size());
   if (progress) progress(stage, 0, reqs.size());
-  for (std::size_t begin = 0; begin < reqs.size(); begin += chunk) {
-    std::size_t end = std::min(reqs.size(), begin + chunk);
+  // A provider batch backend gets the whole stage in one call (one or more batches, polled together).
+  const std::size_t step = backend.wants_whole_stage() ? std::max<std::size_t>(1, reqs.size()) : chunk;
+  for (std::size_t begin = 0; begin < reqs.size(); begin += step) {
+    std::size_t end = std::min(reqs.size(), begin + step);
     auto gens = backend.generate(std::span(reqs).subspan(begin, end - begin));
     if (gens.size() != end - begin) throw Error(fmt::format("{}: the backend returned {} results for {} requests",
                                                            stage, gens.size(), end - begin));
@@ -104,6 +106,11 @@ std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::o
 }
 
 DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
+  {  // every point's request, tag and reply is held at once: refuse huge grids before building them
+    std::size_t prompt_bytes = 0;
+    for (const auto& m : task::turn1_messages(t, g.record(0), s.system_prompt)) prompt_bytes += m.content.size();
+    grid::require_grid_memory(g, 3.0 * static_cast<double>(prompt_bytes) + 1024, "asking the model at every point");
+  }
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (grid::Index i = 0; i < g.size(); ++i) {
@@ -112,8 +119,7 @@ DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g
   }
   auto gens = asker.ask("decision_map", reqs, tags);
   DecisionMapResult r;
-  r.map.labels.assign(g.size(), metrics::kNA);
-  r.map.answers.assign(g.size(), "");
+  r.map = metrics::DecisionMap::all_na(g);
   r.failed.assign(g.size(), false);
   for (grid::Index i = 0; i < g.size(); ++i) {
     r.replies.push_back(gens[i].text);
@@ -133,8 +139,7 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
   if (!backend.supports_scoring())
     throw Error("--decision-map score needs a backend that returns label log-probabilities (an in-process gguf: model)");
   DecisionMapResult r;
-  r.map.labels.assign(g.size(), metrics::kNA);
-  r.map.answers.assign(g.size(), "");
+  r.map = metrics::DecisionMap::all_na(g);
   r.failed.assign(g.size(), false);
   r.map.probabilities.resize(g.size());
   r.replies.assign(g.size(), "");
@@ -172,12 +177,17 @@ std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s
 
 std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
                                   const std::vector<grid::Index>& points, const RunSettings& s) {
+  return complements(t, [&map](grid::Index i) { return map.labels[i]; }, points, s);
+}
+
+std::vector<FollowUp> complements(const task::Task& t, const std::function<metrics::Label(grid::Index)>& label_of,
+                                  const std::vector<grid::Index>& points, const RunSettings& s) {
   const auto k = static_cast<metrics::Label>(t.options.size());
   std::vector<FollowUp> out;
   for (grid::Index i : points) {
     // One generator per point, so a point's complement does not depend on which others are sampled.
     std::mt19937_64 rng(s.seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
-    const metrics::Label own = map.labels[i];
+    const metrics::Label own = label_of(i);
     if (own < 0) {  // NA or off-label: a random option (the paper's random.choice)
       out.push_back({i, static_cast<metrics::Label>(rng() % static_cast<std::uint64_t>(k))});
       continue;
@@ -196,10 +206,17 @@ std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMa
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                              const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
                                              Asker& asker) {
+  return ask_followups(t, g, s, [&dm](grid::Index i) { return Turn1{dm.replies[i], static_cast<bool>(dm.failed[i])}; },
+                       fus, asker);
+}
+
+std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                             const std::function<Turn1(grid::Index)>& turn1,
+                                             const std::vector<FollowUp>& fus, Asker& asker) {
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (const auto& f : fus) {
-    reqs.push_back({task::followup_messages(t, g.record(f.index), dm.replies[f.index], t.options[f.target],
+    reqs.push_back({task::followup_messages(t, g.record(f.index), turn1(f.index).reply, t.options[f.target],
                                             s.system_prompt),
                     sampling_for(t, s)});
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
@@ -213,7 +230,7 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
     metrics::SceInput in;
     in.index = fus[n].index;
     in.target = fus[n].target;
-    if (dm.failed[in.index] || gens[n].finish == llm::FinishReason::Error) {
+    if (turn1(in.index).failed || gens[n].finish == llm::FinishReason::Error) {
       in.status = "request_failed";
       in.detail = gens[n].error;
       out.push_back(std::move(in));

@@ -2,6 +2,7 @@
 // The stages of a run, each a plain function from values to values (DESIGN.md "Data flow").
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct FollowUp {
 // others. NA/off-label originals get a random option, as the paper's select_counterfactual.
 std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
                                   const std::vector<grid::Index>& points, const RunSettings& s);
+// The same, with the original labels from a lookup (lazy decision maps hold no full map).
+std::vector<FollowUp> complements(const task::Task& t, const std::function<metrics::Label(grid::Index)>& label_of,
+                                  const std::vector<grid::Index>& points, const RunSettings& s);
 
 // The run's sampling settings plus the task's stop strings (every request about the task).
 llm::SamplingParams sampling_for(const task::Task& t, const RunSettings& s);
@@ -81,5 +85,14 @@ void ask_with_history(const task::Task& t, const RunSettings& s, const std::vect
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                              const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
                                              Asker& asker);
+// The same, with the turn-1 replies from a lookup (lazy decision maps): a point's reply and whether
+// its request failed.
+struct Turn1 {
+  std::string_view reply;
+  bool failed = false;
+};
+std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
+                                             const std::function<Turn1(grid::Index)>& turn1,
+                                             const std::vector<FollowUp>& fus, Asker& asker);
 
 }  // namespace sceval::experiment

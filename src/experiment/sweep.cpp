@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <set>
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/warning.h"
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "task/registry.h"
@@ -27,6 +30,10 @@ std::vector<Cell> cells(const std::vector<std::string>& aliases, const std::vect
   return out;
 }
 
+std::string cell_dir(const std::string& sweep_output, const Cell& cell) {
+  return output_path(sweep_output, cell.name()).string();
+}
+
 Shard parse_shard(const std::string& text) {
   auto slash = text.find('/');
   Shard s;
@@ -41,6 +48,66 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
+namespace {
+
+// A non-negative integer from an environment variable; nullopt when unset.
+std::optional<std::size_t> env_number(const EnvReader& env, const std::string& name) {
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::size_t x = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+  if (v->empty() || ec != std::errc() || p != v->data() + v->size())
+    throw Error(fmt::format("--shard auto: {}=\"{}\" is not a non-negative integer", name, *v));
+  return x;
+}
+
+Shard checked(Shard s, const std::string& from) {
+  if (s.count == 0 || s.index >= s.count)
+    throw Error(fmt::format("--shard auto: {} gives shard {} of {} (expected 0 <= index < count)", from, s.index, s.count));
+  return s;
+}
+
+}  // namespace
+
+Shard shard_from_environment(std::optional<std::size_t> shards, const EnvReader& reader) {
+  const EnvReader env = reader ? reader : [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  if (auto id = env_number(env, "SLURM_ARRAY_TASK_ID")) {
+    const std::size_t min = env_number(env, "SLURM_ARRAY_TASK_MIN").value_or(0);
+    const std::size_t step = std::max<std::size_t>(1, env_number(env, "SLURM_ARRAY_TASK_STEP").value_or(1));
+    if (*id < min || (*id - min) % step)
+      throw Error(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID={} is not MIN {} + k * STEP {}", *id, min, step));
+    Shard s{(*id - min) / step, 0};
+    if (auto count = env_number(env, "SLURM_ARRAY_TASK_COUNT")) s.count = *count;
+    else if (auto max = env_number(env, "SLURM_ARRAY_TASK_MAX"); max && *max >= min) s.count = (*max - min) / step + 1;
+    else if (shards) s.count = *shards;
+    else
+      throw Error("--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX "
+                  "(submit with sbatch --array=0-N), and no --shards N");
+    if (shards && *shards != s.count)
+      throw Error(fmt::format("--shard auto: --shards {} but the Slurm array has {} tasks", *shards, s.count));
+    return checked(s, "the Slurm array");
+  }
+  if (auto index = env_number(env, "JOB_COMPLETION_INDEX")) {
+    auto count = shards ? shards : env_number(env, "SCEVAL_SHARDS");
+    if (!count)
+      throw Error("--shard auto: JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the number of shards is not: "
+                  "pass --shards N (the Job's completions) or set SCEVAL_SHARDS");
+    return checked(Shard{*index, *count}, "JOB_COMPLETION_INDEX");
+  }
+  throw Error("--shard auto: no array task in the environment: expected SLURM_ARRAY_TASK_ID (sbatch --array) or "
+              "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); or give --shard I/N");
+}
+
+Shard resolve_shard(const std::string& text, std::optional<std::size_t> shards, const EnvReader& env) {
+  if (text == "auto") return shard_from_environment(shards, env);
+  Shard s = parse_shard(text);
+  if (shards && *shards != s.count) throw Error(fmt::format("--shards {} disagrees with --shard {}", *shards, text));
+  return s;
+}
+
 std::vector<Cell> shard_cells(const std::vector<Cell>& all, Shard shard) {
   std::vector<Cell> out;
   for (std::size_t k = shard.index; k < all.size(); k += shard.count) out.push_back(all[k]);
@@ -52,7 +119,7 @@ bool cell_finished(const std::string& dir, const nlohmann::json& settings, const
   if (!fs::exists(path)) return false;
   nlohmann::json r;
   try {
-    r = results::read_json(path);
+    r = results::read_results_json(path);
   } catch (const Error&) {
     return false;  // a partly written file: run the cell again (answers come from the cache)
   }
@@ -132,8 +199,7 @@ std::string pct(const std::string& x) { return x.empty() ? "NA" : fmt::format("{
 std::string dec(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.4f}", std::stod(x)); }
 
 void write_markdown(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+  std::ostringstream out;
   out << "| model | task | N (strict) | validity | 95% CI | mean RCF_A | exact match | TM | paper N | paper "
          "validity | paper mean RCF_A | random-valid RCF_A | one-step validity |\n"
       << "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
@@ -141,23 +207,28 @@ void write_markdown(const std::string& path, const std::vector<std::vector<std::
     out << fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {} | {} | {} |\n", c[1], c[2], c[7],
                        pct(c[8]), pct(c[9]), pct(c[10]), dec(c[11]), pct(c[14]), dec(c[15]), c[16], pct(c[17]),
                        dec(c[18]), dec(c[21]), pct(c[22]));
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  write_file_atomic(path, out.str());
 }
 
 }  // namespace
 
 std::size_t write_summary(const std::string& sweep_dir) {
   std::vector<std::string> dirs;
-  for (const auto& e : fs::directory_iterator(sweep_dir))
+  std::error_code ec;
+  auto it = fs::directory_iterator(sweep_dir, ec);
+  if (ec) throw_fs_error(sweep_dir, "list the sweep folder", ec);
+  for (const auto& e : it)
     if (e.is_directory() && fs::exists(e.path() / "results.json")) dirs.push_back(e.path().filename().string());
   std::sort(dirs.begin(), dirs.end());
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : dirs) {
     nlohmann::json r;
     try {
-      r = results::read_json(sweep_dir + "/" + d + "/results.json");
-    } catch (const Error&) {
-      continue;  // being written by another shard: not finished
+      r = results::read_results_json(sweep_dir + "/" + d + "/results.json");
+    } catch (const Error& e) {
+      // Being written by another shard (not finished), or damaged: say which, and go on.
+      warn(fmt::format("{} (cell left out of the summary)", e.what()));
+      continue;
     }
     if (!r.value("complete", false)) continue;
     rows.push_back(summary_row(d, r));

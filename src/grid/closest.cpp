@@ -242,7 +242,7 @@ std::vector<Nearest> nearest_with_label(const Distance& dist, std::span<const La
                                         const std::vector<bool>& targets) {
   const Grid& g = dist.grid();
   const Index N = g.size();
-  require_memory(static_cast<double>(N) * 16.0, fmt::format("the closest-counterfactual search over {} points", N));
+  require_grid_memory(g, 16.0, "the closest-counterfactual search");
   // While transforming, out[i].distance holds the sum of terms (finish() is applied at the end).
   std::vector<Nearest> out(N);
   parallel_for(N, 1 << 16, [&](Index b, Index e) {
@@ -330,8 +330,7 @@ std::vector<Nearest> nearest_with_label_brute_force(const Distance& dist, std::s
 }
 
 BoundaryDistances::BoundaryDistances(const Distance& dist, std::span<const Label> labels, int n_labels) {
-  require_memory(static_cast<double>(dist.grid().size()) * 16.0 * (n_labels + 2),
-                 fmt::format("nearest points of {} labels over {} grid points", n_labels, dist.grid().size()));
+  require_grid_memory(dist.grid(), 16.0 * (n_labels + 2), fmt::format("the nearest points of {} labels", n_labels));
   for (int l = 0; l < n_labels; ++l) {
     std::vector<bool> t(n_labels, false);
     t[l] = true;

@@ -66,6 +66,7 @@ class Distance {
 
   // The per-feature scale over the grid: range (Gower), MAD (L1) or SD (L2).
   double scale(std::size_t j) const { return axes_[j].scale; }
+  const std::vector<double>& weights() const { return weights_; }
   std::string name() const;  // e.g. "gower/exact"
 
  private:

@@ -53,6 +53,16 @@ void require_memory(double bytes, std::string_view what) {
                             physical / 1e9));
 }
 
+void require_grid_memory(const Grid& g, double bytes_per_point, std::string_view what) {
+  const double points = static_cast<double>(g.size());
+  const double bytes = points * bytes_per_point;
+  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (physical > 0 && bytes > 0.9 * physical)
+    throw Error(fmt::format("{} over the {} points of task {} needs about {:.1f} GB ({:.0f} bytes), more than this "
+                            "machine's {:.1f} GB of memory; for grids this large use --decision-map lazy",
+                            what, g.size(), g.task().name, bytes / 1e9, bytes, physical / 1e9));
+}
+
 namespace {
 
 std::optional<std::int64_t> integral_number(std::string_view s) {

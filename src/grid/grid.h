@@ -43,6 +43,9 @@ class Grid {
 
 // Throws sceval::Error (naming `what` and the sizes) if `bytes` exceed this machine's physical memory.
 void require_memory(double bytes, std::string_view what);
+// The same for a structure of `bytes_per_point` per grid point; the message gives the number of
+// points, the bytes needed and the way out for huge grids (`--decision-map lazy`).
+void require_grid_memory(const Grid& g, double bytes_per_point, std::string_view what);
 
 // Position of a CSV/text value on feature f's axis: for integer features a number ("45", "45.0");
 // for levels the exact level text, or an integer code. Throws sceval::Error naming the value and

@@ -3,6 +3,7 @@
 // llama.cpp (llama_backend.h); OpenAI-compatible and Anthropic HTTP backends come with the pipeline.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,8 @@
 #include "common/message.h"
 
 namespace sceval::llm {
+
+class BatchJournal;  // llm/batch_journal.h
 
 struct SamplingParams {
   double temperature = 0.0;    // 0 = greedy (the paper's setting)
@@ -88,6 +91,12 @@ class Backend {
   // True when an answer does not depend on which other requests share its batch (remote servers):
   // then a cache may store answers one at a time instead of a whole batch at once.
   virtual bool answers_independent_of_batch() const { return false; }
+  // True for provider batch APIs (llm/http/batch_backend.h): callers send a whole stage's requests
+  // in one generate() call (the backend splits it by the provider's limits), not in chunks.
+  virtual bool wants_whole_stage() const { return false; }
+  // Such a backend records its submitted batches here (the response cache's table), so a killed
+  // run resumes them. Others ignore it.
+  virtual void set_batch_journal(std::shared_ptr<BatchJournal> /*journal*/) {}
   virtual bool supports_scoring() const { return false; }
   virtual std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch);
 };

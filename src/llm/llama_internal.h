@@ -114,6 +114,10 @@ struct LlamaBackend::Impl {
 
   std::vector<Generation> generate(std::span<const GenerationRequest> batch);  // llama_generate.cpp
   std::vector<OptionScores> score(std::span<const ScoreRequest> batch);        // llama_score.cpp
+
+  // The state of one generate() / score() call (members, so that they reach the engine's state).
+  class GenerationScheduler;  // llama_generate.cpp
+  class ScoringScheduler;     // llama_score.cpp
 };
 
 }  // namespace sceval::llm

@@ -147,6 +147,11 @@ void LlamaBackend::Impl::load() {
   }
   n_ctx = static_cast<int>(llama_n_ctx(ctx.get()));
   opt.n_ctx = n_ctx;
+  // llama.cpp takes at most min(n_ctx asked for, n_batch) tokens per llama_decode call (and then
+  // pads n_ctx up to a multiple of 256): batches are filled to what it accepts, one token per
+  // decoding sequence at least.
+  opt.n_batch = static_cast<int>(llama_n_batch(ctx.get()));
+  opt.n_parallel = std::min(opt.n_parallel, opt.n_batch);
   batch_capacity = opt.n_batch;
   batch = llama_batch_init(batch_capacity, 0, 1);
   init_chat_template();

@@ -1,6 +1,6 @@
 #pragma once
 // Child processes and a llama-server on a free loopback port, for the commands and tests that drive
-// a real server (`sceval bench decision-map`, the HTTP backend tests, the llama.cpp tests). POSIX
+// a real server (`sceval-bench-decision-map` in bench/, the HTTP backend tests, the llama.cpp tests). POSIX
 // only; needs no llama.cpp library (the server is a separate program).
 #include <sys/types.h>
 

@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -46,6 +49,40 @@ TestModelSpec test_model_spec(TestModelShape s) {
 }
 
 std::string default_test_vocab() { return SCEVAL_DEFAULT_TEST_VOCAB; }
+
+namespace {
+
+constexpr const char* kVocabFile = "ggml-vocab-llama-spm.gguf";
+
+bool readable_file(const fs::path& p) {
+  std::error_code ec;  // never throws: a folder of another user may not be searchable
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), R_OK) == 0;
+}
+
+}  // namespace
+
+std::string find_test_vocab(const std::string& given) {
+  if (!given.empty()) {
+    if (!readable_file(given)) throw Error("test model: vocabulary file " + given + " is not a readable file");
+    return given;
+  }
+  std::vector<fs::path> tried;
+  if (const char* env = std::getenv("SCEVAL_TEST_VOCAB"); env && *env) tried.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (fs::path d = exe.parent_path(); !d.empty(); d = d.parent_path()) {
+      tried.push_back(d / "share" / "sceval" / kVocabFile);  // build/share/sceval, PREFIX/share/sceval
+      if (d == d.parent_path() || tried.size() > 5) break;
+    }
+  if (const std::string built = default_test_vocab(); !built.empty()) tried.emplace_back(built);
+  for (const auto& p : tried)
+    if (readable_file(p)) return p.string();
+  std::string list;
+  for (const auto& p : tried) list += "\n  " + p.string();
+  throw Error("test model: no vocabulary GGUF found (pass --vocab FILE or set SCEVAL_TEST_VOCAB to any vocab-only "
+              "GGUF, e.g. llama.cpp's models/" + std::string(kVocabFile) + "); looked in:" + list);
+}
 
 const std::string& chatml_template() {
   static const std::string t =
@@ -134,8 +171,7 @@ std::vector<TensorPlan> plan_tensors(const TestModelSpec& sp, int n_vocab) {
 // Copies the tokenizer.* keys of a vocab-only GGUF (tokens, scores, types, merges, special ids).
 int copy_vocabulary(gguf_context* dst, const std::string& vocab_path) {
   gguf_init_params ip{/*no_alloc=*/true, /*ctx=*/nullptr};
-  if (!fs::exists(vocab_path))
-    throw Error("test model: vocabulary file " + vocab_path + " does not exist");
+  if (!readable_file(vocab_path)) throw Error("test model: vocabulary file " + vocab_path + " is not a readable file");
   GgufPtr src(gguf_init_from_file(vocab_path.c_str(), ip));
   if (!src) throw Error("test model: " + vocab_path + " is not a readable GGUF file");
   GgufPtr tmp(gguf_init_empty());
@@ -163,8 +199,7 @@ TestModelInfo write_test_model(const std::string& path, const TestModelOptions& 
   info.path = path;
   info.spec = test_model_spec(options.shape);
   const TestModelSpec& sp = info.spec;
-  const std::string vocab = options.vocab_path.empty() ? default_test_vocab() : options.vocab_path;
-  if (vocab.empty()) throw Error("test model: no vocabulary GGUF given and none compiled in (--vocab)");
+  const std::string vocab = find_test_vocab(options.vocab_path);
 
   GgufPtr g(gguf_init_empty());
   gguf_set_val_str(g.get(), "general.architecture", "llama");

@@ -33,7 +33,7 @@ TestModelSpec test_model_spec(TestModelShape s);
 struct TestModelOptions {
   TestModelShape shape = TestModelShape::Tiny;
   std::uint64_t seed = 1;
-  std::string vocab_path;  // empty: default_test_vocab()
+  std::string vocab_path;  // empty: find_test_vocab()
   // Jinja source stored as tokenizer.chat_template; empty: chatml_template(). nullopt: none.
   std::optional<std::string> chat_template = std::string();
 };
@@ -53,6 +53,13 @@ TestModelInfo write_test_model(const std::string& path, const TestModelOptions& 
 // The vocab-only GGUF shipped in llama.cpp's source (models/ggml-vocab-llama-spm.gguf: the 32,000
 // token Llama SentencePiece vocabulary), at the path this build was configured with.
 std::string default_test_vocab();
+
+// The vocabulary write_test_model uses (docs: README "make-test-model"): `given` (--vocab) when
+// not empty; else the first readable of $SCEVAL_TEST_VOCAB, share/sceval/ggml-vocab-llama-spm.gguf
+// in the executable's folder or one of its parents (the build copies it to build/share/sceval,
+// `cmake --install` to PREFIX/share/sceval), and default_test_vocab(). Throws sceval::Error listing
+// the places looked in. Never follows a path it cannot read (another user's cache).
+std::string find_test_vocab(const std::string& given = "");
 
 // A ChatML template in Jinja: <|im_start|>role\ncontent<|im_end|>\n ..., then <|im_start|>assistant\n.
 const std::string& chatml_template();

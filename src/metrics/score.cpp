@@ -53,6 +53,9 @@ SceScore Scorer::score(const SceInput& s) const {
   if (orig == kNA) return r.drop_reason = "original_na", r;
   if (orig == kOffLabel) return r.drop_reason = "original_off_label", r;
   if (s.target < 0) return r.drop_reason = "target_not_an_option", r;
+  // Asking for the label the point already has is no counterfactual: an unchanged record would be
+  // "valid". Such a row (hand-made or from a k-way mix-up) is dropped, never scored.
+  if (s.target == orig) return r.drop_reason = "target_is_own_label", r;
 
   const grid::Nearest cf = boundary_.nearest(s.index, s.target);
   if (cf.found()) r.d_min = cf.distance, r.closest_index = cf.index;

@@ -149,17 +149,18 @@ std::string float_repr(double d) {
   int exp = std::stoi(std::string(t.substr(epos + 1)));
   int decpt = exp + 1;
   int nd = static_cast<int>(digits.size());
+  // Strings are appended piecewise: `"." + std::string&&` trips GCC 12's -Wrestrict (bug 105651).
   if (decpt > -4 && decpt <= 16) {
     if (decpt <= 0) {
-      out += "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
+      out.append("0.").append(static_cast<std::size_t>(-decpt), '0').append(digits);
     } else if (decpt >= nd) {
       out += digits + std::string(static_cast<std::size_t>(decpt - nd), '0') + ".0";
     } else {
-      out += digits.substr(0, static_cast<std::size_t>(decpt)) + "." + digits.substr(static_cast<std::size_t>(decpt));
+      out.append(digits, 0, static_cast<std::size_t>(decpt)).append(".").append(digits, static_cast<std::size_t>(decpt));
     }
   } else {
     out.push_back(digits[0]);
-    if (nd > 1) out += "." + digits.substr(1);
+    if (nd > 1) out.append(".").append(digits, 1);
     out += exp < 0 ? "e-" : "e+";
     int a = exp < 0 ? -exp : exp;
     if (a < 10) out.push_back('0');

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "report/page_data.h"
 
 namespace sceval::report {
@@ -20,8 +21,8 @@ constexpr const char* kCsp =
     "default-src 'none'; script-src 'nonce-{}'; style-src 'unsafe-inline'; "
     "img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'";
 
-constexpr const char* kPageScripts[] = {"page/util.js",   "page/tables.js",  "page/decision_map.js",
-                                        "page/charts.js", "page/samples.js", "page/main.js"};
+constexpr const char* kPageScripts[] = {"page/util.js",    "page/tables.js",  "page/decision_map.js", "page/charts.js",
+                                        "page/samples.js", "page/compare.js", "page/main.js"};
 
 std::string asset(std::string_view name) {
   auto text = assets::embedded(name);
@@ -112,10 +113,7 @@ std::size_t write_report(const std::vector<std::string>& run_args, const std::st
   std::vector<RunDir> runs;
   for (const auto& [path, name] : expand_run_dirs(run_args)) runs.push_back(load_run(path, name));
   const std::string page = render_page(page_data(runs));
-  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", out_path));
-  out << page;
-  if (!out.flush()) throw Error(fmt::format("{}: write failed", out_path));
+  write_file_atomic(out_path, page);  // errors name the path and why (a missing folder, ...)
   return runs.size();
 }
 

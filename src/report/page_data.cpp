@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "report/lazy_map.h"
 
 namespace sceval::report {
 namespace {
@@ -106,7 +107,7 @@ MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>
 }
 
 std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::vector<std::string>& options,
-                               const BoundarySteps& steps) {
+                               const BoundarySteps* steps) {
   const std::size_t index = t.require_column("index"), target = t.require_column("target");
   const auto status = t.column("status"), closest = t.column("closest_index");
   std::vector<std::optional<std::size_t>> sce_cols;
@@ -128,7 +129,7 @@ std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::v
       if (level) to[k] = *level;
       else on_grid = false;
     }
-    if (on_grid) a.to = to, a.steps = steps.steps(ax.index(to), a.target);
+    if (on_grid) a.to = to, a.steps = steps ? steps->steps(ax.index(to), a.target) : std::nullopt;
     json c = number_cell(t, r, closest);
     if (!c.is_null()) a.closest = ax.coords(static_cast<std::int64_t>(c.get<double>()));
     out.push_back(std::move(a));
@@ -138,10 +139,16 @@ std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::v
 
 json run_page_data(const RunDir& run) {
   const auto options = options_of(run);
-  Axes ax = read_axes(run.decision_map);
-  MapColumns map = read_map_columns(run.decision_map, options);
-  BoundarySteps steps(ax, map.labels, static_cast<int>(options.size()));
-  auto arrows = read_arrows(ax, run.sces, options, steps);
+  const bool lazy = is_lazy_map(run.results);
+  Axes ax = lazy ? lazy_axes(run.results, run.decision_map) : read_axes(run.decision_map);
+  // A lazy map has labels only where they were asked: no probabilities, and no steps to a boundary
+  // that may run through points nobody asked about.
+  MapColumns map;
+  std::vector<std::pair<std::int64_t, int>> asked;
+  std::optional<BoundarySteps> steps;
+  if (lazy) asked = asked_labels(ax, run.decision_map, options);
+  else map = read_map_columns(run.decision_map, options), steps.emplace(ax, map.labels, static_cast<int>(options.size()));
+  auto arrows = read_arrows(ax, run.sces, options, steps ? &*steps : nullptr);
 
   json axes = json::array();
   for (const auto& a : ax.axes()) axes.push_back({{"name", a.name}, {"values", a.values}});
@@ -169,8 +176,9 @@ json run_page_data(const RunDir& run) {
   std::string model = r.contains("model") && r["model"].is_object() ? r["model"].value("spec", "") : "";
   return {{"name", run.name}, {"path", run.path}, {"task", r["task"].value("name", "")},
           {"model", model.empty() ? "(scored: " + run.name + ")" : model}, {"options", options},
-          {"results", r}, {"axes", axes}, {"labels", map.labels}, {"p", p},
-          {"edges", {{"label", edges_json(label_boundary(ax, map.labels))}, {"p", p_edges}}},
+          {"results", r}, {"axes", axes}, {"lazy", lazy}, {"labels", lazy ? json(nullptr) : json(map.labels)},
+          {"asked_labels", lazy ? json(asked) : json(nullptr)}, {"p", p},
+          {"edges", {{"label", edges_json(lazy ? asked_boundary(ax, asked) : label_boundary(ax, map.labels))}, {"p", p_edges}}},
           {"sces", sce_rows(run.sces, arrows, ax)},
           {"steps", {{"counts", step_counts}, {"no_end_point", ss.no_end_point}, {"unreachable", ss.unreachable}}},
           {"edits", edits}, {"samples", samples_json(run.samples)},

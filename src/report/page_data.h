@@ -18,9 +18,10 @@ struct MapColumns {
 };
 MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>& options);
 
-// The SCE rows of sces.csv as arrows (end point when every sce_ value is on the grid).
+// The SCE rows of sces.csv as arrows (end point when every sce_ value is on the grid; steps to the
+// boundary when `steps` is given: not for lazy maps).
 std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& sces, const std::vector<std::string>& options,
-                               const BoundarySteps& steps);
+                               const BoundarySteps* steps);
 
 nlohmann::json run_page_data(const RunDir& run);
 nlohmann::json page_data(const std::vector<RunDir>& runs);

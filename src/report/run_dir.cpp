@@ -8,6 +8,9 @@
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
+#include "report/lazy_map.h"
+#include "results/results_schema.h"
 
 namespace fs = std::filesystem;
 
@@ -15,11 +18,7 @@ namespace sceval::report {
 namespace {
 
 nlohmann::json read_json_file(const std::string& path) {
-  try {
-    return nlohmann::json::parse(read_file_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  return parse_json_bounded(read_file_text(path, "JSON file"), path);
 }
 
 std::optional<nlohmann::json> read_optional_artifact(const std::string& path, const char* kind) {
@@ -34,16 +33,11 @@ std::optional<nlohmann::json> read_optional_artifact(const std::string& path, co
 std::vector<nlohmann::json> read_samples(const std::string& path) {
   std::vector<nlohmann::json> out;
   if (!fs::exists(path)) return out;
-  std::istringstream in(read_file_text(path));
+  std::istringstream in(read_file_text(path, "samples file", std::size_t{2} << 30));
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(fmt::format("{}:{}: invalid JSON: {}", path, n, e.what()));
-    }
+    nlohmann::json j = parse_json_bounded(line, fmt::format("{} line {}", path, n));
     if (!j.is_object() || !j.contains("stage"))
       throw Error(fmt::format("{}:{}: expected an object with a \"stage\" field", path, n));
     if (j["stage"] != "decision_map") out.push_back(std::move(j));
@@ -59,12 +53,16 @@ RunDir load_run(const std::string& path, const std::string& name) {
   r.name = name;
   const std::string dir = path + "/";
   r.results = read_json_file(dir + "results.json");
-  if (!r.results.is_object() || !r.results.contains("task") || !r.results.contains("strict") ||
-      !r.results.contains("paper"))
-    throw Error(fmt::format("{}results.json: not a sceval results file (needs task, paper, strict)", dir));
-  if (r.results.value("schema_version", 0) != 1)
-    throw Error(fmt::format("{}results.json: schema_version {} (this sceval reads 1)", dir, r.results.value("schema_version", 0)));
+  results::validate_results_json(r.results, dir + "results.json");
+  // A lazy run (decision_map.mode "lazy") lists only the points it asked.
   r.decision_map = csv::read_file(dir + "decision_map.csv");
+  // Files of two different runs side by side (a failed re-run into an old folder) must not render as one.
+  if (const auto& gp = r.results["task"].value("grid_points", nlohmann::json());
+      !is_lazy_map(r.results) && gp.is_number_integer() &&
+      gp.get<std::int64_t>() != static_cast<std::int64_t>(r.decision_map.rows.size()))
+    throw Error(fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
+                            "different runs? run the command again into an empty folder)",
+                            dir, r.decision_map.rows.size(), gp.get<std::int64_t>()));
   r.sces = csv::read_file(dir + "sces.csv");
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");

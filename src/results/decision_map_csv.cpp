@@ -1,11 +1,13 @@
 #include "results/decision_map_csv.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/warning.h"
 
 namespace sceval::results {
 
@@ -24,6 +26,32 @@ double parse_probability(const csv::Table& t, std::size_t row, std::size_t col) 
   if (ec != std::errc() || p != s.data() + s.size() || v < 0 || v > 1)
     throw Error(fmt::format("{}: expected a probability in [0, 1], got \"{}\"", t.where(row, col), s));
   return v;
+}
+
+// The row's grid point: its `index`, checked against every feature column present (some may be
+// missing when an index is given), or the point the feature columns name.
+grid::Index row_index(const grid::Grid& g, const csv::Table& t, std::size_t r, std::optional<std::size_t> index_col,
+                      const std::vector<std::optional<std::size_t>>& feature_cols) {
+  grid::Record rec(g.dims());
+  for (std::size_t j = 0; j < g.dims(); ++j) {
+    if (!feature_cols[j]) continue;
+    try {
+      rec[j] = grid::parse_value(g.feature(j), t.rows[r][*feature_cols[j]]);
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}: {}", t.where(r, *feature_cols[j]), e.what()));
+    }
+  }
+  if (!index_col) return g.index(rec);
+  grid::Index idx = 0;
+  const std::string& s = t.rows[r][*index_col];
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), idx);
+  if (ec != std::errc() || p != s.data() + s.size() || idx >= g.size())
+    throw Error(fmt::format("{}: expected a grid index in 0..{}, got \"{}\"", t.where(r, *index_col), g.size() - 1, s));
+  for (std::size_t j = 0; j < g.dims(); ++j)
+    if (feature_cols[j] && rec[j] != g.position(idx, j))
+      throw Error(fmt::format("{}: index {} has {} = {}, but the row says {}", t.where(r, *feature_cols[j]), idx,
+                              g.feature(j).name, g.value_text(idx, j), t.rows[r][*feature_cols[j]]));
+  return idx;
 }
 
 }  // namespace
@@ -46,39 +74,19 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t)
   std::vector<std::optional<std::size_t>> prob_cols;
   for (const auto& o : task.options) prob_cols.push_back(t.column("p_" + o));
 
-  metrics::DecisionMap map;
-  map.labels.assign(g.size(), metrics::kNA);
-  map.answers.assign(g.size(), "");
+  const bool any_prob = std::any_of(prob_cols.begin(), prob_cols.end(), [](auto& c) { return c.has_value(); });
+  metrics::DecisionMap map = metrics::DecisionMap::all_na(g, any_prob);  // checks the memory first
   std::vector<bool> seen(g.size(), false);
-  bool any_prob = std::any_of(prob_cols.begin(), prob_cols.end(), [](auto& c) { return c.has_value(); });
-  if (any_prob) map.probabilities.assign(g.size(), std::vector<double>(task.options.size(), std::nan("")));
+
+  std::vector<std::string> known = {"index", "label"};
+  for (const auto& f : task.features) known.push_back(f.name);
+  for (const auto& o : task.options) known.push_back("p_" + o);
+  if (auto unknown = csv::unknown_columns(t, known); !unknown.empty())
+    warn(fmt::format("{}: ignoring unknown column{} {}", t.source, unknown.size() > 1 ? "s" : "",
+                     fmt::join(unknown, ", ")));
 
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    std::optional<grid::Index> from_features;
-    if (std::all_of(feature_cols.begin(), feature_cols.end(), [](auto& c) { return c.has_value(); })) {
-      grid::Record rec(g.dims());
-      for (std::size_t j = 0; j < g.dims(); ++j) {
-        try {
-          rec[j] = grid::parse_value(g.feature(j), t.rows[r][*feature_cols[j]]);
-        } catch (const Error& e) {
-          throw Error(fmt::format("{}: {}", t.where(r, *feature_cols[j]), e.what()));
-        }
-      }
-      from_features = g.index(rec);
-    }
-    grid::Index idx = 0;
-    if (index_col) {
-      const std::string& s = t.rows[r][*index_col];
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), idx);
-      if (ec != std::errc() || p != s.data() + s.size() || idx >= g.size())
-        throw Error(fmt::format("{}: expected a grid index in 0..{}, got \"{}\"", t.where(r, *index_col),
-                                g.size() - 1, s));
-      if (from_features && *from_features != idx)
-        throw Error(fmt::format("{}: index {} does not match the feature values (they are point {})",
-                                t.where(r, *index_col), idx, *from_features));
-    } else {
-      idx = *from_features;
-    }
+    const grid::Index idx = row_index(g, t, r, index_col, feature_cols);
     if (seen[idx]) throw Error(fmt::format("{}: grid point {} appears twice", t.where(r, label_col), idx));
     seen[idx] = true;
     const std::string& label = t.rows[r][label_col];

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
+#include "results/results_schema.h"
 
 namespace sceval::results {
 
@@ -29,6 +32,22 @@ nlohmann::json mode_json(const grid::Distance& dist, const std::vector<metrics::
           {"counts", metrics::counts(scores, inputs)}};
 }
 
+namespace {
+
+// Each feature's name and values in grid order: readers (the report) can lay out the grid without
+// the task file, and lazy runs, whose decision_map.csv lists only the asked points, need it.
+nlohmann::json features_json(const task::Task& t) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : t.features) {
+    nlohmann::json values = nlohmann::json::array();
+    for (std::size_t p = 0; p < f.size(); ++p) values.push_back(f.text(p));
+    out.push_back({{"name", f.name}, {"values", values}});
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const metrics::DecisionMap& map,
                             task::DistanceKind distance, const nlohmann::json& paper, const nlohmann::json& strict,
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra) {
@@ -39,7 +58,8 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
   nlohmann::json j = {
       {"schema_version", kSchemaVersion},
       {"sceval_version", SCEVAL_VERSION},
-      {"task", {{"name", task.name}, {"path", task.path}, {"options", task.options}, {"grid_points", g.size()}}},
+      {"task", {{"name", task.name}, {"path", task.path}, {"options", task.options}, {"grid_points", g.size()},
+                {"features", features_json(task)}}},
       {"distance", task::to_string(distance)},
       {"decision_map", {{"labels", labels}}},
       {"settings", {{"bootstrap", {{"resamples", bs.resamples}, {"seed", bs.seed}, {"level", bs.level}}}}},
@@ -54,19 +74,26 @@ std::string json_text(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+void begin_run_dir(const std::string& dir) {
+  ensure_directory(dir, "run directory");
+  const std::filesystem::path old = std::filesystem::path(dir) / "results.json";
+  std::error_code ec;
+  std::filesystem::remove(old, ec);
+  if (ec) throw_fs_error(old, "remove the earlier run's results", ec);
+}
+
 void write_json(const nlohmann::json& j, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
-  out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  write_file_atomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 nlohmann::json read_json(const std::string& path) {
-  try {
-    return nlohmann::json::parse(read_file_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  return parse_json_bounded(read_file_text(path, "JSON file"), path);
+}
+
+nlohmann::json read_results_json(const std::string& path) {
+  nlohmann::json j = read_json(path);
+  validate_results_json(j, path);
+  return j;
 }
 
 }  // namespace sceval::results

@@ -1,12 +1,14 @@
 #include "results/sce_csv.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <cmath>
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/warning.h"
 #include "results/decision_map_csv.h"
 
 namespace sceval::results {
@@ -50,6 +52,43 @@ void read_sce_values(const grid::Grid& g, const csv::Table& t, std::size_t r,
   else s.record = rec;
 }
 
+// The columns write_sces produces are all known (a scored sces.csv can be read again).
+void warn_unknown_columns(const task::Task& task, const csv::Table& t) {
+  std::vector<std::string> known = {"index", "label", "target", "sce_label", "status", "history_label", "history_valid"};
+  for (const char* c : {"valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a", "exact_match", "drop_reason"})
+    known.push_back(c), known.push_back(std::string("paper_") + c);
+  for (const char* c : {"n_changed", "closest_index"}) known.push_back(c);
+  for (const auto& f : task.features) known.push_back("orig_" + f.name), known.push_back("sce_" + f.name);
+  if (auto unknown = csv::unknown_columns(t, known); !unknown.empty())
+    warn(fmt::format("{}: ignoring unknown column{} {}", t.source, unknown.size() > 1 ? "s" : "",
+                     fmt::join(unknown, ", ")));
+}
+
+// The original point: `index`, checked against each orig_ column present, or the orig_ columns.
+grid::Index original_index(const grid::Grid& g, const csv::Table& t, std::size_t r,
+                           std::optional<std::size_t> index_col, const std::vector<std::optional<std::size_t>>& orig) {
+  grid::Record rec(g.dims());
+  for (std::size_t j = 0; j < g.dims(); ++j) {
+    if (!orig[j]) continue;
+    try {
+      rec[j] = grid::parse_value(g.feature(j), t.rows[r][*orig[j]]);
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}: {}", t.where(r, *orig[j]), e.what()));
+    }
+  }
+  if (!index_col) return g.index(rec);
+  grid::Index idx = 0;
+  const std::string& v = t.rows[r][*index_col];
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), idx);
+  if (ec != std::errc() || p != v.data() + v.size() || idx >= g.size())
+    throw Error(fmt::format("{}: expected a grid index in 0..{}, got \"{}\"", t.where(r, *index_col), g.size() - 1, v));
+  for (std::size_t j = 0; j < g.dims(); ++j)
+    if (orig[j] && rec[j] != g.position(idx, j))
+      throw Error(fmt::format("{}: index {} has {} = {}, but the row says {}", t.where(r, *orig[j]), idx,
+                              g.feature(j).name, g.value_text(idx, j), t.rows[r][*orig[j]]));
+  return idx;
+}
+
 std::string flag(const std::optional<bool>& b) { return b ? (*b ? "1" : "0") : ""; }
 
 std::string label_text(const task::Task& t, metrics::Label l) { return l >= 0 ? t.options[l] : ""; }
@@ -64,33 +103,19 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& 
   const task::Task& task = g.task();
   const std::size_t target_col = t.require_column("target");
   auto index_col = t.column("index");
-  std::vector<std::size_t> sce_cols, orig_cols;
+  std::vector<std::size_t> sce_cols;
+  std::vector<std::optional<std::size_t>> orig_cols;
   for (const auto& f : task.features) {
     sce_cols.push_back(t.require_column("sce_" + f.name));
-    if (!index_col) orig_cols.push_back(t.require_column("orig_" + f.name));
+    orig_cols.push_back(index_col ? t.column("orig_" + f.name) : t.require_column("orig_" + f.name));
   }
   auto label_col = t.column("sce_label");
   auto status_col = t.column("status");
+  warn_unknown_columns(task, t);
   std::vector<metrics::SceInput> out;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     metrics::SceInput s;
-    if (index_col) {
-      const std::string& v = t.rows[r][*index_col];
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), s.index);
-      if (ec != std::errc() || p != v.data() + v.size() || s.index >= g.size())
-        throw Error(fmt::format("{}: expected a grid index in 0..{}, got \"{}\"", t.where(r, *index_col),
-                                g.size() - 1, v));
-    } else {
-      grid::Record rec(g.dims());
-      for (std::size_t j = 0; j < g.dims(); ++j) {
-        try {
-          rec[j] = grid::parse_value(g.feature(j), t.rows[r][orig_cols[j]]);
-        } catch (const Error& e) {
-          throw Error(fmt::format("{}: {}", t.where(r, orig_cols[j]), e.what()));
-        }
-      }
-      s.index = g.index(rec);
-    }
+    s.index = original_index(g, t, r, index_col, orig_cols);
     const std::string& target = t.rows[r][target_col];
     auto ti = task.option_index(target);
     if (!ti)
@@ -121,6 +146,17 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                      const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                      bool with_history) {
+  std::vector<std::string> labels;
+  for (const auto& s : sces) {
+    metrics::Label orig = map.labels[s.index];
+    labels.push_back(orig == metrics::kOffLabel ? map.answers[s.index] : label_text(g.task(), orig));
+  }
+  return sce_table(g, labels, sces, strict, paper, with_history, {});
+}
+
+csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
+                     const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
+                     const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back("orig_" + f.name);
@@ -132,6 +168,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
                         "paper_drop_reason"})
     header.push_back(c);
   if (with_history) header.insert(header.end(), {"history_label", "history_valid"});
+  if (!censored.empty()) header.push_back("censored");
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < sces.size(); ++i) {
     const auto& s = sces[i];
@@ -139,8 +176,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
     const auto& pp = paper[i];
     std::vector<std::string> row = {std::to_string(s.index)};
     for (std::size_t j = 0; j < g.dims(); ++j) row.push_back(g.value_text(s.index, j));
-    metrics::Label orig = map.labels[s.index];
-    row.push_back(orig == metrics::kOffLabel ? map.answers[s.index] : label_text(task, orig));
+    row.push_back(original_labels[i]);
     row.push_back(label_text(task, s.target));
     for (std::size_t j = 0; j < g.dims(); ++j) {
       if (s.record) row.push_back(g.feature(j).text((*s.record)[j]));
@@ -163,6 +199,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
       row.push_back(!s.history_label ? "" : *s.history_label >= 0 ? label_text(task, *s.history_label) : "NA");
       row.push_back(s.history_label ? flag(*s.history_label == s.target) : "");
     }
+    if (!censored.empty()) row.push_back(censored[i] ? "1" : "0");
     rows.push_back(std::move(row));
   }
   return {"sces.csv", std::move(header), std::move(rows), {}};
@@ -203,7 +240,10 @@ std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode m
   std::vector<ScoredRow> out;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     ScoredRow row;
-    row.index = static_cast<grid::Index>(number_cell(t, r, index));
+    const std::string& iv = t.rows[r][index];
+    auto [ip, iec] = std::from_chars(iv.data(), iv.data() + iv.size(), row.index);
+    if (iec != std::errc() || ip != iv.data() + iv.size())
+      throw Error(fmt::format("{}: expected a grid index, got \"{}\"", t.where(r, index), iv));
     row.target = t.rows[r][target];
     auto& s = row.score;
     s.drop_reason = t.rows[r][drop];
@@ -216,7 +256,12 @@ std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode m
     s.icf = number_cell(t, r, icf);
     s.icf_a = number_cell(t, r, icf_a);
     s.exact_match = flag_cell(t, r, exact);
-    if (changed && !t.rows[r][*changed].empty()) s.n_changed = static_cast<int>(number_cell(t, r, *changed));
+    if (changed && !t.rows[r][*changed].empty()) {
+      const double n = number_cell(t, r, *changed);
+      if (!(n >= 0 && n <= 1e6) || n != std::floor(n))
+        throw Error(fmt::format("{}: expected a count of changed features, got \"{}\"", t.where(r, *changed), t.rows[r][*changed]));
+      s.n_changed = static_cast<int>(n);
+    }
     out.push_back(std::move(row));
   }
   return out;

@@ -26,6 +26,11 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                      const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                      bool with_history = false);
+// The same with each row's original label text given (lazy decision maps hold no full map);
+// `censored` non-empty: one more column at the end, censored (1: the row's search hit its budget).
+csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
+                     const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
+                     const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored);
 
 }  // namespace sceval::results
 

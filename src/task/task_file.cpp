@@ -1,11 +1,14 @@
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "task/task.h"
 #include "task/template.h"
 
@@ -23,7 +26,8 @@ class Reader {
   }
   [[noreturn]] void fail(std::string_view field, std::string_view what) const {
     std::string where = path_;
-    if (!field.empty()) where += (where.empty() ? "" : ".") + std::string(field);
+    // Appended piecewise: `const char* + std::string&&` trips GCC 12's -Wrestrict (bug 105651).
+    if (!field.empty()) where.append(where.empty() ? "" : ".").append(field);
     throw Error(fmt::format("{}: {}: {}", origin_, where.empty() ? "(top level)" : where, what));
   }
   bool has(const char* f) const { return j_.contains(f) && !j_.at(f).is_null(); }
@@ -57,6 +61,15 @@ class Reader {
     }
     return out;
   }
+  // Every key must be one of `known`: a misspelled optional field would otherwise be ignored.
+  void only_keys(std::initializer_list<std::string_view> known) const {
+    for (const auto& [k, v] : j_.items())
+      if (std::find(known.begin(), known.end(), k) == known.end()) {
+        std::string list;
+        for (auto n : known) list += (list.empty() ? "" : ", ") + std::string(n);
+        fail(k, fmt::format("unknown field (expected one of: {})", list));
+      }
+  }
   Reader child(const json& v, std::string sub) const {
     return Reader(v, origin_, path_.empty() ? sub : path_ + "." + sub);
   }
@@ -67,23 +80,57 @@ class Reader {
   std::string origin_, path_;
 };
 
+constexpr std::int64_t kMaxCode = std::int64_t{1} << 53;
+
+// Names the CSV formats use themselves; a feature so named would shadow them (README "File formats").
+void check_feature_name(const Reader& r, const std::string& name) {
+  if (name.empty()) r.fail("name", "must not be empty");
+  for (const char* reserved : {"index", "label", "target"})
+    if (name == reserved) r.fail("name", fmt::format("\"{}\" is reserved (a column of sceval's CSV files)", name));
+  for (const char* prefix : {"p_", "orig_", "sce_"})
+    if (name.starts_with(prefix))
+      r.fail("name", fmt::format("\"{}\": names starting with \"{}\" are reserved (columns of sceval's CSV files)",
+                                 name, prefix));
+}
+
+std::string ascii_lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void parse_integer_range(const Reader& r, Feature& f) {
+  f.start = r.integer("start");
+  f.stop = r.integer("stop");
+  f.step = r.has("step") ? r.integer("step") : 1;
+  if (f.step == 0) r.fail("step", "must not be 0");
+  // Codes stay within ±2^53: exact as doubles (distances), and differences cannot overflow int64.
+  const std::pair<const char*, std::int64_t> ends[] = {{"start", f.start}, {"stop", f.stop}, {"step", f.step}};
+  for (const auto& [k, v] : ends)
+    if (v < -kMaxCode || v > kMaxCode) r.fail(k, fmt::format("{} is out of range (|value| <= 2^53)", v));
+  // In 128 bits: stop - start of two int64 values can overflow int64.
+  const __int128 span = static_cast<__int128>(f.stop) - f.start;
+  if (span % f.step != 0 || span / f.step < 0)
+    r.fail("stop", fmt::format("{}..{} is not reachable from start in steps of {}", f.start, f.stop, f.step));
+  if (span / f.step >= (__int128{1} << 32))
+    r.fail("stop", fmt::format("{}..{} in steps of {} has more than 2^32 values", f.start, f.stop, f.step));
+}
+
 Feature parse_feature(const Reader& r) {
+  r.only_keys({"name", "key", "description", "weight", "type", "start", "stop", "step", "number_parse", "levels",
+               "grade_fallback"});
   Feature f;
   f.name = r.str("name");
+  check_feature_name(r, f.name);
   f.key = r.str_or("key", f.name);
   f.description = r.str("description");
   f.weight = r.number_or("weight", 1.0);
-  if (!(f.weight >= 0)) r.fail("weight", "must be a number >= 0");
+  if (!(f.weight >= 0) || !std::isfinite(f.weight)) r.fail("weight", "must be a finite number >= 0");
   std::string type = r.str("type");
   if (type == "integer") {
     f.kind = FeatureKind::Integer;
-    f.start = r.integer("start");
-    f.stop = r.integer("stop");
-    f.step = r.has("step") ? r.integer("step") : 1;
-    if (f.step == 0) r.fail("step", "must not be 0");
-    if ((f.stop - f.start) % f.step != 0 || (f.stop - f.start) / f.step < 0)
-      r.fail("stop", fmt::format("{}..{} is not reachable from start in steps of {}", f.start,
-                                 f.stop, f.step));
+    for (const char* k : {"levels", "grade_fallback"})
+      if (r.has(k)) r.fail(k, "applies only to ordinal and categorical features (this one is an integer range)");
+    parse_integer_range(r, f);
     std::string np = r.str_or("number_parse", "float");
     if (np == "float") f.number_parse = NumberParse::Float;
     else if (np == "first_integer") f.number_parse = NumberParse::FirstInteger;
@@ -93,17 +140,30 @@ Feature parse_feature(const Reader& r) {
     const json& levels = r.at("levels");
     if (!levels.is_array() || levels.empty()) r.fail("levels", "expected a non-empty array");
     std::set<std::int64_t> codes;
+    for (const char* k : {"start", "stop", "step", "number_parse"})
+      if (r.has(k)) r.fail(k, "applies only to integer features");
     std::set<std::string> texts;
     for (std::size_t i = 0; i < levels.size(); ++i) {
       Reader lr = r.child(levels[i], fmt::format("levels[{}]", i));
+      lr.only_keys({"code", "text"});
       Level l{lr.integer("code"), lr.str("text")};
+      if (l.code < -kMaxCode || l.code > kMaxCode) lr.fail("code", "out of range (|value| <= 2^53)");
       if (!codes.insert(l.code).second) lr.fail("code", "duplicate code");
-      if (!texts.insert(l.text).second) lr.fail("text", "duplicate text");
+      // Answers are matched without regard to case, so two such levels could never be told apart.
+      if (!texts.insert(ascii_lower(l.text)).second)
+        lr.fail("text", fmt::format("\"{}\" repeats an earlier level's text (levels must differ in more than case)", l.text));
       f.levels.push_back(std::move(l));
     }
     if (r.has("grade_fallback")) {
+      if (f.kind != FeatureKind::Ordinal) r.fail("grade_fallback", "applies only to ordinal features");
       Reader g = r.child(r.at("grade_fallback"), "grade_fallback");
+      g.only_keys({"min", "max", "offset"});
       f.grade_fallback = GradeFallback{g.integer("min"), g.integer("max"), g.integer("offset")};
+      const auto& gf = *f.grade_fallback;
+      if (gf.min > gf.max) g.fail("max", "must be >= min");
+      const std::pair<const char*, std::int64_t> fields[] = {{"min", gf.min}, {"max", gf.max}, {"offset", gf.offset}};
+      for (const auto& [k, v] : fields)
+        if (v < -kMaxCode || v > kMaxCode) g.fail(k, "out of range (|value| <= 2^53)");
     }
   } else {
     r.fail("type", fmt::format("unknown type \"{}\" (expected integer, ordinal or categorical)", type));
@@ -150,13 +210,25 @@ std::size_t Task::feature_index(std::string_view n) const {
   throw Error(fmt::format("task {}: no feature named '{}'", name, n));
 }
 
+bool good_task_name(std::string_view n) {
+  if (n.empty() || n == "." || n == "..") return false;
+  for (char c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
 Task parse_task(const json& j, const std::string& origin) {
   Reader r(j, origin, "");
+  r.only_keys({"sceval_task", "name", "title", "source", "notes", "features", "options", "answer_key",
+               "description_format", "prompt", "followup", "system_prompt", "distance", "stop"});
   if (!r.has("sceval_task") || r.integer("sceval_task") != 1)
     r.fail("sceval_task", "expected 1 (the task-file format version)");
   Task t;
   t.path = origin;
   t.name = r.str("name");
+  // The name becomes a folder and file name in sweeps and stability runs.
+  if (!good_task_name(t.name))
+    r.fail("name", fmt::format("\"{}\": use letters, digits, '.', '_' and '-' (it becomes a file name)", t.name));
   t.title = r.str_or("title", t.name);
   const json& feats = r.at("features");
   if (!feats.is_array() || feats.empty()) r.fail("features", "expected a non-empty array");
@@ -173,11 +245,20 @@ Task parse_task(const json& j, const std::string& origin) {
   if (t.options.size() < 2) r.fail("options", "need at least 2 label options");
   if (std::set<std::string>(t.options.begin(), t.options.end()).size() != t.options.size())
     r.fail("options", "duplicate option");
-  for (const auto& o : t.options)
+  for (const auto& o : t.options) {
     if (o.empty()) r.fail("options", "an option must not be empty (empty means NA)");
-  t.answer_key = r.str_or("answer_key", "answer");
+    // results.json counts the map's labels by option text beside these two.
+    if (o == "NA" || o == "off_label")
+      r.fail("options", fmt::format("\"{}\" is reserved (it marks answers that match no option)", o));
+  }
+  for (std::size_t i = 0; i < t.features.size(); ++i)
+    for (const auto& o : t.options)
+      if (t.features[i].name == "p_" + o) r.fail(fmt::format("features[{}].name", i), "collides with a probability column");
+  t.answer_key = r.str("answer_key");
+  if (t.answer_key.empty()) r.fail("answer_key", "must not be empty");
   if (r.has("description_format")) {
     Reader d = r.child(r.at("description_format"), "description_format");
+    d.only_keys({"prefix", "separator"});
     t.description_prefix = d.str_or("prefix", t.description_prefix);
     t.description_separator = d.str_or("separator", t.description_separator);
   }
@@ -199,19 +280,7 @@ Task parse_task(const json& j, const std::string& origin) {
 }
 
 Task load_task_file(const std::string& path) {
-  const std::string text = read_file_text(path, "task file");
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') ++line, col = 1;
-      else ++col;
-    }
-    throw Error(fmt::format("{}:{}:{}: invalid JSON: {}", path, line, col, e.what()));
-  }
-  return parse_task(j, path);
+  return parse_task(parse_json_bounded(read_file_text(path, "task file", std::size_t{16} << 20), path), path);
 }
 
 }  // namespace sceval::task

@@ -3,7 +3,10 @@
 Chromium over the DevTools protocol. Asserts: no console errors, warnings or exceptions; every chart
 renders a non-empty SVG; the decision map draws every cell of its slice; the numbers in the
 summary and status tables equal results.json; hostile model text executes nothing and is shown as
-text. Usage: check_report.py SCEVAL SOURCE_DIR WORK_DIR [--screenshot PNG]"""
+text; at 1,920 and 20,000 SCEs the map draws a stratified sample of at most 300 arrows (all, or those
+of a clicked region, on demand) and the summary table fits the 1400-pixel window; a lazy map shows
+unasked cells as "not asked". Screenshots of the big pages go to WORK_DIR/*.png.
+Usage: check_report.py SCEVAL SOURCE_DIR WORK_DIR [--screenshot PNG]"""
 import argparse
 import csv
 import json
@@ -27,6 +30,8 @@ def check(cond, what):
 
 
 def axis_sizes(run_dir):
+    if is_lazy(run_dir):
+        return [len(f["values"]) for f in json.load(open(os.path.join(run_dir, "results.json")))["task"]["features"]]
     with open(os.path.join(run_dir, "decision_map.csv"), newline="") as f:
         rows = list(csv.reader(f))
     header = rows[0]
@@ -34,8 +39,15 @@ def axis_sizes(run_dir):
     return [len({r[header.index(c)] for r in rows[1:]}) for c in feats]
 
 
-def expected_charts(run_dir, any_scatter):
-    names = {"decision_map", "steps", "edits"} | ({"scatter"} if any_scatter else set())
+def is_lazy(run_dir):
+    res = json.load(open(os.path.join(run_dir, "results.json")))
+    return res.get("decision_map", {}).get("mode") == "lazy"
+
+
+def expected_charts(run_dir, any_scatter, compare=False):
+    names = {"decision_map", "edits"} | ({"scatter"} if any_scatter else set()) | (set() if is_lazy(run_dir) else {"steps"})
+    if compare:
+        names.add("compare")
     if os.path.exists(os.path.join(run_dir, "stability.json")):
         names.add("stability")
     if os.path.exists(os.path.join(run_dir, "gower_quiz.json")):
@@ -43,22 +55,39 @@ def expected_charts(run_dir, any_scatter):
     return names
 
 
+def model_blocks(res):
+    return 1 + len([v for v in res.get("baselines", {}).values() if isinstance(v, dict)])
+
+
+def check_table_fits(b, page):
+    """The summary table fits the 1400-pixel window; the toggle shows the other columns."""
+    w = b.eval("(() => { const t = document.getElementById('table-summary'); "
+               "return [t.scrollWidth, t.clientWidth, document.documentElement.clientWidth]; })()")
+    check(w[0] <= w[1] <= w[2], f"{page}: summary table fits the window (content {w[0]} px, box {w[1]} px, window {w[2]} px)")
+    shown = """[...document.querySelectorAll('#table-summary thead th')].filter(th => getComputedStyle(th).display !== 'none').length"""
+    before = b.eval(shown)
+    b.eval("document.getElementById('columns-summary').click()")
+    after = b.eval(shown)
+    b.eval("document.getElementById('columns-summary').click()")
+    check(before < 12 and after == 19, f"{page}: summary shows {before} columns, all {after} of 19 with the toggle")
+
+
 def check_tables(b, runs, page):
     cells = b.eval("""[...document.querySelectorAll('#table-summary td[data-key], #table-status td[data-key]')].map(td =>
         ({table: td.closest('table').id, run: +td.dataset.run, mode: td.dataset.mode, source: td.dataset.source,
           key: td.dataset.key, value: JSON.parse(td.dataset.value), text: td.textContent}))""")
-    n_summary = sum(2 * (1 + len(r.get("baselines", {}))) for r in runs)
+    n_summary = sum(2 * model_blocks(r) for r in runs)
     check(len([c for c in cells if c["table"] == "table-summary"]) == 14 * n_summary,
           f"{page}: summary table has {n_summary} rows of 14 numbers")
     for c in cells:
         res = runs[c["run"]]
         block = res[c["mode"]] if c["source"] == "model" else res["baselines"][c["source"].split(": ", 1)[1]][c["mode"]]
         if c["table"] == "table-summary":
-            want = block["metrics"].get(c["key"])
+            want = block.get("metrics", {}).get(c["key"])
         elif c["key"].startswith("by_status."):
-            want = block["counts"]["by_status"].get(c["key"][10:], 0)
+            want = block.get("counts", {}).get("by_status", {}).get(c["key"][10:], 0)
         else:
-            want = block["counts"][c["key"][7:]]
+            want = block.get("counts", {}).get(c["key"][7:])
         check(c["value"] == want, f"{page}: {c} equals results.json value {want}")
         if c["key"] in RATES and want is not None:
             check(c["text"].startswith(f"{100 * want:.1f}%"), f"{page}: {c['key']} shows {c['text']!r} for {want}")
@@ -69,14 +98,14 @@ def check_tables(b, runs, page):
 def check_exports(b, runs, page):
     text = b.eval("exportTable(summaryModel(DATA.runs), 'csv')")
     rows = list(csv.DictReader(text.splitlines()))
-    check(len(rows) == sum(2 * (1 + len(r.get("baselines", {}))) for r in runs), f"{page}: CSV export has every row")
+    check(len(rows) == sum(2 * model_blocks(r) for r in runs), f"{page}: CSV export has every row")
     names = b.eval("DATA.runs.map(r => r.name)")
     for row in rows:
         res = runs[names.index(row["run"])]
         src = row["source"]
         block = res[row["mode"]] if src == "model" else res["baselines"][src.split(": ", 1)[1]][row["mode"]]
         for key, col in (("validity", "validity"), ("mean_rcf_a", "mean RCF_A"), ("n", "N")):
-            want = block["metrics"][key]
+            want = block.get("metrics", {}).get(key)
             check((row[col] == "" and want is None) or float(row[col]) == want, f"{page}: CSV {col} {row[col]!r} == {want}")
     for fmt, marker in (("md", "| run | model |"), ("tex", "\\begin{tabular}")):
         out = b.eval(f"exportTable(summaryModel(DATA.runs), '{fmt}')")
@@ -88,7 +117,7 @@ def check_exports(b, runs, page):
 def check_run(b, r, run_dir, any_scatter, page):
     b.eval(f"scevalShowRun({r}).then(() => scevalIdle())")
     status = b.eval("scevalStatus")
-    want = expected_charts(run_dir, any_scatter)
+    want = expected_charts(run_dir, any_scatter, b.eval("!!document.getElementById('compare')"))
     check(set(status["charts"]) == want, f"{page} run {r}: charts {sorted(status['charts'])} == {sorted(want)}")
     for name, c in status["charts"].items():
         check(c["marks"] > 0, f"{page} run {r}: chart {name} has marks")
@@ -100,7 +129,7 @@ def check_run(b, r, run_dir, any_scatter, page):
           f"{page} run {r}: decision map draws {dm['rendered_cells']} of {sizes[0]} x {sizes[1]} cells")
 
 
-def check_page(b, html, run_dirs, page, extra=None):
+def check_page(b, html, run_dirs, page, extra=None, screenshot=None):
     b.events.clear()
     b.open("file://" + os.path.abspath(html))
     b.wait_for("window.scevalStatus && scevalStatus.done")
@@ -109,8 +138,11 @@ def check_page(b, html, run_dirs, page, extra=None):
                       for r in runs)
     check_tables(b, runs, page)
     check_exports(b, runs, page)
+    check_table_fits(b, page)
     for r, d in enumerate(run_dirs):
         check_run(b, r, d, any_scatter, page)
+    if screenshot:
+        b.screenshot(screenshot)
     if extra:
         extra(b)
     # The charts above rendered under a policy that forbids eval: Vega interpreted its expressions.
@@ -141,6 +173,128 @@ def hostile_checks(b):
           "hostile: markup in feature values shown as text")
 
 
+# The map's arrows as Vega drew them (scenegraph items of the rule mark whose data are SCEs).
+DRAWN_ARROWS = """(() => { const out = [];
+  const walk = m => { for (const it of m.items || []) {
+    if (m.marktype === 'rule' && it.datum && it.datum.kind !== undefined && it.datum.row !== undefined)
+      out.push({row: it.datum.row, x0: it.datum.x0, y0: it.datum.y0, kind: it.datum.kind});
+    else if (it.items) for (const c of it.items) walk(c); } };
+  walk(VIEWS.decision_map.scenegraph().root); return out; })()"""
+
+
+def choose(b, select_id, value):
+    b.eval(f"(() => {{ const s = document.getElementById('{select_id}'); s.value = '{value}'; "
+           "s.dispatchEvent(new Event('change')); })()")
+    b.eval("scevalIdle()")
+
+
+def rule_rows(run_dir, ny):
+    """sces.csv of a make_rule_run.py run: (row, x, y, strict kind) of every SCE, from the file."""
+    with open(os.path.join(run_dir, "sces.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    kinds = {"1": "valid", "0": "invalid"}
+    return [(r, *divmod(int(row["index"]), ny), kinds.get(row.get("valid", ""), "not scored")) for r, row in enumerate(rows)]
+
+
+def arrow_checks(nx, ny, run_dir, page, show_all):
+    """Default: a stratified sample of at most 300 arrows (every region x validity stratum, shares in
+    proportion); all of them on demand; only those of the clicked region (blocks of ceil(n / 8) levels)."""
+    bx, by = -(-nx // 8), -(-ny // 8)
+    region = lambda x, y: (x // bx, y // by)  # noqa: E731
+
+    def run(b):
+        rows = rule_rows(run_dir, ny)
+        coords = {r: (x, y) for r, x, y, _ in rows}
+        drawn = b.eval(DRAWN_ARROWS)
+        dm = b.eval("scevalStatus.charts.decision_map")
+        n = len(rows)
+        check(dm["arrows_total"] == n and dm["arrows"] == len(drawn) == min(300, n),
+              f"{page}: {len(drawn)} arrows drawn ({dm}) of {n}")
+        check(len({d["row"] for d in drawn}) == len(drawn), f"{page}: sampled arrows are distinct SCEs")
+        check(all(coords[d["row"]] == (d["x0"], d["y0"]) for d in drawn), f"{page}: every arrow starts at its SCE's point")
+        strata = {(region(x, y), k) for _, x, y, k in rows}
+        got = {(region(d["x0"], d["y0"]), d["kind"]) for d in drawn}
+        check(got == strata, f"{page}: the sample covers all {len(strata)} region x validity strata ({len(got)})")
+        for kind in ("valid", "invalid"):
+            want = 300 * sum(1 for *_, k in rows if k == kind) / n
+            have = sum(1 for d in drawn if d["kind"] == kind)
+            check(abs(have - want) <= len(strata), f"{page}: {have} {kind} arrows, about {want:.0f} in proportion")
+        note = b.eval("document.getElementById('map-arrow-note').textContent")
+        check(note.startswith(f"Showing 300 of the {n} SCEs"), f"{page}: the note says how many are shown ({note!r})")
+        if show_all:
+            choose(b, "map-count", "all")
+            check(len(b.eval(DRAWN_ARROWS)) == n, f"{page}: 'all of them' draws all {n} arrows")
+        # A click on a cell selects its region; "those from the clicked region" draws exactly its SCEs.
+        choose(b, "map-count", "region")
+        x, y = nx // 3, ny // 2
+        b.eval(f"[...document.querySelectorAll('[data-chart=decision_map] g.mark-rect.role-mark')][0].children[{x * ny + y}]"
+               ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+        b.eval("scevalIdle().then(() => new Promise(r => setTimeout(r, 300))).then(() => scevalIdle())")
+        check(b.eval("document.getElementById('point-detail').textContent").startswith(f"Point {x * ny + y}:"),
+              f"{page}: the click selected point {x * ny + y}")
+        want = sorted(r for r, px, py, _ in rows if region(px, py) == region(x, y))
+        have = sorted(d["row"] for d in b.eval(DRAWN_ARROWS))
+        check(have == want, f"{page}: the clicked region shows its {len(want)} SCEs ({len(have)})")
+        choose(b, "map-count", "sample")
+    return run
+
+
+def compare_checks(before, after, ny):
+    """Before / after: SCEs paired by point and requested label, counted by strict validity."""
+    def run(b):
+        kb = {(x, y): k for _, x, y, k in rule_rows(before, ny)}
+        table = {}
+        for _, x, y, k in rule_rows(after, ny):
+            table[(kb[(x, y)], k)] = table.get((kb[(x, y)], k), 0) + 1
+        cells = b.eval("[...document.querySelectorAll('#table-compare td')].map(td => [td.dataset.before, td.dataset.after, +td.textContent])")
+        check(len(cells) == 9 and all(n == table.get((p, q), 0) for p, q, n in cells), f"compare: table {cells} == {table}")
+        changed = table.get(("invalid", "valid"), 0) + table.get(("valid", "invalid"), 0)
+        drawn = b.eval(DRAWN_ARROWS.replace("VIEWS.decision_map", "VIEWS.compare"))
+        check(changed > 0 and len(drawn) == min(300, changed), f"compare: {len(drawn)} arrows of {changed} changed SCEs")
+        kinds = {d["kind"] for d in drawn}
+        check(kinds <= {"valid", "invalid"}, f"compare: arrows coloured by the after run's validity ({kinds})")
+    return run
+
+
+def make_lazy_run(src, dst, nx, ny):
+    """A lazy run directory made from a scored rule run: the labels of some points only
+    (decision_map.csv with the asked rows only), results.json with decision_map.mode "lazy" and task.features."""
+    shutil.copytree(src, dst)
+    with open(os.path.join(src, "decision_map.csv"), newline="") as f:
+        rows = list(csv.reader(f))
+    asked = [r for r in rows[1:] if (int(r[1]) + int(r[2])) % 3 == 0 or int(r[2]) >= ny - 6]
+    with open(os.path.join(dst, "decision_map.csv"), "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([rows[0]] + asked)
+    res = json.load(open(os.path.join(src, "results.json")))
+    res["task"]["features"] = [{"name": "x", "values": [str(v) for v in range(nx)]},
+                               {"name": "y", "values": [str(v) for v in range(ny)]}]
+    res["decision_map"] = {"mode": "lazy", "grid_points": nx * ny, "queried_points": len(asked)}
+    res["paper"] = {"available": False, "reason": "paper mode needs the full decision map"}
+    res["baselines"] = {"available": False, "reason": "baselines need the full decision map"}
+    with open(os.path.join(dst, "results.json"), "w") as f:
+        json.dump(res, f)
+    label = {(int(r[1]), int(r[2])): r[3] for r in asked}
+    edges = sum(1 for (x, y), l in label.items() for q in ((x + 1, y), (x, y + 1)) if q in label and label[q] != l)
+    return len(asked), edges
+
+
+def lazy_checks(nx, ny, n_asked, n_edges):
+    def run(b):
+        fills = b.eval("[...document.querySelectorAll('[data-chart=decision_map] g.mark-rect.role-mark')][0].children.length + ',' + "
+                       "[...[...document.querySelectorAll('[data-chart=decision_map] g.mark-rect.role-mark')][0].children]"
+                       ".filter(p => p.getAttribute('fill') === '#ffffff').length")
+        cells, white = map(int, fills.split(","))
+        check(cells == nx * ny and white == nx * ny - n_asked, f"lazy: {white} of {cells} cells 'not asked' ({nx * ny - n_asked})")
+        boundary = b.eval("""(() => { let n = 0; const walk = m => { for (const it of m.items || []) {
+            if (m.marktype === 'rule' && it.datum && it.datum.kind === undefined && it.datum.y1 !== undefined) ++n;
+            else if (it.items) for (const c of it.items) walk(c); } };
+            walk(VIEWS.decision_map.scenegraph().root); return n; })()""")
+        check(boundary == n_edges, f"lazy: boundary drawn only between asked neighbours ({boundary} of {n_edges} edges)")
+        check("not asked" in b.eval("document.querySelector('[data-chart=decision_map]').textContent"), "lazy: legend names 'not asked'")
+        check("need the full decision map" in b.eval("document.getElementById('steps').textContent"), "lazy: steps say why absent")
+    return run
+
+
 def sceval(binary, *args):
     subprocess.run([binary, *args], check=True, stdout=subprocess.DEVNULL)
 
@@ -163,14 +317,29 @@ def main():
     sweep = os.path.join(w, "sweep")
     shutil.copytree(demo, os.path.join(sweep, "a__income"))
     shutil.copytree(hostile, os.path.join(sweep, "b__toy"))
+    big = {}
+    for name, nx, ny in (("rule1920", 80, 24), ("rule20k", 200, 100), ("rule1920-after", 80, 24)):
+        gen = os.path.join(w, name + "-input")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_rule_run.py"), gen,
+                        "--x", str(nx), "--y", str(ny)] + (["--improved"] if name.endswith("after") else []), check=True)
+        big[name] = os.path.join(w, name)
+        sceval(a.sceval, "score", "--task", os.path.join(gen, "task.json"), "--decision-map", os.path.join(gen, "decision_map.csv"),
+               "--sces", os.path.join(gen, "sces.csv"), "--bootstrap", "200", "-o", big[name])
+    lazy = os.path.join(w, "lazy")
+    n_asked, n_edges = make_lazy_run(big["rule1920"], lazy, 80, 24)
     pages = [("demo", [demo], None), ("hostile", [hostile], hostile_checks),
-             ("sweep", [os.path.join(sweep, "a__income"), os.path.join(sweep, "b__toy")], None)]
+             ("sweep", [os.path.join(sweep, "a__income"), os.path.join(sweep, "b__toy")], None),
+             ("rule1920", [big["rule1920"]], arrow_checks(80, 24, big["rule1920"], "rule1920", True)),
+             ("rule20k", [big["rule20k"]], arrow_checks(200, 100, big["rule20k"], "rule20k", False)),
+             ("lazy", [lazy], lazy_checks(80, 24, n_asked, n_edges)),
+             ("beforeafter", [big["rule1920"], big["rule1920-after"]],
+              compare_checks(big["rule1920"], big["rule1920-after"], 24))]
     b = Browser()
     try:
         for name, dirs, extra in pages:
             html = os.path.join(w, name + ".html")
             sceval(a.sceval, "report", *(dirs if name != "sweep" else [sweep]), "-o", html)
-            check_page(b, html, dirs, name, extra)
+            check_page(b, html, dirs, name, extra, os.path.join(w, name + ".png") if name in big or name in ("lazy", "beforeafter") else None)
             if a.screenshot and name == "demo":
                 b.screenshot(a.screenshot)
     finally:

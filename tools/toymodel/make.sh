@@ -41,29 +41,9 @@ OUT="$WORK/out"
 mkdir -p "$OUT"
 
 # --- 1. the trainer: a patched copy of the pinned llama.cpp -------------------------------------
-SRC=$("$REPO/scripts/fetch-llama.sh" | tail -n 1)
-COMMIT=$(git -C "$SRC" rev-parse HEAD)
-PATCH_SUM=$(sha256sum "$HERE/llama-train-fixes.patch" | cut -c1-16)
-LSRC="$WORK/llama.cpp"
-STAMP="$LSRC/.toymodel-$COMMIT-$PATCH_SUM"
-if [ ! -f "$STAMP" ]; then
-  echo "== copying llama.cpp $COMMIT to $LSRC and applying llama-train-fixes.patch"
-  rm -rf "$LSRC" "$WORK/llama-build"
-  mkdir -p "$LSRC"
-  git -C "$SRC" archive --format=tar HEAD | tar -x -C "$LSRC"
-  patch -d "$LSRC" -p1 --quiet < "$HERE/llama-train-fixes.patch"
-  touch "$STAMP"
-fi
-echo "== building llama-finetune and llama-quantize in $WORK/llama-build"
-cmake -S "$LSRC" -B "$WORK/llama-build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-  -DGGML_NATIVE=OFF -DGGML_CCACHE=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
-  -DLLAMA_LLGUIDANCE=OFF > "$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "cmake failed"; }
-build() { cmake --build "$WORK/llama-build" -j "$(nproc)" --target "$@" >> "$WORK/build.log" 2>&1 \
-  || { tail -30 "$WORK/build.log"; die "build failed"; }; }
-: > "$WORK/build.log"
-build llama-finetune llama-quantize
-BIN="$WORK/llama-build/bin"
+# shellcheck source=trainer.sh
+. "$HERE/trainer.sh"
+build_trainer llama-finetune llama-quantize
 
 # --- 2. training text and fine-tuning ------------------------------------------------------------
 # One shuffled copy (seed 0) of: every grid point, the positives, the points within 3 steps of the

@@ -71,6 +71,7 @@ class CachingBackend : public Backend {
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
   bool supports_scoring() const override { return inner_.supports_scoring(); }
   bool answers_independent_of_batch() const override { return inner_.answers_independent_of_batch(); }
+  bool wants_whole_stage() const override { return inner_.wants_whole_stage(); }
   // When the inner backend throws for a chunk, the chunks before it stay stored and the exception
   // propagates (a score has no error field, so nothing is stored for the failed chunk).
   std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;
@@ -81,8 +82,15 @@ class CachingBackend : public Backend {
   ResponseCache* cache() const { return cache_.get(); }  // null when mode is Off
 
  private:
+  struct Plan;  // one batch: keys, cache hits, distinct misses (caching_backend.cpp)
   template <class Request, class Result>
   std::vector<Result> run(std::span<const Request> batch);
+  template <class Request, class Result>
+  Plan plan(std::span<const Request> batch, std::vector<std::optional<Result>>& hits);
+  // The one commit path: stores the answers of misses first..first+results.size()-1 in one
+  // transaction, counts them and reports progress.
+  template <class Result>
+  void commit(Plan& p, std::size_t first, std::span<const Result> results, double elapsed_each, int batch_size);
 
   Backend& inner_;
   CachingOptions options_;

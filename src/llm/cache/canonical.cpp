@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "common/sha256.h"
 
 namespace sceval::llm {
@@ -189,12 +190,16 @@ CacheRequest make(std::string_view identity, RequestKind kind, const json& canon
 }
 }  // namespace
 
+// Any backend's identity loses URL credentials before it keys or enters the cache (the HTTP
+// backends already leave them out; this holds for every other Backend too).
 CacheRequest cache_request(std::string_view identity, const GenerationRequest& r) {
-  return make(identity, RequestKind::Generate, canonical_request_json(identity, r));
+  const std::string id = without_url_credentials(identity);
+  return make(id, RequestKind::Generate, canonical_request_json(id, r));
 }
 
 CacheRequest cache_request(std::string_view identity, const ScoreRequest& r) {
-  return make(identity, RequestKind::ScoreOptions, canonical_request_json(identity, r));
+  const std::string id = without_url_credentials(identity);
+  return make(id, RequestKind::ScoreOptions, canonical_request_json(id, r));
 }
 
 json generation_to_json(const Generation& g) {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
 #include "common/sha256.h"
 
 namespace sceval::llm {
@@ -52,14 +53,27 @@ std::string now_iso8601() {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
 }
 
+// Cache rows hold sceval's own JSON: seeds may be uint64, model text may nest deeply inside strings only.
+const JsonLimits kCacheRowLimits{.max_depth = 256, .allow_duplicate_keys = false, .int64_only = false};
+
 std::string_view status_text(CacheStatus s) { return s == CacheStatus::Ok ? "ok" : "error"; }
+
+// SQLite's message, plus what to do when the file itself is damaged ("database disk image is
+// malformed" alone leaves a user stuck).
+std::string sqlite_failure(sqlite3* db, std::string msg, int rc = -1) {
+  const int code = rc >= 0 ? (rc & 0xff) : db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_OK;
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+    msg += "; the cache file is damaged: run with --no-cache, or point --cache at a new file (a damaged row alone: "
+           "--refresh asks again and overwrites it)";
+  return msg;
+}
 
 // A prepared statement, reset after every use.
 class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
     if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw Error(fmt::format("{}: cannot prepare '{}': {}", path, sql, sqlite3_errmsg(db)));
+      throw Error(fmt::format("{}: cannot prepare '{}': {}", path, sql, sqlite_failure(db, sqlite3_errmsg(db))));
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt(const Stmt&) = delete;
@@ -75,7 +89,7 @@ class Stmt {
     const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    const std::string msg = sqlite3_errmsg(db_);
+    const std::string msg = sqlite_failure(db_, sqlite3_errmsg(db_));
     sqlite3_reset(s_);
     throw Error(fmt::format("{}: {} (while running: {})", path_, msg, sqlite3_sql(s_)));
   }
@@ -92,7 +106,7 @@ class Stmt {
 
  private:
   void check(int rc) {
-    if (rc != SQLITE_OK) throw Error(fmt::format("{}: {}", path_, sqlite3_errmsg(db_)));
+    if (rc != SQLITE_OK) throw Error(fmt::format("{}: {}", path_, sqlite_failure(db_, sqlite3_errmsg(db_))));
   }
   sqlite3* db_;
   const std::string& path_;
@@ -174,7 +188,7 @@ struct ResponseCache::Impl {
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errmsg(db);
+      std::string msg = sqlite_failure(db, err ? err : sqlite3_errmsg(db));
       sqlite3_free(err);
       throw Error(fmt::format("{}: {} (while running: {})", path, msg, sql));
     }
@@ -207,7 +221,7 @@ struct ResponseCache::Impl {
       if (rc == SQLITE_OK) return mode;
       const int primary = rc & 0xff;
       if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite3_errstr(rc)));
+        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite_failure(db, sqlite3_errstr(rc), rc)));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
     }
   }
@@ -257,7 +271,7 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
   const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path_.c_str(), &d.db, flags, nullptr) != SQLITE_OK) {
-    const std::string msg = d.db ? sqlite3_errmsg(d.db) : "out of memory";
+    const std::string msg = d.db ? sqlite_failure(d.db, sqlite3_errmsg(d.db)) : "out of memory";
     throw Error(fmt::format("{}: cannot open the response cache: {}", path_, msg));
   }
   sqlite3_extended_result_codes(d.db, 1);
@@ -334,7 +348,7 @@ std::optional<T> get_ok(ResponseCache& c, std::string_view key, RequestKind kind
   if (e->kind != kind)
     throw Error(fmt::format("{}: entry {} is a {} answer, not {}", c.path(), key, to_string(e->kind), to_string(kind)));
   try {
-    return decode(json::parse(e->response));
+    return decode(parse_json_bounded(e->response, fmt::format("{}: entry {}", c.path(), key), kCacheRowLimits));
   } catch (const std::exception& ex) {
     throw Error(fmt::format("{}: entry {} cannot be read: {}", c.path(), key, ex.what()));
   }
@@ -394,10 +408,10 @@ CacheCheck ResponseCache::verify() {
     auto bad = [&](const std::string& what) { c.bad_rows.push_back(e.key + ": " + what); };
     if (sha256_hex(e.request) != e.key) return bad("key is not the sha256 of the request");
     try {
-      const json req = json::parse(e.request);
+      const json req = parse_json_bounded(e.request, "request", kCacheRowLimits);
       if (canonical_dump(req) != e.request) return bad("request is not in canonical form");
       if (req.value("kind", std::string()) != to_string(e.kind)) return bad("kind differs from the request's");
-      const json resp = json::parse(e.response);
+      const json resp = parse_json_bounded(e.response, "response", kCacheRowLimits);
       if (e.status == CacheStatus::Ok) {
         if (e.kind == RequestKind::Generate) generation_from_json(resp);
         else scores_from_json(resp);

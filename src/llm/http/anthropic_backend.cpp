@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -23,7 +25,7 @@ AnthropicBackend::AnthropicBackend(AnthropicOptions options)
 }
 
 std::string AnthropicBackend::identity() const {
-  std::string id = "anthropic:" + options_.model + "@" + options_.base_url;
+  std::string id = "anthropic:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.thinking == AnthropicThinking::Disabled) id += ";thinking=disabled";
   if (options_.thinking == AnthropicThinking::Enabled) id += fmt::format(";thinking={}", options_.thinking_budget);
   if (options_.omit_temperature) id += ";omit_temperature";
@@ -73,8 +75,8 @@ ordered_json anthropic_request_body(const GenerationRequest& request, const Anth
 Generation parse_anthropic_response(std::string_view body) {
   json j;
   try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
+    j = parse_json_bounded(body, "reply", http::kReplyJsonLimits);
+  } catch (const Error& e) {
     throw Error(fmt::format("not JSON ({})", e.what()));
   }
   if (!j.is_object()) throw Error("not a JSON object");

@@ -1,9 +1,14 @@
 #include "llm/http/backend_common.h"
 
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
+#include "common/redact.h"
 
 namespace sceval::llm::http {
 
@@ -11,11 +16,42 @@ std::string normalize_base_url(std::string_view url, std::string_view what) {
   std::string u(url);
   while (!u.empty() && (u.back() == '/' || u.back() == ' ')) u.pop_back();
   while (!u.empty() && u.front() == ' ') u.erase(u.begin());
+  auto bad = [&](std::string_view why) {
+    throw Error(fmt::format("{}: \"{}\" is not a base URL: {}", what, without_url_credentials(url), why));
+  };
   const bool http = u.starts_with("http://"), https = u.starts_with("https://");
   const std::size_t scheme = http ? 7 : https ? 8 : 0;
-  if (!scheme || u.size() <= scheme)
-    throw Error(std::string(what) + ": expected a base URL starting with http:// or https://, got \"" + std::string(url) +
-                "\"");
+  if (!scheme || u.size() <= scheme) bad("expected http://HOST[:PORT][/PATH] or https://...");
+  for (char c : u)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') bad("it holds white space or control characters");
+  // The authority: [user[:password]@]host[:port]
+  std::string_view authority = std::string_view(u).substr(scheme);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {  // [IPv6]
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) bad("unclosed '[' in the host");
+    host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') bad("expected ':PORT' after the IPv6 address");
+      port = authority.substr(close + 2);
+    }
+  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) bad("an empty port after ':'");
+  }
+  if (host.empty() || host == "[]") bad("the host is empty");
+  for (char c : host)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._[]:%").find(c) == std::string_view::npos)
+      bad(fmt::format("the host holds '{}'", c));
+  if (!port.empty()) {
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535)
+      bad(fmt::format("port \"{}\" is not a number in 1..65535", port));
+  }
   return u;
 }
 
@@ -104,6 +140,9 @@ std::vector<Generation> run_batch(Transport& transport, std::span<const Generati
     Generation& g = results[sent[k]];
     if (outcome.ok && parsed[k]) {
       g = std::move(*parsed[k]);
+      // A server that echoes the key into its reply must not get it into the cache or samples.jsonl.
+      g.text = redact_secret(std::move(g.text), secret);
+      g.reasoning = redact_secret(std::move(g.reasoning), secret);
       // Stop strings cut the text here too (before the answer is cached): servers that ignore
       // "stop" (or include it, or like Anthropic are not sent it) give the same text as those that honour it.
       if (cut_at_stop(g.text, batch[sent[k]].sampling.stop)) g.finish = FinishReason::Stop;

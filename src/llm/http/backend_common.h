@@ -5,13 +5,18 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_bounded.h"
 #include "llm/backend.h"
 #include "llm/http/transport.h"
 
 namespace sceval::llm::http {
 
+// Server replies: bounded depth like every JSON sceval reads; duplicate keys and big integers are
+// the server's business (nlohmann keeps the last key), not refused.
+inline constexpr JsonLimits kReplyJsonLimits{.max_depth = 256, .allow_duplicate_keys = true, .int64_only = false};
+
 // "http(s)://host[:port][/path]" without trailing slashes; throws sceval::Error naming `what` when
-// the URL is not http or https.
+// it is not such a URL (no host, a bad port, white space...).
 std::string normalize_base_url(std::string_view url, std::string_view what);
 // The host part of an http(s) URL, lower case.
 std::string url_host(std::string_view url);

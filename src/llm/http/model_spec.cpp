@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/batch_backend.h"
 
 namespace sceval::llm {
 
@@ -21,7 +23,7 @@ std::string_view trim(std::string_view s) {
 }
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
-  throw Error(fmt::format("model spec \"{}\": {}", spec, why));
+  throw Error(fmt::format("model spec \"{}\": {}", without_url_credentials(spec), why));
 }
 
 struct SettingReader {
@@ -74,12 +76,13 @@ bool apply_common(const SettingReader& r, http::TransportOptions& t, std::string
   else if (k == "max_backoff") t.retry.max_backoff_s = r.seconds(true);
   else if (k == "max_retry_after") t.retry.max_retry_after_s = r.seconds(true);
   else if (k == "api_key_env") api_key_env = r.text();
+  else if (is_batch_setting(k)) {}  // read by batch_options() (batch_backend.h)
   else return false;
   return true;
 }
 
 constexpr const char* kCommonKeys = "concurrency, timeout, connect_timeout, max_attempts, backoff, max_backoff, "
-                                    "max_retry_after, api_key_env";
+                                    "max_retry_after, api_key_env, batch, batch_poll, batch_max_requests, batch_attempts";
 
 }  // namespace
 
@@ -118,14 +121,14 @@ ModelSpec parse_model_spec(std::string_view text) {
   if (at == std::string_view::npos) at = head.find("@https://");
   if (at != std::string_view::npos) {
     s.model = std::string(trim(head.substr(0, at)));
-    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", spec));
+    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", without_url_credentials(spec)));
   } else {
     s.model = std::string(trim(head));
-    if (auto last = s.model.rfind('@'); last != std::string::npos) {
-      std::string_view after = std::string_view(s.model).substr(last + 1);
-      if (after.find_first_of(":/") != std::string_view::npos)
-        bad(spec, "the base URL after '@' must start with http:// or https://");
-    }
+    // "m@notaurl" must not quietly become model "m@notaurl" at the provider's default endpoint.
+    if (auto last = s.model.rfind('@'); last != std::string::npos)
+      bad(spec, fmt::format("\"{}\" after '@' is not a base URL (expected http://HOST[:PORT]/... or https://...; "
+                            "leave out '@...' for the provider's default endpoint)",
+                            s.model.substr(last + 1)));
   }
   if (s.model.empty()) bad(spec, "the model name is empty");
   return s;
@@ -182,16 +185,7 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
   return o;
 }
 
-std::string spec_without_secrets(std::string_view spec) {
-  std::string out(spec);
-  for (std::size_t p = 0; (p = out.find("://", p)) != std::string::npos;) {
-    p += 3;
-    const std::size_t end = std::min(out.find_first_of("/,;?#", p), out.size());
-    const std::size_t at = out.rfind('@', end);
-    if (at != std::string::npos && at >= p) out.replace(p, at - p, "***");
-  }
-  return out;
-}
+std::string spec_without_secrets(std::string_view spec) { return without_url_credentials(spec); }
 
 namespace {
 
@@ -209,6 +203,15 @@ std::function<void(const http::AttemptEvent&)> attempt_hook(const AttemptLog& lo
 }  // namespace
 
 std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log) {
+  if (batch_options(spec).enabled) {  // batch=1: the provider's batch API
+    auto b = make_batch_backend(spec);
+    // Progress: states and counts on stderr; with a debug log (--log-level debug), every event with its batch id.
+    b->options().on_event = [log](const BatchEvent& e) {
+      if (log) log(e.debug_line());
+      else if (e.kind != BatchEvent::Kind::Waiting) fmt::print(stderr, "\n{}\n", e.line());
+    };
+    return b;
+  }
   if (spec.provider == "openai") {
     auto o = openai_options(spec);
     o.transport.on_attempt = attempt_hook(log, o.api_key_env);

@@ -6,6 +6,8 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
+#include "common/redact.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm {
@@ -39,7 +41,8 @@ OpenAIBackend::OpenAIBackend(OpenAIOptions options)
 }
 
 std::string OpenAIBackend::identity() const {
-  std::string id = "openai:" + options_.model + "@" + options_.base_url;
+  // Without URL credentials: the cache key and the cache file must not depend on or hold them.
+  std::string id = "openai:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.omit_temperature) id += ";omit_temperature";
   if (options_.max_completion_tokens) id += ";max_completion_tokens";
   if (!options_.json_schema_strict) id += ";json_schema_strict=0";
@@ -104,12 +107,16 @@ std::vector<TokenLogprob> read_logprobs(const json& content) {
 Generation parse_openai_response(std::string_view body) {
   json j;
   try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
+    j = parse_json_bounded(body, "reply", http::kReplyJsonLimits);
+  } catch (const Error& e) {
     // A reply cut mid-character by a server that does not check its UTF-8: keep it, with U+FFFD.
     std::string repaired = http::repair_utf8(body);
-    if (repaired == body || !json::accept(repaired)) throw Error(fmt::format("not JSON ({})", e.what()));
-    j = json::parse(repaired);
+    if (repaired == body) throw Error(fmt::format("not JSON ({})", e.what()));
+    try {
+      j = parse_json_bounded(repaired, "reply", http::kReplyJsonLimits);
+    } catch (const Error&) {
+      throw Error(fmt::format("not JSON ({})", e.what()));
+    }
   }
   if (!j.is_object()) throw Error("not a JSON object");
   if (auto err = j.find("error"); err != j.end() && !err->is_null()) throw Error("error object: " + err->dump());

@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/redact.h"
+#include "llm/http/attempt.h"
 
 namespace sceval::llm::http {
 
@@ -134,11 +136,29 @@ bool is_retryable_curl(CURLcode rc) {
 
 std::string attempts_text(int n) { return n == 1 ? "after 1 attempt" : fmt::format("after {} attempts", n); }
 
-}  // namespace
-
-bool is_retryable_status(long status) {
-  return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
+// What one finished transfer looked like, for classify_attempt.
+AttemptFacts facts_of(Attempt& a, CURLcode rc, long status, std::size_t max_response_bytes) {
+  AttemptFacts f;
+  f.status = status;
+  f.too_large = a.too_large;
+  f.closed_without_reply = a.limit_hit;
+  f.max_response_bytes = max_response_bytes;
+  f.retry_after = a.retry_after;
+  f.retry_after_ms = a.retry_after_ms;
+  f.should_retry = a.should_retry;
+  f.body = a.body;
+  if (rc != CURLE_OK) {
+    f.transfer_error = a.errbuf[0] ? std::string(a.errbuf) : std::string(curl_easy_strerror(rc));
+    f.transfer_retryable = is_retryable_curl(rc);
+    f.transfer = rc == CURLE_OPERATION_TIMEDOUT ? AttemptFacts::Transfer::Timeout
+                 : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY
+                     ? AttemptFacts::Transfer::CannotConnect
+                     : AttemptFacts::Transfer::Failed;
+  }
+  return f;
 }
+
+}  // namespace
 
 std::optional<double> parse_retry_after(std::string_view value, std::time_t now) {
   value = trim(value);
@@ -162,38 +182,6 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
   std::time_t t = curl_getdate(s.c_str(), nullptr);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
   return std::max(0.0, std::difftime(t, now));
-}
-
-double backoff_delay(int failures, const RetryPolicy& policy, std::optional<double> retry_after, double uniform01) {
-  const int exponent = std::clamp(failures - 1, 0, 62);
-  const double cap = std::min(policy.max_backoff_s, policy.initial_backoff_s * std::ldexp(1.0, exponent));
-  double delay = std::max(0.0, cap) * std::clamp(uniform01, 0.0, 1.0);
-  if (retry_after) delay = std::max(delay, std::min(*retry_after, policy.max_retry_after_s));
-  return delay;
-}
-
-std::string excerpt(std::string_view body, std::size_t max_bytes) {
-  bool cut = body.size() > max_bytes;
-  std::size_t n = std::min(body.size(), max_bytes);
-  if (cut) {  // do not split a UTF-8 sequence: back up to the start of the character at the cut
-    while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
-  }
-  std::string out;
-  out.reserve(n + 3);
-  bool space = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = body[i];
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {  // runs of white space and controls: one space
-      if (!space && !out.empty()) out += ' ';
-      space = true;
-      continue;
-    }
-    space = false;
-    out += c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (cut) out += "...";
-  return out;
 }
 
 struct Transport::Rng {
@@ -235,6 +223,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
   std::multimap<Clock::time_point, std::size_t> waiting;  // retries not yet due
   std::unordered_map<CURL*, std::unique_ptr<Attempt>> active;
   std::size_t finished = 0;
+  std::string fail_fast;  // set when no server answers at all: the call ends with this error
 
   auto notify = [&](const AttemptEvent& e) {
     if (options_.on_attempt) options_.on_attempt(e);
@@ -305,62 +294,45 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     attempts[i] = a->prior + std::max(1, a->sends);  // a failed connect sent nothing but is an attempt
 
+    AttemptFacts f = facts_of(*a, rc, status, options_.max_response_bytes);
+    if (f.transfer != AttemptFacts::Transfer::CannotConnect) connected_ = true;
+    if (f.transfer == AttemptFacts::Transfer::Ok && status >= 200 && status < 300 && check) {
+      try {
+        f.body_problem = check(i, a->body);
+      } catch (const std::exception& e) {
+        f.body_problem = *e.what() ? e.what() : "unreadable body";
+      }
+    }
+    const AttemptVerdict verdict = classify_attempt(f, std::time(nullptr));
     AttemptEvent ev;
     ev.index = i;
     ev.attempt = attempts[i];
     ev.status = status;
-    bool retryable = false;
-    std::string why;
-    if (rc != CURLE_OK) {
-      std::string msg = a->errbuf[0] ? std::string(a->errbuf) : std::string(curl_easy_strerror(rc));
-      if (a->too_large) {
-        why = fmt::format("response larger than {} bytes", options_.max_response_bytes);
-      } else if (a->limit_hit) {  // libcurl wanted to re-send after a connection closed without reply
-        why = "connection error: the server closed the connection without a reply";
-      } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-        why = "timeout: " + msg;
-      } else if (status > 0) {
-        why = fmt::format("HTTP {} response cut short: {}", status, msg);
-      } else {
-        why = "connection error: " + msg;
-      }
-      retryable = !a->too_large && is_retryable_curl(rc);
-    } else if (status >= 200 && status < 300) {
-      std::string problem;
-      if (check) {
-        try {
-          problem = check(i, a->body);
-        } catch (const std::exception& e) {
-          problem = e.what();
-          if (problem.empty()) problem = "unreadable body";
-        }
-      }
-      if (problem.empty()) {
-        out[i].ok = true;
-        out[i].status = status;
-        out[i].body = std::move(a->body);
-        out[i].attempts = attempts[i];
-        ++finished;
-        ev.ok = true;
-        notify(ev);
-        if (done) done(i, out[i]);
-        return;
-      }
-      why = fmt::format("HTTP {} with an unusable body ({}): {}", status, problem, excerpt(a->body));
-      retryable = true;
-    } else {
-      why = fmt::format("HTTP {}: {}", status, excerpt(a->body));
-      retryable = is_retryable_status(status);
-      if (!a->retry_after_ms.empty()) {
-        if (auto ms = parse_retry_after(a->retry_after_ms, std::time(nullptr)); ms) ev.retry_after_s = *ms / 1000.0;
-      }
-      if (!ev.retry_after_s && !a->retry_after.empty())
-        ev.retry_after_s = parse_retry_after(a->retry_after, std::time(nullptr));
+    ev.retry_after_s = verdict.retry_after_s;
+    if (verdict.ok) {
+      out[i].ok = true;
+      out[i].status = status;
+      out[i].body = std::move(a->body);
+      out[i].attempts = attempts[i];
+      ++finished;
+      ev.ok = true;
+      notify(ev);
+      if (done) done(i, out[i]);
+      return;
     }
-    if (a->should_retry == "true") retryable = true;
-    else if (a->should_retry == "false") retryable = false;
+    const bool retryable = verdict.retryable;
+    const std::string& why = verdict.why;
     ev.reason = why;
-
+    // Nothing has ever answered at this URL and a request has failed to connect twice: no server
+    // is running there. Say so now instead of retrying every request for an hour.
+    if (f.transfer == AttemptFacts::Transfer::CannotConnect && !connected_ && attempts[i] >= 2 && fail_fast.empty())
+      fail_fast = fmt::format("cannot connect to {} ({}): is the server running? Start it (for example "
+                              "`llama-server -m MODEL.gguf --port PORT`) or correct the base URL in the model spec",
+                              without_url_credentials(requests[i].url), f.transfer_error);
+    if (!fail_fast.empty()) {
+      notify(ev);  // will_retry false: the call ends
+      return;
+    }
     if (retryable && attempts[i] < options_.retry.max_attempts) {
       ev.will_retry = true;
       ev.delay_s = backoff_delay(attempts[i], options_.retry, ev.retry_after_s, next_uniform());
@@ -373,7 +345,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
   };
 
   const std::size_t limit = static_cast<std::size_t>(options_.concurrency);
-  while (finished < n) {
+  while (finished < n && fail_fast.empty()) {
     const auto now = Clock::now();
     while (!waiting.empty() && waiting.begin()->first <= now) {
       retry_due.push_back(waiting.begin()->second);
@@ -391,7 +363,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     while (CURLMsg* m = curl_multi_info_read(multi.get(), &left)) {
       if (m->msg == CURLMSG_DONE) complete(m->easy_handle, m->data.result);
     }
-    if (finished >= n) break;
+    if (finished >= n || !fail_fast.empty()) break;
     int timeout_ms = 1000;
     if (!waiting.empty()) {
       auto wait = std::chrono::ceil<std::chrono::milliseconds>(waiting.begin()->first - Clock::now()).count();
@@ -407,6 +379,7 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
   // Every handle has completed; `active` is empty here unless a request was finished early.
   for (auto& [easy, a] : active) curl_multi_remove_handle(multi.get(), easy);
   active.clear();
+  if (!fail_fast.empty()) throw Error(fail_fast);
   return out;
 }
 

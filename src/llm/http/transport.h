@@ -10,6 +10,7 @@
 // rejects (truncated or malformed JSON). A response header `x-should-retry: true|false` (sent by
 // OpenAI and Anthropic) overrides the status rule. Everything else (400, 401, 403, 404, 422, ...)
 // fails at once.
+#include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -84,6 +85,9 @@ class Transport {
 
   // POSTs every request; returns one outcome per request, in order. Safe to call from several
   // threads at once (each call has its own connections). `done` sees each outcome as it is final.
+  // Fails fast: while nothing has ever answered through this Transport, a request that cannot
+  // connect twice (refused, unknown host) ends the call with sceval::Error naming the URL and
+  // suggesting to start the server; a server that goes away later is retried as usual.
   std::vector<HttpOutcome> post(std::span<const HttpRequest> requests, const BodyCheck& check = {},
                                 const OutcomeCallback& done = {});
 
@@ -93,6 +97,7 @@ class Transport {
   double next_uniform();  // U[0, 1), thread-safe
 
   TransportOptions options_;
+  std::atomic<bool> connected_{false};  // some attempt has ever reached a server
   struct Rng;
   std::unique_ptr<Rng> rng_;
 };

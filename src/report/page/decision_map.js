@@ -6,19 +6,26 @@
 // view: {x, y: feature positions, fixed: level per feature (used for the others), colour: 'label' | option}
 function inSlice(view, c) { return c.every((l, k) => k === view.x || k === view.y || l === view.fixed[k]); }
 
+// The grid points of the slice, enumerated directly (not by scanning the grid), in index order.
 function sliceCells(run, view, valueOf) {
   const st = strides(run.axes), out = [];
-  const n = run.labels.length;
-  for (let i = 0; i < n; ++i) {
-    const c = coordsOf(run.axes, st, i);
-    if (!inSlice(view, c)) continue;
-    out.push({i, cx: c[view.x], cy: c[view.y], x0: c[view.x] - 0.5, x1: c[view.x] + 0.5, y0: c[view.y] - 0.5, y1: c[view.y] + 0.5,
-              rec: recordText(run.axes, c), v: valueOf(i)});
-  }
-  return out;
+  const base = view.fixed.reduce((sum, l, k) => k === view.x || k === view.y ? sum : sum + l * st[k], 0);
+  const nx = run.axes[view.x].values.length, ny = view.y === view.x ? 1 : run.axes[view.y].values.length;
+  for (let a = 0; a < nx; ++a)
+    for (let b = 0; b < ny; ++b) {
+      const i = base + a * st[view.x] + (view.y === view.x ? 0 : b * st[view.y]);
+      const c = coordsOf(run.axes, st, i);
+      out.push({i, cx: c[view.x], cy: c[view.y], x0: c[view.x] - 0.5, x1: c[view.x] + 0.5, y0: c[view.y] - 0.5, y1: c[view.y] + 0.5,
+                rec: recordText(run.axes, c), v: valueOf(i)});
+    }
+  return out.sort((p, q) => p.i - q.i);
 }
 
-function labelText(run, l) { return l >= 0 ? run.options[l] : l === -1 ? 'NA' : 'off-label'; }
+// A point's label: an option position, -1 NA, -2 off-label, -3 not asked (lazy decision maps list
+// only the points they asked: run.asked maps index -> label, run.labels is null).
+function labelAt(run, i) { return run.labels ? run.labels[i] : run.asked.has(i) ? run.asked.get(i) : -3; }
+
+function labelText(run, l) { return l >= 0 ? run.options[l] : l === -1 ? 'NA' : l === -3 ? 'not asked' : 'off-label'; }
 
 function sliceEdges(run, view, edges) {
   const st = strides(run.axes), out = [];
@@ -39,6 +46,7 @@ function cellSize(ax, ay) {
   return [fit(ax.values.length, 640), fit(ay.values.length, 420)];
 }
 
+// Every SCE that starts in the slice and ends on the grid, as an arrow (kind: strict validity).
 function sliceArrows(run, view, which) {
   const out = [];
   const [cw, ch] = cellSize(run.axes[view.x], run.axes[view.y]);
@@ -49,10 +57,53 @@ function sliceArrows(run, view, which) {
     const fx = s.from[view.x], fy = s.from[view.y], tx = s.to[view.x], ty = s.to[view.y];
     out.push({row, index: s.index, x0: fx, y0: fy, x1: tx, y1: ty, kind, target: s.target,
               leaves: inSlice(view, s.to) ? 'in this slice' : 'other features changed too',
-              angle: Math.atan2((tx - fx) * cw, (ty - fy) * ch) * 180 / Math.PI,  // on screen, clockwise from up moved: tx !== fx || ty !== fy,
-              cx: s.closest ? s.closest[view.x] : null, cy: s.closest ? s.closest[view.y] : null});
+              angle: Math.atan2((tx - fx) * cw, (ty - fy) * ch) * 180 / Math.PI});  // on screen, clockwise from up
   });
   return out;
+}
+
+// Regions of the slice: about 8 x 8 blocks of cells. The sample spreads over them, and "from the
+// selected region" shows every arrow starting in the clicked cell's block.
+const ARROW_LIMIT = 300;
+function regionOf(run, view, cx, cy) {
+  const bx = Math.ceil(run.axes[view.x].values.length / 8), by = Math.ceil(run.axes[view.y].values.length / 8);
+  const rx = Math.floor(cx / bx), ry = Math.floor(cy / by);
+  return {rx, ry, x0: rx * bx - 0.5, x1: Math.min((rx + 1) * bx, run.axes[view.x].values.length) - 0.5,
+          y0: ry * by - 0.5, y1: Math.min((ry + 1) * by, run.axes[view.y].values.length) - 0.5};
+}
+
+// A deterministic stratified sample of at most `limit` arrows. Strata: region x validity x whether
+// the SCE leaves the slice. Quotas are proportional (largest remainder), but every stratum gets one
+// arrow before any gets a second, while the budget lasts, so rare kinds stay visible. Within a
+// stratum the picks are evenly spaced in sces.csv order.
+function sampleArrows(arrows, limit, regionKey) {
+  if (arrows.length <= limit) return arrows;
+  const strata = new Map();
+  for (const a of arrows) {
+    const key = regionKey(a) + '|' + a.kind + '|' + a.leaves;
+    if (!strata.has(key)) strata.set(key, []);
+    strata.get(key).push(a);
+  }
+  const groups = [...strata.values()];
+  const want = groups.map(g => limit * g.length / arrows.length);
+  const quota = want.map(w => Math.floor(w));
+  let left = limit - quota.reduce((a, b) => a + b, 0);
+  const order = groups.map((_, j) => j).sort((a, b) =>
+    (quota[a] > 0) - (quota[b] > 0) || (want[b] - quota[b]) - (want[a] - quota[a]) || groups[a][0].row - groups[b][0].row);
+  for (const j of order) { if (left <= 0) break; if (quota[j] < groups[j].length) { ++quota[j]; --left; } }
+  const out = [];
+  groups.forEach((g, j) => { for (let t = 0; t < quota[j]; ++t) out.push(g[Math.floor((t + 0.5) * g.length / quota[j])]); });
+  return out.sort((a, b) => a.row - b.row);
+}
+
+// The arrows to draw: view.count is 'sample' (default), 'all' or 'region' (view.region: {rx, ry}).
+function shownArrows(run, view) {
+  const all = view.arrows === 'none' ? [] : sliceArrows(run, view, view.arrows);
+  const key = a => { const r = regionOf(run, view, a.x0, a.y0); return r.rx + ',' + r.ry; };
+  let shown = all;
+  if (view.count === 'region') shown = view.region ? all.filter(a => key(a) === view.region.rx + ',' + view.region.ry) : [];
+  else if (view.count !== 'all') shown = sampleArrows(all, ARROW_LIMIT, key);
+  return {shown, total: all.length};
 }
 
 // The layers every map-like chart shares: cells coloured by `fill`, boundary rules.
@@ -81,14 +132,15 @@ function mapLayerSpec(run, view, cells, fill, edges) {
 function decisionMapSpec(run, view) {
   const soft = view.colour !== 'label';
   const o = soft ? Number(view.colour) : -1;
-  const cells = sliceCells(run, view, i => soft ? run.p[o][i] : labelText(run, run.labels[i]));
+  const cells = sliceCells(run, view, i => soft ? run.p[o][i] : labelText(run, labelAt(run, i)));
   const fill = soft
     ? {field: 'v', type: 'quantitative', title: 'p(' + run.options[o] + ')', scale: {domain: [0, 1], scheme: 'blueorange'}}
     : {field: 'v', type: 'nominal', title: 'label',
-       scale: {domain: run.options.concat(['NA', 'off-label']),
-               range: ['#a6cee3', '#fdbf6f', '#b2df8a', '#cab2d6', '#fb9a99', '#ffff99', '#8dd3c7', '#bebada', '#80b1d3', '#fccde5', '#d9d9d9', '#bc80bd'].slice(0, run.options.length).concat(['#e0e0e0', '#606060'])}};
+       legend: {symbolStrokeColor: '#999', symbolStrokeWidth: 0.5},
+       scale: {domain: run.options.concat(['NA', 'off-label'], run.lazy ? ['not asked'] : []),
+               range: ['#a6cee3', '#fdbf6f', '#b2df8a', '#cab2d6', '#fb9a99', '#ffff99', '#8dd3c7', '#bebada', '#80b1d3', '#fccde5', '#d9d9d9', '#bc80bd'].slice(0, run.options.length).concat(['#e0e0e0', '#606060', '#ffffff'])}};
   const spec = mapLayerSpec(run, view, cells, fill, sliceEdges(run, view, soft ? run.edges.p[o] : run.edges.label));
-  const arrows = sliceArrows(run, view, view.arrows);
+  const {shown: arrows, total} = shownArrows(run, view);
   const stroke = {field: 'kind', type: 'nominal', title: 'SCE (strict)',
                   scale: {domain: ['valid', 'invalid', 'not scored'], range: ['#1a7837', '#c51b7d', '#777777']}};
   const ax = run.axes[view.x], ay = run.axes[view.y];
@@ -114,6 +166,11 @@ function decisionMapSpec(run, view) {
   spec.layer.push({data: {values: cells}, transform: [{filter: 'datum.i == sel'}],
                    mark: {type: 'point', shape: 'square', size: 260, filled: false, stroke: '#000', strokeWidth: 2.5, name: 'selected'},
                    encoding: {x: X('cx'), y: Y('cy')}});
+  if (view.count === 'region' && view.region) {
+    const r = regionOf(run, view, view.region.cx, view.region.cy);
+    spec.layer.push({data: {values: [r]}, mark: {type: 'rect', fill: null, stroke: '#000', strokeDash: [6, 3], strokeWidth: 1.5, name: 'region'},
+                     encoding: {x: X('x0'), x2: {field: 'x1'}, y: Y('y0'), y2: {field: 'y1'}}});
+  }
   spec.resolve = {scale: {fill: 'independent', stroke: 'independent'}};
-  return {spec, cells: cells.length, arrows: arrows.length};
+  return {spec, cells: cells.length, arrows: arrows.length, total};
 }

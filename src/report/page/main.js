@@ -3,6 +3,7 @@
 'use strict';
 
 const RUN_CHARTS = ['decision_map', 'steps', 'edits', 'stability', 'quiz'];
+for (const run of DATA.runs) if (!run.labels) run.asked = new Map(run.asked_labels);  // lazy decision maps
 const state = {run: 0, views: DATA.runs.map(defaultView), scatterMode: 'strict'};
 
 function defaultView(run) {
@@ -15,7 +16,8 @@ function defaultView(run) {
   }
   let best = JSON.stringify(run.axes.map(() => 0)), most = 0;
   for (const [key, n] of counts) if (n > most) { best = key; most = n; }
-  return {x: 0, y: d > 1 ? 1 : 0, fixed: JSON.parse(best), colour: run.p ? String(run.options.length - 1) : 'label', arrows: 'all'};
+  return {x: 0, y: d > 1 ? 1 : 0, fixed: JSON.parse(best), colour: run.p ? String(run.options.length - 1) : 'label',
+          arrows: 'all', count: 'sample', region: null};
 }
 
 function section(id, title, ...children) { return el('section', {id}, el('h2', {}, title), ...children); }
@@ -36,8 +38,8 @@ async function renderScatter(holder) {
 function mapControls(run, view, rerender) {
   const feats = run.axes.map((a, k) => [k, a.name]);
   const controls = [
-    el('label', {}, 'x ', select(feats, view.x, v => { view.x = Number(v); rerender(); }, {id: 'map-x'})),
-    el('label', {}, ' y ', select(feats, view.y, v => { view.y = Number(v); rerender(); }, {id: 'map-y'}))];
+    el('label', {}, 'x ', select(feats, view.x, v => { view.x = Number(v); view.region = null; rerender(); }, {id: 'map-x'})),
+    el('label', {}, ' y ', select(feats, view.y, v => { view.y = Number(v); view.region = null; rerender(); }, {id: 'map-y'}))];
   run.axes.forEach((a, k) => {
     if (k === view.x || k === view.y) return;
     controls.push(el('label', {}, ' ' + a.name + ' = ',
@@ -47,13 +49,16 @@ function mapControls(run, view, rerender) {
   controls.push(el('label', {}, ' colour ', select(colours, view.colour, v => { view.colour = v; rerender(); }, {id: 'map-colour'})));
   controls.push(el('label', {}, ' SCEs ', select([['all', 'all'], ['valid', 'valid'], ['invalid', 'invalid'], ['none', 'none']],
                                                  view.arrows, v => { view.arrows = v; rerender(); }, {id: 'map-arrows'})));
+  controls.push(el('label', {}, ' show ', select([['sample', 'a sample (≤ ' + ARROW_LIMIT + ')'], ['all', 'all of them'],
+                                                  ['region', 'those from the clicked region']],
+                                                 view.count, v => { view.count = v; rerender(); }, {id: 'map-count'})));
   return el('div', {class: 'controls'}, controls);
 }
 
 function showPoint(run, i, holder) {
   const st = strides(run.axes), c = coordsOf(run.axes, st, i);
   holder.textContent = '';
-  holder.appendChild(el('h4', {}, 'Point ' + i + ': ' + recordText(run.axes, c) + ' → ' + labelText(run, run.labels[i])));
+  holder.appendChild(el('h4', {}, 'Point ' + i + ': ' + recordText(run.axes, c) + ' → ' + labelText(run, labelAt(run, i))));
   const sces = run.sces.filter(s => s.index === i);
   if (!sces.length) holder.appendChild(el('p', {class: 'note'}, 'No SCE was asked for this point.'));
   for (const s of sces)
@@ -64,18 +69,40 @@ function showPoint(run, i, holder) {
       '; closest counterfactual (◆): ' + (s.closest ? recordText(run.axes, s.closest) : '–')));
 }
 
-async function renderMap(run, view, holder, pointHolder) {
-  const {spec, cells, arrows} = decisionMapSpec(run, view);
-  const v = await embedChart(holder, 'decision_map', spec);
-  Object.assign(scevalStatus.charts.decision_map, {cells, arrows,
-    rendered_cells: holder.querySelector('svg g.role-mark.mark-rect').childElementCount});
+function arrowNote(view, arrows, total) {
+  if (view.arrows === 'none') return 'No arrows (SCEs: none).';
+  const what = total + ' SCE' + (total === 1 ? '' : 's') + (view.arrows === 'all' ? '' : ' (' + view.arrows + ')') + ' start in this slice';
+  if (view.count === 'region')
+    return view.region ? 'Arrows from the outlined region: ' + arrows + ' of the ' + what + '.'
+                       : 'Click a cell to show the arrows from its region (' + what + ').';
+  if (arrows < total)
+    return 'Showing ' + arrows + ' of the ' + what + ': a fixed sample spread over the map, in proportion to valid / invalid ' +
+           'and in / out of the slice. Choose “all of them” or click a region to see more.';
+  return 'Showing all ' + arrows + ' arrows: ' + what + '.';
+}
+
+async function renderMap(run, view, h, rerender) {
+  const {spec, cells, arrows, total} = decisionMapSpec(run, view);
+  h.arrowNote.textContent = arrowNote(view, arrows, total);
+  const v = await embedChart(h.map, 'decision_map', spec);
+  Object.assign(scevalStatus.charts.decision_map, {cells, arrows, arrows_total: total,
+    rendered_cells: h.map.querySelector('svg g.role-mark.mark-rect').childElementCount});
   v.addEventListener('click', (event, item) => {
     if (!item || !item.datum || item.datum.i === undefined) return;
     view.sel = item.datum.i;
-    v.signal('sel', view.sel).runAsync();
-    showPoint(run, item.datum.i, pointHolder);
+    showPoint(run, item.datum.i, h.point);
+    selectRegion(run, view, item.datum.i);
+    if (view.count === 'region') rerender();
+    else v.signal('sel', view.sel).runAsync();
   });
   return v;
+}
+
+// The region (block of the slice) holding grid point i.
+function selectRegion(run, view, i) {
+  const c = coordsOf(run.axes, strides(run.axes), i);
+  const r = regionOf(run, view, c[view.x], c[view.y]);
+  view.region = {rx: r.rx, ry: r.ry, cx: c[view.x], cy: c[view.y]};
 }
 
 async function renderRun(r, holders) {
@@ -85,14 +112,17 @@ async function renderRun(r, holders) {
   h.title.textContent = run.name + ' — ' + run.model + ' — task ' + run.task;
   const rerender = async () => {
     h.controls.replaceWith(h.controls = mapControls(run, view, rerender));
-    const jobs = [renderMap(run, view, h.map, h.point)];
+    const jobs = [renderMap(run, view, h, rerender)];
     if (run.stability && sameAxes(run)) jobs.push(embedChart(h.stabilityChart, 'stability', stabilitySpec(run, view)));
     await Promise.all(jobs);
   };
   h.point.textContent = 'Click a cell to see its SCEs and its closest counterfactual.';
   const jobs = [rerender()];
-  jobs.push(run.steps.counts.length ? embedChart(h.steps, 'steps', stepsSpec(run)) : note(h.steps, 'No SCE ends on the grid.'));
-  h.stepsNote.textContent = run.steps.no_end_point + ' SCEs have no end point on the grid (unparsed or off-grid); ' +
+  jobs.push(run.steps.counts.length ? embedChart(h.steps, 'steps', stepsSpec(run))
+            : note(h.steps, run.lazy ? 'Steps to the boundary need the full decision map: this lazy run asked the labels of ' +
+                                       run.asked.size + ' of ' + run.results.task.grid_points + ' points (white cells: not asked).'
+                                     : 'No SCE ends on the grid.'));
+  h.stepsNote.textContent = run.lazy ? '' : run.steps.no_end_point + ' SCEs have no end point on the grid (unparsed or off-grid); ' +
     run.steps.unreachable + ' request a label the map never gives.';
   jobs.push(run.edits.some(e => e.of) ? embedChart(h.edits, 'edits', editsSpec(run)) : note(h.edits, 'No SCE ends on the grid.'));
   renderStability(run, h);
@@ -101,6 +131,7 @@ async function renderRun(r, holders) {
   sampleBrowser(run, h.samples, i => {
     coordsOf(run.axes, strides(run.axes), i).forEach((l, k) => { if (k !== view.x && k !== view.y) view.fixed[k] = l; });
     view.sel = i;
+    selectRegion(run, view, i);
     showPoint(run, i, h.point);
     return rerender();
   });
@@ -134,28 +165,30 @@ function renderQuiz(run, h, jobs) {
 
 async function main() {
   const app = document.getElementById('app');
-  const summary = summaryModel(DATA.runs), status = statusModel(DATA.runs);
+  const summary = summaryModel(DATA.runs), status = statusModel(DATA.runs), summaryTable = tableElement(summary);
   const scatter = el('div', {class: 'chart'});
-  const h = {title: el('h2', {}), controls: el('div'), map: el('div', {class: 'chart'}), point: el('div', {class: 'point', id: 'point-detail'}),
+  const h = {title: el('h2', {}), controls: el('div'), arrowNote: el('p', {class: 'note', id: 'map-arrow-note'}), map: el('div', {class: 'chart'}), point: el('div', {class: 'point', id: 'point-detail'}),
              steps: el('div', {class: 'chart'}), stepsNote: el('p', {class: 'note'}), edits: el('div', {class: 'chart'}),
              stabilityChart: el('div', {class: 'chart'}), stabilityText: el('p'), quizChart: el('div', {class: 'chart'}), quizText: el('p'),
              samples: el('div')};
   h.stability = section('stability', 'Decision-boundary stability', h.stabilityText, h.stabilityChart);
   h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
   const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
-  app.append(header(),
-    section('summary', 'Summary (both NA modes; baselines beside the model)', tableElement(summary), exportButtons(summary)),
+  app.append(...[header(),
+    section('summary', 'Summary (both NA modes; baselines beside the model)', columnToggle(summaryTable, summary), summaryTable,
+            exportButtons(summary)),
     section('status', 'Counts by parse status', tableElement(status), exportButtons(status)),
     section('scatter', 'Validity vs mean RCF_A across runs',
       el('div', {class: 'controls'}, el('label', {}, 'mode ', select([['strict', 'strict'], ['paper', 'paper']], 'strict',
         v => { state.scatterMode = v; renderScatter(scatter); }, {id: 'scatter-mode'}))), scatter),
+    compareSection(),
     el('div', {class: 'run-pick'}, el('label', {}, 'Run: ', runPick)),
     el('article', {id: 'run'}, h.title,
-      section('map', 'Decision map and SCEs', h.controls, el('div', {class: 'map-row'}, h.map, h.point)),
+      section('map', 'Decision map and SCEs', h.controls, h.arrowNote, el('div', {class: 'map-row'}, h.map, h.point)),
       section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
       section('edits', 'Which features SCEs change, and by how much', h.edits),
       h.stability, h.quiz,
-      section('samples', 'Sample browser', h.samples)));
+      section('samples', 'Sample browser', h.samples))].filter(Boolean));  // (no before / after section: null)
   const showRun = async r => { state.run = r; runPick.value = String(r); await renderRun(r, h); writeStatus(); };
   window.scevalShowRun = showRun;
   await Promise.all([renderScatter(scatter), showRun(0)]);

@@ -9,6 +9,9 @@ const METRICS = [  // [key, header, kind]; kind 'rate' prints a percentage
   ['median_icf_a', 'median ICF_A', 'num'], ['mean_icf_a', 'mean ICF_A', 'num'],
   ['tm', 'TM', 'num'], ['tm_a', 'TM_A', 'num'], ['exact_match', 'exact match', 'rate']];
 
+// Columns a laptop screen shows by default; the others appear with "all columns" (exports have all).
+const SUMMARY_COMMON = new Set(['run', 'mode', 'source', 'N', 'validity', 'mean dist', 'median RCF_A', 'mean RCF_A', 'exact match']);
+
 function metricText(kind, v) { return kind === 'int' ? (isNum(v) ? String(v) : '–') : kind === 'rate' ? fmtRate(v) : fmtNum(v); }
 
 // A table model: {columns: [..], rows: [{cells: [{text, value?, key?}], attrs}]} -> DOM + exports.
@@ -32,7 +35,7 @@ function summaryModel(runs) {
       for (const name of Object.keys(b)) if (b[name] && b[name][mode]) add(run, r, mode, 'baseline: ' + name, b[name][mode]);
     }
   });
-  return {columns, rows, name: 'summary'};
+  return {columns, rows, name: 'summary', rare: columns.map(c => !SUMMARY_COMMON.has(c))};
 }
 
 function statusModel(runs) {
@@ -58,9 +61,10 @@ function statusModel(runs) {
 }
 
 function tableElement(model) {
-  const head = el('tr', {}, model.columns.map(c => el('th', {}, c)));
-  const body = model.rows.map(row => el('tr', {}, row.cells.map(c => el('td', {
-    class: c.key ? 'num' : null,
+  const rare = j => model.rare && model.rare[j] ? 'rare' : null;
+  const head = el('tr', {}, model.columns.map((c, j) => el('th', {class: rare(j)}, c)));
+  const body = model.rows.map(row => el('tr', {}, row.cells.map((c, j) => el('td', {
+    class: [c.key ? 'num' : null, rare(j)].filter(Boolean).join(' ') || null,
     dataset: c.key ? {run: row.run, mode: row.mode, source: row.source || 'model', key: c.key,
                       value: JSON.stringify(c.value === undefined ? null : c.value)} : null}, c.text))));
   return el('table', {id: 'table-' + model.name}, el('thead', {}, head), el('tbody', {}, body));
@@ -83,6 +87,17 @@ function exportTable(model, format) {
   const tex = r => r.map(texEscape).join(' & ') + ' \\\\';
   return ['\\begin{tabular}{' + 'l'.repeat(model.columns.length) + '}', '\\hline', tex(model.columns), '\\hline',
           ...rows.map(tex), '\\hline', '\\end{tabular}'].join('\n') + '\n';
+}
+
+// A toggle for the columns marked rare (hidden until checked).
+function columnToggle(table, model) {
+  const n = (model.rare || []).filter(Boolean).length;
+  if (!n) return null;
+  table.classList.add('compact');
+  const box = el('input', {type: 'checkbox', id: 'columns-' + model.name});
+  box.addEventListener('change', () => table.classList.toggle('compact', !box.checked));
+  const names = model.columns.filter((c, j) => model.rare[j]).join(', ');
+  return el('label', {class: 'toggle'}, box, ' all columns (' + n + ' more: ' + names + ')');
 }
 
 function exportButtons(model) {

@@ -1,0 +1,32 @@
+// export_training: the library call behind `sceval export-training` (src/training).
+#include "sceval/training.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "training/export.h"
+
+namespace sceval {
+
+nlohmann::ordered_json export_training(const std::string& run_dir, const std::string& out_jsonl,
+                                       const ExportTrainingOptions& a) {
+  auto format = training::format_from_string(a.format);
+  if (!format) throw Error(fmt::format("format: expected sft or dpo, got \"{}\"", a.format));
+  if (a.turn1_points != "train" && a.turn1_points != "all") throw Error("turn1_points: expected train or all");
+  if (!a.split_out.empty() && a.split.empty()) throw Error("split_out needs split");
+  training::RunData run = training::load_run(run_dir, a.task);
+  training::ExportOptions o;
+  o.format = *format;
+  if (!a.split.empty()) o.split = training::make_split(*run.grid, a.split);
+  if (a.include_turn1) o.turn1 = a.turn1_points == "all" ? training::Turn1Scope::All : training::Turn1Scope::Train;
+  training::Export e = training::export_training(run, o);
+  training::write_jsonl(out_jsonl, e.rows);
+  if (o.split && !a.split_out.empty())
+    training::write_split(a.split_out, training::split_json(*o.split, *run.grid, run_dir, run.sha256));
+  nlohmann::ordered_json summary = {{"output", out_jsonl}, {"format", a.format}, {"rows", e.rows.size()}};
+  if (o.split) summary["split"] = {{"spec", a.split}, {"train", o.split->train.size()}, {"heldout", o.split->heldout.size()}};
+  summary["stats"] = e.stats.to_json();
+  return summary;
+}
+
+}  // namespace sceval

@@ -1,0 +1,139 @@
+// Anthropic's Message Batches API (https://docs.anthropic.com/en/api/creating-message-batches):
+// POST /v1/messages/batches with "requests": [{"custom_id", "params"}], GET
+// /v1/messages/batches/{id} until processing_status is "ended", then GET results_url: JSONL, one
+// line per request, {"custom_id", "result": {"type": succeeded | errored | canceled | expired}}.
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "llm/http/backend_common.h"
+#include "llm/http/batch_http.h"
+#include "llm/http/batch_provider.h"
+
+namespace sceval::llm::http {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class AnthropicBatches final : public BatchProvider {
+ public:
+  explicit AnthropicBatches(const AnthropicOptions& o)
+      : direct_(o), key_(read_env(o.api_key_env)), http_(o.transport, key_) {}
+
+  std::string name() const override { return "anthropic"; }
+  std::string identity() const override { return direct_.identity(); }
+  std::size_t max_requests() const override { return 100000; }   // per batch
+  std::size_t max_bytes() const override { return 256u << 20; }  // per batch (256 MB)
+  ordered_json body(const GenerationRequest& r) const override { return anthropic_request_body(r, direct_.options()); }
+  std::size_t line_bytes(const BatchLine& l) const override { return request(l).dump().size() + 1; }
+
+  std::string submit(const std::vector<BatchLine>& lines) override {
+    ordered_json requests = ordered_json::array();
+    for (const auto& l : lines) requests.push_back(request(l));
+    const std::string url = base() + "/v1/messages/batches";
+    const json b = parse(http_.post_json(url, headers(), ordered_json{{"requests", requests}}.dump()), "POST " + url);
+    return string_field(b, "id", "POST " + url);
+  }
+
+  BatchStatus poll(const std::string& id) override {
+    const std::string url = base() + "/v1/messages/batches/" + id;
+    BatchStatus s;
+    s.object = parse(http_.get(url, headers()), "GET " + url);
+    s.state = string_field(s.object, "processing_status", "GET " + url);
+    s.ended = s.state == "ended";
+    if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
+      s.counts = fmt::format("{} processing, {} succeeded, {} errored, {} canceled, {} expired", c->value("processing", 0),
+                             c->value("succeeded", 0), c->value("errored", 0), c->value("canceled", 0),
+                             c->value("expired", 0));
+    return s;
+  }
+
+  std::vector<LineResult> results(const std::string& id, const BatchStatus& s) override {
+    auto u = s.object.find("results_url");
+    if (u == s.object.end() || !u->is_string()) return {};  // nothing to read: every request counts as failed
+    const std::string text = http_.get(u->get<std::string>(), headers());
+    std::vector<LineResult> out;
+    std::size_t n = 0;
+    for (std::size_t start = 0; start < text.size();) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string_view l(text.data() + start, end - start);
+      start = end + 1;
+      ++n;
+      if (l.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+      out.push_back(read_line(l, fmt::format("batch {} results line {}", id, n)));
+    }
+    return out;
+  }
+
+ private:
+  const std::string& base() const { return direct_.options().base_url; }
+
+  ordered_json request(const BatchLine& l) const { return {{"custom_id", l.custom_id}, {"params", l.body}}; }
+
+  std::vector<std::string> headers() const {
+    std::vector<std::string> h{"anthropic-version: " + direct_.options().version};
+    if (!key_.empty()) h.push_back("x-api-key: " + key_);
+    return h;
+  }
+
+  static json parse(const std::string& body, const std::string& where) {
+    try {
+      return json::parse(body);
+    } catch (const json::exception& e) {
+      throw Error(fmt::format("{}: not JSON ({}): {}", where, e.what(), excerpt(body)));
+    }
+  }
+
+  static std::string string_field(const json& j, const char* key, const std::string& where) {
+    auto it = j.is_object() ? j.find(key) : j.end();
+    if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: no \"{}\" in {}", where, key, excerpt(j.dump())));
+    return it->get<std::string>();
+  }
+
+  static LineResult read_line(std::string_view text, const std::string& where) {
+    LineResult r;
+    json j;
+    try {
+      j = json::parse(text);
+    } catch (const json::exception& e) {
+      throw Error(fmt::format("{}: not JSON ({})", where, e.what()));
+    }
+    if (!j.is_object() || !j.contains("custom_id") || !j["custom_id"].is_string())
+      throw Error(fmt::format("{}: no \"custom_id\"", where));
+    r.custom_id = j["custom_id"].get<std::string>();
+    const json result = j.contains("result") && j["result"].is_object() ? j["result"] : json::object();
+    const std::string type = result.value("type", std::string());
+    if (type == "succeeded") {
+      try {
+        r.answer = parse_anthropic_response(result.contains("message") ? result["message"].dump() : "null");
+        r.ok = true;
+      } catch (const Error& e) {
+        r.error = std::string("unusable answer: ") + e.what();
+      }
+    } else if (type == "errored") {
+      // {"type": "error", "error": {"type": "invalid_request_error" | "api_error" | ..., "message"}}
+      const json err = result.contains("error") ? result["error"] : json();
+      const json inner = err.is_object() && err.contains("error") ? err["error"] : err;
+      const std::string kind = inner.is_object() ? inner.value("type", std::string("error")) : "error";
+      r.error = fmt::format("errored: {}: {}", kind, inner.is_object() ? inner.value("message", std::string()) : err.dump());
+      r.retryable = kind != "invalid_request_error";
+    } else {
+      r.error = type.empty() ? std::string("no result") : type;  // canceled, expired
+    }
+    return r;
+  }
+
+  AnthropicBackend direct_;
+  std::string key_;
+  BatchHttp http_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchProvider> make_anthropic_batch_provider(const AnthropicOptions& options) {
+  return std::make_unique<AnthropicBatches>(options);
+}
+
+}  // namespace sceval::llm::http

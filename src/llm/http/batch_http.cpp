@@ -1,0 +1,176 @@
+#include "llm/http/batch_http.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "llm/http/backend_common.h"
+
+namespace sceval::llm::http {
+
+namespace {
+
+struct Received {
+  std::string body;
+  std::string retry_after;
+  std::size_t limit = 0;
+  bool too_large = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* r = static_cast<Received*>(user);
+  if (r->body.size() + size * n > r->limit) {
+    r->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  r->body.append(data, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "retry-after") {
+      std::string v = line.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(v.begin());
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.pop_back();
+      static_cast<Received*>(user)->retry_after = v;
+    }
+  }
+  return size * n;
+}
+
+double uniform01() {
+  static std::mutex m;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard lock(m);
+  return std::uniform_real_distribution<double>(0, 1)(rng);
+}
+
+}  // namespace
+
+std::string multipart_body(const std::string& boundary, const std::vector<std::pair<std::string, std::string>>& fields,
+                           const std::string& file_field, const std::string& filename, const std::string& content_type,
+                           const std::string& content) {
+  std::string b;
+  for (const auto& [name, value] : fields)
+    b += fmt::format("--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n", boundary, name, value);
+  b += fmt::format("--{}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                   boundary, file_field, filename, content_type);
+  b += content;
+  b += fmt::format("\r\n--{}--\r\n", boundary);
+  return b;
+}
+
+BatchHttp::BatchHttp(TransportOptions options, std::string secret)
+    : options_(std::move(options)), secret_(std::move(secret)) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl could not be initialised");
+  });
+}
+
+std::string BatchHttp::get(const std::string& url, const std::vector<std::string>& headers) {
+  return send("GET", url, headers, {});
+}
+
+std::string BatchHttp::post_json(const std::string& url, const std::vector<std::string>& headers, const std::string& body) {
+  auto h = headers;
+  h.push_back("Content-Type: application/json");
+  return send("POST", url, std::move(h), body);
+}
+
+std::string BatchHttp::post_file(const std::string& url, const std::vector<std::string>& headers,
+                                 const std::vector<std::pair<std::string, std::string>>& fields,
+                                 const std::string& file_field, const std::string& filename,
+                                 const std::string& content_type, const std::string& content) {
+  std::string boundary;
+  do {  // a boundary that does not occur in the content
+    boundary = fmt::format("sceval-{:016x}{:016x}", static_cast<std::uint64_t>(uniform01() * 0x1p64),
+                           static_cast<std::uint64_t>(uniform01() * 0x1p64));
+  } while (content.find(boundary) != std::string::npos);
+  auto h = headers;
+  h.push_back("Content-Type: multipart/form-data; boundary=" + boundary);
+  return send("POST", url, std::move(h), multipart_body(boundary, fields, file_field, filename, content_type, content));
+}
+
+std::string BatchHttp::send(const char* method, const std::string& url, std::vector<std::string> headers,
+                            const std::string& body) {
+  const RetryPolicy& policy = options_.retry;
+  for (int attempt = 1;; ++attempt) {
+    CURL* e = curl_easy_init();
+    if (!e) throw Error("libcurl: cannot create a handle");
+    curl_slist* list = nullptr;
+    for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for uploads
+    Received r;
+    r.limit = options_.max_response_bytes;
+    char errbuf[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    if (std::string_view(method) == "POST") {
+      curl_easy_setopt(e, CURLOPT_POST, 1L);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::ceil(options_.connect_timeout_s * 1000)));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::ceil(options_.timeout_s * 1000)));
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "sceval");
+    const CURLcode rc = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(e);
+
+    std::string why;
+    bool retry = false;
+    if (r.too_large) {
+      why = fmt::format("the reply is larger than {} bytes", options_.max_response_bytes);
+    } else if (rc != CURLE_OK) {
+      why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      retry = true;
+    } else if (status >= 200 && status < 300) {
+      return std::move(r.body);
+    } else {
+      why = fmt::format("HTTP {}: {}", status, excerpt(r.body));
+      retry = is_retryable_status(status);
+    }
+    std::optional<double> retry_after;
+    if (!r.retry_after.empty()) retry_after = parse_retry_after(r.retry_after, std::time(nullptr));
+    const double delay = backoff_delay(attempt, policy, retry_after, uniform01());
+    if (options_.on_attempt) {
+      AttemptEvent ev;
+      ev.attempt = attempt;
+      ev.status = status;
+      ev.will_retry = retry && attempt < policy.max_attempts;
+      ev.delay_s = delay;
+      ev.retry_after_s = retry_after;
+      ev.reason = redact(fmt::format("{} {}: {}", method, url, why), secret_);
+      options_.on_attempt(ev);
+    }
+    if (!retry || attempt >= policy.max_attempts)
+      throw Error(redact(fmt::format("{} {}: {} after {} attempt{}", method, url, why, attempt, attempt == 1 ? "" : "s"),
+                         secret_));
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+  }
+}
+
+}  // namespace sceval::llm::http

@@ -1,0 +1,44 @@
+#pragma once
+// The few plain HTTP calls of the provider batch APIs (batch_backend.h): JSON POSTs, GETs of batch
+// objects and result files, and one multipart upload (OpenAI's POST /v1/files). One request at a
+// time, with the transport's retry policy (transport.h): connection failures, timeouts, 408, 409,
+// 429 and 5xx are retried with backoff and Retry-After; other statuses fail at once.
+#include <string>
+#include <vector>
+
+#include "llm/http/transport.h"
+
+namespace sceval::llm::http {
+
+struct BatchHttpReply {
+  long status = 0;
+  std::string body;
+};
+
+class BatchHttp {
+ public:
+  // `secret` (the API key) is removed from every error message.
+  BatchHttp(TransportOptions options, std::string secret);
+
+  // GET `url`; the 2xx body. Throws sceval::Error ("GET URL: HTTP 404: <excerpt>") otherwise.
+  std::string get(const std::string& url, const std::vector<std::string>& headers);
+  // POST a JSON body; the 2xx body.
+  std::string post_json(const std::string& url, const std::vector<std::string>& headers, const std::string& body);
+  // POST multipart/form-data with text fields and one file part; the 2xx body.
+  std::string post_file(const std::string& url, const std::vector<std::string>& headers,
+                        const std::vector<std::pair<std::string, std::string>>& fields, const std::string& file_field,
+                        const std::string& filename, const std::string& content_type, const std::string& content);
+
+ private:
+  std::string send(const char* method, const std::string& url, std::vector<std::string> headers, const std::string& body);
+
+  TransportOptions options_;
+  std::string secret_;
+};
+
+// A multipart/form-data body (RFC 7578) with `boundary`, as post_file() sends it.
+std::string multipart_body(const std::string& boundary, const std::vector<std::pair<std::string, std::string>>& fields,
+                           const std::string& file_field, const std::string& filename, const std::string& content_type,
+                           const std::string& content);
+
+}  // namespace sceval::llm::http

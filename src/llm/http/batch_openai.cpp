@@ -1,0 +1,158 @@
+// OpenAI's Batch API (https://platform.openai.com/docs/guides/batch, /docs/api-reference/batch):
+// the lines go up as a JSONL file (POST /v1/files, multipart, purpose "batch"), POST /v1/batches
+// starts the batch (endpoint /v1/chat/completions, completion_window 24h), GET /v1/batches/{id}
+// reports validating -> in_progress -> finalizing -> completed (or failed, expired, cancelled), and
+// the answers are in output_file_id, the failures in error_file_id (GET /v1/files/{id}/content),
+// one line per request, matched by custom_id in any order.
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "llm/http/backend_common.h"
+#include "llm/http/batch_http.h"
+#include "llm/http/batch_provider.h"
+
+namespace sceval::llm::http {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class OpenAIBatches final : public BatchProvider {
+ public:
+  explicit OpenAIBatches(const OpenAIOptions& o)
+      : direct_(o), key_(read_env(o.api_key_env)), http_(o.transport, key_) {
+    if (direct_.base_urls().size() != 1)
+      throw Error("openai batch mode (batch=1) takes one base URL, got " + std::to_string(direct_.base_urls().size()));
+    base_ = direct_.base_urls().front();
+  }
+
+  std::string name() const override { return "openai"; }
+  std::string identity() const override { return direct_.identity(); }
+  std::size_t max_requests() const override { return 50000; }       // per batch
+  std::size_t max_bytes() const override { return 200u << 20; }      // per input file (200 MB)
+  ordered_json body(const GenerationRequest& r) const override { return openai_request_body(r, direct_.options()); }
+  std::size_t line_bytes(const BatchLine& l) const override { return line(l).size() + 1; }
+
+  std::string submit(const std::vector<BatchLine>& lines) override {
+    std::string jsonl;
+    for (const auto& l : lines) jsonl += line(l) + "\n";
+    const json file = parse(http_.post_file(base_ + "/files", auth(), {{"purpose", "batch"}}, "file", "sceval-batch.jsonl",
+                                            "application/jsonl", jsonl),
+                            "POST /files");
+    const std::string file_id = string_field(file, "id", "POST /files");
+    const ordered_json create = {{"input_file_id", file_id},
+                                 {"endpoint", "/v1/chat/completions"},
+                                 {"completion_window", "24h"},
+                                 {"metadata", {{"created_by", "sceval"}}}};
+    const json batch = parse(http_.post_json(base_ + "/batches", auth(), create.dump()), "POST /batches");
+    return string_field(batch, "id", "POST /batches");
+  }
+
+  BatchStatus poll(const std::string& id) override {
+    BatchStatus s;
+    s.object = parse(http_.get(base_ + "/batches/" + id, auth()), "GET /batches/" + id);
+    s.state = string_field(s.object, "status", "GET /batches/" + id);
+    s.ended = s.state == "completed" || s.state == "failed" || s.state == "expired" || s.state == "cancelled";
+    if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
+      s.counts = fmt::format("{} completed, {} failed of {}", c->value("completed", 0), c->value("failed", 0),
+                             c->value("total", 0));
+    return s;
+  }
+
+  std::vector<LineResult> results(const std::string& id, const BatchStatus& s) override {
+    std::vector<LineResult> out;
+    for (const char* field : {"output_file_id", "error_file_id"}) {
+      auto f = s.object.find(field);
+      if (f == s.object.end() || !f->is_string() || f->get<std::string>().empty()) continue;
+      const std::string where = fmt::format("batch {} {}", id, field);
+      const std::string text = http_.get(base_ + "/files/" + f->get<std::string>() + "/content", auth());
+      std::size_t n = 0;
+      for (std::size_t start = 0; start < text.size();) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string_view l(text.data() + start, end - start);
+        start = end + 1;
+        ++n;
+        if (l.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+        out.push_back(read_line(l, fmt::format("{} line {}", where, n)));
+      }
+    }
+    return out;  // ids without a line (a failed or expired batch) count as failed
+  }
+
+ private:
+  static std::string line(const BatchLine& l) {
+    return ordered_json{{"custom_id", l.custom_id}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", l.body}}
+        .dump();
+  }
+
+  std::vector<std::string> auth() const {
+    if (key_.empty()) return {};
+    return {"Authorization: Bearer " + key_};
+  }
+
+  static json parse(const std::string& body, const std::string& where) {
+    try {
+      return json::parse(body);
+    } catch (const json::exception& e) {
+      throw Error(fmt::format("{}: not JSON ({}): {}", where, e.what(), excerpt(body)));
+    }
+  }
+
+  static std::string string_field(const json& j, const char* key, const std::string& where) {
+    auto it = j.is_object() ? j.find(key) : j.end();
+    if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: no \"{}\" in {}", where, key, excerpt(j.dump())));
+    return it->get<std::string>();
+  }
+
+  // {"custom_id", "response": {"status_code", "body"}, "error": null | {"code", "message"}}
+  static LineResult read_line(std::string_view text, const std::string& where) {
+    LineResult r;
+    json j;
+    try {
+      j = json::parse(text);
+    } catch (const json::exception& e) {
+      throw Error(fmt::format("{}: not JSON ({})", where, e.what()));
+    }
+    if (!j.is_object() || !j.contains("custom_id") || !j["custom_id"].is_string())
+      throw Error(fmt::format("{}: no \"custom_id\"", where));
+    r.custom_id = j["custom_id"].get<std::string>();
+    if (auto e = j.find("error"); e != j.end() && e->is_object()) {
+      r.error = fmt::format("{}: {}", e->value("code", std::string("error")), e->value("message", std::string()));
+      return r;
+    }
+    const json* resp = j.contains("response") && j["response"].is_object() ? &j["response"] : nullptr;
+    if (!resp) {
+      r.error = "no response in the batch output";
+      return r;
+    }
+    const long status = resp->value("status_code", 0L);
+    const json body = resp->contains("body") ? (*resp)["body"] : json();
+    if (status < 200 || status >= 300) {
+      r.error = fmt::format("HTTP {}: {}", status, excerpt(body.dump()));
+      r.retryable = is_retryable_status(status);
+      return r;
+    }
+    try {
+      r.answer = parse_openai_response(body.dump());
+      r.ok = true;
+    } catch (const Error& e) {
+      r.error = std::string("unusable answer: ") + e.what();
+    }
+    return r;
+  }
+
+  OpenAIBackend direct_;
+  std::string key_;
+  BatchHttp http_;
+  std::string base_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchProvider> make_openai_batch_provider(const OpenAIOptions& options) {
+  return std::make_unique<OpenAIBatches>(options);
+}
+
+}  // namespace sceval::llm::http

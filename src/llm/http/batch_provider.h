@@ -1,0 +1,59 @@
+#pragma once
+// One provider's batch API, as the batch backend (batch_backend.h) uses it: submit lines, poll a
+// batch, read its results. OpenAI: batch_openai.cpp; Anthropic: batch_anthropic.cpp.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "llm/backend.h"
+#include "llm/http/anthropic_backend.h"
+#include "llm/http/openai_backend.h"
+
+namespace sceval::llm::http {
+
+struct BatchLine {
+  std::string custom_id;
+  nlohmann::ordered_json body;  // the request body the direct path would POST
+};
+
+struct BatchStatus {
+  std::string state;    // the provider's word: validating, in_progress, finalizing, completed, ended, ...
+  bool ended = false;   // no further change: results can be read
+  std::string counts;   // "950 completed, 3 failed of 1000", for progress lines
+  nlohmann::json object;  // the batch object as returned
+};
+
+struct LineResult {
+  std::string custom_id;
+  bool ok = false;
+  Generation answer;     // when ok
+  std::string error;     // when !ok: what the provider said
+  bool retryable = true; // false: a request the provider rejected as invalid (it would fail again)
+};
+
+class BatchProvider {
+ public:
+  virtual ~BatchProvider() = default;
+  virtual std::string name() const = 0;  // "openai" | "anthropic"
+  virtual std::string identity() const = 0;  // the direct backend's identity: same cache keys
+  // The provider's documented limits per batch (requests, bytes of the request lines).
+  virtual std::size_t max_requests() const = 0;
+  virtual std::size_t max_bytes() const = 0;
+  // The body of one request; throws sceval::Error when the request cannot be expressed.
+  virtual nlohmann::ordered_json body(const GenerationRequest& request) const = 0;
+  // Bytes one line takes in the submitted batch.
+  virtual std::size_t line_bytes(const BatchLine& line) const = 0;
+  // Submits the lines as one batch; returns its id. Throws sceval::Error when it was not accepted.
+  virtual std::string submit(const std::vector<BatchLine>& lines) = 0;
+  virtual BatchStatus poll(const std::string& id) = 0;
+  // Results of an ended batch, any order; custom_ids it has no line for are treated as failed.
+  virtual std::vector<LineResult> results(const std::string& id, const BatchStatus& status) = 0;
+};
+
+std::unique_ptr<BatchProvider> make_openai_batch_provider(const OpenAIOptions& options);
+std::unique_ptr<BatchProvider> make_anthropic_batch_provider(const AnthropicOptions& options);
+
+}  // namespace sceval::llm::http

@@ -1,0 +1,46 @@
+#pragma once
+// Training rows from an audited run: SFT conversations (OpenAI chat fine-tuning format) and DPO
+// pairs (TRL's conversational preference format), see docs/training.md.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "training/run_data.h"
+#include "training/split.h"
+
+namespace sceval::training {
+
+enum class Format { Sft, Dpo };
+std::optional<Format> format_from_string(std::string_view s);
+
+enum class Turn1Scope { None, Train, All };  // which points also get a turn-1-only SFT row
+
+struct ExportOptions {
+  Format format = Format::Sft;
+  std::optional<Split> split;  // rows only for its train points
+  Turn1Scope turn1 = Turn1Scope::None;
+};
+
+struct ExportStats {
+  std::size_t sce_rows = 0;    // audited (point, requested label) rows in sces.csv
+  std::size_t exported = 0;    // follow-up rows written
+  std::size_t turn1 = 0;       // turn-1 rows written
+  std::size_t heldout = 0;     // rows left out because their point is held out
+  std::size_t reconstructed = 0;  // conversations rebuilt from the task's prompts (no samples.jsonl)
+  std::map<std::string, std::size_t> skipped;  // reason -> rows
+  nlohmann::ordered_json to_json() const;
+};
+
+struct Export {
+  std::vector<nlohmann::ordered_json> rows;  // one JSONL line each
+  ExportStats stats;
+};
+
+Export export_training(const RunData& run, const ExportOptions& options);
+void write_jsonl(const std::string& path, const std::vector<nlohmann::ordered_json>& rows);
+
+}  // namespace sceval::training

@@ -1,0 +1,140 @@
+#include "training/run_data.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "common/file.h"
+#include "common/sha256.h"
+#include "results/decision_map_csv.h"
+#include "results/results_json.h"
+#include "results/sce_csv.h"
+#include "task/registry.h"
+
+namespace fs = std::filesystem;
+
+namespace sceval::training {
+namespace {
+
+task::Task load_task(const nlohmann::json& results, const std::string& where, const std::string& override_) {
+  if (!override_.empty()) return task::resolve_task(override_);
+  const auto& t = results.contains("task") ? results["task"] : nlohmann::json();
+  if (!t.is_object() || !t.contains("name") || !t["name"].is_string())
+    throw Error(fmt::format("{}: no task.name (not a sceval results file?)", where));
+  std::string path = t.value("path", "");
+  if (!path.empty() && fs::exists(path)) return task::load_task_file(path);
+  return task::resolve_task(t["name"].get<std::string>());
+}
+
+task::DistanceKind load_distance(const nlohmann::json& results, const task::Task& t, const std::string& where) {
+  if (!results.contains("distance")) return t.distance;
+  const auto& d = results["distance"];
+  auto kind = d.is_string() ? task::distance_from_string(d.get<std::string>()) : std::nullopt;
+  if (!kind) throw Error(fmt::format("{}: field \"distance\": expected gower, l1_mad or l2_std", where));
+  return *kind;
+}
+
+bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "True"; }
+
+// sces.csv without the rows a lazy run marked censored (an optional `censored` column).
+csv::Table drop_censored(csv::Table t, std::size_t& censored) {
+  auto col = t.column("censored");
+  if (!col) return t;
+  csv::Table kept = t;
+  kept.rows.clear();
+  kept.row_lines.clear();
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    if (truthy(t.rows[r][*col])) {
+      ++censored;
+      continue;
+    }
+    kept.rows.push_back(t.rows[r]);
+    kept.row_lines.push_back(r < t.row_lines.size() ? t.row_lines[r] : 0);
+  }
+  return kept;
+}
+
+Conversation conversation_of(const nlohmann::json& messages, const std::string& where) {
+  if (!messages.is_array()) throw Error(fmt::format("{}: field \"messages\": expected an array", where));
+  Conversation c;
+  for (const auto& m : messages) {
+    if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
+        !m["content"].is_string())
+      throw Error(fmt::format("{}: field \"messages\": expected objects with string role and content", where));
+    c.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+  }
+  return c;
+}
+
+void read_samples(const std::string& path, const task::Task& t, RunData& run) {
+  std::istringstream in(read_file_text(path, "samples.jsonl"));
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    const std::string where = fmt::format("{}:{}", path, n);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(fmt::format("{}: invalid JSON: {}", where, e.what()));
+    }
+    const std::string stage = j.value("stage", "");
+    if (stage != "decision_map" && stage != "followup") continue;
+    if (j.contains("error") || j.value("finish", "") == "error") continue;  // no answer was recorded
+    if (!j.contains("index") || !j["index"].is_number_unsigned() || !j.contains("response") ||
+        !j["response"].is_string())
+      throw Error(fmt::format("{}: expected \"index\" (a grid index) and \"response\" (text)", where));
+    auto index = j["index"].get<grid::Index>();
+    if (index >= run.grid->size())
+      throw Error(fmt::format("{}: field \"index\": {} is not a point of the task's grid", where, index));
+    Exchange ex{conversation_of(j.value("messages", nlohmann::json()), where), j["response"].get<std::string>()};
+    if (stage == "decision_map") {
+      run.turn1[index] = std::move(ex);
+      continue;
+    }
+    auto target = t.option_index(j.value("target", ""));
+    if (!target) throw Error(fmt::format("{}: field \"target\": not one of the task's options", where));
+    run.followups[{index, static_cast<metrics::Label>(*target)}] = std::move(ex);
+  }
+}
+
+}  // namespace
+
+std::string run_sha256(const std::string& dir) {
+  std::string lines;
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"}) {
+    const std::string path = dir + "/" + f;
+    if (std::string(f) == "samples.jsonl" && !fs::exists(path)) continue;
+    lines += fmt::format("{} {}\n", f, sha256_file(path));
+  }
+  return sha256_hex(lines);
+}
+
+RunData load_run(const std::string& dir, const std::string& task_override) {
+  RunData run;
+  run.dir = dir;
+  const std::string results_path = dir + "/results.json";
+  if (!fs::exists(results_path)) throw Error(fmt::format("{}: not a run directory (no results.json)", dir));
+  nlohmann::json results = results::read_json(results_path);
+  run.task = std::make_unique<task::Task>(load_task(results, results_path, task_override));
+  run.grid = std::make_unique<grid::Grid>(*run.task);
+  run.distance = load_distance(results, *run.task, results_path);
+  run.map = results::read_decision_map(*run.grid, dir + "/decision_map.csv");
+  const std::string sces_path = dir + "/sces.csv";
+  if (!fs::exists(sces_path))
+    throw Error(fmt::format("{}: no sces.csv: the run has no self-counterfactuals to learn from", dir));
+  csv::Table sces = drop_censored(csv::read_file(sces_path), run.censored);
+  run.sces = results::read_sces(*run.grid, sces);
+  if (run.sces.empty() && run.censored == 0)
+    throw Error(fmt::format("{}: no SCE rows: the run asked no follow-ups (nothing to learn from)", sces_path));
+  const std::string samples = dir + "/samples.jsonl";
+  run.has_samples = fs::exists(samples);
+  if (run.has_samples) read_samples(samples, *run.task, run);
+  run.sha256 = run_sha256(dir);
+  return run;
+}
+
+}  // namespace sceval::training

@@ -1,0 +1,168 @@
+#include "training/split.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "common/error.h"
+#include "common/file.h"
+
+namespace sceval::training {
+namespace {
+
+[[noreturn]] void bad_spec(const std::string& spec, const std::string& why) {
+  throw Error(fmt::format("--split \"{}\": {} (expected random:FRACTION:SEED or a predicate such as age>=50)",
+                          spec, why));
+}
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::vector<bool> random_heldout(const grid::Grid& g, const std::string& spec) {
+  auto rest = spec.substr(7);  // after "random:"
+  auto colon = rest.find(':');
+  if (colon == std::string::npos) bad_spec(spec, "no seed");
+  double fraction = 0;
+  std::uint64_t seed = 0;
+  if (!parse_number(std::string_view(rest).substr(0, colon), fraction) || !(fraction >= 0 && fraction <= 1))
+    bad_spec(spec, "FRACTION must be a number in [0, 1] (the share of points held out)");
+  if (!parse_number(std::string_view(rest).substr(colon + 1), seed)) bad_spec(spec, "SEED must be an unsigned integer");
+  // Fisher-Yates with mt19937_64 draws reduced modulo i + 1: the standard distributions differ
+  // between C++ libraries, this does not.
+  std::vector<grid::Index> order(g.size());
+  for (grid::Index i = 0; i < g.size(); ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  for (grid::Index i = g.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  const auto n_out = static_cast<grid::Index>(std::llround(fraction * static_cast<double>(g.size())));
+  std::vector<bool> out(g.size(), false);
+  for (grid::Index k = 0; k < n_out; ++k) out[order[k]] = true;
+  return out;
+}
+
+struct Predicate {
+  std::size_t feature = 0;
+  std::string op;
+  std::string value;
+};
+
+Predicate parse_predicate(const grid::Grid& g, const std::string& spec) {
+  static const char* ops[] = {">=", "<=", "!=", "==", ">", "<", "="};
+  for (std::size_t pos = 0; pos < spec.size(); ++pos)
+    for (const char* op : ops)
+      if (spec.compare(pos, std::char_traits<char>::length(op), op) == 0) {
+        std::string name = spec.substr(0, pos);
+        for (std::size_t j = 0; j < g.dims(); ++j)
+          if (g.feature(j).name == name || g.feature(j).key == name)
+            return {j, op, spec.substr(pos + std::char_traits<char>::length(op))};
+        std::string known;
+        for (std::size_t j = 0; j < g.dims(); ++j) known += (j ? ", " : "") + g.feature(j).name;
+        bad_spec(spec, fmt::format("no feature \"{}\" in the task (features: {})", name, known));
+      }
+  bad_spec(spec, "no comparison operator");
+}
+
+bool compare(double a, const std::string& op, double b) {
+  if (op == ">=") return a >= b;
+  if (op == "<=") return a <= b;
+  if (op == ">") return a > b;
+  if (op == "<") return a < b;
+  if (op == "!=") return a != b;
+  return a == b;
+}
+
+std::vector<bool> predicate_heldout(const grid::Grid& g, const std::string& spec) {
+  Predicate p = parse_predicate(g, spec);
+  const task::Feature& f = g.feature(p.feature);
+  double rhs = 0;
+  bool numeric = parse_number(std::string_view(p.value), rhs);
+  if (!numeric) {  // a level's text: compare codes (ordinal) or identity (categorical)
+    auto pos = f.position_of_text(p.value);
+    if (!pos) bad_spec(spec, fmt::format("\"{}\" is neither a number nor a level of {}", p.value, f.name));
+    rhs = static_cast<double>(f.code(*pos));
+  }
+  if (!f.numeric() && p.op != "==" && p.op != "=" && p.op != "!=")
+    bad_spec(spec, fmt::format("{} is categorical: only == and != compare its values", f.name));
+  std::vector<bool> out(g.size(), false);
+  for (grid::Index i = 0; i < g.size(); ++i)
+    out[i] = compare(static_cast<double>(f.code(g.position(i, p.feature))), p.op, rhs);
+  return out;
+}
+
+}  // namespace
+
+Split make_split(const grid::Grid& g, const std::string& spec) {
+  std::vector<bool> held = spec.rfind("random:", 0) == 0 ? random_heldout(g, spec) : predicate_heldout(g, spec);
+  Split s{spec, {}, {}};
+  for (grid::Index i = 0; i < g.size(); ++i) (held[i] ? s.heldout : s.train).push_back(i);
+  return s;
+}
+
+nlohmann::ordered_json split_json(const Split& s, const grid::Grid& g, const std::string& run_dir,
+                                  const std::string& run_sha256) {
+  return {{"kind", "split"},
+          {"schema_version", 1},
+          {"spec", s.spec},
+          {"task", g.task().name},
+          {"grid_points", g.size()},
+          {"run", {{"path", run_dir}, {"sha256", run_sha256}}},
+          {"train", s.train},
+          {"heldout", s.heldout}};
+}
+
+void write_split(const std::string& path, const nlohmann::ordered_json& j) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+  out << j.dump(1) << '\n';
+  if (!out) throw Error(fmt::format("{}: write failed", path));
+}
+
+std::size_t PointSelection::size() const {
+  std::size_t n = 0;
+  for (bool b : member) n += b;
+  return n;
+}
+
+PointSelection read_point_selection(const std::string& spec) {
+  auto colon = spec.rfind(':');
+  if (colon == std::string::npos)
+    throw Error(fmt::format("--points \"{}\": expected SPLIT.json:train or SPLIT.json:heldout", spec));
+  const std::string path = spec.substr(0, colon), part = spec.substr(colon + 1);
+  if (part != "train" && part != "heldout")
+    throw Error(fmt::format("--points \"{}\": the part after ':' must be train or heldout", spec));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file_text(path, "split file"));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  }
+  if (!j.is_object() || j.value("kind", "") != "split" || j.value("schema_version", 0) != 1 ||
+      !j.contains("grid_points") || !j["grid_points"].is_number_unsigned() || !j.contains(part) || !j[part].is_array())
+    throw Error(fmt::format("{}: not a split file (needs \"kind\": \"split\", \"schema_version\": 1, "
+                            "grid_points and {})", path, part));
+  PointSelection sel;
+  sel.source = spec;
+  sel.task = j.value("task", "");
+  sel.grid_points = j["grid_points"].get<grid::Index>();
+  sel.member.assign(sel.grid_points, false);
+  for (std::size_t k = 0; k < j[part].size(); ++k) {
+    const auto& v = j[part][k];
+    if (!v.is_number_unsigned() || v.get<grid::Index>() >= sel.grid_points)
+      throw Error(fmt::format("{}: field \"{}\"[{}]: expected a grid index below {}", path, part, k, sel.grid_points));
+    sel.member[v.get<grid::Index>()] = true;
+  }
+  return sel;
+}
+
+void check_selection(const PointSelection& sel, const std::string& task_name, grid::Index grid_points) {
+  if ((!sel.task.empty() && sel.task != task_name) || sel.grid_points != grid_points)
+    throw Error(fmt::format("--points {}: made for task {} ({} points), but this run is task {} ({} points)",
+                            sel.source, sel.task, sel.grid_points, task_name, grid_points));
+}
+
+}  // namespace sceval::training

@@ -1,0 +1,66 @@
+#pragma once
+// A local replay of the providers' batch APIs, in their documented wire formats, for the batch
+// backend tests (no real OpenAI or Anthropic server runs here):
+//   OpenAI (https://platform.openai.com/docs/api-reference/batch, /files): POST /v1/files
+//   (multipart/form-data, purpose=batch, a JSONL file), POST /v1/batches, GET /v1/batches/{id}
+//   (validating -> in_progress -> finalizing -> completed | expired), GET /v1/files/{id}/content
+//   (output and error files, lines in reverse order of the input), and the direct
+//   POST /v1/chat/completions;
+//   Anthropic (https://docs.anthropic.com/en/api/creating-message-batches, /retrieving-message-
+//   batch-results): POST /v1/messages/batches, GET /v1/messages/batches/{id} (in_progress ->
+//   ended), GET .../{id}/results (succeeded | errored | canceled | expired lines), and the direct
+//   POST /v1/messages.
+// What a line gets is scripted by its last user message: containing "invalid" -> 400 /
+// invalid_request_error; "flaky" -> a server error the first time it is seen, then an answer;
+// "always fails" -> a server error every time; anything else -> the answer "answer to: <message>".
+// expire_next makes the next batch expire with only its first half answered.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http/test_server.h"
+
+namespace sceval::testing {
+
+class BatchReplay {
+ public:
+  ServerReply operator()(const ServerRequest& r);
+
+  std::string base;                  // the server's URL (for Anthropic's results_url)
+  std::atomic<bool> hold{false};     // batches stay in progress while set
+  std::atomic<bool> expire_next{false};
+  std::atomic<int> files_uploaded{0}, batches_created{0}, polls{0}, direct_calls{0};
+
+  struct Batch {
+    std::string provider, status;
+    std::vector<nlohmann::json> lines;  // OpenAI: input lines; Anthropic: requests
+    int polls = 0;
+    bool expire = false;
+    std::string output_file, error_file;
+    nlohmann::json create;             // the create request (OpenAI)
+  };
+  std::mutex mutex;
+  std::map<std::string, std::string> files;        // id -> content
+  std::map<std::string, std::string> upload_parts; // last upload: part name -> value (file: its filename)
+  std::map<std::string, Batch> batches;            // id -> batch
+  std::vector<std::string> batch_order;            // ids in creation order
+
+ private:
+  ServerReply openai(const ServerRequest& r);
+  ServerReply anthropic(const ServerRequest& r);
+  void finish_openai(const std::string& id, Batch& b);
+  // The scripted outcome of a message: 0 = answer, else the HTTP status of the failure.
+  int outcome(const std::string& last_user);
+  std::map<std::string, int> seen_;
+  int next_id_ = 1;
+};
+
+// The direct answers both replays give: "answer to: <last user message>".
+nlohmann::json openai_completion(const nlohmann::json& body);
+nlohmann::json anthropic_message(const nlohmann::json& params);
+
+}  // namespace sceval::testing

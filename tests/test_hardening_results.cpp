@@ -1,0 +1,196 @@
+// Issue 14, the results readers: columns that collide or are unknown, index/feature disagreement,
+// SCE rows that ask for the point's own label, tampered results.json, grids too big for memory.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "common/warning.h"
+#include "metrics/aggregate.h"
+#include "metrics/score.h"
+#include "report/run_dir.h"
+#include "results/decision_map_csv.h"
+#include "results/results_json.h"
+#include "results/results_schema.h"
+#include "results/sce_csv.h"
+#include "support.h"
+#include "task/registry.h"
+
+namespace sceval {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A 3 x 2 grid: a in 0..2 (slow), b in 0..1; labels "label 0" / "label 1".
+task::Task small_task() { return testing::make_task({testing::integer_feature("a", 0, 2), testing::integer_feature("b", 0, 1)}); }
+
+TEST(HardeningResults, DecisionMapDuplicateHeader) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  const std::string msg = error_of([&] { results::read_decision_map(g, csv::parse("index,label,a,label\n", "d.csv")); });
+  EXPECT_TRUE(has(msg, "d.csv:1: column 'label' appears twice")) << msg;
+}
+
+TEST(HardeningResults, UnknownColumnsGetOneWarningLine) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  std::vector<std::string> warnings;
+  auto old = set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
+  auto map = results::read_decision_map(g, csv::parse("index,a,lable,label,p_label 0,extra\n0,0,x,label 1,0.2,y\n", "u.csv"));
+  set_warning_sink(old);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "u.csv: ignoring unknown columns lable, extra");
+  EXPECT_EQ(map.labels[0], 1);
+  EXPECT_DOUBLE_EQ(map.probabilities[0][0], 0.2);
+}
+
+TEST(HardeningResults, FeatureColumnsAreCheckedAgainstTheIndexEvenWhenSomeAreMissing) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  // Point 3 is a = 1, b = 1 (b is the fast axis). Column b is missing; a says 2.
+  const std::string msg = error_of([&] { results::read_decision_map(g, csv::parse("index,a,label\n0,0,label 0\n3,2,label 1\n", "i.csv")); });
+  EXPECT_TRUE(has(msg, "i.csv:3, column 'a': index 3 has a = 1, but the row says 2")) << msg;
+  EXPECT_NO_THROW(results::read_decision_map(g, csv::parse("index,a,label\n3,1,label 1\n", "ok.csv")));
+  const std::string sce = error_of([&] {
+    results::read_sces(g, csv::parse("index,orig_b,target,sce_a,sce_b\n3,0,label 0,0,0\n", "s.csv"));
+  });
+  EXPECT_TRUE(has(sce, "s.csv:2, column 'orig_b': index 3 has b = 1, but the row says 0")) << sce;
+}
+
+TEST(HardeningResults, TargetEqualToOwnLabelIsDroppedNeverValid) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  // Labels by hand: a == 2 -> label 1, else label 0.
+  auto map = results::read_decision_map(
+      g, csv::parse("index,label\n0,label 0\n1,label 0\n2,label 0\n3,label 0\n4,label 1\n5,label 1\n", "m.csv"));
+  // Row 1: point 0 asks for its own label 0 and "changes" nothing. Row 2: a real, valid SCE (0 -> 4).
+  auto sces = results::read_sces(g, csv::parse("index,target,sce_a,sce_b\n0,label 0,0,0\n0,label 1,2,0\n", "s.csv"));
+  grid::Distance dist(g, task::DistanceKind::Gower, grid::Arithmetic::Exact);
+  for (auto mode : {metrics::Mode::Strict, metrics::Mode::Paper}) {
+    grid::Distance d(g, task::DistanceKind::Gower, mode == metrics::Mode::Paper ? grid::Arithmetic::Paper : grid::Arithmetic::Exact);
+    metrics::Scorer scorer(d, map, mode);
+    auto own = scorer.score(sces[0]), real = scorer.score(sces[1]);
+    EXPECT_FALSE(own.kept);
+    EXPECT_EQ(own.drop_reason, "target_is_own_label");
+    EXPECT_FALSE(own.valid.has_value());
+    EXPECT_TRUE(real.kept && *real.valid);
+    // Validity over kept rows: 1 of 1 (the own-label row would have made it 2 of 2 "valid").
+    EXPECT_DOUBLE_EQ(metrics::aggregate({own, real}).validity, 1.0);
+    EXPECT_DOUBLE_EQ(metrics::aggregate({own, real}).n, 1.0);
+  }
+}
+
+json minimal_results() {
+  json mode = {{"arithmetic", "exact"}, {"distance", "gower"},
+               {"metrics", {{"n", 3}, {"validity", 0.5}, {"mean_distance", 0.2}, {"tm", nullptr}}},
+               {"ci", {{"validity", {0.1, 0.9}}}}, {"counts", json::object()}};
+  return {{"schema_version", 1}, {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6}}},
+          {"paper", mode}, {"strict", mode}, {"complete", true}};
+}
+
+TEST(HardeningResults, ResultsJsonSchema) {
+  EXPECT_NO_THROW(results::validate_results_json(minimal_results(), "r.json"));
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {"/strict/metrics/validity", 7.5, "r.json: strict.metrics.validity: 7.5 is outside [0, 1]"},
+      {"/strict/metrics/validity", "high", "r.json: strict.metrics.validity: expected a number or null"},
+      {"/paper/metrics/n", -4, "r.json: paper.metrics.n: expected a count >= 0"},
+      {"/strict/metrics/mean_distance", -1, "r.json: strict.metrics.mean_distance"},
+      {"/strict/ci/validity", json::array({0.1}), "r.json: strict.ci.validity: expected [low, high]"},
+      {"/task/options", json::array({"a"}), "r.json: task.options"},
+      {"/task/grid_points", "many", "r.json: task.grid_points"},
+      {"/schema_version", 2, "r.json: schema_version: 2 (this sceval reads 1)"},
+      {"/complete", "yes", "r.json: complete"},
+  };
+  for (const auto& c : cases) {
+    json j = minimal_results();
+    j[json::json_pointer(c.pointer)] = c.value;
+    const std::string msg = error_of([&] { results::validate_results_json(j, "r.json"); });
+    EXPECT_TRUE(has(msg, c.field)) << c.pointer << ": " << msg;
+  }
+  json j = minimal_results();
+  j.erase("strict");
+  EXPECT_TRUE(has(error_of([&] { results::validate_results_json(j, "r.json"); }), "r.json: strict: missing"));
+}
+
+TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
+  const std::string ex = std::string(SCEVAL_SOURCE_DIR) + "/examples/income-rule/";
+  task::Task t = task::resolve_task("income");
+  grid::Grid g(t);
+  auto map = results::read_decision_map(g, ex + "decision_map.csv");
+  auto sces = results::read_sces(g, ex + "sces.csv");
+  grid::Distance pd(g, t.distance, grid::Arithmetic::Paper), sd(g, t.distance, grid::Arithmetic::Exact);
+  metrics::Scorer paper(pd, map, metrics::Mode::Paper), strict(sd, map, metrics::Mode::Strict);
+  std::vector<metrics::SceScore> ps, ss;
+  for (const auto& s : sces) ps.push_back(paper.score(s)), ss.push_back(strict.score(s));
+  metrics::BootstrapSettings bs;
+  bs.resamples = 20;
+  json r = results::results_json(t, g, map, t.distance, results::mode_json(pd, ps, sces, bs),
+                                 results::mode_json(sd, ss, sces, bs), bs);
+  EXPECT_NO_THROW(results::validate_results_json(r, "real"));
+
+  char tmpl[] = "/tmp/sceval-run-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  results::write_decision_map(g, map, dir + "/decision_map.csv");
+  results::write_sces(g, map, sces, ss, ps, dir + "/sces.csv");
+  results::write_json(r, dir + "/results.json");
+  EXPECT_NO_THROW(report::load_run(dir, "run"));
+  r["strict"]["metrics"]["validity"] = 7.5;
+  results::write_json(r, dir + "/results.json");
+  const std::string msg = error_of([&] { report::load_run(dir, "run"); });
+  EXPECT_TRUE(has(msg, dir + "/results.json: strict.metrics.validity")) << msg;
+  fs::remove_all(dir);
+}
+
+TEST(HardeningResults, BeginRunDirRemovesAnOldResult) {
+  char tmpl[] = "/tmp/sceval-begin-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = std::string(tmpl) + "/run";
+  results::begin_run_dir(dir);  // creates it
+  results::write_json(minimal_results(), dir + "/results.json");
+  std::ofstream(dir + "/decision_map.csv") << "old";
+  results::begin_run_dir(dir);
+  EXPECT_FALSE(fs::exists(dir + "/results.json"));
+  EXPECT_TRUE(fs::exists(dir + "/decision_map.csv"));  // the rest is overwritten by the run itself
+  std::ofstream(std::string(tmpl) + "/file") << "x";
+  EXPECT_TRUE(has(error_of([&] { results::begin_run_dir(std::string(tmpl) + "/file/run"); }), "is a file, not a folder"));
+  fs::remove_all(tmpl);
+}
+
+TEST(HardeningResults, HugeGridsAreRefusedBeforeAllocating) {
+  // 10^6^3 = 10^18 points: a full map would need exabytes.
+  task::Task t = testing::make_task({testing::integer_feature("a", 0, 999999), testing::integer_feature("b", 0, 999999),
+                                     testing::integer_feature("c", 0, 999999)});
+  grid::Grid g(t);
+  const std::string msg = error_of([&] { metrics::DecisionMap::all_na(g); });
+  EXPECT_TRUE(has(msg, "1000000000000000000 points")) << msg;
+  EXPECT_TRUE(has(msg, "--decision-map lazy")) << msg;
+  EXPECT_TRUE(has(msg, "GB")) << msg;
+  const std::string read = error_of([&] { results::read_decision_map(g, csv::parse("index,label\n0,label 0\n", "h.csv")); });
+  EXPECT_TRUE(has(read, "--decision-map lazy")) << read;
+}
+
+}  // namespace
+}  // namespace sceval

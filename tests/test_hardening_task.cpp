@@ -1,0 +1,147 @@
+// Issue 14, the task reader: names that become paths, reserved column names, reserved options,
+// unknown and duplicate keys, misplaced fields, case-only level differences, numeric overflow.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/file.h"
+#include "common/json_bounded.h"
+#include "experiment/sweep.h"
+#include "task/registry.h"
+#include "task/task.h"
+
+namespace sceval {
+namespace {
+
+using nlohmann::json;
+
+json toy() {
+  return parse_json_bounded(read_file_text(std::string(SCEVAL_SOURCE_DIR) + "/tasks/toy/toy_income.json"), "toy");
+}
+
+std::string error_of(const json& j) {
+  try {
+    task::parse_task(j, "t.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+TEST(HardeningTask, TheBundledTasksStillLoad) {
+  const auto all = task::list_tasks();
+  ASSERT_GT(all.size(), 100u);
+  for (const auto& e : all) EXPECT_NO_THROW(task::resolve_task(e.name)) << e.name;
+}
+
+TEST(HardeningTask, NamesAreSafeFileNames) {
+  for (const char* bad : {"../evil", "a/b", "..", ".", "", "a b", "x\\y"}) {
+    json j = toy();
+    j["name"] = bad;
+    EXPECT_TRUE(has(error_of(j), "t.json: name:")) << bad << ": " << error_of(j);
+  }
+  json j = toy();
+  j["name"] = "ok-name_1.v2";
+  EXPECT_EQ(error_of(j), "(accepted)");
+}
+
+TEST(HardeningTask, ReservedFeatureNames) {
+  for (const char* bad : {"index", "label", "target", "p_below", "p_x", "orig_age", "sce_age"}) {
+    json j = toy();
+    j["features"][0]["name"] = bad;
+    EXPECT_TRUE(has(error_of(j), "t.json: features[0].name:")) << bad << ": " << error_of(j);
+    EXPECT_TRUE(has(error_of(j), "reserved")) << error_of(j);
+  }
+}
+
+TEST(HardeningTask, ReservedOptions) {
+  for (const char* bad : {"NA", "off_label"}) {
+    json j = toy();
+    j["options"][1] = bad;
+    EXPECT_TRUE(has(error_of(j), "t.json: options: \"" + std::string(bad) + "\" is reserved")) << error_of(j);
+  }
+}
+
+TEST(HardeningTask, UnknownKeysAreErrors) {
+  json j = toy();
+  j["answer_keys"] = "answer";  // a typo of answer_key
+  EXPECT_TRUE(has(error_of(j), "t.json: answer_keys: unknown field")) << error_of(j);
+  j = toy();
+  j["features"][0]["wieght"] = 2;
+  EXPECT_TRUE(has(error_of(j), "t.json: features[0].wieght: unknown field")) << error_of(j);
+}
+
+TEST(HardeningTask, DuplicateJsonKeysInAFile) {
+  char tmpl[] = "/tmp/sceval-task-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl, path = dir + "/dup.json";
+  std::string text = toy().dump(1);
+  text.insert(text.find('{') + 1, "\"name\": \"first\",\n");  // a second top-level "name"
+  std::ofstream(path) << text;
+  try {
+    task::load_task_file(path);
+    ADD_FAILURE() << "a duplicate key was accepted";
+  } catch (const Error& e) {
+    EXPECT_TRUE(has(e.what(), path + ": duplicate key \"name\"")) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HardeningTask, FieldsOfAnotherFeatureKind) {
+  json j = toy();
+  ASSERT_EQ(j["features"][0]["type"], "integer");
+  j["features"][0]["grade_fallback"] = {{"min", 1}, {"max", 12}, {"offset", 3}};
+  EXPECT_TRUE(has(error_of(j), "t.json: features[0].grade_fallback: applies only to ordinal")) << error_of(j);
+}
+
+TEST(HardeningTask, AnswerKeyIsRequired) {
+  json j = toy();
+  j.erase("answer_key");
+  EXPECT_TRUE(has(error_of(j), "t.json: answer_key: missing required field")) << error_of(j);
+}
+
+TEST(HardeningTask, LevelsMustDifferInMoreThanCase) {
+  json j = parse_json_bounded(read_file_text(std::string(SCEVAL_SOURCE_DIR) + "/tasks/paper/income.json"), "income");
+  json& f = j["features"][1];
+  ASSERT_EQ(f["type"], "ordinal");
+  EXPECT_EQ(error_of(j), "(accepted)");
+  std::string upper = f["levels"][0]["text"];
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ASSERT_NE(upper, f["levels"][0]["text"]);
+  f["levels"][1]["text"] = upper;
+  EXPECT_TRUE(has(error_of(j), "t.json: features[1].levels[1].text:")) << error_of(j);
+  EXPECT_TRUE(has(error_of(j), "more than case")) << error_of(j);
+}
+
+TEST(HardeningTask, IntegerRangesThatOverflow) {
+  json j = toy();
+  j["features"][0]["start"] = std::numeric_limits<std::int64_t>::min();
+  j["features"][0]["stop"] = std::numeric_limits<std::int64_t>::max();
+  j["features"][0]["step"] = 1;
+  EXPECT_TRUE(has(error_of(j), "t.json: features[0].start:")) << error_of(j);  // beyond 2^53
+  j["features"][0]["start"] = -(std::int64_t{1} << 53);
+  j["features"][0]["stop"] = std::int64_t{1} << 53;
+  EXPECT_TRUE(has(error_of(j), "t.json: features[0].stop:")) << error_of(j);  // 2^54 values
+  j["features"][0]["step"] = 3;
+  EXPECT_TRUE(has(error_of(j), "not reachable")) << error_of(j);
+  j["features"][0]["step"] = std::int64_t{1} << 50;  // 17 values from -2^53 to 2^53
+  EXPECT_EQ(error_of(j), "(accepted)");
+  j["features"][0]["weight"] = 1e308 * 10;  // inf
+  EXPECT_TRUE(has(error_of(j), "features[0]")) << error_of(j);
+}
+
+TEST(HardeningTask, SweepCellsStayInsideTheSweep) {
+  experiment::Cell c{"gpt", {"../../etc", "../../etc"}};
+  EXPECT_THROW(experiment::cell_dir("out", c), Error);
+  experiment::Cell ok{"gpt", {"income", "income"}};
+  EXPECT_EQ(experiment::cell_dir("out", ok), "out/gpt__income");
+}
+
+}  // namespace
+}  // namespace sceval

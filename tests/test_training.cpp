@@ -1,0 +1,281 @@
+// Training export (src/training) on a hand-worked run: a 5 x 3 grid, label "yes" iff x >= 3 and
+// y >= 1. Gower: one x step is 1/8, one y step 1/4 (each axis's range, over two features).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "grid/closest.h"
+#include "parse/sce.h"
+#include "training/export.h"
+#include "training/ideal.h"
+
+using namespace sceval;
+using nlohmann::json;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kTask = R"({"sceval_task": 1, "name": "hand", "title": "hand-worked",
+  "features": [
+    {"name": "X", "key": "x", "type": "integer", "start": 0, "stop": 4, "step": 1, "description": "x: {value}"},
+    {"name": "Y", "key": "y", "type": "integer", "start": 0, "stop": 2, "step": 1, "description": "y: {value}"}],
+  "options": ["no", "yes"], "answer_key": "answer", "description_format": {"prefix": "", "separator": "\n"},
+  "prompt": "{description}\nanswer?", "followup": "make it {complement}", "distance": "gower"})";
+
+int label(int x, int y) { return x >= 3 && y >= 1; }
+grid::Index idx(int x, int y) { return static_cast<grid::Index>(x * 3 + y); }
+std::string reply(int x, int y) { return "{\"x\": " + std::to_string(x) + ", \"y\": " + std::to_string(y) + "}"; }
+
+// The model's follow-up answer per original point (x, y): {answer x, answer y, or -1 = no JSON}.
+struct Answer {
+  int x, y, ax, ay;
+};
+
+// Writes a run directory as `sceval run` would: results.json, decision_map.csv, sces.csv, samples.jsonl.
+std::string write_run(const std::string& name, const std::vector<Answer>& answers, bool samples = true,
+                      const std::string& extra_sce_rows = "") {
+  fs::path dir = fs::temp_directory_path() / ("sceval_training_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "hand.json") << kTask;
+  json results = {{"schema_version", 1}, {"task", {{"name", "hand"}, {"path", (dir / "hand.json").string()}}},
+                  {"distance", "gower"}, {"strict", json::object()}, {"paper", json::object()}};
+  std::ofstream(dir / "results.json") << results.dump();
+  std::ofstream dm(dir / "decision_map.csv");
+  dm << "index,X,Y,label\n";
+  std::ofstream log(dir / "samples.jsonl");
+  for (int x = 0; x <= 4; ++x)
+    for (int y = 0; y <= 2; ++y) {
+      const char* l = label(x, y) ? "yes" : "no";
+      dm << idx(x, y) << ',' << x << ',' << y << ',' << l << '\n';
+      std::string user = "x: " + std::to_string(x) + "\ny: " + std::to_string(y) + "\nanswer?";
+      log << json({{"index", idx(x, y)}, {"stage", "decision_map"},
+                   {"messages", {{{"role", "user"}, {"content", user}}}},
+                   {"response", std::string("{\"answer\": \"") + l + "\"}"}}).dump() << '\n';
+    }
+  std::ofstream sc(dir / "sces.csv");
+  sc << "index,target,sce_X,sce_Y,status\n";
+  for (const auto& a : answers) {
+    const char* target = label(a.x, a.y) ? "no" : "yes";
+    if (a.ax < 0) sc << idx(a.x, a.y) << ',' << target << ",,,no_json\n";
+    else sc << idx(a.x, a.y) << ',' << target << ',' << a.ax << ',' << a.ay << ",ok\n";
+    std::string user = "x: " + std::to_string(a.x) + "\ny: " + std::to_string(a.y) + "\nanswer?";
+    std::string turn1 = std::string("{\"answer\": \"") + (label(a.x, a.y) ? "yes" : "no") + "\"}";
+    json msgs = {{{"role", "user"}, {"content", user}}, {{"role", "assistant"}, {"content", turn1}},
+                 {{"role", "user"}, {"content", std::string("make it ") + target}}};
+    log << json({{"index", idx(a.x, a.y)}, {"target", target}, {"stage", "followup"}, {"messages", msgs},
+                 {"response", a.ax < 0 ? std::string("I cannot") : reply(a.ax, a.ay)}}).dump() << '\n';
+  }
+  sc << extra_sce_rows;
+  log.close();
+  if (!samples) fs::remove(dir / "samples.jsonl");
+  return dir.string();
+}
+
+// Hand-worked closest counterfactuals (Gower: x step 1/8, y step 1/4; ties to the lowest index).
+const std::vector<Answer> kAnswers = {
+    {0, 0, 3, 1},   // ideal (3,1): 3/8 + 1/4; the model is exact
+    {3, 0, 3, 2},   // ideal (3,1): 1/4; (3,2) is valid but twice as far
+    {2, 2, 2, 2},   // ideal (3,2): 1/8; the model did not move: invalid
+    {3, 1, 2, 1},   // ideal (2,1): 1/8 (y 1 -> 0 costs 1/4); exact
+    {4, 1, 4, 0},   // tie: (2,1) and (4,0) are both 1/4 away; ideal = the lowest index (2,1) = 7
+    {4, 2, -1, -1}, // ideal (2,2): 1/4; no JSON
+};
+const std::vector<std::pair<int, int>> kIdeal = {{3, 1}, {3, 1}, {3, 2}, {2, 1}, {2, 1}, {2, 2}};
+
+std::vector<json> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));  // throws if not JSON
+  return out;
+}
+
+}  // namespace
+
+TEST(Training, IdealIsTheHandWorkedClosestAndParsesBack) {
+  auto run = training::load_run(write_run("ideal", kAnswers));
+  auto e = training::export_training(run, {});
+  ASSERT_EQ(e.rows.size(), kAnswers.size());
+  for (std::size_t r = 0; r < e.rows.size(); ++r) {
+    const auto& msgs = e.rows[r]["messages"];
+    ASSERT_EQ(msgs.size(), 4u);
+    EXPECT_EQ(msgs[1]["content"], std::string("{\"answer\": \"") + (label(kAnswers[r].x, kAnswers[r].y) ? "yes" : "no") + "\"}");
+    EXPECT_EQ(msgs[3]["role"], "assistant");
+    auto p = parse::parse_sce(*run.task, msgs[3]["content"].get<std::string>());
+    ASSERT_TRUE(p.ok()) << msgs[3]["content"];
+    EXPECT_EQ(*p.record, (grid::Record{static_cast<std::size_t>(kIdeal[r].first), static_cast<std::size_t>(kIdeal[r].second)}))
+        << "row " << r;
+  }
+}
+
+TEST(Training, IdealEqualsBruteForceAtEveryPoint) {
+  std::vector<Answer> all;
+  for (int x = 0; x <= 4; ++x)
+    for (int y = 0; y <= 2; ++y) all.push_back({x, y, x, y});
+  auto run = training::load_run(write_run("all", all));
+  auto e = training::export_training(run, {});
+  ASSERT_EQ(e.rows.size(), all.size());
+  grid::Distance d(*run.grid, task::DistanceKind::Gower, grid::Arithmetic::Exact);
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    std::vector<bool> tg = {label(all[r].x, all[r].y) == 1, label(all[r].x, all[r].y) == 0};
+    auto brute = grid::nearest_with_label_brute_force(d, run.map.labels, tg);
+    auto p = parse::parse_sce(*run.task, e.rows[r]["messages"][3]["content"].get<std::string>());
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(run.grid->index(*p.record), brute[idx(all[r].x, all[r].y)].index) << "point " << r;
+  }
+}
+
+TEST(Training, DpoSkipsMinimalSces) {
+  auto run = training::load_run(write_run("dpo", kAnswers));
+  auto e = training::export_training(run, {training::Format::Dpo, std::nullopt, training::Turn1Scope::None});
+  // Rows 0 and 3 are the ideal, row 4 a tie at the minimal distance: skipped. Left: (3,0) not
+  // minimal, (2,2) invalid, (4,2) no JSON.
+  ASSERT_EQ(e.rows.size(), 3u);
+  EXPECT_EQ(e.stats.skipped.at("already_minimal"), 3u);
+  EXPECT_EQ(e.rows[0]["rejected"][0]["content"], reply(3, 2));
+  EXPECT_EQ(e.rows[0]["chosen"][0]["content"], reply(3, 1));
+  EXPECT_EQ(e.rows[1]["rejected"][0]["content"], reply(2, 2));
+  EXPECT_EQ(e.rows[2]["rejected"][0]["content"], "I cannot");
+  for (const auto& r : e.rows) {
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r["prompt"].size(), 3u);
+    EXPECT_EQ(r["prompt"].back()["role"], "user");
+    EXPECT_EQ(r["chosen"][0]["role"], "assistant");
+    EXPECT_EQ(r["rejected"][0]["role"], "assistant");
+  }
+}
+
+TEST(Training, JsonlLinesHaveTheDocumentedShape) {
+  auto run = training::load_run(write_run("shape", kAnswers));
+  const std::string out = (fs::temp_directory_path() / "sceval_training_shape.jsonl").string();
+  for (auto format : {training::Format::Sft, training::Format::Dpo}) {
+    training::ExportOptions o{format, std::nullopt,
+                              format == training::Format::Sft ? training::Turn1Scope::All : training::Turn1Scope::None};
+    auto e = training::export_training(run, o);
+    training::write_jsonl(out, e.rows);
+    auto lines = read_lines(out);
+    ASSERT_EQ(lines.size(), e.rows.size());
+    for (const auto& l : lines) {
+      const auto keys = format == training::Format::Sft ? std::vector<std::string>{"messages"}
+                                                        : std::vector<std::string>{"prompt", "chosen", "rejected"};
+      ASSERT_EQ(l.size(), keys.size()) << l;
+      for (const auto& k : keys) {
+        ASSERT_TRUE(l.contains(k) && l[k].is_array() && !l[k].empty()) << l;
+        for (const auto& m : l[k]) {
+          ASSERT_EQ(m.size(), 2u);
+          EXPECT_TRUE(m["role"] == "user" || m["role"] == "assistant") << m;
+          EXPECT_TRUE(m["content"].is_string());
+        }
+      }
+      if (format == training::Format::Sft) {
+        EXPECT_EQ(l["messages"].back()["role"], "assistant");
+      }
+    }
+    if (format == training::Format::Sft) {
+      EXPECT_EQ(e.stats.turn1, 15u);  // every point once
+    }
+  }
+}
+
+TEST(Training, SplitIsDeterministicAndHoldsPointsOut) {
+  auto run = training::load_run(write_run("split", kAnswers));
+  const grid::Grid& g = *run.grid;
+  auto a = training::make_split(g, "random:0.4:7"), b = training::make_split(g, "random:0.4:7");
+  EXPECT_EQ(a.heldout, b.heldout);
+  EXPECT_EQ(a.heldout.size(), 6u);  // 0.4 * 15
+  EXPECT_EQ(a.train.size() + a.heldout.size(), 15u);
+  bool differs = false;
+  for (int seed = 8; seed < 12; ++seed) differs |= training::make_split(g, "random:0.4:" + std::to_string(seed)).heldout != a.heldout;
+  EXPECT_TRUE(differs);
+  // A predicate by column name or JSON key: the points with x >= 3 are held out.
+  for (const char* spec : {"X>=3", "x>=3"}) {
+    auto p = training::make_split(g, spec);
+    EXPECT_EQ(p.heldout, (std::vector<grid::Index>{9, 10, 11, 12, 13, 14})) << spec;
+  }
+  EXPECT_EQ(training::make_split(g, "y==0").heldout, (std::vector<grid::Index>{0, 3, 6, 9, 12}));
+  for (const char* bad : {"random:1.5:1", "random:0.5", "z>=1", "x~1", "random:0.2:-1"})
+    EXPECT_THROW(training::make_split(g, bad), Error) << bad;
+
+  // Rows only for train points; split.json read back as point selections.
+  auto p = training::make_split(g, "x>=3");
+  auto e = training::export_training(run, {training::Format::Sft, p, training::Turn1Scope::Train});
+  EXPECT_EQ(e.stats.exported, 2u);  // (0,0) and (2,2)
+  EXPECT_EQ(e.stats.heldout, 4u);
+  EXPECT_EQ(e.stats.turn1, 9u);
+  const std::string path = (fs::temp_directory_path() / "sceval_training_split.json").string();
+  training::write_split(path, training::split_json(p, g, run.dir, run.sha256));
+  auto held = training::read_point_selection(path + ":heldout");
+  auto train = training::read_point_selection(path + ":train");
+  EXPECT_EQ(held.size(), 6u);
+  EXPECT_EQ(train.size(), 9u);
+  for (grid::Index i = 0; i < g.size(); ++i) EXPECT_NE(held.contains(i), train.contains(i));
+  EXPECT_TRUE(held.contains(idx(4, 1)));
+  EXPECT_NO_THROW(training::check_selection(held, "hand", 15));
+  EXPECT_THROW(training::check_selection(held, "income", 1920), Error);
+  EXPECT_THROW(training::read_point_selection(path + ":test"), Error);
+  EXPECT_EQ(json::parse(std::ifstream(path))["run"]["sha256"], training::run_sha256(run.dir));
+}
+
+TEST(Training, BadRunsAreClearErrorsOrCountedSkips) {
+  // A lazy run's censored rows are skipped and counted.
+  std::string dir = write_run("censored", kAnswers);
+  {
+    std::ifstream in(dir + "/sces.csv");
+    std::stringstream s;
+    std::string line;
+    std::getline(in, line);
+    s << line << ",censored\n";
+    for (int r = 0; std::getline(in, line); ++r) s << line << ',' << (r == 1 ? "1" : "0") << '\n';
+    std::ofstream(dir + "/sces.csv") << s.str();
+  }
+  auto run = training::load_run(dir);
+  auto e = training::export_training(run, {});
+  EXPECT_EQ(e.rows.size(), kAnswers.size() - 1);
+  EXPECT_EQ(e.stats.skipped.at("censored"), 1u);
+
+  // No SCEs: an error naming the file.
+  std::string empty = write_run("empty", {});
+  try {
+    training::load_run(empty);
+    FAIL() << "expected an error";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("sces.csv"), std::string::npos) << err.what();
+  }
+  fs::remove(empty + "/sces.csv");
+  EXPECT_THROW(training::load_run(empty), Error);
+  EXPECT_THROW(training::load_run(empty + "/nope"), Error);
+
+  // No samples.jsonl (a `sceval score` run): conversations rebuilt from the task's prompts.
+  auto scored = training::load_run(write_run("scored", kAnswers, false));
+  auto s = training::export_training(scored, {});
+  ASSERT_EQ(s.rows.size(), kAnswers.size());
+  EXPECT_EQ(s.stats.reconstructed, kAnswers.size());
+  EXPECT_EQ(s.rows[0]["messages"][0]["content"], "x: 0\ny: 0\nanswer?");
+  EXPECT_EQ(s.rows[0]["messages"][1]["content"], "{\"answer\": \"no\"}");
+  EXPECT_EQ(s.rows[0]["messages"][2]["content"], "make it yes");
+  EXPECT_THROW(training::export_training(run, {training::Format::Dpo, std::nullopt, training::Turn1Scope::All}), Error);
+}
+
+TEST(Training, InexpressiblePointsAreSkipped) {
+  // Two levels whose texts the parser reads alike ("A-b" and "a b" both normalize to "a b"): the
+  // second cannot be written so that it parses back to itself.
+  task::Task t;
+  t.name = "levels";
+  task::Feature f;
+  f.name = f.key = "kind";
+  f.kind = task::FeatureKind::Categorical;
+  f.levels = {{0, "A b"}, {1, "a b"}, {2, "c"}};
+  t.features = {f};
+  t.options = {"no", "yes"};
+  grid::Grid g(t);
+  EXPECT_TRUE(training::checked_answer_text(g, {2}).has_value());
+  EXPECT_EQ(training::answer_text(g, {2}), "{\"kind\": \"c\"}");
+  bool first = training::checked_answer_text(g, {0}).has_value(), second = training::checked_answer_text(g, {1}).has_value();
+  EXPECT_FALSE(first && second);  // at most one of the look-alikes round-trips
+}
