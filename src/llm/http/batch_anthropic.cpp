@@ -32,14 +32,14 @@ class AnthropicBatches final : public BatchProvider {
     ordered_json requests = ordered_json::array();
     for (const auto& l : lines) requests.push_back(request(l));
     const std::string url = base() + "/v1/messages/batches";
-    const json b = parse(http_.post_json(url, headers(), ordered_json{{"requests", requests}}.dump()), "POST " + url);
+    const json b = parse_reply(http_.post_json(url, headers(), ordered_json{{"requests", requests}}.dump()), "POST " + url);
     return string_field(b, "id", "POST " + url);
   }
 
   BatchStatus poll(const std::string& id) override {
     const std::string url = base() + "/v1/messages/batches/" + id;
     BatchStatus s;
-    s.object = parse(http_.get(url, headers()), "GET " + url);
+    s.object = parse_reply(http_.get(url, headers()), "GET " + url);
     s.state = string_field(s.object, "processing_status", "GET " + url);
     s.ended = s.state == "ended";
     if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
@@ -78,30 +78,9 @@ class AnthropicBatches final : public BatchProvider {
     return h;
   }
 
-  static json parse(const std::string& body, const std::string& where) {
-    try {
-      return json::parse(body);
-    } catch (const json::exception& e) {
-      throw Error(fmt::format("{}: not JSON ({}): {}", where, e.what(), excerpt(body)));
-    }
-  }
-
-  static std::string string_field(const json& j, const char* key, const std::string& where) {
-    auto it = j.is_object() ? j.find(key) : j.end();
-    if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: no \"{}\" in {}", where, key, excerpt(j.dump())));
-    return it->get<std::string>();
-  }
-
   static LineResult read_line(std::string_view text, const std::string& where) {
     LineResult r;
-    json j;
-    try {
-      j = json::parse(text);
-    } catch (const json::exception& e) {
-      throw Error(fmt::format("{}: not JSON ({})", where, e.what()));
-    }
-    if (!j.is_object() || !j.contains("custom_id") || !j["custom_id"].is_string())
-      throw Error(fmt::format("{}: no \"custom_id\"", where));
+    const json j = parse_result_line(text, where);
     r.custom_id = j["custom_id"].get<std::string>();
     const json result = j.contains("result") && j["result"].is_object() ? j["result"] : json::object();
     const std::string type = result.value("type", std::string());

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
 #include "llm/http/backend_common.h"
 
 namespace sceval::llm::http {
@@ -171,6 +172,27 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
                          secret_));
     std::this_thread::sleep_for(std::chrono::duration<double>(delay));
   }
+}
+
+nlohmann::json parse_reply(const std::string& body, const std::string& where) {
+  try {
+    return parse_json_bounded(body, where);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} ({})", e.what(), excerpt(body)));
+  }
+}
+
+std::string string_field(const nlohmann::json& j, const char* key, const std::string& where) {
+  auto it = j.is_object() ? j.find(key) : j.end();
+  if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: no \"{}\" in {}", where, key, excerpt(j.dump())));
+  return it->get<std::string>();
+}
+
+nlohmann::json parse_result_line(std::string_view text, const std::string& where) {
+  nlohmann::json j = parse_json_bounded(text, where);
+  if (!j.is_object() || !j.contains("custom_id") || !j["custom_id"].is_string())
+    throw Error(fmt::format("{}: no \"custom_id\"", where));
+  return j;
 }
 
 }  // namespace sceval::llm::http

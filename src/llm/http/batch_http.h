@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "llm/http/transport.h"
 
 namespace sceval::llm::http {
@@ -35,6 +37,13 @@ class BatchHttp {
   TransportOptions options_;
   std::string secret_;
 };
+
+// A provider's JSON reply (bounded parse); errors name `where` and quote the body.
+nlohmann::json parse_reply(const std::string& body, const std::string& where);
+// j[key] as a string; errors name `where` and quote j.
+std::string string_field(const nlohmann::json& j, const char* key, const std::string& where);
+// One line of a result file: a JSON object with a string "custom_id" (errors name `where`).
+nlohmann::json parse_result_line(std::string_view text, const std::string& where);
 
 // A multipart/form-data body (RFC 7578) with `boundary`, as post_file() sends it.
 std::string multipart_body(const std::string& boundary, const std::vector<std::pair<std::string, std::string>>& fields,

@@ -37,7 +37,7 @@ class OpenAIBatches final : public BatchProvider {
   std::string submit(const std::vector<BatchLine>& lines) override {
     std::string jsonl;
     for (const auto& l : lines) jsonl += line(l) + "\n";
-    const json file = parse(http_.post_file(base_ + "/files", auth(), {{"purpose", "batch"}}, "file", "sceval-batch.jsonl",
+    const json file = parse_reply(http_.post_file(base_ + "/files", auth(), {{"purpose", "batch"}}, "file", "sceval-batch.jsonl",
                                             "application/jsonl", jsonl),
                             "POST /files");
     const std::string file_id = string_field(file, "id", "POST /files");
@@ -45,13 +45,13 @@ class OpenAIBatches final : public BatchProvider {
                                  {"endpoint", "/v1/chat/completions"},
                                  {"completion_window", "24h"},
                                  {"metadata", {{"created_by", "sceval"}}}};
-    const json batch = parse(http_.post_json(base_ + "/batches", auth(), create.dump()), "POST /batches");
+    const json batch = parse_reply(http_.post_json(base_ + "/batches", auth(), create.dump()), "POST /batches");
     return string_field(batch, "id", "POST /batches");
   }
 
   BatchStatus poll(const std::string& id) override {
     BatchStatus s;
-    s.object = parse(http_.get(base_ + "/batches/" + id, auth()), "GET /batches/" + id);
+    s.object = parse_reply(http_.get(base_ + "/batches/" + id, auth()), "GET /batches/" + id);
     s.state = string_field(s.object, "status", "GET /batches/" + id);
     s.ended = s.state == "completed" || s.state == "failed" || s.state == "expired" || s.state == "cancelled";
     if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
@@ -92,31 +92,10 @@ class OpenAIBatches final : public BatchProvider {
     return {"Authorization: Bearer " + key_};
   }
 
-  static json parse(const std::string& body, const std::string& where) {
-    try {
-      return json::parse(body);
-    } catch (const json::exception& e) {
-      throw Error(fmt::format("{}: not JSON ({}): {}", where, e.what(), excerpt(body)));
-    }
-  }
-
-  static std::string string_field(const json& j, const char* key, const std::string& where) {
-    auto it = j.is_object() ? j.find(key) : j.end();
-    if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: no \"{}\" in {}", where, key, excerpt(j.dump())));
-    return it->get<std::string>();
-  }
-
   // {"custom_id", "response": {"status_code", "body"}, "error": null | {"code", "message"}}
   static LineResult read_line(std::string_view text, const std::string& where) {
     LineResult r;
-    json j;
-    try {
-      j = json::parse(text);
-    } catch (const json::exception& e) {
-      throw Error(fmt::format("{}: not JSON ({})", where, e.what()));
-    }
-    if (!j.is_object() || !j.contains("custom_id") || !j["custom_id"].is_string())
-      throw Error(fmt::format("{}: no \"custom_id\"", where));
+    const json j = parse_result_line(text, where);
     r.custom_id = j["custom_id"].get<std::string>();
     if (auto e = j.find("error"); e != j.end() && e->is_object()) {
       r.error = fmt::format("{}: {}", e->value("code", std::string("error")), e->value("message", std::string()));
