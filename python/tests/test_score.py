@@ -109,7 +109,7 @@ def test_errors():
         sceval.load_task(3.5)
     # A row whose index does not match its feature values: the message names the DataFrame, row, column.
     bad = pd.DataFrame({"index": [0], "AGEP": [17], "SCHL": ["Kindergarten"], "label": ["Below $50,000"]})
-    with pytest.raises(sceval.Error, match="DataFrame decision_map:2, column 'index'"):
+    with pytest.raises(sceval.Error, match="DataFrame decision_map:2, column 'SCHL': index 0 has SCHL"):
         sceval.score("income", bad, SCES)
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.load_run("/nonexistent/run")
