@@ -1,6 +1,7 @@
 // Points by distance must come out exactly as sorting the whole grid by (distance, index) gives:
 // the distance summed as Distance sums it, ties (equal sums; with float sums, equal reported
 // distances) in index order.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -113,7 +114,7 @@ TEST(PointsByDistance, HugeGridNeedsLittleState) {
   // 12 axes of 40 values: 40^12 ~ 1.7e19 > 2^63? (no: 1.68e19 < 1.8e19 = 2^64) — enumerate the
   // first 5000 points without touching the rest.
   std::vector<task::Feature> fs;
-  for (int j = 0; j < 12; ++j) fs.push_back(sceval::testing::integer_feature("f" + std::to_string(j), 0, 39));
+  for (int j = 0; j < 12; ++j) fs.push_back(sceval::testing::integer_feature(fmt::format("f{}", j), 0, 39));
   auto t = sceval::testing::make_task(fs);
   Grid g(t);
   Distance dist(g, task::DistanceKind::L1Mad, Arithmetic::Exact);

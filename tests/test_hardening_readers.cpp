@@ -1,5 +1,6 @@
 // Issue 14, the shared readers: bounded JSON, streaming CSV, files and output paths. Each test feeds
 // the hostile input of one class and checks for a sceval::Error that names the place.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -92,7 +93,7 @@ TEST(HardeningJson, SameValueAsNlohmannOnValidDocuments) {
       switch (rng() % 4) {
         case 0: cur->push_back(static_cast<std::int64_t>(rng() % 100000) - 50000); break;
         case 1: cur->push_back(std::string(1 + rng() % 5, static_cast<char>('a' + rng() % 26))); break;
-        case 2: cur->push_back(nlohmann::json::object({{"k" + std::to_string(d), d}})); break;
+        case 2: cur->push_back(nlohmann::json::object({{fmt::format("k{}", d), d}})); break;
         default: cur->push_back(nlohmann::json::array()); cur = &cur->back();
       }
     }
