@@ -207,14 +207,5 @@ int main(int argc, char** argv) {
       "object per run"};
   sceval::bench::ClosestOptions o;
   sceval::bench::add_options(app, o);
-  try {
-    app.parse(argc, argv);
-    sceval::bench::run(o, app);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const sceval::Error& e) {
-    fmt::print(stderr, "sceval-bench-closest: error: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  return sceval::bench::run_program("sceval-bench-closest", app, argc, argv, [&] { sceval::bench::run(o, app); });
 }

@@ -320,14 +320,5 @@ int main(int argc, char** argv) {
       "after another; prints one JSON object"};
   sceval::bench::Args a;
   sceval::bench::add_options(app, a);
-  try {
-    app.parse(argc, argv);
-    sceval::bench::run(a);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const sceval::Error& e) {
-    fmt::print(stderr, "sceval-bench-decision-map: error: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  return sceval::bench::run_program("sceval-bench-decision-map", app, argc, argv, [&] { sceval::bench::run(a); });
 }
