@@ -110,7 +110,7 @@ std::string run(const std::string& cmd) {
 TEST(LlamaCli, SameCommandSameText) {
   const std::string base = std::string(SCEVAL_CLI) + " llm generate -m '" + tiny_model() +
                            "' -p 'What is the capital of France?' --max-tokens 24 --threads 1 --json";
-  for (const std::string& extra : {std::string(), std::string(" --temperature 0.8 --seed 7")}) {
+  for (const std::string& extra : {std::string(), std::string(" --temperature 0.8 --gen-seed 7")}) {
     const auto a = run(base + extra), b = run(base + extra);
     ASSERT_EQ(a.rfind("{", 0), 0u) << a;
     EXPECT_EQ(a, b);

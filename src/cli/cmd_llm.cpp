@@ -26,12 +26,12 @@ struct ModelArgs {
   llm::LlamaOptions o;
   void add(CLI::App* cmd) {
     cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
-    cmd->add_option("--n-ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
-    cmd->add_option("--n-batch", o.n_batch, "tokens per decode call (0: 512)");
-    cmd->add_option("--n-parallel", o.n_parallel, "sequences in flight (0: 8)");
+    cmd->add_option("--ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
+    cmd->add_option("--batch", o.n_batch, "tokens per decode call (0: 512)");
+    cmd->add_option("--parallel", o.n_parallel, "sequences in flight (0: 8)");
     cmd->add_option("--threads", o.n_threads, "CPU threads (0: all)");
     cmd->add_option("--chat-template", o.chat_template, "Jinja file, llama.cpp built-in template name, or inline Jinja");
-    cmd->add_flag("--reference", o.reference_mode, "one sequence at a time, no prefix sharing");
+    cmd->add_flag("--reference-mode", o.reference_mode, "one sequence at a time, no prefix sharing");
     cmd->add_flag("--kv-f32", o.kv_f32, "F32 KV cache (results depend less on batch shape; 2x memory)");
     cmd->add_option("--flash-attn", o.flash_attn, "-1 auto (llama-server's default), 0 off, 1 on")->capture_default_str();
   }
@@ -68,7 +68,7 @@ void add_generate(CLI::App& llm) {
   cmd->add_option("--messages", a->messages, "JSON file with the message list instead of --prompt");
   cmd->add_option("--max-tokens", a->sampling.max_tokens)->capture_default_str();
   cmd->add_option("--temperature", a->sampling.temperature)->capture_default_str();
-  cmd->add_option("--seed", a->sampling.seed)->capture_default_str();
+  cmd->add_option("--gen-seed", a->sampling.seed, "generation seed")->capture_default_str();
   cmd->add_option("--top-p", a->sampling.top_p)->capture_default_str();
   cmd->add_option("--top-logprobs", a->sampling.top_logprobs);
   cmd->add_option("--json-schema", a->schema_file, "JSON schema file constraining the answer");
