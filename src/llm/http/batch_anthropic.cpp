@@ -54,16 +54,9 @@ class AnthropicBatches final : public BatchProvider {
     if (u == s.object.end() || !u->is_string()) return {};  // nothing to read: every request counts as failed
     const std::string text = http_.get(u->get<std::string>(), headers());
     std::vector<LineResult> out;
-    std::size_t n = 0;
-    for (std::size_t start = 0; start < text.size();) {
-      std::size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      std::string_view l(text.data() + start, end - start);
-      start = end + 1;
-      ++n;
-      if (l.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+    for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
       out.push_back(read_line(l, fmt::format("batch {} results line {}", id, n)));
-    }
+    });
     return out;
   }
 

@@ -195,4 +195,16 @@ nlohmann::json parse_result_line(std::string_view text, const std::string& where
   return j;
 }
 
+void for_each_jsonl_line(std::string_view text, const std::function<void(std::size_t, std::string_view)>& f) {
+  std::size_t n = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++n;
+    if (line.find_first_not_of(" \r\t") != std::string_view::npos) f(n, line);
+  }
+}
+
 }  // namespace sceval::llm::http

@@ -3,7 +3,9 @@
 // objects and result files, and one multipart upload (OpenAI's POST /v1/files). One request at a
 // time, with the transport's retry policy (transport.h): connection failures, timeouts, 408, 409,
 // 429 and 5xx are retried with backoff and Retry-After; other statuses fail at once.
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +46,9 @@ nlohmann::json parse_reply(const std::string& body, const std::string& where);
 std::string string_field(const nlohmann::json& j, const char* key, const std::string& where);
 // One line of a result file: a JSON object with a string "custom_id" (errors name `where`).
 nlohmann::json parse_result_line(std::string_view text, const std::string& where);
+
+// Calls f(line_number, line) for each non-blank line of a JSONL result file (1-based numbers).
+void for_each_jsonl_line(std::string_view text, const std::function<void(std::size_t, std::string_view)>& f);
 
 // A multipart/form-data body (RFC 7578) with `boundary`, as post_file() sends it.
 std::string multipart_body(const std::string& boundary, const std::vector<std::pair<std::string, std::string>>& fields,

@@ -67,16 +67,9 @@ class OpenAIBatches final : public BatchProvider {
       if (f == s.object.end() || !f->is_string() || f->get<std::string>().empty()) continue;
       const std::string where = fmt::format("batch {} {}", id, field);
       const std::string text = http_.get(base_ + "/files/" + f->get<std::string>() + "/content", auth());
-      std::size_t n = 0;
-      for (std::size_t start = 0; start < text.size();) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string_view l(text.data() + start, end - start);
-        start = end + 1;
-        ++n;
-        if (l.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+      for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
         out.push_back(read_line(l, fmt::format("{} line {}", where, n)));
-      }
+      });
     }
     return out;  // ids without a line (a failed or expired batch) count as failed
   }
