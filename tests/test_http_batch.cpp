@@ -249,7 +249,10 @@ TEST_F(HttpBatch, SigkillWhilePollingThenResume) {
     const std::string cache = (dir / (provider + ".sqlite")).string();
     const auto reqs = asks({"p0", "p1", "p2", "p3", "p4"});
     replay.hold = true;  // batches stay in progress until the child is dead
-    const int created0 = replay.batches_created.load();
+    // Baselines per provider: the counters run on across the loop. Polls start only after every
+    // batch of the stage is journaled, so three polls past the baseline mean all three are in the
+    // journal (a count of batches the server created would race with the child's commit).
+    const int created0 = replay.batches_created.load(), polls0 = replay.polls.load();
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {  // the "sceval" that gets killed: never returns
@@ -259,7 +262,7 @@ TEST_F(HttpBatch, SigkillWhilePollingThenResume) {
       ::_exit(3);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (replay.batches_created.load() < created0 + 3 || replay.polls.load() < 6) {
+    while (replay.batches_created.load() < created0 + 3 || replay.polls.load() < polls0 + 6) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the child never polled";
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
