@@ -47,6 +47,13 @@ llm::SamplingParams sampling(const GenerateOptions& g) {
   return s;
 }
 
+// Batch states and counts on stderr at log level info or above; nothing under --quiet/warn/error.
+llm::AttemptLog batch_progress(const Options& o) {
+  const std::string level = o.text("log_level");
+  if (o.flag("quiet") || level == "error" || level == "warn") return {};
+  return [](const std::string& line) { fmt::print(stderr, "\n{}\n", line); };
+}
+
 GenerateOptions generate_options(const llm::SamplingParams& s) { return {s.temperature, s.seed, s.max_tokens, s.stop}; }
 
 }  // namespace
@@ -58,7 +65,7 @@ Model Model::open(const std::string& spec, const Options& options, std::function
     impl->info = {{"kind", "gguf"}, {"path", spec.substr(5)}};
   } else if (llm::is_http_model_spec(spec)) {
     auto parsed = llm::parse_model_spec(spec);
-    impl->backend = llm::make_http_backend(parsed, log);
+    impl->backend = llm::make_http_backend(parsed, log, batch_progress(options));
     impl->info = {{"kind", parsed.provider}, {"model", parsed.model}, {"base_url", llm::spec_without_secrets(parsed.base_url)}};
   } else {
     throw Error(fmt::format("unknown model spec \"{}\": expected gguf:PATH, openai:MODEL@BASE_URL or anthropic:MODEL",

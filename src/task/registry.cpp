@@ -25,7 +25,7 @@ std::vector<std::string> task_dirs() {
       pos = next + 1;
     }
   }
-  dirs.push_back(SCEVAL_TASK_DIR);
+  dirs.emplace_back(SCEVAL_TASK_DIR);  // push_back of the temporary: a GCC 12 -Warray-bounds false positive
   return dirs;
 }
 

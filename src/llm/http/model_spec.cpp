@@ -202,13 +202,13 @@ std::function<void(const http::AttemptEvent&)> attempt_hook(const AttemptLog& lo
 
 }  // namespace
 
-std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log) {
+std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log, const AttemptLog& progress) {
   if (batch_options(spec).enabled) {  // batch=1: the provider's batch API
     auto b = make_batch_backend(spec);
-    // Progress: states and counts on stderr; with a debug log (--log-level debug), every event with its batch id.
-    b->options().on_event = [log](const BatchEvent& e) {
+    // Progress: states and counts; with a debug log (--log-level debug), every event with its batch id.
+    b->options().on_event = [log, progress](const BatchEvent& e) {
       if (log) log(e.debug_line());
-      else if (e.kind != BatchEvent::Kind::Waiting) fmt::print(stderr, "\n{}\n", e.line());
+      else if (progress && e.kind != BatchEvent::Kind::Waiting) progress(e.line());
     };
     return b;
   }

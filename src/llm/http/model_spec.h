@@ -48,8 +48,11 @@ std::string spec_without_secrets(std::string_view spec);
 // What to tell the user about a retried or failed attempt (--log-level debug), key removed.
 using AttemptLog = std::function<void(const std::string& line)>;
 
-// The backend a spec names (reads the API key from the environment).
-std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log = {});
+// The backend a spec names (reads the API key from the environment). `log`: debug lines (retried
+// requests, batch events with ids); `progress`: batch states and counts for the user (none when
+// empty, e.g. under --quiet).
+std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptLog& log = {},
+                                           const AttemptLog& progress = {});
 std::unique_ptr<Backend> make_http_backend(std::string_view spec);
 
 }  // namespace sceval::llm

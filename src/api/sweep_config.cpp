@@ -1,0 +1,74 @@
+// The sweep config reader and each cell's options (see sweep_config.h).
+#include "api/sweep_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/error.h"
+#include "common/json_bounded.h"
+
+namespace sceval::api {
+namespace {
+
+void require_keys(const nlohmann::json& j, std::initializer_list<const char*> allowed, const std::string& where) {
+  if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
+  for (const auto& [k, v] : j.items())
+    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) == allowed.end())
+      throw Error(fmt::format("{}: unknown field \"{}\"", where, k));
+}
+
+// Letters, digits, '.', '-', '_' (starting with a letter or digit), and no "__": cell names split there.
+bool good_alias(const std::string& a) {
+  auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'; };
+  return !a.empty() && std::isalnum(static_cast<unsigned char>(a[0])) && std::all_of(a.begin(), a.end(), ok) &&
+         a.find("__") == std::string::npos;
+}
+
+SweepModel read_model(const nlohmann::json& m, const std::string& where) {
+  require_keys(m, {"alias", "spec", "settings"}, where);
+  if (!m.contains("alias") || !m["alias"].is_string() || !m.contains("spec") || !m["spec"].is_string())
+    throw Error(where + ": needs \"alias\" and \"spec\" strings");
+  SweepModel e{m["alias"], m["spec"], m.value("settings", nlohmann::json::object())};
+  if (!good_alias(e.alias))
+    throw Error(fmt::format("{}: alias \"{}\": use letters, digits, '.', '-', '_' (not \"__\")", where, e.alias));
+  return e;
+}
+
+}  // namespace
+
+SweepConfig parse_sweep_config(std::string_view text, const std::string& path) {
+  const nlohmann::json j = parse_json_bounded(text, path);
+  require_keys(j, {"models", "tasks", "settings", "description"}, path);
+  if (!j.contains("models") || !j["models"].is_array() || j["models"].empty())
+    throw Error(fmt::format("{}: \"models\" must be a non-empty list", path));
+  if (!j.contains("tasks") || !j["tasks"].is_array() || j["tasks"].empty())
+    throw Error(fmt::format("{}: \"tasks\" must be a non-empty list of names or globs", path));
+  SweepConfig c;
+  for (std::size_t i = 0; i < j["models"].size(); ++i) {
+    const auto where = fmt::format("{}: models[{}]", path, i);
+    SweepModel e = read_model(j["models"][i], where);
+    for (const auto& other : c.models)
+      if (other.alias == e.alias) throw Error(fmt::format("{}: alias \"{}\" is used twice", where, e.alias));
+    c.models.push_back(std::move(e));
+  }
+  std::vector<std::string> patterns;
+  for (const auto& t : j["tasks"]) {
+    if (!t.is_string()) throw Error(fmt::format("{}: tasks: expected strings, got {}", path, t.dump()));
+    patterns.push_back(t);
+  }
+  c.tasks = experiment::expand_tasks(patterns, path + ": tasks");
+  c.settings = j.value("settings", nlohmann::json::object());
+  return c;
+}
+
+Options cell_options(const SweepConfig& c, const SweepModel& m, const std::string& cache, const std::string& path) {
+  Options opts;
+  opts.update(c.settings, path + ": settings");
+  opts.update(m.settings, fmt::format("{}: models[{}].settings", path, m.alias));
+  if (!cache.empty()) opts.set("cache", cache);
+  return opts;
+}
+
+}  // namespace sceval::api
