@@ -147,10 +147,6 @@ target_include_directories(sceval_llama SYSTEM INTERFACE "${SCEVAL_LLAMA_SOURCE_
 target_compile_definitions(sceval_llama INTERFACE "$<TARGET_PROPERTY:llama-common,INTERFACE_COMPILE_DEFINITIONS>")
 add_library(sceval::llama ALIAS sceval_llama)
 
-# llama-common (chat templates, Jinja, grammars: a third of llama.cpp's compile time) runs once per
-# prompt, not per token: -O2 builds it faster with no measurable cost. ggml and llama keep -O3.
-target_compile_options(llama-common PRIVATE $<$<CONFIG:Release>:-O2>)
-
 add_custom_target(sceval_llama_tools)
 add_dependencies(sceval_llama_tools llama-server llama-bench)
 

@@ -338,6 +338,20 @@ TEST_F(HttpBatch, CliRunInBatchModeThenDirectFromTheSameCache) {
   EXPECT_EQ(replay.direct_calls.load(), 0);  // every answer came from the batch run's cache rows
   EXPECT_EQ(slurp(dir / "direct" / "decision_map.csv"), map);
   EXPECT_EQ(slurp(dir / "direct" / "sces.csv"), slurp(dir / "batch" / "sces.csv"));
+
+  // --quiet: batches are submitted and polled (a new cache) but no progress line is printed.
+  const int created = replay.batches_created.load();
+  auto quiet = args(";batch=1;batch_poll=0.01", "quiet");
+  quiet[quiet.size() - 3] = (dir / "quiet.sqlite").string();
+  quiet.push_back("--quiet");
+  {
+    ChildProcess p(quiet, (dir / "quiet.log").string());
+    ASSERT_EQ(p.wait(), 0) << slurp(dir / "quiet.log");
+  }
+  EXPECT_GT(replay.batches_created.load(), created);
+  const std::string log = slurp(dir / "quiet.log");  // the metrics (stdout) only
+  EXPECT_EQ(log.find("batch"), std::string::npos) << log;
+  EXPECT_EQ(log.find("decision_map"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -1,20 +1,9 @@
 #include "metrics/lazy_score.h"
 
+#include "metrics/grid_values.h"
+
 namespace sceval::metrics {
 namespace {
-
-bool all_values(const std::vector<std::optional<double>>& v, std::size_t dims) {
-  if (v.size() != dims) return false;
-  for (const auto& x : v)
-    if (!x) return false;
-  return true;
-}
-
-std::vector<double> codes_of(const grid::Grid& g, grid::Index i) {
-  std::vector<double> c(g.dims());
-  for (std::size_t j = 0; j < g.dims(); ++j) c[j] = static_cast<double>(g.feature(j).code(g.position(i, j)));
-  return c;
-}
 
 // Mirrors Scorer::score's on-grid branch (strict).
 SceScore on_grid(const grid::Distance& dist, const SceInput& s, const LazyFacts& f, SceScore r) {

@@ -1,5 +1,7 @@
 #include "metrics/score.h"
 
+#include "metrics/grid_values.h"
+
 namespace sceval::metrics {
 
 std::string_view to_string(Mode m) { return m == Mode::Paper ? "paper" : "strict"; }
@@ -9,23 +11,6 @@ Scorer::Scorer(const grid::Distance& dist, const DecisionMap& map, Mode mode)
       map_(&map),
       mode_(mode),
       boundary_(dist, map.labels, static_cast<int>(dist.grid().task().options.size())) {}
-
-namespace {
-
-std::vector<double> codes_of(const grid::Grid& g, grid::Index i) {
-  std::vector<double> c(g.dims());
-  for (std::size_t j = 0; j < g.dims(); ++j) c[j] = static_cast<double>(g.feature(j).code(g.position(i, j)));
-  return c;
-}
-
-bool all_values(const std::vector<std::optional<double>>& v, std::size_t dims) {
-  if (v.size() != dims) return false;
-  for (const auto& x : v)
-    if (!x) return false;
-  return true;
-}
-
-}  // namespace
 
 double Scorer::distance_to_values(grid::Index from, const std::vector<std::optional<double>>& values) const {
   std::vector<double> y;

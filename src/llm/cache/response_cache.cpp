@@ -19,7 +19,9 @@ namespace sceval::llm {
 
 using nlohmann::json;
 
-namespace {
+// A named namespace, not an anonymous one: ResponseCache::Impl (declared in the header) holds Stmt
+// members, which gcc flags (-Wsubobject-linkage) when this file is part of a unity build.
+namespace cache_detail {
 
 // PRAGMA application_id of a sceval cache ("scev"): tells our file from another program's database.
 constexpr int kApplicationId = 0x73636576;
@@ -146,7 +148,8 @@ CacheEntry base_entry(const CacheRequest& r, double elapsed, int batch_size) {
   return e;
 }
 
-}  // namespace
+}  // namespace cache_detail
+using namespace cache_detail;
 
 CacheEntry make_entry(const CacheRequest& r, const Generation& g, double elapsed, int batch_size) {
   if (r.kind != RequestKind::Generate) throw Error("make_entry: a Generation for a score_options request");

@@ -26,7 +26,7 @@ struct Received {
   bool too_large = false;
 };
 
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+std::size_t received_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* r = static_cast<Received*>(user);
   if (r->body.size() + size * n > r->limit) {
     r->too_large = true;
@@ -36,7 +36,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+std::size_t received_header(char* data, std::size_t size, std::size_t n, void* user) {
   std::string line(data, size * n);
   auto colon = line.find(':');
   if (colon != std::string::npos) {
@@ -125,9 +125,9 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &received_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &received_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
