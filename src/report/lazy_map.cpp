@@ -7,19 +7,10 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "report/run_dir.h"
 
 namespace sceval::report {
 namespace {
-
-std::vector<std::size_t> feature_columns(const csv::Table& t) {
-  const std::size_t label = t.require_column("label");
-  const auto index = t.column("index");
-  std::vector<std::size_t> cols;
-  for (std::size_t c = 0; c < label; ++c)
-    if (!index || c != *index) cols.push_back(c);
-  if (cols.empty()) throw Error(fmt::format("{}: no feature columns before 'label'", t.source));
-  return cols;
-}
 
 std::int64_t index_cell(const csv::Table& t, std::size_t r, std::size_t c) {
   const std::string& s = t.rows[r][c];

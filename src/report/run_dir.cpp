@@ -91,13 +91,19 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
   return out;
 }
 
-Axes read_axes(const csv::Table& t) {
+std::vector<std::size_t> feature_columns(const csv::Table& t) {
   const std::size_t label = t.require_column("label");
   const auto index = t.column("index");
   std::vector<std::size_t> cols;
   for (std::size_t c = 0; c < label; ++c)
     if (!index || c != *index) cols.push_back(c);
   if (cols.empty()) throw Error(fmt::format("{}: no feature columns before 'label'", t.source));
+  return cols;
+}
+
+Axes read_axes(const csv::Table& t) {
+  const std::vector<std::size_t> cols = feature_columns(t);
+  const auto index = t.column("index");
   std::vector<Axis> axes;
   for (std::size_t c : cols) {
     Axis a{t.header[c], {}};

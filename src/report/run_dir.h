@@ -30,5 +30,7 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
 // The feature axes of decision_map.csv: the columns between `index` and `label`, each feature's
 // values in order of first appearance (rows in grid order). Checks that the rows form the full grid.
 Axes read_axes(const csv::Table& decision_map);
+// The feature columns of a decision map: those before `label`, without `index`.
+std::vector<std::size_t> feature_columns(const csv::Table& decision_map);
 
 }  // namespace sceval::report

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "llm/cache/canonical.h"
+#include "llm/cache/sqlite_transaction.h"
 
 namespace sceval::llm {
 
@@ -77,14 +78,7 @@ struct BatchStore::Impl {
   }
   template <class F>
   void transaction(F&& f) {
-    exec("BEGIN IMMEDIATE");
-    try {
-      f();
-      exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    write_transaction(db, [this](const char* sql) { exec(sql); }, f);
   }
   static std::string text(sqlite3_stmt* s, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/json_bounded.h"
 #include "common/sha256.h"
+#include "llm/cache/sqlite_transaction.h"
 
 namespace sceval::llm {
 
@@ -229,18 +230,9 @@ struct ResponseCache::Impl {
     }
   }
 
-  // Runs f inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so the busy
-  // timeout applies and two writers never deadlock on a lock upgrade); rolls back on exceptions.
   template <class F>
-  void write_transaction(F&& f) {
-    exec("BEGIN IMMEDIATE");
-    try {
-      f();
-      exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+  void write_transaction(F&& f) {  // sqlite_transaction.h
+    llm::write_transaction(db, [this](const char* sql) { exec(sql); }, f);
   }
 
   void bind_and_put(const CacheEntry& e) {
