@@ -14,9 +14,11 @@ namespace {
 
 void require_keys(const nlohmann::json& j, std::initializer_list<const char*> allowed, const std::string& where) {
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
-  for (const auto& [k, v] : j.items())
+  for (const auto& item : j.items()) {
+    const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture those
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) == allowed.end())
       throw Error(fmt::format("{}: unknown field \"{}\"", where, k));
+  }
 }
 
 // Letters, digits, '.', '-', '_' (starting with a letter or digit), and no "__": cell names split there.

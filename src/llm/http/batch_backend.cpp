@@ -38,7 +38,10 @@ bool is_batch_setting(std::string_view key) {
 
 BatchOptions batch_options(const ModelSpec& spec) {
   BatchOptions o;
-  for (const auto& [key, value] : spec.settings) {
+  for (const auto& setting : spec.settings) {
+    // Named references, not a structured binding: clang 14 (Debian 12) cannot capture bindings.
+    const std::string& key = setting.first;
+    const std::string& value = setting.second;
     auto fail = [&](std::string_view expected) {
       throw Error(fmt::format("model spec {}:{}: setting {}: expected {}, got \"{}\"", spec.provider, spec.model, key,
                               expected, value));
