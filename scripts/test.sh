@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the full build (with the in-process llama.cpp engine and
 # llama-server, which the backend tests start), then the engine-free parts again under
-# AddressSanitizer + UBSan, then a smoke run of each fuzz target. ctest runs tests one at a time: inference tests must not share the
-# 2 cores with each other or with a build.
+# AddressSanitizer + UBSan, then a smoke run of each fuzz target. ctest runs tests one at a time:
+# inference tests must not share the 2 cores with each other or with a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
