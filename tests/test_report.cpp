@@ -54,6 +54,23 @@ TEST(ReportAxes, RowsOutOfGridOrderAreRejected) {
   EXPECT_THROW(read_axes(csv::parse("index,A,B,label\n0,0,u,x\n1,0,v,x\n2,1,u,x\n", "dm.csv")), Error);  // 3 of 4 points
 }
 
+// Found by fuzz_run_dir (crash-3f1acea9…): a header-only decision map made the page-data builder
+// throw std::invalid_argument, which nothing catches as a user error. (`sceval report` checked the
+// row count against results.json first; a library caller building a RunDir did not.) Now a
+// sceval::Error naming the file.
+TEST(ReportAxes, HeaderOnlyMapIsAnErrorNamingTheFile) {
+  try {
+    read_axes(csv::parse("index,A,B,label\n", "dm.csv"));
+    FAIL() << "accepted a map without rows";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("dm.csv: no rows"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Axes({{"a", {"1"}}, {"b", {}}}), Error);
+  // 64 features of 2 values: 2^64 points do not fit the index type.
+  EXPECT_THROW(Axes(std::vector<Axis>(64, Axis{"f", {"0", "1"}})), Error);
+  EXPECT_EQ(Axes(std::vector<Axis>(62, Axis{"f", {"0", "1"}})).size(), std::int64_t{1} << 62);
+}
+
 TEST(ReportGeometry, LabelBoundaryBetweenOptionsOnly) {
   // low|high between B=v and B=w at A=0, between u and v at A=1; between A=0 and A=1 at B=v.
   // The NA point (2,u) has no boundary.

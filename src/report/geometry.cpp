@@ -5,13 +5,18 @@
 #include <deque>
 #include <stdexcept>
 
+#include "common/error.h"
+
 namespace sceval::report {
 
+// sceval::Error, not std::invalid_argument: the axes come from a run directory's decision_map.csv
+// (fuzz_run_dir found a header-only map that ended in an uncaught std::invalid_argument).
 Axes::Axes(std::vector<Axis> axes) : axes_(std::move(axes)), strides_(axes_.size()) {
   for (std::size_t k = axes_.size(); k-- > 0;) {
-    if (axes_[k].values.empty()) throw std::invalid_argument("feature " + axes_[k].name + " has no values");
+    if (axes_[k].values.empty()) throw Error("feature " + axes_[k].name + " has no values");
     strides_[k] = size_;
-    size_ *= static_cast<std::int64_t>(axes_[k].values.size());
+    if (__builtin_mul_overflow(size_, static_cast<std::int64_t>(axes_[k].values.size()), &size_))
+      throw Error("the feature values span more than 2^63 grid points");
   }
 }
 

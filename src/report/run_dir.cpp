@@ -103,6 +103,7 @@ std::vector<std::size_t> feature_columns(const csv::Table& t) {
 
 Axes read_axes(const csv::Table& t) {
   const std::vector<std::size_t> cols = feature_columns(t);
+  if (t.rows.empty()) throw Error(fmt::format("{}: no rows (a decision map has one row per grid point)", t.source));
   const auto index = t.column("index");
   std::vector<Axis> axes;
   for (std::size_t c : cols) {
