@@ -146,6 +146,24 @@ TEST(ReportGeometry, ArrowsFromSceRows) {
   EXPECT_EQ(edits[1].sizes, (std::map<int, int>{{1, 3}, {2, 2}}));
 }
 
+// Found by fuzz_run_dir (crash-a6eea981…): closest_index 1e70 was cast to int64 (undefined
+// behaviour, UBSan). Grid-index cells must be integers in [0, N); the error names the cell.
+TEST(ReportGeometry, GridIndexCellsOutsideTheGridAreErrors) {
+  Axes ax = axes();
+  for (const char* bad : {"99999999999999999999999999999999999999999999999999999999999999999999999", "9", "-1", "2.5"}) {
+    const std::string sces = std::string("index,target,sce_A,sce_B,status,closest_index\n0,high,0,v,ok,") + bad + "\n";
+    try {
+      read_arrows(ax, csv::parse(sces, "sces.csv"), kOptions, nullptr);
+      FAIL() << "accepted closest_index " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("sces.csv:2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("is not a grid point (0..8)"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(read_arrows(ax, csv::parse("index,target\n1e70,high\n", "sces.csv"), kOptions, nullptr), Error);
+  EXPECT_THROW(read_arrows(ax, csv::parse("index,target\n0.5,high\n", "sces.csv"), kOptions, nullptr), Error);
+}
+
 TEST(ReportHtml, JsonIsSafeInsideAScriptElement) {
   const std::string payload = "</script><script>alert(1)</script><!-- & \xE2\x80\xA8 \xE2\x80\xA9 \xFF";
   nlohmann::json j = {{"reply", payload}};

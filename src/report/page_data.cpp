@@ -30,6 +30,18 @@ json number_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> 
   }
 }
 
+// A grid-index cell (`index`, `closest_index`): empty -> nullopt, else an integer in [0, N) or an
+// Error naming the cell. (fuzz_run_dir: closest_index 1e70 was cast to int64, undefined behaviour.)
+std::optional<std::int64_t> grid_index_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> c,
+                                            const Axes& ax) {
+  const json x = number_cell(t, r, c);
+  if (x.is_null()) return std::nullopt;
+  const double v = x.get<double>();
+  if (!(v >= 0 && v < static_cast<double>(ax.size()) && v == std::floor(v)))
+    throw Error(fmt::format("{}: {} is not a grid point (0..{})", t.where(r, *c), t.rows[r][*c], ax.size() - 1));
+  return static_cast<std::int64_t>(v);
+}
+
 json bool_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> c) {
   if (!c || t.rows[r][*c].empty()) return nullptr;
   return t.rows[r][*c] == "1";
@@ -115,10 +127,9 @@ std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::v
   std::vector<Arrow> out;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     Arrow a;
-    json i = number_cell(t, r, index);
-    if (i.is_null() || i.get<double>() < 0 || i.get<double>() >= static_cast<double>(ax.size()))
-      throw Error(fmt::format("{}: index is not a grid point (0..{})", t.where(r, index), ax.size() - 1));
-    a.index = static_cast<std::int64_t>(i.get<double>());
+    const auto i = grid_index_cell(t, r, index, ax);
+    if (!i) throw Error(fmt::format("{}: index is not a grid point (0..{})", t.where(r, index), ax.size() - 1));
+    a.index = *i;
     a.target = option_position(options, t.rows[r][target]);
     a.from = ax.coords(a.index);
     const std::string st = status ? t.rows[r][*status] : "";
@@ -130,8 +141,7 @@ std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::v
       else on_grid = false;
     }
     if (on_grid) a.to = to, a.steps = steps ? steps->steps(ax.index(to), a.target) : std::nullopt;
-    json c = number_cell(t, r, closest);
-    if (!c.is_null()) a.closest = ax.coords(static_cast<std::int64_t>(c.get<double>()));
+    if (const auto c = grid_index_cell(t, r, closest, ax)) a.closest = ax.coords(*c);
     out.push_back(std::move(a));
   }
   return out;
