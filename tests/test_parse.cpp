@@ -574,6 +574,28 @@ TEST(ParseSce, JsonFailuresAndPriorities) {
   EXPECT_EQ(s.feature_status[0], Status::Ok);
 }
 
+TEST(ParseSce, OneJsonReadAgainstSeveralTasks) {
+  // One reply's JSON, read once, then interpreted by two tasks and both option sets.
+  const JsonParse jp = parse_json_from_text(R"(Sure: {"revised": {"age": "45", "education": "Kindergarten"}})");
+  ASSERT_TRUE(jp.ok());
+  SceParse s = parse_sce(income(), jp);
+  EXPECT_EQ(to_string(s.status), "missing_key");  // the paper reads top-level keys only
+  s = parse_sce(income(), jp, SceOptions::lenient());
+  EXPECT_EQ(to_string(s.status), "ok") << s.detail;
+  expect_values(s, {45, 3});
+  EXPECT_EQ(s.raw, *jp.value);
+  s = parse_sce(heart(), jp, SceOptions::lenient());
+  EXPECT_EQ(to_string(s.status), "missing_key");
+  EXPECT_NE(s.detail.find("sex"), std::string::npos) << s.detail;
+  EXPECT_EQ(s.feature_status[0], Status::Ok);  // heart's age is read from the same JSON
+  // A failed read keeps its kind and the reader's detail.
+  const JsonParse bad = parse_json_from_text("{\"age\": [1, 2}");
+  s = parse_sce(house(), bad);
+  EXPECT_EQ(to_string(s.status), "malformed_json");
+  EXPECT_EQ(s.detail, bad.detail);
+  EXPECT_EQ(to_string(parse_sce(income(), parse_json_from_text("none")).status), "no_json");
+}
+
 TEST(ParseSce, FeatureValuesDirectly) {
   const auto& age = income().features[0];
   EXPECT_EQ(parse_feature_value(age, J("\"50\"")).position, 33u);

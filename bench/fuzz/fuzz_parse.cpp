@@ -1,5 +1,5 @@
 // libFuzzer target for the parse module: any bytes through parse_json_from_text, extract_answer,
-// parse_sce (the three paper tasks, paper and lenient options) and the Python building blocks.
+// parse_sce (the three paper tasks, paper and lenient options; the reply's JSON read once) and the Python building blocks.
 // Built by CMake with -DSCEVAL_FUZZ=ON (bench/fuzz/CMakeLists.txt); bench/fuzz/run-fuzz.sh runs it.
 // Besides crashes and sanitizer reports, it traps on broken invariants (a parsed value that is
 // not an object/array, a record off the axes, an ok status without a record, ...).
@@ -69,10 +69,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(!a.text.empty());
   (void)Json(a.text).dump(-1, ' ', false, Json::error_handler_t::strict);
   (void)Json(j.detail).dump(-1, ' ', false, Json::error_handler_t::strict);
+  // The text form once; then every task and option set on the JSON read above (parsing it
+  // again for each would only repeat parse_json_from_text, the costliest step).
+  check_sce(tasks->front(), parse_sce(tasks->front(), text));
   for (const auto& t : *tasks) {
     (void)label_of_answer(t, a);
-    check_sce(t, parse_sce(t, text));
-    check_sce(t, parse_sce(t, text, SceOptions::lenient()));
+    check_sce(t, parse_sce(t, j));
+    check_sce(t, parse_sce(t, j, SceOptions::lenient()));
   }
 
   // The building blocks on their own, on the raw text.

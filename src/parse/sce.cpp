@@ -200,12 +200,15 @@ FeatureValue parse_feature_value(const Feature& f, const Json& v, const SceOptio
 }
 
 SceParse parse_sce(const task::Task& task, std::string_view reply, const SceOptions& options) noexcept {
+  return parse_sce(task, parse_json_from_text(reply), options);
+}
+
+SceParse parse_sce(const task::Task& task, JsonParse jp, const SceOptions& options) noexcept {
   SceParse out;
   try {
     const std::size_t nf = task.features.size();
     out.values.assign(nf, std::nullopt);
     out.feature_status.assign(nf, Status::MissingKey);
-    JsonParse jp = parse_json_from_text(reply);
     out.repair = jp.repair;
     if (!jp.ok()) {
       out.status = jp.failure == JsonFailure::NoJson ? Status::NoJson : Status::MalformedJson;

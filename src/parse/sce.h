@@ -61,6 +61,9 @@ struct SceParse {
 
 // Never throws.
 SceParse parse_sce(const task::Task& task, std::string_view reply, const SceOptions& options = {}) noexcept;
+// The same on a reply already read by parse_json_from_text (one reply read against several tasks
+// or options reads its JSON once).
+SceParse parse_sce(const task::Task& task, JsonParse json, const SceOptions& options = {}) noexcept;
 
 // One feature's JSON value -> number and grid position, by the feature's rules.
 struct FeatureValue {
