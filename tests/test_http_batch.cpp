@@ -210,6 +210,28 @@ TEST_F(HttpBatch, AnthropicMessageBatches) {
   EXPECT_EQ(replay.direct_calls.load(), 0);
 }
 
+// A server that echoes the API key into its answers: the batch path removes the key before the
+// answer is cached, as the direct path does (HttpHardening.AnEchoedKeyIsRedactedFromTheReply).
+TEST_F(HttpBatch, AnEchoedKeyIsRedactedFromBatchAnswers) {
+  replay.echo_key = true;
+  for (const std::string provider : {"openai", "anthropic"}) {
+    auto b = make(spec(provider));
+    const std::string cache = (dir / (provider + ".sqlite")).string();
+    {
+      CachingBackend c(*b, caching(cache));
+      auto out = c.generate(asks({"echo"}));
+      EXPECT_EQ(out[0].text, "answer to: echo (you sent ***)") << provider;
+    }
+    std::string bytes;
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream in(cache + suffix, std::ios::binary);
+      bytes += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    EXPECT_FALSE(bytes.empty());
+    EXPECT_EQ(bytes.find(kKey), std::string::npos) << provider << ": the key reached the cache file";
+  }
+}
+
 // Same answers as the direct path, stored under the same cache keys: a batch run after a direct run
 // on the same cache asks nothing, and both give the same Generations.
 TEST_F(HttpBatch, SameAnswersAndCacheKeysAsTheDirectPath) {

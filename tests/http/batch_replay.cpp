@@ -83,8 +83,18 @@ int BatchReplay::outcome(const std::string& m) {
 }
 
 ServerReply BatchReplay::operator()(const ServerRequest& r) {
+  {
+    std::lock_guard lock(mutex);
+    if (auto a = r.headers.find("authorization"); a != r.headers.end() && a->second.starts_with("Bearer "))
+      key_seen_ = a->second.substr(7);
+    if (auto k = r.headers.find("x-api-key"); k != r.headers.end()) key_seen_ = k->second;
+  }
   if (r.target.starts_with("/v1/messages")) return anthropic(r);
   return openai(r);
+}
+
+std::string BatchReplay::echoed(const std::string& text) const {
+  return echo_key ? text + " (you sent " + key_seen_ + ")" : text;
 }
 
 ServerReply BatchReplay::openai(const ServerRequest& r) {
@@ -169,8 +179,10 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
     }
     const int status = outcome(last_user(l["body"]["messages"]));
     if (status == 0) {
+      json body = openai_completion(l["body"]);
+      body["choices"][0]["message"]["content"] = echoed(body["choices"][0]["message"]["content"]);
       out += json{{"id", "batch_req_x"}, {"custom_id", cid},
-                  {"response", {{"status_code", 200}, {"request_id", "req_x"}, {"body", openai_completion(l["body"])}}},
+                  {"response", {{"status_code", 200}, {"request_id", "req_x"}, {"body", body}}},
                   {"error", nullptr}}
                  .dump() + "\n";
     } else {
@@ -233,7 +245,9 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
         if (k >= answered) {
           result = {{"type", k % 2 ? "expired" : "canceled"}};
         } else if (const int status = outcome(last_user(q["params"]["messages"])); status == 0) {
-          result = {{"type", "succeeded"}, {"message", anthropic_message(q["params"])}};
+          json message = anthropic_message(q["params"]);
+          message["content"][0]["text"] = echoed(message["content"][0]["text"]);
+          result = {{"type", "succeeded"}, {"message", message}};
         } else {
           const std::string type = status == 400 ? "invalid_request_error" : "api_error";
           result = {{"type", "errored"}, {"error", {{"type", "error"}, {"error", {{"type", type}, {"message", "scripted failure"}}}}}};

@@ -13,7 +13,8 @@
 // What a line gets is scripted by its last user message: containing "invalid" -> 400 /
 // invalid_request_error; "flaky" -> a server error the first time it is seen, then an answer;
 // "always fails" -> a server error every time; anything else -> the answer "answer to: <message>".
-// expire_next makes the next batch expire with only its first half answered.
+// expire_next makes the next batch expire with only its first half answered; echo_key appends the
+// key the client authenticated with to every batch answer.
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -33,6 +34,7 @@ class BatchReplay {
   std::string base;                  // the server's URL (for Anthropic's results_url)
   std::atomic<bool> hold{false};     // batches stay in progress while set
   std::atomic<bool> expire_next{false};
+  std::atomic<bool> echo_key{false};  // answers end with the API key the client sent (a careless server)
   std::atomic<int> files_uploaded{0}, batches_created{0}, polls{0}, direct_calls{0};
 
   struct Batch {
@@ -56,6 +58,8 @@ class BatchReplay {
   // The scripted outcome of a message: 0 = answer, else the HTTP status of the failure.
   int outcome(const std::string& last_user);
   std::map<std::string, int> seen_;
+  std::string key_seen_;  // the last Authorization bearer token or x-api-key
+  std::string echoed(const std::string& text) const;
   int next_id_ = 1;
 };
 

@@ -55,7 +55,7 @@ class AnthropicBatches final : public BatchProvider {
     const std::string text = http_.get(u->get<std::string>(), headers());
     std::vector<LineResult> out;
     for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
-      out.push_back(read_line(l, fmt::format("batch {} results line {}", id, n)));
+      out.push_back(without_secret(read_line(l, fmt::format("batch {} results line {}", id, n)), key_));
     });
     return out;
   }

@@ -68,7 +68,7 @@ class OpenAIBatches final : public BatchProvider {
       const std::string where = fmt::format("batch {} {}", id, field);
       const std::string text = http_.get(base_ + "/files/" + f->get<std::string>() + "/content", auth());
       for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
-        out.push_back(read_line(l, fmt::format("{} line {}", where, n)));
+        out.push_back(without_secret(read_line(l, fmt::format("{} line {}", where, n)), key_));
       });
     }
     return out;  // ids without a line (a failed or expired batch) count as failed

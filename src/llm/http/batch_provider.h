@@ -4,10 +4,12 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/redact.h"
 #include "llm/backend.h"
 #include "llm/http/anthropic_backend.h"
 #include "llm/http/openai_backend.h"
@@ -33,6 +35,16 @@ struct LineResult {
   std::string error;     // when !ok: what the provider said
   bool retryable = true; // false: a request the provider rejected as invalid (it would fail again)
 };
+
+// A result line with the API key removed from its text, reasoning and error, as the direct path
+// does (backend_common.cpp run_batch): a server that echoes the key must not get it into the cache,
+// samples.jsonl or a log line.
+inline LineResult without_secret(LineResult r, std::string_view secret) {
+  r.answer.text = redact_secret(std::move(r.answer.text), secret);
+  r.answer.reasoning = redact_secret(std::move(r.answer.reasoning), secret);
+  r.error = redact_secret(std::move(r.error), secret);
+  return r;
+}
 
 class BatchProvider {
  public:
