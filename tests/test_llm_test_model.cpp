@@ -77,5 +77,32 @@ TEST(TestModel, BadVocabulary) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.gguf")));
 }
 
+// The lookup (README, make-test-model): --vocab, then SCEVAL_TEST_VOCAB, then share/sceval beside
+// the executable, so a binary built by another user needs nothing of the builder's cache.
+TEST(TestModel, VocabularyLookup) {
+  testing::TempDir dir;
+  ::unsetenv("SCEVAL_TEST_VOCAB");
+  const std::string found = find_test_vocab();
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  ASSERT_FALSE(ec);
+  // This test binary is build/tests/X: the copy in build/share/sceval comes before the build-time path.
+  EXPECT_EQ(found, (exe.parent_path().parent_path() / "share/sceval/ggml-vocab-llama-spm.gguf").string());
+  EXPECT_NE(found, default_test_vocab());
+
+  std::filesystem::copy_file(found, dir.file("mine.gguf"));
+  ::setenv("SCEVAL_TEST_VOCAB", dir.file("mine.gguf").c_str(), 1);
+  EXPECT_EQ(find_test_vocab(), dir.file("mine.gguf"));
+  EXPECT_EQ(find_test_vocab(found), found);  // --vocab wins over the variable
+  ::setenv("SCEVAL_TEST_VOCAB", dir.file("missing.gguf").c_str(), 1);
+  try {
+    find_test_vocab();
+    ADD_FAILURE() << "a missing SCEVAL_TEST_VOCAB file was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("SCEVAL_TEST_VOCAB=" + dir.file("missing.gguf")), std::string::npos) << e.what();
+  }
+  ::unsetenv("SCEVAL_TEST_VOCAB");
+}
+
 }  // namespace
 }  // namespace sceval::llm

@@ -66,8 +66,12 @@ std::string find_test_vocab(const std::string& given) {
     if (!readable_file(given)) throw Error("test model: vocabulary file " + given + " is not a readable file");
     return given;
   }
+  // A variable the user set names what they want: it must be readable, no silent fallback.
+  if (const char* env = std::getenv("SCEVAL_TEST_VOCAB"); env && *env) {
+    if (!readable_file(env)) throw Error(std::string("test model: SCEVAL_TEST_VOCAB=") + env + " is not a readable file");
+    return env;
+  }
   std::vector<fs::path> tried;
-  if (const char* env = std::getenv("SCEVAL_TEST_VOCAB"); env && *env) tried.emplace_back(env);
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec)

@@ -55,10 +55,11 @@ TestModelInfo write_test_model(const std::string& path, const TestModelOptions& 
 std::string default_test_vocab();
 
 // The vocabulary write_test_model uses (docs: README "make-test-model"): `given` (--vocab) when
-// not empty; else the first readable of $SCEVAL_TEST_VOCAB, share/sceval/ggml-vocab-llama-spm.gguf
-// in the executable's folder or one of its parents (the build copies it to build/share/sceval,
-// `cmake --install` to PREFIX/share/sceval), and default_test_vocab(). Throws sceval::Error listing
-// the places looked in. Never follows a path it cannot read (another user's cache).
+// not empty; else $SCEVAL_TEST_VOCAB when set (an error if it is not readable); else the first
+// readable of share/sceval/ggml-vocab-llama-spm.gguf in the executable's folder or one of its
+// parents (the build copies it to build/share/sceval, `cmake --install` to PREFIX/share/sceval)
+// and default_test_vocab(). Throws sceval::Error listing the places looked in. Never follows a
+// path it cannot read (another user's cache).
 std::string find_test_vocab(const std::string& given = "");
 
 // A ChatML template in Jinja: <|im_start|>role\ncontent<|im_end|>\n ..., then <|im_start|>assistant\n.
