@@ -85,6 +85,6 @@ struct TestModelInfo {
   int layers = 0, width = 0, heads = 0, kv_heads = 0, ffn = 0, vocab = 0;
 };
 TestModelInfo make_test_model(const std::string& path, const TestModelOptions& o = {});
-std::string default_test_vocab();  // where make_test_model takes the vocabulary from by default
+std::string default_test_vocab();  // where make_test_model takes the vocabulary from by default (docs/llama-build.md)
 
 }  // namespace sceval

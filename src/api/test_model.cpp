@@ -24,7 +24,13 @@ TestModelInfo make_test_model(const std::string& path, const TestModelOptions& o
   return {info.path, sha256_file(info.path), info.n_params, info.n_bytes, sp.n_layer, sp.n_embd, sp.n_head,
           sp.n_head_kv, sp.n_ff, info.n_vocab};
 }
-std::string default_test_vocab() { return llm::default_test_vocab(); }
+std::string default_test_vocab() {
+  try {
+    return llm::find_test_vocab();  // what make_test_model will use (SCEVAL_TEST_VOCAB, share/sceval, ...)
+  } catch (const Error&) {
+    return llm::default_test_vocab();  // nothing readable: the build's path, which the error will name
+  }
+}
 #else
 TestModelInfo make_test_model(const std::string&, const TestModelOptions&) {
   throw Error("this sceval was built without llama.cpp (SCEVAL_WITH_LLAMA=OFF): make_test_model is unavailable");
