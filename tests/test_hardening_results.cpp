@@ -62,6 +62,21 @@ TEST(HardeningResults, UnknownColumnsGetOneWarningLine) {
   EXPECT_DOUBLE_EQ(map.probabilities[0][0], 0.2);
 }
 
+TEST(HardeningResults, SceUnknownColumnsGetOneWarningLine) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  std::vector<std::string> warnings;
+  auto old = set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
+  // Every column sceval writes is known, `censored` (lazy runs) included; misspelt ones are listed.
+  results::read_sces(g, csv::parse("index,orig_a,target,sce_a,sce_b,valid,paper_valid,censored\n0,0,label 1,2,0,1,1,0\n", "lazy.csv"));
+  const std::size_t after_known = warnings.size();
+  results::read_sces(g, csv::parse("index,target,sce_a,sce_b,sce_c,vaild,censored\n0,label 1,2,0,x,1,0\n", "s.csv"));
+  set_warning_sink(old);
+  EXPECT_EQ(after_known, 0u) << (warnings.empty() ? "" : warnings[0]);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "s.csv: ignoring unknown columns sce_c, vaild");
+}
+
 TEST(HardeningResults, FeatureColumnsAreCheckedAgainstTheIndexEvenWhenSomeAreMissing) {
   task::Task t = small_task();
   grid::Grid g(t);
