@@ -10,6 +10,7 @@
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/warning.h"
+#include "experiment/baselines.h"
 #include "metrics/aggregate.h"
 #include "metrics/score.h"
 #include "report/run_dir.h"
@@ -61,6 +62,21 @@ TEST(HardeningResults, UnknownColumnsGetOneWarningLine) {
   EXPECT_DOUBLE_EQ(map.probabilities[0][0], 0.2);
 }
 
+TEST(HardeningResults, SceUnknownColumnsGetOneWarningLine) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  std::vector<std::string> warnings;
+  auto old = set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
+  // Every column sceval writes is known, `censored` (lazy runs) included; misspelt ones are listed.
+  results::read_sces(g, csv::parse("index,orig_a,target,sce_a,sce_b,valid,paper_valid,censored\n0,0,label 1,2,0,1,1,0\n", "lazy.csv"));
+  const std::size_t after_known = warnings.size();
+  results::read_sces(g, csv::parse("index,target,sce_a,sce_b,sce_c,vaild,censored\n0,label 1,2,0,x,1,0\n", "s.csv"));
+  set_warning_sink(old);
+  EXPECT_EQ(after_known, 0u) << (warnings.empty() ? "" : warnings[0]);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "s.csv: ignoring unknown columns sce_c, vaild");
+}
+
 TEST(HardeningResults, FeatureColumnsAreCheckedAgainstTheIndexEvenWhenSomeAreMissing) {
   task::Task t = small_task();
   grid::Grid g(t);
@@ -99,10 +115,16 @@ TEST(HardeningResults, TargetEqualToOwnLabelIsDroppedNeverValid) {
 
 json minimal_results() {
   json mode = {{"arithmetic", "exact"}, {"distance", "gower"},
-               {"metrics", {{"n", 3}, {"validity", 0.5}, {"mean_distance", 0.2}, {"tm", nullptr}}},
-               {"ci", {{"validity", {0.1, 0.9}}}}, {"counts", json::object()}};
-  return {{"schema_version", 1}, {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6}}},
-          {"paper", mode}, {"strict", mode}, {"complete", true}};
+               {"metrics", {{"n", 3}, {"validity", 0.5}, {"mean_distance", 0.2}, {"mean_rcf_a", 0.1}, {"exact_match", 0.0},
+                            {"tm", nullptr}}},
+               {"ci", {{"validity", {0.1, 0.9}}}}, {"counts", {{"total", 4}, {"by_status", {{"ok", 3}}}}}};
+  return {{"schema_version", 1},
+          {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6}, {"features", {{{"name", "a"}, {"values", {"0", "1"}}}}}}},
+          {"decision_map", {{"labels", {{"a", 3}, {"b", 3}}}}},
+          {"paper", mode}, {"strict", mode}, {"complete", true},
+          {"model", {{"spec", "openai:m@http://h/v1"}, {"identity", "h m"}}},
+          {"requests", {{"total", 10}, {"failed", 0}}},
+          {"baselines", {{"oracle", {{"paper", mode}, {"strict", mode}}}}}};
 }
 
 TEST(HardeningResults, ResultsJsonSchema) {
@@ -122,6 +144,25 @@ TEST(HardeningResults, ResultsJsonSchema) {
       {"/task/grid_points", "many", "r.json: task.grid_points"},
       {"/schema_version", 2, "r.json: schema_version: 2 (this sceval reads 1)"},
       {"/complete", "yes", "r.json: complete"},
+      // Parts the page, compare and sweep summaries read (issue 14 audit, 3.5).
+      {"/strict/metrics/tm", nullptr, "(no error)"},
+      {"/strict/ci/validity", json::array({0.9, 0.1}), "r.json: strict.ci.validity: low 0.9 is above high 0.1"},
+      {"/strict/ci/exact_match", json::array({0.1, 1.5}), "r.json: strict.ci.exact_match[1]: 1.5 is outside [0, 1]"},
+      {"/paper/counts/total", -1, "r.json: paper.counts.total: expected a count >= 0, got -1"},
+      {"/paper/counts/by_status/ok", "3", "r.json: paper.counts.by_status.ok: expected a count >= 0, got \"3\""},
+      {"/task/features/0/values/1", 1, "r.json: task.features[0].values[1]: expected a string, got number"},
+      {"/task/features", "a,b", "r.json: task.features: expected an array, got string"},
+      {"/decision_map/mode", 5, "r.json: decision_map.mode: expected a string, got number"},
+      {"/decision_map/labels/NA", -1, "r.json: decision_map.labels.NA: expected a count >= 0, got -1"},
+      {"/model", nullptr, "(no error)"},  // a library caller that gave no model info
+      {"/model", "m", "r.json: model: expected an object, got string"},
+      {"/model/spec", 5, "r.json: model.spec: expected a string, got number"},
+      {"/requests/total", "many", "r.json: requests.total: expected a count >= 0, got \"many\""},
+      {"/baselines/oracle", "oops", "r.json: baselines.oracle: expected an object, got string"},
+      {"/baselines/oracle/strict/metrics/validity", 7.5, "r.json: baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
+      {"/baselines/oracle/paper/metrics", json::object(), "r.json: baselines.oracle.paper.metrics: needs n, validity, mean_rcf_a, exact_match, tm (missing n)"},
+      {"/baselines/available", "no", "r.json: baselines.available: expected true or false"},
+      {"/baselines/reason", 1, "r.json: baselines.reason: expected a string, got number"},
   };
   for (const auto& c : cases) {
     json j = minimal_results();
@@ -132,6 +173,19 @@ TEST(HardeningResults, ResultsJsonSchema) {
   json j = minimal_results();
   j.erase("strict");
   EXPECT_TRUE(has(error_of([&] { results::validate_results_json(j, "r.json"); }), "r.json: strict: missing"));
+  // Readers index these without looking first: a metrics block or a baseline without them is refused.
+  j = minimal_results();
+  j["strict"]["metrics"].erase("mean_rcf_a");
+  EXPECT_EQ(error_of([&] { results::validate_results_json(j, "r.json"); }),
+            "r.json: strict.metrics: needs n, validity, mean_rcf_a, exact_match, tm (missing mean_rcf_a)");
+  j = minimal_results();
+  j["baselines"]["oracle"].erase("paper");
+  EXPECT_EQ(error_of([&] { results::validate_results_json(j, "r.json"); }), "r.json: baselines.oracle.paper: missing");
+  // A lazy run: paper and baselines unavailable, with the reason.
+  j = minimal_results();
+  j["paper"] = {{"available", false}, {"reason", "needs the full map"}};
+  j["baselines"] = {{"available", false}, {"reason", "needs the full map"}};
+  EXPECT_NO_THROW(results::validate_results_json(j, "r.json"));
 }
 
 TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
@@ -146,8 +200,12 @@ TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
   for (const auto& s : sces) ps.push_back(paper.score(s)), ss.push_back(strict.score(s));
   metrics::BootstrapSettings bs;
   bs.resamples = 20;
+  // As `sceval score` writes it: with the baselines (and a model, as `run` adds).
+  const json extra = {{"baselines", experiment::baselines_json(g, map, t.distance, experiment::baseline_rows(sces), 42, bs)},
+                      {"model", {{"kind", "function"}, {"spec", "function:rule"}, {"identity", "rule"}}}};
   json r = results::results_json(t, g, map, t.distance, results::mode_json(pd, ps, sces, bs),
-                                 results::mode_json(sd, ss, sces, bs), bs);
+                                 results::mode_json(sd, ss, sces, bs), bs, extra);
+  ASSERT_EQ(r["baselines"].size(), 3u);
   EXPECT_NO_THROW(results::validate_results_json(r, "real"));
 
   char tmpl[] = "/tmp/sceval-run-XXXXXX";
@@ -161,6 +219,11 @@ TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
   results::write_json(r, dir + "/results.json");
   const std::string msg = error_of([&] { report::load_run(dir, "run"); });
   EXPECT_TRUE(has(msg, dir + "/results.json: strict.metrics.validity")) << msg;
+  r["strict"]["metrics"]["validity"] = 0.5;
+  r["baselines"]["oracle"]["strict"]["metrics"]["validity"] = 7.5;  // rendered as 750 % before
+  results::write_json(r, dir + "/results.json");
+  EXPECT_EQ(error_of([&] { report::load_run(dir, "run"); }),
+            dir + "/results.json: baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]");
   fs::remove_all(dir);
 }
 

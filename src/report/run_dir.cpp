@@ -17,14 +17,25 @@ namespace fs = std::filesystem;
 namespace sceval::report {
 namespace {
 
+// What is at p, following links: not_found when nothing is. A path stat cannot resolve (a symlink
+// loop, no permission) is an Error naming it and why, not a std::filesystem_error.
+fs::file_type type_of(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status s = fs::status(p, ec);
+  if (ec && s.type() != fs::file_type::not_found) throw_fs_error(p, "access", ec);
+  return s.type();
+}
+
+bool present(const fs::path& p) { return type_of(p) != fs::file_type::not_found; }
+
 nlohmann::json read_json_file(const std::string& path) {
   return parse_json_bounded(read_file_text(path, "JSON file"), path);
 }
 
 std::optional<nlohmann::json> read_optional_artifact(const std::string& path, const char* kind) {
-  if (!fs::exists(path)) return std::nullopt;
+  if (!present(path)) return std::nullopt;
   auto j = read_json_file(path);
-  if (!j.is_object() || j.value("kind", "") != kind || j.value("schema_version", 0) != 1)
+  if (!j.is_object() || !j.contains("kind") || j["kind"] != kind || !j.contains("schema_version") || j["schema_version"] != 1)
     throw Error(fmt::format("{}: expected an object with \"kind\": \"{}\" and \"schema_version\": 1", path, kind));
   return j;
 }
@@ -32,7 +43,7 @@ std::optional<nlohmann::json> read_optional_artifact(const std::string& path, co
 // samples.jsonl: the follow-up conversations (they contain the turn-1 exchange) and live checks.
 std::vector<nlohmann::json> read_samples(const std::string& path) {
   std::vector<nlohmann::json> out;
-  if (!fs::exists(path)) return out;
+  if (!present(path)) return out;
   std::istringstream in(read_file_text(path, "samples file", std::size_t{2} << 30));
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -43,6 +54,18 @@ std::vector<nlohmann::json> read_samples(const std::string& path) {
     if (j["stage"] != "decision_map") out.push_back(std::move(j));
   }
   return out;
+}
+
+// The subdirectories of a sweep folder that hold results.json, in name order.
+std::vector<fs::path> sweep_cells(const fs::path& dir) {
+  std::vector<fs::path> cells;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (type_of(it->path()) == fs::file_type::directory && present(it->path() / "results.json"))
+      cells.push_back(it->path());
+  if (ec) throw_fs_error(dir, "list the folder", ec);
+  std::sort(cells.begin(), cells.end());
+  return cells;
 }
 
 }  // namespace
@@ -74,18 +97,17 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& a : args) {
     fs::path p(a);
-    if (!fs::is_directory(p)) throw Error(fmt::format("{}: not a directory", a));
-    if (fs::exists(p / "results.json")) {
-      fs::path norm = fs::absolute(p).lexically_normal();
+    if (type_of(p) != fs::file_type::directory) throw Error(fmt::format("{}: not a directory", a));
+    if (present(p / "results.json")) {
+      std::error_code ec;
+      fs::path norm = fs::absolute(p, ec).lexically_normal();
+      if (ec) throw_fs_error(p, "find its absolute path", ec);
       if (norm.filename().empty()) norm = norm.parent_path();
       out.emplace_back(a, norm.filename().string());
       continue;
     }
-    std::vector<fs::path> cells;
-    for (const auto& e : fs::directory_iterator(p))
-      if (e.is_directory() && fs::exists(e.path() / "results.json")) cells.push_back(e.path());
+    const auto cells = sweep_cells(p);
     if (cells.empty()) throw Error(fmt::format("{}: neither a run directory nor a sweep (no results.json in it or its subdirectories)", a));
-    std::sort(cells.begin(), cells.end());
     for (const auto& c : cells) out.emplace_back(c.string(), c.filename().string());
   }
   return out;

@@ -1,6 +1,7 @@
 #include "results/results_schema.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
@@ -29,6 +30,9 @@ class Check {
   void string(const json& v, const std::string& f) const {
     if (!v.is_string()) fail(f, fmt::format("expected a string, got {}", v.type_name()));
   }
+  void boolean(const json& v, const std::string& f) const {
+    if (!v.is_boolean()) fail(f, "expected true or false");
+  }
   void count(const json& v, const std::string& f) const {
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0) fail(f, fmt::format("expected a count >= 0, got {}", v.dump()));
   }
@@ -39,38 +43,118 @@ class Check {
     const double x = v.get<double>();
     if (!std::isfinite(x) || x < lo || x > hi) fail(f, fmt::format("{} is outside [{}, {}]", v.dump(), lo, hi));
   }
+  // obj.key checked by `check` when obj has it.
+  template <class F>
+  void optional(const json& obj, const std::string& parent, const char* key, F check) const {
+    if (obj.contains(key)) check(obj.at(key), parent.empty() ? std::string(key) : parent + "." + key);
+  }
+  void strings(const json& v, const std::string& f) const {
+    if (!v.is_array()) fail(f, fmt::format("expected an array of strings, got {}", v.type_name()));
+    for (std::size_t i = 0; i < v.size(); ++i) string(v[i], fmt::format("{}[{}]", f, i));
+  }
 
  private:
   const std::string& source_;
 };
 
-void validate_mode(const Check& c, const json& m, const std::string& name) {
+// The metrics that compare and the sweep summary read without looking first (README "results.json").
+constexpr const char* kReadMetrics[] = {"n", "validity", "mean_rcf_a", "exact_match", "tm"};
+
+// Where a metric, or a bound of its CI, may lie: rates are fractions, distances and edits not negative.
+std::pair<double, double> metric_range(const std::string& key) {
+  if (key == "validity" || key == "exact_match") return {0, 1};
+  if (key == "mean_distance" || key == "mean_n_changed") return {0, INFINITY};
+  return {-INFINITY, INFINITY};
+}
+
+void validate_ci(const Check& c, const json& ci, const std::string& f) {
+  c.object(ci, f);
+  for (const auto& [k, v] : ci.items()) {
+    const std::string fk = f + "." + k;
+    if (!v.is_array() || v.size() != 2) c.fail(fk, "expected [low, high]");
+    const auto [lo, hi] = metric_range(k);
+    c.metric(v[0], fk + "[0]", lo, hi);
+    c.metric(v[1], fk + "[1]", lo, hi);
+    if (v[0].is_number() && v[1].is_number() && v[0].get<double>() > v[1].get<double>())
+      c.fail(fk, fmt::format("low {} is above high {}", v[0].dump(), v[1].dump()));
+  }
+}
+
+// counts: total, kept, dropped, valid, invalid, and counts by status and by drop reason.
+void validate_counts(const Check& c, const json& counts, const std::string& f) {
+  c.object(counts, f);
+  for (const char* k : {"total", "kept", "dropped", "valid", "invalid"})
+    c.optional(counts, f, k, [&](const json& v, const std::string& fk) { c.count(v, fk); });
+  for (const char* k : {"by_status", "dropped_by_reason"})
+    c.optional(counts, f, k, [&](const json& v, const std::string& fk) {
+      c.object(v, fk);
+      for (const auto& [name, n] : v.items()) c.count(n, fk + "." + name);
+    });
+}
+
+// A mode block (paper, strict, or a baseline's). Without metrics it has nothing to show (a lazy
+// run's paper mode: available false and a reason), unless the reader needs them (baselines).
+void validate_mode(const Check& c, const json& m, const std::string& name, bool needs_metrics = false) {
   c.object(m, name);
-  for (const char* k : {"arithmetic", "distance"})
-    if (m.contains(k)) c.string(m.at(k), name + "." + k);
-  if (!m.contains("metrics")) return;  // nothing to render or compare, nothing wrong
-  const json& metrics = m.at("metrics");
+  for (const char* k : {"arithmetic", "distance", "reason"})
+    c.optional(m, name, k, [&](const json& v, const std::string& f) { c.string(v, f); });
+  c.optional(m, name, "available", [&](const json& v, const std::string& f) { c.boolean(v, f); });
+  if (!needs_metrics && !m.contains("metrics")) return;
+  const json& metrics = c.member(m, name, "metrics");
   const std::string mf = name + ".metrics";
   c.object(metrics, mf);
   for (const auto& [k, v] : metrics.items()) {
-    const std::string f = mf + "." + k;
-    if (k == "n") c.count(v, f);
-    else if (k == "validity" || k == "exact_match") c.metric(v, f, 0, 1);
-    else if (k == "mean_distance" || k == "mean_n_changed") c.metric(v, f, 0);
-    else c.metric(v, f);
+    const auto [lo, hi] = metric_range(k);
+    if (k == "n") c.count(v, mf + "." + k);
+    else c.metric(v, mf + "." + k, lo, hi);
   }
-  if (!metrics.contains("n") || !metrics.contains("validity")) c.fail(mf, "needs n and validity");
-  if (m.contains("ci")) {
-    const json& ci = m.at("ci");
-    c.object(ci, name + ".ci");
-    for (const auto& [k, v] : ci.items()) {
-      const std::string f = name + ".ci." + k;
-      if (!v.is_array() || v.size() != 2) c.fail(f, "expected [low, high]");
-      c.metric(v[0], f + "[0]");
-      c.metric(v[1], f + "[1]");
+  for (const char* k : kReadMetrics)
+    if (!metrics.contains(k)) c.fail(mf, fmt::format("needs {} (missing {})", fmt::join(kReadMetrics, ", "), k));
+  c.optional(m, name, "ci", [&](const json& v, const std::string& f) { validate_ci(c, v, f); });
+  c.optional(m, name, "counts", [&](const json& v, const std::string& f) { validate_counts(c, v, f); });
+}
+
+// One object per baseline, each with both modes (compare reads either); a run without baselines
+// (lazy) says "available": false and why.
+void validate_baselines(const Check& c, const json& b, const std::string& f) {
+  c.object(b, f);
+  for (const auto& [name, v] : b.items()) {
+    const std::string fb = f + "." + name;
+    if (name == "available") c.boolean(v, fb);
+    else if (name == "reason") c.string(v, fb);
+    else {
+      c.object(v, fb);
+      for (const char* mode : {"paper", "strict"}) validate_mode(c, c.member(v, fb, mode), fb + "." + mode, true);
     }
   }
-  if (m.contains("counts")) c.object(m.at("counts"), name + ".counts");
+}
+
+void validate_task(const Check& c, const json& task) {
+  c.object(task, "task");
+  c.string(c.member(task, "task", "name"), "task.name");
+  c.optional(task, "task", "path", [&](const json& v, const std::string& f) { c.string(v, f); });
+  const json& options = c.member(task, "task", "options");
+  if (!options.is_array() || options.size() < 2) c.fail("task.options", "expected an array of at least 2 labels");
+  c.strings(options, "task.options");
+  c.optional(task, "task", "grid_points", [&](const json& v, const std::string& f) { c.count(v, f); });
+  c.optional(task, "task", "features", [&](const json& v, const std::string& f) {
+    if (!v.is_array()) c.fail(f, fmt::format("expected an array, got {}", v.type_name()));
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::string fi = fmt::format("{}[{}]", f, i);
+      c.object(v[i], fi);
+      c.string(c.member(v[i], fi, "name"), fi + ".name");
+      c.strings(c.member(v[i], fi, "values"), fi + ".values");
+    }
+  });
+}
+
+void validate_decision_map(const Check& c, const json& dm, const std::string& f) {
+  c.object(dm, f);
+  c.optional(dm, f, "mode", [&](const json& v, const std::string& fm) { c.string(v, fm); });
+  c.optional(dm, f, "labels", [&](const json& v, const std::string& fl) {
+    c.object(v, fl);
+    for (const auto& [k, n] : v.items()) c.count(n, fl + "." + k);
+  });
 }
 
 }  // namespace
@@ -81,23 +165,24 @@ void validate_results_json(const json& j, const std::string& source) {
   const json& version = c.member(j, "", "schema_version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != 1)
     c.fail("schema_version", fmt::format("{} (this sceval reads 1)", version.dump()));
-  const json& task = c.member(j, "", "task");
-  c.object(task, "task");
-  c.string(c.member(task, "task", "name"), "task.name");
-  const json& options = c.member(task, "task", "options");
-  if (!options.is_array() || options.size() < 2) c.fail("task.options", "expected an array of at least 2 labels");
-  for (std::size_t i = 0; i < options.size(); ++i) c.string(options[i], fmt::format("task.options[{}]", i));
-  if (task.contains("grid_points")) c.count(task.at("grid_points"), "task.grid_points");
-  if (j.contains("complete") && !j.at("complete").is_boolean()) c.fail("complete", "expected true or false");
-  if (j.contains("decision_map")) {
-    const json& dm = j.at("decision_map");
-    c.object(dm, "decision_map");
-    if (dm.contains("labels")) {
-      c.object(dm.at("labels"), "decision_map.labels");
-      for (const auto& [k, v] : dm.at("labels").items()) c.count(v, "decision_map.labels." + k);
-    }
-  }
+  validate_task(c, c.member(j, "", "task"));
+  c.optional(j, "", "distance", [&](const json& v, const std::string& f) { c.string(v, f); });
+  c.optional(j, "", "complete", [&](const json& v, const std::string& f) { c.boolean(v, f); });
+  c.optional(j, "", "decision_map", [&](const json& v, const std::string& f) { validate_decision_map(c, v, f); });
   for (const char* mode : {"paper", "strict"}) validate_mode(c, c.member(j, "", mode), mode);
+  c.optional(j, "", "baselines", [&](const json& v, const std::string& f) { validate_baselines(c, v, f); });
+  // model: null when a library caller gave no model info; else the spec (secrets removed) and identity.
+  c.optional(j, "", "model", [&](const json& v, const std::string& f) {
+    if (v.is_null()) return;
+    c.object(v, f);
+    for (const char* k : {"spec", "identity"})
+      c.optional(v, f, k, [&](const json& s, const std::string& fs) { c.string(s, fs); });
+  });
+  c.optional(j, "", "requests", [&](const json& v, const std::string& f) {
+    c.object(v, f);
+    for (const char* k : {"total", "failed", "live_checks"})
+      c.optional(v, f, k, [&](const json& n, const std::string& fn) { c.count(n, fn); });
+  });
 }
 
 }  // namespace sceval::results

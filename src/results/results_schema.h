@@ -9,10 +9,13 @@
 namespace sceval::results {
 
 // Throws sceval::Error "<source>: <field path>: expected ..." on the first violation. Required:
-// schema_version 1, task.name, task.options (>= 2 strings), the objects paper and strict; every
-// other known field is checked when present (metrics: numbers or null, rates in [0, 1], counts
-// >= 0; ci pairs; complete: boolean...). Unknown extra keys are allowed (runs merge their own:
-// settings, model, timing...).
+// schema_version 1, task.name, task.options (>= 2 strings), the objects paper and strict. Every
+// field a reader uses (the report page, compare, sweep summaries) is checked when present: metrics
+// are numbers or null (rates in [0, 1], counts >= 0) and a metrics block has n, validity,
+// mean_rcf_a, exact_match and tm; ci pairs [low, high]; counts; task.features; decision_map
+// (labels, mode); baselines (each with both modes and their metrics, or "available": false and a
+// reason); model (null, or an object whose spec and identity are strings); requests; complete.
+// Unknown extra keys are allowed (runs merge their own: settings, timing...).
 void validate_results_json(const nlohmann::json& j, const std::string& source);
 
 }  // namespace sceval::results

@@ -57,7 +57,7 @@ void warn_unknown_columns(const task::Task& task, const csv::Table& t) {
   std::vector<std::string> known = {"index", "label", "target", "sce_label", "status", "history_label", "history_valid"};
   for (const char* c : {"valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a", "exact_match", "drop_reason"})
     known.push_back(c), known.push_back(std::string("paper_") + c);
-  for (const char* c : {"n_changed", "closest_index"}) known.push_back(c);
+  for (const char* c : {"n_changed", "closest_index", "censored"}) known.push_back(c);  // censored: lazy runs
   for (const auto& f : task.features) known.push_back("orig_" + f.name), known.push_back("sce_" + f.name);
   if (auto unknown = csv::unknown_columns(t, known); !unknown.empty())
     warn(fmt::format("{}: ignoring unknown column{} {}", t.source, unknown.size() > 1 ? "s" : "",

@@ -1,0 +1,178 @@
+// Issue 14, `sceval report` (and `compare`) on run directories: every results.json part a reader uses
+// is validated (model, baselines), real runs (full and lazy) still load, a path stat cannot resolve
+// is a sceval::Error naming it, and files of two different runs are not rendered as one.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "experiment/output.h"
+#include "experiment/run.h"
+#include "report/page_data.h"
+#include "report/run_dir.h"
+#include "results/results_json.h"
+#include "rule_backend_for_tests.h"
+#include "task/registry.h"
+
+namespace sceval {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A fresh folder under /tmp, removed at the end of the test.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/sceval-hreport-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+    path = tmpl;
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// A real run of toy_income by the rule test double: the full map (with baselines) or lazy.
+json real_run(const std::string& dir, experiment::DecisionMapMode mode, const json& model_info) {
+  const task::Task t = task::resolve_task("toy_income");
+  grid::Grid g(t);
+  testing::RuleBackendForTests model(g, [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
+  experiment::RunSettings s;
+  s.task = "toy_income";
+  s.model = "rule";
+  s.output = dir;
+  s.decision_map = mode;
+  s.sample = 30;
+  s.bootstrap.resamples = 20;
+  experiment::RunOutput out(dir);
+  return experiment::run(t, s, model, out, model_info).results;
+}
+
+const json kModelInfo = {{"kind", "function"}, {"spec", "function:rule"}, {"identity", "rule"}};
+
+void rewrite_results(const std::string& dir, const std::function<void(json&)>& change) {
+  json r = results::read_json(dir + "/results.json");
+  change(r);
+  results::write_json(r, dir + "/results.json");
+}
+
+TEST(HardeningReport, RealRunsPassTheSchemaAndRender) {
+  TempDir tmp;
+  for (auto mode : {experiment::DecisionMapMode::Generate, experiment::DecisionMapMode::Lazy})
+    for (const json& info : {kModelInfo, json()}) {  // null: a library caller that gave no model info
+      const std::string dir = tmp.path + "/run" + std::to_string(static_cast<int>(mode)) + (info.is_null() ? "n" : "m");
+      const json r = real_run(dir, mode, info);
+      const bool lazy = mode == experiment::DecisionMapMode::Lazy;
+      // What the readers look at is there: baselines (or why not) and the model.
+      EXPECT_EQ(r["baselines"].contains("available"), lazy) << dir;
+      EXPECT_EQ(r.value(json::json_pointer("/decision_map/mode"), ""), lazy ? "lazy" : "") << dir;
+      EXPECT_NO_THROW(results::read_results_json(dir + "/results.json")) << dir;
+      json page;
+      ASSERT_NO_THROW(page = report::run_page_data(report::load_run(dir, "r"))) << dir;
+      EXPECT_EQ(page["model"], info.is_null() ? "(scored: r)" : "function:rule") << dir;
+    }
+}
+
+TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
+  TempDir tmp;
+  const std::string base = tmp.path + "/base";
+  real_run(base, experiment::DecisionMapMode::Generate, kModelInfo);
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"/model/spec", 5, "model.spec: expected a string, got number"},
+      {"/model", "function:rule", "model: expected an object, got string"},
+      {"/baselines/oracle/strict/metrics/validity", 7.5, "baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
+      {"/baselines/oracle/paper/ci/validity", json::array({0.5, 7.5}), "baselines.oracle.paper.ci.validity[1]: 7.5 is outside [0, 1]"},
+      {"/baselines/one_step/strict/metrics/n", -2, "baselines.one_step.strict.metrics.n: expected a count >= 0, got -2"},
+      {"/baselines/oracle", "oops", "baselines.oracle: expected an object, got string"},
+      {"/baselines/oracle/strict", json::object(), "baselines.oracle.strict.metrics: missing"},
+      {"/baselines", json::array(), "baselines: expected an object, got array"},
+  };
+  int k = 0;
+  for (const auto& c : cases) {
+    const std::string dir = tmp.path + "/t" + std::to_string(k++);
+    fs::copy(base, dir);
+    rewrite_results(dir, [&](json& r) { r[json::json_pointer(c.pointer)] = c.value; });
+    const std::string want = dir + "/results.json: " + c.message;
+    const std::string rep = error_of([&] { report::load_run(dir, "r"); });
+    EXPECT_TRUE(has(rep, want)) << c.pointer << ": " << rep;
+    // compare and sweep summaries read results.json through read_results_json (sceval_tests does
+    // not link the api library, so compare itself is checked by hand: `sceval compare`).
+    const std::string read = error_of([&] { results::read_results_json(dir + "/results.json"); });
+    EXPECT_EQ(read, want) << c.pointer;
+  }
+}
+
+TEST(HardeningReport, PathsThatCannotBeResolvedAreErrorsNamingThem) {
+  TempDir tmp;
+  const std::string loop = tmp.path + "/loop";
+  fs::create_directory_symlink("loop", loop);  // a link to itself: stat fails with ELOOP
+  const std::string reason = ": cannot access: Too many levels of symbolic links";
+  std::string msg = error_of([&] { report::expand_run_dirs({loop}); });
+  EXPECT_EQ(msg, loop + reason);
+  // A sweep folder with such an entry beside its cells.
+  const std::string sweep = tmp.path + "/sweep";
+  real_run(sweep + "/a__toy", experiment::DecisionMapMode::Generate, kModelInfo);
+  fs::create_directory_symlink("b__toy", sweep + "/b__toy");
+  msg = error_of([&] { report::expand_run_dirs({sweep}); });
+  EXPECT_EQ(msg, sweep + "/b__toy" + reason);
+  // A run directory whose optional files cannot be looked up.
+  const std::string run = sweep + "/a__toy";
+  ASSERT_NO_THROW(report::load_run(run, "a"));
+  for (const char* f : {"samples.jsonl", "stability.json", "gower_quiz.json"}) {
+    const std::string path = run + "/" + f;
+    fs::remove(path);
+    fs::create_symlink(f, path);
+    msg = error_of([&] { report::load_run(run, "a"); });
+    EXPECT_EQ(msg, path + reason) << f;
+    fs::remove(path);
+  }
+}
+
+TEST(HardeningReport, ArtifactsOfAnotherKindAreErrorsNotTypeErrors) {
+  TempDir tmp;
+  const std::string run = tmp.path + "/run";
+  real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
+  for (const char* text : {R"({"kind": 5, "schema_version": 1})", R"({"kind": "stability", "schema_version": "1"})"}) {
+    std::ofstream(run + "/stability.json") << text;
+    const std::string msg = error_of([&] { report::load_run(run, "r"); });
+    EXPECT_TRUE(has(msg, run + "/stability.json: expected an object with \"kind\": \"stability\" and \"schema_version\": 1"))
+        << text << ": " << msg;
+  }
+}
+
+TEST(HardeningReport, FilesOfDifferentRunsAreRefused) {
+  TempDir tmp;
+  const std::string run = tmp.path + "/run";
+  real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
+  const std::size_t rows = csv::read_file(run + "/decision_map.csv").rows.size();
+  // results.json of a run on a bigger grid (a failed re-run of another task left it) beside this map.
+  rewrite_results(run, [&](json& r) { r["task"]["grid_points"] = rows + 6; });
+  const std::string msg = error_of([&] { report::load_run(run, "r"); });
+  EXPECT_EQ(msg, fmt::format("{}/decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
+                             "different runs? run the command again into an empty folder)",
+                             run, rows, rows + 6));
+}
+
+}  // namespace
+}  // namespace sceval
