@@ -62,6 +62,16 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
 
 namespace {
 
+// The bootstrap settings of score/compare, by the option table (the same ranges as `run`'s).
+metrics::BootstrapSettings bootstrap_settings(int resamples, std::uint64_t seed) {
+  option_spec("bootstrap").check(resamples);
+  option_spec("seed").check(seed);
+  metrics::BootstrapSettings bs;
+  bs.resamples = resamples;
+  bs.seed = seed;
+  return bs;
+}
+
 // Only the (index, target) rows asked for, in their original order.
 std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metrics::SceInput> sces,
                                          const std::vector<std::pair<std::uint64_t, std::string>>& only) {
@@ -76,6 +86,7 @@ std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metric
 }  // namespace
 
 RunResult score(const Task& task, const Table& decision_map, const Table& sces, const ScoreOptions& o) {
+  const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   const task::Task& t = task.internal();
   const grid::Grid& g = task.internal_grid();
   auto map = results::read_decision_map(g, api::to_internal(decision_map));
@@ -86,9 +97,6 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
     std::erase_if(rows, [&](const metrics::SceInput& s) { return !sel.contains(s.index); });
   }
   const auto kind = api::distance_or_task(t, o.distance, "distance");
-  metrics::BootstrapSettings bs;
-  bs.resamples = o.bootstrap;
-  bs.seed = o.seed;
   grid::Distance paper_dist(g, kind, grid::Arithmetic::Paper), exact_dist(g, kind, grid::Arithmetic::Exact);
   metrics::Scorer paper(paper_dist, map, metrics::Mode::Paper), strict(exact_dist, map, metrics::Mode::Strict);
   std::vector<metrics::SceScore> ps, ss;
@@ -154,6 +162,7 @@ Table closest(const Task& task, const Table& decision_map, const std::string& di
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
   if (o.mode != "strict" && o.mode != "paper") throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
   const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
+  const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   auto ra = results::read_scored_sces(run_a + "/sces.csv", mode);
   auto rb = results::read_scored_sces(run_b + "/sces.csv", mode);
   // Pair rows by (grid point, requested label); rows present in only one run are left out.
@@ -173,9 +182,6 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     if (!only.empty() && !only.contains({r.index, r.target})) continue;
     if (auto it = in_b.find({r.index, r.target}); it != in_b.end()) pa.push_back(r.score), pb.push_back(*it->second);
   }
-  metrics::BootstrapSettings bs;
-  bs.resamples = o.bootstrap;
-  bs.seed = o.seed;
   auto d = metrics::paired_difference(pa, pb, bs);
   nlohmann::json out = {{"a", run_a}, {"b", run_b}, {"mode", o.mode}, {"pairs", d.pairs},
                         {"points", o.points.empty() ? nlohmann::json() : nlohmann::json(o.points)},
