@@ -51,6 +51,7 @@ void RunResult::save(const std::string& dir) const {
 
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
   const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
+  experiment::check_run(task.internal(), task.internal_grid(), s);  // before the run directory exists
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
   experiment::RunOutput output(out);
   const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));
