@@ -63,6 +63,16 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
 
 namespace {
 
+// The type of `p` (not_found when it does not exist). A path that cannot be examined (a symlink
+// loop, a folder without permission on the way) is an Error naming it, not std::filesystem_error.
+fs::file_type path_type(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status s = fs::status(p, ec);
+  if (ec && s.type() != fs::file_type::not_found) throw_fs_error(p, "read", ec);
+  return s.type();
+}
+bool path_exists(const fs::path& p) { return path_type(p) != fs::file_type::not_found; }
+
 // The bootstrap settings of score/compare, by the option table (the same ranges as `run`'s).
 metrics::BootstrapSettings bootstrap_settings(int resamples, std::uint64_t seed) {
   option_spec("bootstrap").check(resamples);
@@ -114,12 +124,12 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
 
 RunResult load_run(const std::string& dir) {
   const fs::path d(dir);
-  if (!fs::is_directory(d)) throw Error(fmt::format("{}: not a run directory", dir));
+  if (path_type(d) != fs::file_type::directory) throw Error(fmt::format("{}: not a run directory", dir));
   RunResult r;
   r.results = results::read_results_json((d / "results.json").string());
   r.decision_map = Table::read_csv((d / "decision_map.csv").string());
   r.sces = Table::read_csv((d / "sces.csv").string());
-  if (fs::exists(d / "samples.jsonl")) {
+  if (path_exists(d / "samples.jsonl")) {
     std::istringstream in(read_file_text((d / "samples.jsonl").string()));
     std::size_t line_no = 0;
     for (std::string line; std::getline(in, line);) {
@@ -172,7 +182,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   std::set<std::pair<std::uint64_t, std::string>> only(o.only.begin(), o.only.end());
   if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
     const auto sel = training::read_point_selection(o.points);
-    if (fs::exists(run_a + "/results.json")) {
+    if (path_exists(run_a + "/results.json")) {
       const auto task = results::read_results_json(run_a + "/results.json").value("task", nlohmann::json::object());
       training::check_selection(sel, task.value("name", ""), task.value("grid_points", grid::Index{0}));
     }
@@ -192,7 +202,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});
   // The baselines of each run (same points, each run's own decision map), when results.json has them.
   for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
-    if (!fs::exists(dir + "/results.json")) continue;
+    if (!path_exists(dir + "/results.json")) continue;
     auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {
