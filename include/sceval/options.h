@@ -35,11 +35,25 @@ struct OptionSpec {
   std::string flag() const;  // "--max-tokens"
   // In results.json settings: what can change the results (not the cache file or log level).
   bool recorded() const { return group != "cache" && group != "output"; }
+
+  // `value` checked against this spec (type; range, where NaN and infinities are out of range): the
+  // value to store. `where` prefixes errors (empty: the flag): "--limit: -5 is out of range (1 to
+  // 2^63)". Throws sceval::Error.
+  nlohmann::json check(const nlohmann::json& value, const std::string& where = "") const;
+  // The same from command-line text ("5", "0.7", "true", "nan").
+  nlohmann::json parse(const std::string& text, const std::string& where = "") const;
 };
 
 const std::vector<OptionSpec>& option_table();
 // The spec of `name` ('-' or '_'), or null.
 const OptionSpec* find_option(std::string_view name);
+
+// Numeric flags of single commands, checked like the run options but not run options themselves (no
+// sweep key, not in results.json settings): gower-quiz items and candidates, prompt's index, sweep's
+// shards, llm generate's top_p and top_logprobs, llm's flash_attn.
+const std::vector<OptionSpec>& command_option_table();
+// The spec of a run option or of a command's own flag; throws sceval::Error if there is none.
+const OptionSpec& option_spec(std::string_view name);
 
 class Options {
  public:

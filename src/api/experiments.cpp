@@ -28,6 +28,9 @@ nlohmann::json stability(const std::vector<std::string>& variants, Model& model,
 nlohmann::json gower_quiz(const Task& task, Model& model, const Options& options, const QuizOptions& q,
                           const std::string& out, const Callbacks& cb) {
   if (out.empty()) throw Error("gower_quiz: an output directory is required");
+  option_spec("items").check(q.items);
+  option_spec("candidates").check(q.candidates);
+  option_spec("seed").check(q.seed);
   const auto quiz = experiment::load_quiz(q.quiz.empty() ? experiment::find_quiz("gower") : q.quiz);
   if (q.candidates > quiz.letters.size())
     throw Error(fmt::format("candidates {}: the quiz file has {} letters", q.candidates, quiz.letters.size()));

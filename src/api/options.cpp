@@ -80,50 +80,33 @@ std::vector<OptionSpec> make_table() {
   };
 }
 
+// Numeric flags of single commands (command_option_table()); their defaults live in the commands.
+std::vector<OptionSpec> make_command_table() {
+  return {
+      integer("items", "gower-quiz: items to draw", nullptr, 1, 1e6, 0, "quiz"),
+      integer("candidates", "gower-quiz: candidates per item", nullptr, 2, 26, 0, "quiz"),
+      integer("index", "prompt: grid index", nullptr, 0, kMaxU63, 0, "task"),
+      integer("shards", "sweep: number of shards of --shard auto", nullptr, 1, 1e6, 0, "sweep"),
+      {"top_p", OptionType::Number, "llm generate: nucleus sampling mass", nullptr, 0, {}, 0, 1, "sampling"},
+      integer("top_logprobs", "llm generate: alternatives per generated token", nullptr, 0, 100, 0, "sampling"),
+      integer("flash_attn", "llm: -1 auto, 0 off, 1 on", nullptr, -1, 1, 0, "gguf"),
+  };
+}
+
 std::string canonical(std::string_view name) {
   std::string s(name);
   std::replace(s.begin(), s.end(), '-', '_');
   return s;
 }
 
-std::string prefix(const std::string& where, const OptionSpec& o) {
-  return where.empty() ? o.flag() : where;
+const OptionSpec* find_in(const std::vector<OptionSpec>& table, std::string_view name) {
+  const std::string c = canonical(name);
+  for (const auto& o : table)
+    if (o.name == c) return &o;
+  return nullptr;
 }
 
-json checked(const OptionSpec& o, const json& v, const std::string& where) {
-  const std::string at = prefix(where, o);
-  auto bad = [&](std::string_view expected) {
-    return Error(fmt::format("{}: expected {}, got {}", at, expected, v.dump()));
-  };
-  switch (o.type) {
-    case OptionType::Flag:
-      if (!v.is_boolean()) throw bad("true or false");
-      return v;
-    case OptionType::Text:
-      if (!v.is_string()) throw bad("a string");
-      return v;
-    case OptionType::Choice:
-      if (!v.is_string() || std::find(o.choices.begin(), o.choices.end(), v.get<std::string>()) == o.choices.end())
-        throw bad(fmt::format("one of {}", fmt::join(o.choices, ", ")));
-      return v;
-    case OptionType::Integer: {
-      if (!v.is_number_integer()) throw bad("a whole number");
-      // Compare as double only after checking the sign: unsigned values beyond int64 stay unsigned.
-      const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : static_cast<double>(v.get<std::int64_t>());
-      if (x < o.min || x > o.max)
-        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), o.min, o.max > 1e17 ? std::string("2^63") : fmt::format("{}", o.max)));
-      return json(v.get<std::int64_t>());
-    }
-    case OptionType::Number: {
-      if (!v.is_number()) throw bad("a number");
-      const double x = v.get<double>();
-      if (!std::isfinite(x) || x < o.min || x > o.max)
-        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, x, o.min, o.max));  // x: "nan", not null
-      return json(x);
-    }
-  }
-  return v;
-}
+std::string range_text(double x) { return x > 1e17 ? std::string("2^63") : fmt::format("{}", x); }
 
 // Command-line text -> the JSON value its type wants (errors say what was expected).
 json parse_text(const OptionSpec& o, const std::string& t, const std::string& at) {
@@ -162,16 +145,61 @@ std::string OptionSpec::flag() const {
   return f;
 }
 
+json OptionSpec::check(const json& v, const std::string& where) const {
+  const std::string at = where.empty() ? flag() : where;
+  auto bad = [&](std::string_view expected) {
+    return Error(fmt::format("{}: expected {}, got {}", at, expected, v.dump()));
+  };
+  switch (type) {
+    case OptionType::Flag:
+      if (!v.is_boolean()) throw bad("true or false");
+      return v;
+    case OptionType::Text:
+      if (!v.is_string()) throw bad("a string");
+      return v;
+    case OptionType::Choice:
+      if (!v.is_string() || std::find(choices.begin(), choices.end(), v.get<std::string>()) == choices.end())
+        throw bad(fmt::format("one of {}", fmt::join(choices, ", ")));
+      return v;
+    case OptionType::Integer: {
+      if (!v.is_number_integer()) throw bad("a whole number");
+      // Compare as double only after checking the sign: unsigned values beyond int64 stay unsigned.
+      const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : static_cast<double>(v.get<std::int64_t>());
+      if (x < min || x > max)
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), range_text(min), range_text(max)));
+      return json(v.get<std::int64_t>());
+    }
+    case OptionType::Number: {
+      if (!v.is_number()) throw bad("a number");
+      const double x = v.get<double>();
+      if (!std::isfinite(x) || x < min || x > max)
+        throw Error(fmt::format("{}: {} is out of range ({} to {})", at, x, min, max));  // x: "nan", not null
+      return json(x);
+    }
+  }
+  return v;
+}
+
+json OptionSpec::parse(const std::string& text, const std::string& where) const {
+  return check(parse_text(*this, text, where.empty() ? flag() : where), where);
+}
+
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = make_table();
   return table;
 }
 
-const OptionSpec* find_option(std::string_view name) {
-  const std::string c = canonical(name);
-  for (const auto& o : option_table())
-    if (o.name == c) return &o;
-  return nullptr;
+const OptionSpec* find_option(std::string_view name) { return find_in(option_table(), name); }
+
+const std::vector<OptionSpec>& command_option_table() {
+  static const std::vector<OptionSpec> table = make_command_table();
+  return table;
+}
+
+const OptionSpec& option_spec(std::string_view name) {
+  if (const OptionSpec* o = find_option(name)) return *o;
+  if (const OptionSpec* o = find_in(command_option_table(), name)) return *o;
+  throw Error(fmt::format("internal: no option \"{}\"", name));
 }
 
 Options& Options::set(std::string_view name, const json& value, const std::string& where) {
@@ -183,14 +211,15 @@ Options& Options::set(std::string_view name, const json& value, const std::strin
     values_.erase(o->name);
     return *this;
   }
-  values_[o->name] = checked(*o, value, where);
+  values_[o->name] = o->check(value, where);
   return *this;
 }
 
 Options& Options::set_text(std::string_view name, const std::string& t, const std::string& where) {
   const OptionSpec* o = find_option(name);
   if (!o) return set(name, t, where);  // the unknown-option error
-  return set(name, parse_text(*o, t, prefix(where, *o)), where);
+  values_[o->name] = o->parse(t, where);
+  return *this;
 }
 
 Options& Options::update(const json& object, const std::string& where) {

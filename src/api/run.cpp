@@ -51,6 +51,7 @@ void RunResult::save(const std::string& dir) const {
 
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
   const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
+  experiment::check_run(task.internal(), task.internal_grid(), s);  // before the run directory exists
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
   experiment::RunOutput output(out);
   const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));
@@ -61,6 +62,26 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
 }
 
 namespace {
+
+// The type of `p` (not_found when it does not exist). A path that cannot be examined (a symlink
+// loop, a folder without permission on the way) is an Error naming it, not std::filesystem_error.
+fs::file_type path_type(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status s = fs::status(p, ec);
+  if (ec && s.type() != fs::file_type::not_found) throw_fs_error(p, "read", ec);
+  return s.type();
+}
+bool path_exists(const fs::path& p) { return path_type(p) != fs::file_type::not_found; }
+
+// The bootstrap settings of score/compare, by the option table (the same ranges as `run`'s).
+metrics::BootstrapSettings bootstrap_settings(int resamples, std::uint64_t seed) {
+  option_spec("bootstrap").check(resamples);
+  option_spec("seed").check(seed);
+  metrics::BootstrapSettings bs;
+  bs.resamples = resamples;
+  bs.seed = seed;
+  return bs;
+}
 
 // Only the (index, target) rows asked for, in their original order.
 std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metrics::SceInput> sces,
@@ -76,6 +97,7 @@ std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metric
 }  // namespace
 
 RunResult score(const Task& task, const Table& decision_map, const Table& sces, const ScoreOptions& o) {
+  const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   const task::Task& t = task.internal();
   const grid::Grid& g = task.internal_grid();
   auto map = results::read_decision_map(g, api::to_internal(decision_map));
@@ -86,9 +108,6 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
     std::erase_if(rows, [&](const metrics::SceInput& s) { return !sel.contains(s.index); });
   }
   const auto kind = api::distance_or_task(t, o.distance, "distance");
-  metrics::BootstrapSettings bs;
-  bs.resamples = o.bootstrap;
-  bs.seed = o.seed;
   grid::Distance paper_dist(g, kind, grid::Arithmetic::Paper), exact_dist(g, kind, grid::Arithmetic::Exact);
   metrics::Scorer paper(paper_dist, map, metrics::Mode::Paper), strict(exact_dist, map, metrics::Mode::Strict);
   std::vector<metrics::SceScore> ps, ss;
@@ -105,12 +124,12 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
 
 RunResult load_run(const std::string& dir) {
   const fs::path d(dir);
-  if (!fs::is_directory(d)) throw Error(fmt::format("{}: not a run directory", dir));
+  if (path_type(d) != fs::file_type::directory) throw Error(fmt::format("{}: not a run directory", dir));
   RunResult r;
   r.results = results::read_results_json((d / "results.json").string());
   r.decision_map = Table::read_csv((d / "decision_map.csv").string());
   r.sces = Table::read_csv((d / "sces.csv").string());
-  if (fs::exists(d / "samples.jsonl")) {
+  if (path_exists(d / "samples.jsonl")) {
     std::istringstream in(read_file_text((d / "samples.jsonl").string()));
     std::size_t line_no = 0;
     for (std::string line; std::getline(in, line);) {
@@ -154,6 +173,7 @@ Table closest(const Task& task, const Table& decision_map, const std::string& di
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
   if (o.mode != "strict" && o.mode != "paper") throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
   const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
+  const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   auto ra = results::read_scored_sces(run_a + "/sces.csv", mode);
   auto rb = results::read_scored_sces(run_b + "/sces.csv", mode);
   // Pair rows by (grid point, requested label); rows present in only one run are left out.
@@ -162,7 +182,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   std::set<std::pair<std::uint64_t, std::string>> only(o.only.begin(), o.only.end());
   if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
     const auto sel = training::read_point_selection(o.points);
-    if (fs::exists(run_a + "/results.json")) {
+    if (path_exists(run_a + "/results.json")) {
       const auto task = results::read_results_json(run_a + "/results.json").value("task", nlohmann::json::object());
       training::check_selection(sel, task.value("name", ""), task.value("grid_points", grid::Index{0}));
     }
@@ -173,9 +193,6 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     if (!only.empty() && !only.contains({r.index, r.target})) continue;
     if (auto it = in_b.find({r.index, r.target}); it != in_b.end()) pa.push_back(r.score), pb.push_back(*it->second);
   }
-  metrics::BootstrapSettings bs;
-  bs.resamples = o.bootstrap;
-  bs.seed = o.seed;
   auto d = metrics::paired_difference(pa, pb, bs);
   nlohmann::json out = {{"a", run_a}, {"b", run_b}, {"mode", o.mode}, {"pairs", d.pairs},
                         {"points", o.points.empty() ? nlohmann::json() : nlohmann::json(o.points)},
@@ -185,7 +202,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});
   // The baselines of each run (same points, each run's own decision map), when results.json has them.
   for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
-    if (!fs::exists(dir + "/results.json")) continue;
+    if (!path_exists(dir + "/results.json")) continue;
     auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {

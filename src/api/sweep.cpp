@@ -10,6 +10,7 @@
 #include "api/sweep_config.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "experiment/run.h"
 #include "experiment/sweep.h"
 #include "llm/http/model_spec.h"
 #include "results/results_json.h"
@@ -23,10 +24,57 @@ using api::SweepConfig;
 struct PlannedCell {
   std::string name, dir;
   const api::SweepModel* model;
-  Task task;
+  const Task* task;
   Options options;
   experiment::RunSettings settings;
 };
+
+// A model spec as far as it can be checked without loading or asking the model: an HTTP spec and
+// its settings parse; a gguf: file exists in a build that can run it (not needed for the summary).
+void check_model_spec(const std::string& spec, bool will_run) {
+  if (llm::is_http_model_spec(spec)) {
+    const auto parsed = llm::parse_model_spec(spec);
+    if (parsed.provider == "anthropic") llm::anthropic_options(parsed);
+    else llm::openai_options(parsed);
+  } else if (spec.starts_with("gguf:")) {
+    if (!will_run) return;
+#ifndef SCEVAL_WITH_LLAMA
+    throw Error("this sceval was built without llama.cpp (SCEVAL_WITH_LLAMA=OFF): gguf: models are unavailable");
+#endif
+    require_regular_file(spec.substr(5), "gguf model file");
+  } else {
+    throw Error(fmt::format("unknown model spec \"{}\": expected gguf:PATH, openai:MODEL@BASE_URL or anthropic:MODEL",
+                            llm::spec_without_secrets(spec)));
+  }
+}
+
+// Every cell of the config, by name (every shard's: a config that fails, fails in every array task at
+// once): each model's spec and options, each cell's settings. Nothing is written or loaded.
+std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::vector<experiment::Cell>& cells,
+                                              const std::map<std::string, Task>& tasks, const std::string& out,
+                                              const SweepOptions& o, const std::string& path) {
+  std::map<std::string, Options> options;
+  for (std::size_t i = 0; i < c.models.size(); ++i) {
+    const api::SweepModel& m = c.models[i];
+    try {
+      check_model_spec(m.spec, !o.summary_only);
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}: models[{}]: {}", path, i, e.what()));
+    }
+    options.emplace(m.alias, api::cell_options(c, m, o.cache, path));
+  }
+  std::map<std::string, PlannedCell> plan;
+  for (const auto& cell : cells) {
+    const api::SweepModel* m = &*std::find_if(c.models.begin(), c.models.end(), [&](const api::SweepModel& e) { return e.alias == cell.model; });
+    const Task& t = tasks.at(cell.task.spec);
+    const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
+    const Options& opts = options.at(m->alias);
+    auto s = api::run_settings(t.internal(), cell.task.spec, llm::spec_without_secrets(m->spec), opts, dir);
+    experiment::check_run(t.internal(), t.internal_grid(), s);  // e.g. a grid too large for a full map
+    plan.emplace(cell.name(), PlannedCell{cell.name(), dir, m, &t, opts, std::move(s)});
+  }
+  return plan;
+}
 
 }  // namespace
 
@@ -37,34 +85,29 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
   const auto shard = o.summary_only ? experiment::Shard{} : experiment::resolve_shard(o.shard, o.shards);
   std::vector<std::string> aliases;
   for (const auto& m : c.models) aliases.push_back(m.alias);
-  const auto mine = experiment::shard_cells(experiment::cells(aliases, c.tasks), shard);
-  ensure_directory(out, "sweep folder");
+  const auto all = experiment::cells(aliases, c.tasks);
+  std::map<std::string, Task> tasks;
+  for (const auto& t : c.tasks) tasks.emplace(t.spec, Task::load(t.spec));
+  const auto plan = plan_sweep(c, all, tasks, out, o, config_path);
+  std::vector<const PlannedCell*> mine;
+  for (const auto& cell : experiment::shard_cells(all, shard)) mine.push_back(&plan.at(cell.name()));
+  ensure_directory(out, "sweep folder");  // only now: a refused config leaves nothing behind
   SweepReport rep;
   rep.cells = mine.size();
   if (!o.summary_only) {
-    // Every cell's options are checked before any model is loaded.
-    std::vector<PlannedCell> plan;
-    for (const auto& cell : mine) {
-      const api::SweepModel* m = &*std::find_if(c.models.begin(), c.models.end(), [&](const api::SweepModel& e) { return e.alias == cell.model; });
-      Options opts = api::cell_options(c, *m, o.cache, config_path);
-      Task t = Task::load(cell.task.spec);
-      const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
-      auto s = api::run_settings(t.internal(), cell.task.spec, llm::spec_without_secrets(m->spec), opts, dir);
-      plan.push_back({cell.name(), dir, m, std::move(t), std::move(opts), std::move(s)});
-    }
     std::map<std::string, Model> loaded;  // one model at a time, loaded on first use
-    for (std::size_t k = 0; k < plan.size(); ++k) {
-      const auto& p = plan[k];
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      const PlannedCell& p = *mine[k];
       if (experiment::cell_finished(p.dir, p.settings.to_json(), p.settings.model)) {
         ++rep.skipped;
         continue;
       }
-      if (hooks.before_cell) hooks.before_cell(k, plan.size(), p.name);
+      if (hooks.before_cell) hooks.before_cell(k, mine.size(), p.name);
       if (!loaded.contains(p.model->alias)) {
         loaded.clear();
         loaded.emplace(p.model->alias, Model::open(p.model->spec, p.options, cb.log));
       }
-      RunResult r = run(p.task, loaded.at(p.model->alias), p.options, p.dir, cb);
+      RunResult r = run(*p.task, loaded.at(p.model->alias), p.options, p.dir, cb);
       ++rep.ran;
       if (r.failed_requests) rep.incomplete.push_back(fmt::format("{} ({} failed)", p.name, r.failed_requests));
       if (hooks.after_cell) hooks.after_cell(p.name, r);

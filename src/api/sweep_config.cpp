@@ -68,7 +68,9 @@ SweepConfig parse_sweep_config(std::string_view text, const std::string& path) {
 Options cell_options(const SweepConfig& c, const SweepModel& m, const std::string& cache, const std::string& path) {
   Options opts;
   opts.update(c.settings, path + ": settings");
-  opts.update(m.settings, fmt::format("{}: models[{}].settings", path, m.alias));
+  const auto i = std::find_if(c.models.begin(), c.models.end(), [&](const SweepModel& e) { return e.alias == m.alias; }) -
+                 c.models.begin();
+  opts.update(m.settings, fmt::format("{}: models[{}].settings", path, i));
   if (!cache.empty()) opts.set("cache", cache);
   return opts;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_flags.h"
 #include "sceval/sceval.h"
 
 namespace sceval::cli {
@@ -15,8 +16,8 @@ void add_compare_command(CLI::App& app) {
   c->add_option("run_b", b, "Run directory B")->required();
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
   c->add_option("--points", o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)");
-  c->add_option("--bootstrap", o.bootstrap, "Bootstrap resamples")->capture_default_str();
-  c->add_option("--seed", o.seed, "Bootstrap seed")->capture_default_str();
+  add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
+  add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->callback([] { fmt::print("{}\n", compare(a, b, o).dump(2)); });
 }
 

@@ -40,9 +40,9 @@ void add_gower_quiz_command(CLI::App& app) {
   c->add_option("--model,-m", a.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
   c->add_option("-o,--output", a.output, "Run directory (gower_quiz.json, samples.jsonl)")->required();
   add_option_flags(c, a.options, scope::kModel);
-  c->add_option("--items", a.quiz.items, "Items to draw; those with tied candidates are dropped")->capture_default_str();
-  c->add_option("--candidates", a.quiz.candidates, "Candidates per item")->capture_default_str();
-  c->add_option("--seed", a.quiz.seed, "Seed for drawing items")->capture_default_str();
+  add_checked_option(c, "--items", "items", a.quiz.items, "Items to draw; those with tied candidates are dropped");
+  add_checked_option(c, "--candidates", "candidates", a.quiz.candidates, "Candidates per item");
+  add_checked_option(c, "--seed", "seed", a.quiz.seed, "Seed for drawing items");
   c->add_option("--quiz", a.quiz.quiz, "Quiz file (default: quiz/gower.quiz in the task directories)");
   c->callback([] { run_quiz_command(a); });
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/option_flags.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json_bounded.h"
@@ -26,14 +27,14 @@ struct ModelArgs {
   llm::LlamaOptions o;
   void add(CLI::App* cmd) {
     cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
-    cmd->add_option("--ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
-    cmd->add_option("--batch", o.n_batch, "tokens per decode call (0: 512)");
-    cmd->add_option("--parallel", o.n_parallel, "sequences in flight (0: 8)");
-    cmd->add_option("--threads", o.n_threads, "CPU threads (0: all)");
+    add_checked_option(cmd, "--ctx", "ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
+    add_checked_option(cmd, "--batch", "batch", o.n_batch, "tokens per decode call (0: 512)");
+    add_checked_option(cmd, "--parallel", "parallel", o.n_parallel, "sequences in flight (0: 8)");
+    add_checked_option(cmd, "--threads", "threads", o.n_threads, "CPU threads (0: all)");
     cmd->add_option("--chat-template", o.chat_template, "Jinja file, llama.cpp built-in template name, or inline Jinja");
     cmd->add_flag("--reference-mode", o.reference_mode, "one sequence at a time, no prefix sharing");
     cmd->add_flag("--kv-f32", o.kv_f32, "F32 KV cache (results depend less on batch shape; 2x memory)");
-    cmd->add_option("--flash-attn", o.flash_attn, "-1 auto (llama-server's default), 0 off, 1 on")->capture_default_str();
+    add_checked_option(cmd, "--flash-attn", "flash_attn", o.flash_attn, "-1 auto (llama-server's default), 0 off, 1 on");
   }
 };
 
@@ -66,11 +67,11 @@ void add_generate(CLI::App& llm) {
   cmd->add_option("-p,--prompt", a->prompt, "user message");
   cmd->add_option("--system", a->system, "system message");
   cmd->add_option("--messages", a->messages, "JSON file with the message list instead of --prompt");
-  cmd->add_option("--max-tokens", a->sampling.max_tokens)->capture_default_str();
-  cmd->add_option("--temperature", a->sampling.temperature)->capture_default_str();
-  cmd->add_option("--gen-seed", a->sampling.seed, "generation seed")->capture_default_str();
-  cmd->add_option("--top-p", a->sampling.top_p)->capture_default_str();
-  cmd->add_option("--top-logprobs", a->sampling.top_logprobs);
+  add_checked_option(cmd, "--max-tokens", "max_tokens", a->sampling.max_tokens, "most tokens in the answer");
+  add_checked_option(cmd, "--temperature", "temperature", a->sampling.temperature, "sampling temperature (0: greedy)");
+  add_checked_option(cmd, "--gen-seed", "gen_seed", a->sampling.seed, "generation seed");
+  add_checked_option(cmd, "--top-p", "top_p", a->sampling.top_p, "nucleus sampling: the smallest set of tokens with this mass");
+  add_checked_option(cmd, "--top-logprobs", "top_logprobs", a->sampling.top_logprobs, "alternatives per generated token (--json)");
   cmd->add_option("--json-schema", a->schema_file, "JSON schema file constraining the answer");
   cmd->add_flag("--json", a->json, "print the result as JSON");
   cmd->callback([a] {

@@ -17,7 +17,9 @@ void add_report_command(CLI::App& app) {
   c->add_option("-o,--output", output, "HTML file to write")->capture_default_str();
   c->callback([] {
     std::size_t n = write_report(runs, output);
-    fmt::print("wrote {} ({} run{})\n", std::filesystem::absolute(output).lexically_normal().string(), n, n == 1 ? "" : "s");
+    std::error_code ec;  // the page is written; without a working directory, show the path as given
+    const auto shown = std::filesystem::absolute(output, ec);
+    fmt::print("wrote {} ({} run{})\n", ec ? output : shown.lexically_normal().string(), n, n == 1 ? "" : "s");
   });
 }
 

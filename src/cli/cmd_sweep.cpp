@@ -44,7 +44,8 @@ void add_sweep_command(CLI::App& app) {
   c->add_option("-o,--output", a.output, "Sweep directory: one run directory per cell")->required();
   c->add_option("--shard", a.o.shard, "I/N: run only cells k with k mod N == I (sorted by name); auto: from Slurm/Kubernetes")
       ->capture_default_str();
-  c->add_option("--shards", a.o.shards, "N for --shard auto in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)");
+  add_checked_option(c, "--shards", "shards", "N for --shard auto in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)",
+                     [](const nlohmann::json& v) { a.o.shards = v.get<std::size_t>(); });
   c->add_option("--cache", a.o.cache, "Response cache file shared by all cells (overrides the config)");
   c->add_flag("--summary-only", a.o.summary_only, "Only (re)write summary.csv/md from the finished cells");
   c->add_flag("--quiet,-q", a.quiet, "No progress on stderr");

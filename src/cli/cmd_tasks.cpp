@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_flags.h"
 #include "sceval/sceval.h"
 
 namespace sceval::cli {
@@ -35,7 +36,9 @@ void add_task_commands(CLI::App& app) {
   static PromptArgs pa;
   auto* prompt = app.add_subcommand("prompt", "Print the prompt for one grid point");
   prompt->add_option("task", pa.task, "Task name or task file")->required();
-  prompt->add_option("--index,-i", pa.index, "Grid index (the paper's row id)")->required();
+  add_checked_option(prompt, "--index,-i", "index", "Grid index (the paper's row id)",
+                     [](const nlohmann::json& v) { pa.index = v.get<std::uint64_t>(); })
+      ->required();
   prompt->add_flag("--json", pa.json, "Print the exact chat message list as JSON");
   prompt->add_flag("--followup", pa.m.followup, "The follow-up turn instead of turn 1");
   prompt->add_option_function<std::string>("--complement", [](const std::string& v) { pa.m.complement = v; },

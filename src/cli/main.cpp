@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <new>
+#include <string>
 
 #include "cli/commands.h"
 #include "sceval/error.h"
@@ -33,6 +35,15 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   } catch (const sceval::Error& e) {
     fmt::print(stderr, "sceval: error: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // The memory checks compare with the machine's RAM; a lower limit (ulimit -v, a cgroup or Slurm
+    // memory limit) can still stop an allocation. Not a bug: the user can act on it.
+    const auto chosen = app.get_subcommands();
+    fmt::print(stderr,
+               "sceval: error: out of memory while running `sceval {}`: raise the memory limit (ulimit -v, the "
+               "job's memory request), or audit grids this large with `sceval run --decision-map lazy`\n",
+               chosen.empty() ? std::string("") : chosen.front()->get_name());
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "sceval: internal error: {}\n", e.what());

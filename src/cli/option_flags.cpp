@@ -28,6 +28,13 @@ void add_option_flags(CLI::App* c, Options& o, unsigned scope_bits) {
   }
 }
 
+CLI::Option* add_checked_option(CLI::App* c, const std::string& flags, std::string_view spec_name,
+                                const std::string& help, std::function<void(const nlohmann::json&)> set) {
+  const OptionSpec& spec = option_spec(spec_name);
+  return c->add_option_function<std::string>(flags, [&spec, set](const std::string& v) { set(spec.parse(v)); }, help)
+      ->type_name(spec.type == OptionType::Integer ? "N" : "X");
+}
+
 LogLevel log_level(const Options& o) {
   if (o.flag("quiet")) return LogLevel::Error;
   const std::string l = o.text("log_level");

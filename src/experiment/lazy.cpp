@@ -113,8 +113,15 @@ bool wants_lazy(const RunSettings& s, const grid::Grid& g) {
   return !full_map_is_cheaper(g, s);
 }
 
+void require_lazy_selection(const grid::Grid& g, const RunSettings& s) {
+  if (g.size() > kSelectablePoints && !s.sample && !s.limit)
+    throw Error(fmt::format("the grid of task {} has {} points: a lazy audit needs --sample N or --limit N",
+                            g.task().name, g.size()));
+}
+
 std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettings& s) {
   if (g.size() <= kSelectablePoints) return select_points(g, s);
+  require_lazy_selection(g, s);  // a huge grid: --sample or --limit is given
   if (s.sample) {
     std::mt19937_64 rng(s.seed);
     std::set<grid::Index> drawn;
@@ -123,13 +130,9 @@ std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettin
     if (s.limit && *s.limit < out.size()) out.resize(*s.limit);
     return out;
   }
-  if (s.limit) {
-    std::vector<grid::Index> out(*s.limit);
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = i;
-    return out;
-  }
-  throw Error(fmt::format("the grid of task {} has {} points: a lazy audit needs --sample N or --limit N",
-                          g.task().name, g.size()));
+  std::vector<grid::Index> out(*s.limit);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = i;
+  return out;
 }
 
 RunReport run_lazy(const RunSettings& s, const task::Task& t, const grid::Grid& g, llm::Backend& backend,

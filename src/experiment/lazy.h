@@ -31,6 +31,9 @@ bool wants_lazy(const RunSettings& s, const grid::Grid& g);
 // The audited grid points: select_points() on grids it can hold (the same rows as a full-map run);
 // on bigger grids --limit N takes the first N and --sample N draws N distinct points with the seed.
 std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettings& s);
+// Throws what select_points_lazy would refuse (a grid too big for select_points without --sample or
+// --limit), without selecting anything: checked before a run writes its first file.
+void require_lazy_selection(const grid::Grid& g, const RunSettings& s);
 
 // The labels asked so far: a sparse decision map.
 struct AskedLabels {

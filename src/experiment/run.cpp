@@ -44,6 +44,11 @@ nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, 
 
 }  // namespace
 
+void check_run(const task::Task& t, const grid::Grid& g, const RunSettings& s) {
+  if (wants_lazy(s, g)) return require_lazy_selection(g, s);
+  require_full_map_memory(t, g, s);
+}
+
 RunReport run(const task::Task& t, const RunSettings& s, llm::Backend& backend, RunOutput& out,
               const nlohmann::json& model_info, const Progress& progress) {
   grid::Grid g(t);

@@ -9,6 +9,7 @@
 
 #include "experiment/output.h"
 #include "experiment/settings.h"
+#include "grid/grid.h"
 #include "llm/backend.h"
 
 namespace sceval::experiment {
@@ -24,6 +25,10 @@ using Progress = std::function<void(const std::string& stage, std::size_t done, 
 // The protocol for task `t` on `backend`; the run's files go to `out` (results.json last).
 RunReport run(const task::Task& t, const RunSettings& settings, llm::Backend& backend, RunOutput& out,
               const nlohmann::json& model_info = {}, const Progress& progress = {});
+
+// Refuses, before anything is written, what `run` would refuse once under way: a full decision map
+// that does not fit in memory, a lazy audit of a huge grid without --sample or --limit.
+void check_run(const task::Task& t, const grid::Grid& g, const RunSettings& settings);
 
 // Everything after the last "</think>" (reasoning models): what the paper parsed.
 std::string_view strip_thinking(std::string_view reply);

@@ -75,6 +75,7 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
   std::vector<task::Task> tasks;
   for (const auto& v : variants) tasks.push_back(task::resolve_task(v));
   for (const auto& t : tasks) check_same_grid(tasks.front(), t);
+  for (const auto& t : tasks) require_full_map_memory(t, grid::Grid(t), s);  // before the folder is made
   const std::filesystem::path maps_dir = output_path(s.output, "decision_maps");
   ensure_directory(maps_dir);
   SampleLog log(s.output + "/samples.jsonl");

@@ -105,12 +105,19 @@ std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::o
   return texts;
 }
 
-DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
-  {  // every point's request, tag and reply is held at once: refuse huge grids before building them
-    std::size_t prompt_bytes = 0;
-    for (const auto& m : task::turn1_messages(t, g.record(0), s.system_prompt)) prompt_bytes += m.content.size();
-    grid::require_grid_memory(g, 3.0 * static_cast<double>(prompt_bytes) + 1024, "asking the model at every point");
+void require_full_map_memory(const task::Task& t, const grid::Grid& g, const RunSettings& s) {
+  if (s.decision_map == DecisionMapMode::Score) {  // a label, an answer, a reply and the options' probabilities
+    const double per_point = sizeof(metrics::Label) + 2 * sizeof(std::string) + sizeof(std::vector<double>) +
+                             static_cast<double>(t.options.size()) * sizeof(double) + 1;
+    return grid::require_grid_memory(g, per_point, "a full decision map");
   }
+  std::size_t prompt_bytes = 0;
+  for (const auto& m : task::turn1_messages(t, g.record(0), s.system_prompt)) prompt_bytes += m.content.size();
+  grid::require_grid_memory(g, 3.0 * static_cast<double>(prompt_bytes) + 1024, "asking the model at every point");
+}
+
+DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker) {
+  require_full_map_memory(t, g, s);  // every point's request, tag and reply is held at once
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (grid::Index i = 0; i < g.size(); ++i) {

@@ -48,6 +48,10 @@ struct DecisionMapResult {
   std::vector<bool> failed;          // the request failed (no answer from the server)
 };
 
+// Refuses (sceval::Error naming the points, bytes and way out) a full decision map that would not fit
+// in memory: every point's request, tag and reply (generate), or its label scores (score).
+void require_full_map_memory(const task::Task& t, const grid::Grid& g, const RunSettings& s);
+
 DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s, Asker& asker);
 DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                      llm::Backend& backend, const Progress& progress);

@@ -1,0 +1,26 @@
+# One command-line test with an exact exit code (add_test's WILL_FAIL accepts any failure):
+#   cmake "-DCOMMAND=prog arg..." -DEXIT=1 [-DSTDERR=regex] [-DSTDOUT=regex] [-DABSENT=path] -P cli_expect.cmake
+# COMMAND is split like a shell command line (quotes group words). ABSENT is removed first and must
+# not exist afterwards: a refused command writes nothing. "internal error" on stderr always fails.
+separate_arguments(command UNIX_COMMAND "${COMMAND}")
+if(ABSENT)
+  file(REMOVE_RECURSE "${ABSENT}")
+endif()
+execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(shown "${COMMAND}\nexit: ${rc}\nstdout: ${out}\nstderr: ${err}")
+if(NOT rc STREQUAL "${EXIT}")
+  message(FATAL_ERROR "expected exit ${EXIT}:\n${shown}")
+endif()
+if(DEFINED STDERR AND NOT err MATCHES "${STDERR}")
+  message(FATAL_ERROR "stderr does not match '${STDERR}':\n${shown}")
+endif()
+if(DEFINED STDOUT AND NOT out MATCHES "${STDOUT}")
+  message(FATAL_ERROR "stdout does not match '${STDOUT}':\n${shown}")
+endif()
+if(err MATCHES "internal error")
+  message(FATAL_ERROR "an internal error:\n${shown}")
+endif()
+if(ABSENT AND EXISTS "${ABSENT}")
+  message(FATAL_ERROR "${ABSENT} was written:\n${shown}")
+endif()
+message(STATUS "ok: exit ${rc}")

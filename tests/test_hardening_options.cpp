@@ -1,0 +1,92 @@
+// Issue 14, section 3.6: every numeric option is checked once, by the option table, whoever gives it
+// (a flag, a sweep config, Python); a command's own numeric flags (gower-quiz --items, llm --top-p)
+// by specs checked the same way. The CLI side (exit 1, nothing written) is in tests/CMakeLists.txt
+// (cli_option_* and cli_sweep_* tests).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "api/sweep_config.h"
+#include "common/error.h"
+#include "sceval/options.h"
+
+using namespace sceval;
+
+namespace {
+
+// The message of the sceval::Error `f` throws ("" if it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(HardeningOptions, FlagValuesOutOfRangeAreRefused) {
+  Options o;
+  EXPECT_EQ(error_of([&] { o.set_text("limit", "-5"); }), "--limit: -5 is out of range (1 to 2^63)");
+  EXPECT_EQ(error_of([&] { o.set_text("temperature", "nan"); }), "--temperature: nan is out of range (0 to 100)");
+  EXPECT_EQ(error_of([&] { o.set_text("temperature", "inf"); }), "--temperature: inf is out of range (0 to 100)");
+  EXPECT_EQ(error_of([&] { o.set_text("max_tokens", "-1"); }), "--max-tokens: -1 is out of range (1 to 10000000)");
+  EXPECT_EQ(error_of([&] { o.set_text("bootstrap", "-5"); }), "--bootstrap: -5 is out of range (0 to 10000000)");
+  EXPECT_EQ(error_of([&] { o.set_text("limit", "18446744073709551611"); }), "--limit: \"18446744073709551611\" is out of range");
+  EXPECT_EQ(error_of([&] { o.set_text("limit", "5x"); }), "--limit: expected a whole number, got \"5x\"");
+  // JSON values (Python keyword arguments) take the same check.
+  EXPECT_EQ(error_of([&] { o.set("limit", 0); }), "--limit: 0 is out of range (1 to 2^63)");
+  EXPECT_EQ(error_of([&] { o.set("max_tokens", 1.5); }), "--max-tokens: expected a whole number, got 1.5");
+  EXPECT_FALSE(o.has("limit") || o.has("temperature") || o.has("max_tokens") || o.has("bootstrap"));
+  o.set_text("limit", "5").set_text("temperature", "0.7");
+  EXPECT_EQ(o.integer("limit"), 5);
+  EXPECT_DOUBLE_EQ(o.number("temperature"), 0.7);
+}
+
+TEST(HardeningOptions, CommandFlagsAreCheckedLikeTheTable) {
+  // Run options that commands also take as their own flags (score --bootstrap, llm --max-tokens).
+  EXPECT_EQ(error_of([] { option_spec("bootstrap").parse("-5"); }), "--bootstrap: -5 is out of range (0 to 10000000)");
+  EXPECT_EQ(error_of([] { option_spec("seed").parse("-5"); }), "--seed: -5 is out of range (0 to 2^63)");
+  EXPECT_EQ(error_of([] { option_spec("max_tokens").parse("-1"); }), "--max-tokens: -1 is out of range (1 to 10000000)");
+  EXPECT_EQ(error_of([] { option_spec("temperature").parse("nan"); }), "--temperature: nan is out of range (0 to 100)");
+  // A command's own flags.
+  EXPECT_EQ(error_of([] { option_spec("items").parse("0"); }), "--items: 0 is out of range (1 to 1000000)");
+  EXPECT_EQ(error_of([] { option_spec("candidates").parse("1"); }), "--candidates: 1 is out of range (2 to 26)");
+  EXPECT_EQ(error_of([] { option_spec("top_p").parse("nan"); }), "--top-p: nan is out of range (0 to 1)");
+  EXPECT_EQ(error_of([] { option_spec("top_p").parse("1.5"); }), "--top-p: 1.5 is out of range (0 to 1)");
+  EXPECT_EQ(error_of([] { option_spec("index").parse("-5"); }), "--index: -5 is out of range (0 to 2^63)");
+  EXPECT_EQ(error_of([] { option_spec("flash_attn").parse("2"); }), "--flash-attn: 2 is out of range (-1 to 1)");
+  // A library caller's value (QuizOptions::items) with the same message.
+  EXPECT_EQ(error_of([] { option_spec("items").check(std::size_t{0}); }), "--items: 0 is out of range (1 to 1000000)");
+  EXPECT_EQ(option_spec("items").parse("25").get<std::size_t>(), 25u);
+  // They are not run options: no sweep key, no Python run() argument, not in results.json.
+  EXPECT_EQ(find_option("items"), nullptr);
+  EXPECT_NE(error_of([] { Options().set("items", 5); }).find("unknown option \"items\""), std::string::npos);
+  EXPECT_NE(error_of([] { option_spec("no_such_flag"); }), "");
+}
+
+TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
+  auto cell_error = [](const std::string& config, std::size_t model) {
+    return error_of([&] {
+      const api::SweepConfig c = api::parse_sweep_config(config, "s.json");
+      api::cell_options(c, c.models.at(model), "", "s.json");
+    });
+  };
+  const std::string models =
+      R"("models": [{"alias": "a", "spec": "openai:m@http://127.0.0.1:9/v1"},
+                    {"alias": "b", "spec": "openai:m@http://127.0.0.1:9/v1", "settings": {"max_tokens": -1}}],
+         "tasks": ["toy_income"])";
+  EXPECT_EQ(cell_error("{" + models + R"(, "settings": {"limit": -5}})", 0),
+            "s.json: settings.limit: -5 is out of range (1 to 2^63)");
+  EXPECT_EQ(cell_error("{" + models + R"(, "settings": {"bootstrap": -5}})", 0),
+            "s.json: settings.bootstrap: -5 is out of range (0 to 10000000)");
+  EXPECT_EQ(cell_error("{" + models + R"(, "settings": {"temperature": 1e9}})", 0),
+            "s.json: settings.temperature: 1000000000 is out of range (0 to 100)");
+  EXPECT_EQ(cell_error("{" + models + R"(, "settings": {"temperature": "nan"}})", 0),
+            "s.json: settings.temperature: expected a number, got \"nan\"");
+  // A model's own settings name the model by its place in the list.
+  EXPECT_EQ(cell_error("{" + models + "}", 1), "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
+  EXPECT_EQ(cell_error("{" + models + "}", 0), "");
+}
