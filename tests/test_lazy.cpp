@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "experiment/lazy.h"
 #include "experiment/run.h"
+#include "experiment/sweep.h"
 #include "llm/cache/caching_backend.h"
 #include "results/results_json.h"
 #include "rule_backend_for_tests.h"
@@ -280,4 +281,46 @@ TEST(Lazy, AuditsTheTenFeatureIncomeGrid) {
   s.sample.reset();  // a 5.8e11-point grid needs --sample or --limit
   s.output = (dir / "none").string();
   EXPECT_THROW(run_at(s, model), Error);
+}
+
+// --limit on a huge grid: the first N points, never past the grid's end, and a selection too large
+// to hold is refused before it is allocated (it was allocated whole: 10^15 indices).
+TEST(Lazy, LimitOnAHugeGridIsBoundedAndChecked) {
+  task::Task t = task::resolve_task(std::string(SCEVAL_SOURCE_DIR) + "/tasks/acs/income_10d.json");
+  grid::Grid g(t);
+  experiment::RunSettings s;
+  s.decision_map = experiment::DecisionMapMode::Lazy;
+  s.limit = 3;
+  EXPECT_EQ(experiment::select_points_lazy(g, s), (std::vector<grid::Index>{0, 1, 2}));
+  s.limit = std::size_t{1} << 60;  // more than the grid's 5.8e11 points, and than any memory
+  try {
+    experiment::check_run(t, g, s);
+    ADD_FAILURE() << "a selection of 5.8e11 points was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("576444211200 points selected by --limit"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(experiment::select_points_lazy(g, s), Error);
+}
+
+// A lazy cell in a sweep: no paper metrics and no baselines; its summary row leaves those cells
+// empty (the summary read them as if present, undefined behaviour on a const json).
+TEST(Lazy, SweepSummaryOfALazyCell) {
+  const fs::path dir = fs::temp_directory_path() / "sceval_test_lazy_summary";
+  fs::remove_all(dir);
+  task::Task t = task::resolve_task("income");
+  grid::Grid g(t);
+  auto s = settings("income", dir / "m__income");
+  s.decision_map = experiment::DecisionMapMode::Lazy;
+  sceval::testing::RuleBackendForTests model(g, box_rule(g, 2));
+  auto rep = run_at(s, model);
+  ASSERT_FALSE(rep.results["paper"].contains("metrics"));
+  ASSERT_EQ(experiment::write_summary(dir.string()), 1u);
+  auto sum = csv::read_file((dir / "summary.csv").string());
+  ASSERT_EQ(sum.rows.size(), 1u);
+  const auto& row = sum.rows[0];
+  EXPECT_EQ(row[*sum.column("cell")], "m__income");
+  EXPECT_EQ(row[*sum.column("strict_n")], std::to_string(rep.results["strict"]["metrics"]["n"].get<int>()));
+  EXPECT_EQ(row[*sum.column("paper_n")], "");
+  EXPECT_EQ(row[*sum.column("random_valid_mean_rcf_a")], "");
+  fs::remove_all(dir);
 }

@@ -157,3 +157,17 @@ def test_score_attribute_gives_a_soft_map(income):
     want = np.where(labels == "Above $50,000", 0.9, 0.2)
     np.testing.assert_allclose(r.decision_map["p_Above $50,000"], want, atol=1e-9)
     assert list(r.decision_map["label"]) == list(labels)
+
+
+def test_compare_a_lazy_run_with_a_full_run(income, rule_model, tmp_path):
+    # A lazy run's results.json has no paper metrics and baselines {"available": false, "reason"}:
+    # compare pairs the strict rows and reports baselines only for the run that has them.
+    full = sceval.run(income, rule_model, out=tmp_path / "full", limit=LIMIT, no_cache=True, bootstrap=0,
+                      progress=False)
+    lazy = sceval.run(income, rule_model, out=tmp_path / "lazy", limit=LIMIT, no_cache=True, bootstrap=0,
+                      decision_map="lazy", progress=False)
+    assert lazy.results["baselines"]["available"] is False
+    d = sceval.compare(full, lazy, bootstrap=50)
+    assert d["pairs"] == LIMIT
+    assert d["difference"]["validity"] == pytest.approx(0)  # same model, same rows
+    assert "one_step" in d["baselines"]["a"] and "b" not in d["baselines"]

@@ -206,6 +206,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     auto r = results::read_results_json(dir + "/results.json");
     const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
     for (auto it = baselines.begin(); it != baselines.end(); ++it) {
+      if (!it.value().is_object()) continue;  // "available": false and its "reason" (a lazy run)
       const auto& m = it.value()[o.mode]["metrics"];
       out["baselines"][key][it.key()] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
                                          {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};

@@ -44,7 +44,8 @@ QuizFile load_quiz(const std::string& path) {
 std::string find_quiz(const std::string& name) {
   for (const auto& dir : task::task_dirs()) {
     auto p = std::filesystem::path(dir) / "quiz" / (name + ".quiz");
-    if (std::filesystem::exists(p)) return p.string();
+    std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
+    if (std::filesystem::exists(p, ec)) return p.string();
   }
   throw Error(fmt::format("no quiz/{}.quiz in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
 }

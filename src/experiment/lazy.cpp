@@ -114,9 +114,13 @@ bool wants_lazy(const RunSettings& s, const grid::Grid& g) {
 }
 
 void require_lazy_selection(const grid::Grid& g, const RunSettings& s) {
-  if (g.size() > kSelectablePoints && !s.sample && !s.limit)
+  if (g.size() <= kSelectablePoints) return;
+  if (!s.sample && !s.limit)
     throw Error(fmt::format("the grid of task {} has {} points: a lazy audit needs --sample N or --limit N",
                             g.task().name, g.size()));
+  // The selection is held in memory (a --sample draw in a set: about 64 bytes a point).
+  grid::require_memory(static_cast<double>(audited_points(g, s)) * (s.sample ? 64 : sizeof(grid::Index)),
+                       fmt::format("the {} points selected by {}", audited_points(g, s), s.sample ? "--sample" : "--limit"));
 }
 
 std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettings& s) {
@@ -125,12 +129,13 @@ std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettin
   if (s.sample) {
     std::mt19937_64 rng(s.seed);
     std::set<grid::Index> drawn;
-    while (drawn.size() < *s.sample) drawn.insert(rng() % g.size());  // modulo bias < 2^-40 here
+    const grid::Index wanted = std::min<grid::Index>(*s.sample, g.size());  // never loops on a small grid
+    while (drawn.size() < wanted) drawn.insert(rng() % g.size());  // modulo bias < 2^-40 here
     std::vector<grid::Index> out(drawn.begin(), drawn.end());
     if (s.limit && *s.limit < out.size()) out.resize(*s.limit);
     return out;
   }
-  std::vector<grid::Index> out(*s.limit);
+  std::vector<grid::Index> out(audited_points(g, s));  // --limit, never past the grid's end
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = i;
   return out;
 }

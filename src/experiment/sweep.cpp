@@ -50,6 +50,16 @@ Shard parse_shard(const std::string& text) {
 
 namespace {
 
+// dir holds a results.json. A path that cannot be looked up (no permission, a symlink loop) is an
+// Error naming it, not a std::filesystem_error.
+bool has_results(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path file = dir / "results.json";
+  const fs::file_status st = fs::status(file, ec);
+  if (ec && st.type() != fs::file_type::not_found) throw_fs_error(file, "access", ec);
+  return fs::is_regular_file(st);
+}
+
 // A non-negative integer from an environment variable; nullopt when unset.
 std::optional<std::size_t> env_number(const EnvReader& env, const std::string& name) {
   auto v = env(name);
@@ -116,7 +126,7 @@ std::vector<Cell> shard_cells(const std::vector<Cell>& all, Shard shard) {
 
 bool cell_finished(const std::string& dir, const nlohmann::json& settings, const std::string& model) {
   const std::string path = dir + "/results.json";
-  if (!fs::exists(path)) return false;
+  if (!has_results(dir)) return false;
   nlohmann::json r;
   try {
     r = results::read_results_json(path);
@@ -124,7 +134,7 @@ bool cell_finished(const std::string& dir, const nlohmann::json& settings, const
     return false;  // a partly written file: run the cell again (answers come from the cache)
   }
   return r.value("complete", false) && r.contains("settings") && r["settings"] == settings &&
-         r.contains("model") && r["model"].value("spec", "") == model;
+         r.contains("model") && r["model"].is_object() && r["model"].value("spec", "") == model;
 }
 
 std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, const std::string& where) {
@@ -162,37 +172,36 @@ std::string num(const nlohmann::json& x) {
   return results::format_number(x.get<double>());
 }
 
+// One summary row. Any part may be missing (a lazy run has no paper metrics, no baselines; a run
+// without bootstrap no CIs): its cells stay empty. r has passed the results.json schema.
 std::vector<std::string> summary_row(const std::string& cell, const nlohmann::json& r) {
-  const auto alias = cell.substr(0, cell.find("__"));
-  const auto& s = r["strict"]["metrics"];
-  const auto& p = r["paper"]["metrics"];
-  const auto& ci = r["strict"]["ci"];
-  auto baseline = [&](const char* b, const char* key) {
-    return r.contains("baselines") ? num(r["baselines"][b]["strict"]["metrics"][key]) : std::string();
+  auto at = [&r](const std::string& pointer) {
+    const nlohmann::json::json_pointer p(pointer);
+    return r.contains(p) ? num(r[p]) : std::string();
   };
   return {cell,
-          alias,
+          cell.substr(0, cell.find("__")),
           r["task"].value("name", ""),
-          r.contains("model") ? r["model"].value("spec", "") : "",
-          num(r["task"]["grid_points"]),
-          num(r["decision_map"]["labels"]["NA"]),
-          num(r["strict"]["counts"]["total"]),
-          num(s["n"]),
-          num(s["validity"]),
-          num(ci["validity"][0]),
-          num(ci["validity"][1]),
-          num(s["mean_rcf_a"]),
-          num(ci["mean_rcf_a"][0]),
-          num(ci["mean_rcf_a"][1]),
-          num(s["exact_match"]),
-          num(s["tm"]),
-          num(p["n"]),
-          num(p["validity"]),
-          num(p["mean_rcf_a"]),
-          num(p["exact_match"]),
-          num(p["tm"]),
-          baseline("random_valid", "mean_rcf_a"),
-          baseline("one_step", "validity")};
+          r.contains("/model/spec"_json_pointer) ? r["/model/spec"_json_pointer].get<std::string>() : "",
+          at("/task/grid_points"),
+          at("/decision_map/labels/NA"),
+          at("/strict/counts/total"),
+          at("/strict/metrics/n"),
+          at("/strict/metrics/validity"),
+          at("/strict/ci/validity/0"),
+          at("/strict/ci/validity/1"),
+          at("/strict/metrics/mean_rcf_a"),
+          at("/strict/ci/mean_rcf_a/0"),
+          at("/strict/ci/mean_rcf_a/1"),
+          at("/strict/metrics/exact_match"),
+          at("/strict/metrics/tm"),
+          at("/paper/metrics/n"),
+          at("/paper/metrics/validity"),
+          at("/paper/metrics/mean_rcf_a"),
+          at("/paper/metrics/exact_match"),
+          at("/paper/metrics/tm"),
+          at("/baselines/random_valid/strict/metrics/mean_rcf_a"),
+          at("/baselines/one_step/strict/metrics/validity")};
 }
 
 std::string pct(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.1f}%", 100 * std::stod(x)); }
@@ -218,7 +227,7 @@ std::size_t write_summary(const std::string& sweep_dir) {
   auto it = fs::directory_iterator(sweep_dir, ec);
   if (ec) throw_fs_error(sweep_dir, "list the sweep folder", ec);
   for (const auto& e : it)
-    if (e.is_directory() && fs::exists(e.path() / "results.json")) dirs.push_back(e.path().filename().string());
+    if (has_results(e.path())) dirs.push_back(e.path().filename().string());
   std::sort(dirs.begin(), dirs.end());
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : dirs) {

@@ -283,7 +283,8 @@ TestModelInfo write_test_model(const std::string& path, const TestModelOptions& 
   fs::rename(tmp, out, ec);
   if (ec) throw Error("test model: cannot rename " + tmp.string() + " to " + path + ": " + ec.message());
   guard.done = true;
-  info.n_bytes = fs::file_size(out);
+  info.n_bytes = fs::file_size(out, ec);  // just written
+  if (ec) info.n_bytes = 0;                // and then made unreadable: the size is unknown
   return info;
 }
 
