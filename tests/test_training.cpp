@@ -4,11 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "grid/closest.h"
 #include "parse/sce.h"
 #include "training/export.h"
@@ -278,4 +281,115 @@ TEST(Training, InexpressiblePointsAreSkipped) {
   EXPECT_EQ(training::answer_text(g, {2}), "{\"kind\": \"c\"}");
   bool first = training::checked_answer_text(g, {0}).has_value(), second = training::checked_answer_text(g, {1}).has_value();
   EXPECT_FALSE(first && second);  // at most one of the look-alikes round-trips
+}
+
+// Issue 14 (hardening) for export-training's inputs and outputs.
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::size_t lines_in(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(HardeningTraining, DeepSamplesLineIsAnErrorNotACrash) {
+  const std::string dir = write_run("deep", kAnswers);
+  const std::string samples = dir + "/samples.jsonl";
+  const std::size_t line = lines_in(samples) + 1;
+  // 2 * 10^5 levels crashed the process (SIGSEGV) in an unbounded parse and copy.
+  std::ofstream(samples, std::ios::app) << R"({"index": 0, "stage": "decision_map", "response": "x", "messages": )"
+                                        << std::string(200000, '[') << std::string(200000, ']') << "}\n";
+  std::string msg = error_of([&] { training::load_run(dir); });
+  EXPECT_NE(msg.find(fmt::format("samples.jsonl:{}:1:", line)), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nesting deeper than 256 levels"), std::string::npos) << msg;
+
+  // A field of the wrong type is an error naming the line and field, not a JSON type_error.
+  write_run("deep", kAnswers);
+  std::ofstream(samples, std::ios::app) << R"({"index": 0, "stage": 5, "response": "x"})" << '\n';
+  msg = error_of([&] { training::load_run(dir); });
+  EXPECT_NE(msg.find(fmt::format("samples.jsonl:{}: field \"stage\": expected a string", line)), std::string::npos)
+      << msg;
+}
+
+TEST(HardeningTraining, SplitFileIsCheckedAgainstTheTaskBeforeItsPointsAreUsed) {
+  const std::string dir = write_run("hugesplit", kAnswers);
+  const std::string path = dir + "/split.json";
+  // grid_points 10^18: the old reader allocated a bit per point first (std::bad_alloc).
+  std::ofstream(path) << R"({"kind": "split", "schema_version": 1, "task": "hand", "grid_points": 1000000000000000000,
+                             "train": [0, 1], "heldout": [2, 999999999999999999]})";
+  for (bool one_call : {false, true}) {
+    const std::string msg = error_of([&] {
+      if (one_call) training::read_point_selection(path + ":heldout", "hand", 15);
+      else training::check_selection(training::read_point_selection(path + ":heldout"), "hand", 15);
+    });
+    EXPECT_NE(msg.find(path + ": field \"grid_points\""), std::string::npos) << msg;
+    EXPECT_NE(msg.find("1000000000000000000 points, but task hand has 15"), std::string::npos) << msg;
+  }
+  std::ofstream(path, std::ios::trunc) << R"({"kind": "split", "schema_version": 1, "task": "other", "grid_points": 15,
+                                             "train": [], "heldout": []})";
+  std::string msg = error_of([&] { training::read_point_selection(path + ":train", "hand", 15); });
+  EXPECT_NE(msg.find(path + ": field \"task\": the split was made for task other"), std::string::npos) << msg;
+
+  std::ofstream(path, std::ios::trunc) << "{\"train\": " << std::string(100000, '[');
+  msg = error_of([&] { training::read_point_selection(path + ":train"); });
+  EXPECT_NE(msg.find(path + ":1:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nesting deeper than 256 levels"), std::string::npos) << msg;
+  std::ofstream(path, std::ios::trunc) << R"({"kind": 5, "schema_version": "1", "grid_points": 15, "train": []})";
+  msg = error_of([&] { training::read_point_selection(path + ":train"); });
+  EXPECT_NE(msg.find(path + ": not a split file"), std::string::npos) << msg;
+}
+
+TEST(HardeningTraining, OutputsIntoAMissingFolderAreRefusedAndLeaveNothing) {
+  auto run = training::load_run(write_run("outputs", kAnswers));
+  const fs::path dir = fs::temp_directory_path() / "sceval_training_outputs_out";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto e = training::export_training(run, {});
+  const std::string missing = (dir / "missing").string();
+  std::string msg = error_of([&] { training::write_jsonl(missing + "/x.jsonl", e.rows); });
+  EXPECT_NE(msg.find(missing + "/x.jsonl: cannot write: folder " + missing + " does not exist"), std::string::npos)
+      << msg;
+
+  // A bad --split-out: an error, and no JSONL left behind (it used to be written first).
+  const auto split = training::split_json(training::make_split(*run.grid, "x>=3"), *run.grid, run.dir, run.sha256);
+  const std::string jsonl = (dir / "x.jsonl").string();
+  msg = error_of([&] { training::write_outputs(jsonl, e.rows, missing + "/split.json", &split); });
+  EXPECT_NE(msg.find(missing + "/split.json: cannot write: folder " + missing + " does not exist"), std::string::npos)
+      << msg;
+  EXPECT_TRUE(fs::is_empty(dir)) << "left behind: " << fs::directory_iterator(dir)->path();
+  msg = error_of([&] { training::write_outputs(jsonl, e.rows, jsonl, &split); });
+  EXPECT_NE(msg.find("named both as the output and as --split-out"), std::string::npos) << msg;
+
+  training::write_outputs(jsonl, e.rows, (dir / "split.json").string(), &split);
+  EXPECT_EQ(read_lines(jsonl).size(), e.rows.size());
+  EXPECT_EQ(training::read_point_selection((dir / "split.json").string() + ":heldout", "hand", 15).size(), 6u);
+  fs::remove_all(dir);
+}
+
+TEST(HardeningTraining, FilesystemFailuresNameThePath) {
+  const fs::path base = fs::temp_directory_path() / "sceval_training_loop";
+  fs::remove_all(base);
+  fs::create_directories(base);
+  fs::create_directory_symlink(base / "loop", base / "loop");  // stat: too many levels of symbolic links
+  const std::string loop = (base / "loop").string();
+  std::string msg = error_of([&] { training::load_run(loop); });
+  EXPECT_NE(msg.find(loop + "/results.json: cannot access: Too many levels of symbolic links"), std::string::npos)
+      << msg;
+  EXPECT_THROW(path_exists(base / "loop" / "x"), Error);
+  EXPECT_FALSE(path_exists(base / "nope" / "x"));
+  EXPECT_TRUE(path_exists(base));
+  fs::remove_all(base);
 }

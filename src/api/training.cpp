@@ -20,9 +20,9 @@ nlohmann::ordered_json export_training(const std::string& run_dir, const std::st
   if (!a.split.empty()) o.split = training::make_split(*run.grid, a.split);
   if (a.include_turn1) o.turn1 = a.turn1_points == "all" ? training::Turn1Scope::All : training::Turn1Scope::Train;
   training::Export e = training::export_training(run, o);
-  training::write_jsonl(out_jsonl, e.rows);
-  if (o.split && !a.split_out.empty())
-    training::write_split(a.split_out, training::split_json(*o.split, *run.grid, run_dir, run.sha256));
+  nlohmann::ordered_json split;
+  if (o.split && !a.split_out.empty()) split = training::split_json(*o.split, *run.grid, run_dir, run.sha256);
+  training::write_outputs(out_jsonl, e.rows, a.split_out, split.is_null() ? nullptr : &split);
   nlohmann::ordered_json summary = {{"output", out_jsonl}, {"format", a.format}, {"rows", e.rows.size()}};
   if (o.split) summary["split"] = {{"spec", a.split}, {"train", o.split->train.size()}, {"heldout", o.split->heldout.size()}};
   summary["stats"] = e.stats.to_json();

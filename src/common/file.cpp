@@ -46,6 +46,13 @@ std::string read_file_text(const std::string& path, const std::string& what, std
   return out;
 }
 
+bool path_exists(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);  // not_found (known) for a missing path or parent
+  if (!fs::status_known(st)) throw_fs_error(path, "access", ec);
+  return fs::exists(st);
+}
+
 void throw_fs_error(const fs::path& path, std::string_view action, const std::error_code& ec) {
   throw Error(fmt::format("{}: cannot {}: {}", path.string(), action, ec.message()));
 }
@@ -77,30 +84,81 @@ fs::path output_path(const fs::path& root, std::string_view component) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      const int err = errno;
-      const fs::path parent = fs::path(path).parent_path();
-      std::error_code ec;
-      if (!parent.empty() && !fs::is_directory(parent, ec))
-        throw Error(fmt::format("{}: cannot write: folder {} does not exist", path, parent.string()));
-      throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(err ? err : EIO)));
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("{}: write failed (disk full?)", path));
-    }
-  }
+  AtomicWriter w(path);
+  w.out().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  w.commit();
+}
+
+AtomicWriter::AtomicWriter(std::string path)
+    : path_(std::move(path)), tmp_(fmt::format("{}.tmp.{}", path_, ::getpid())) {
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (out_) return;
+  const int err = errno;
+  const fs::path parent = fs::path(path_).parent_path();
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("{}: cannot replace: {}", path, ec.message()));
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw Error(fmt::format("{}: cannot write: folder {} does not exist", path_, parent.string()));
+  throw Error(fmt::format("{}: cannot write: {}", path_, std::strerror(err ? err : EIO)));
+}
+
+AtomicWriter::~AtomicWriter() {
+  if (committed_) return;
+  out_.close();
+  std::remove(tmp_.c_str());
+}
+
+void AtomicWriter::commit() {
+  out_.flush();
+  out_.close();
+  if (!out_) throw Error(fmt::format("{}: write failed (disk full?)", path_));  // the destructor removes tmp_
+  std::error_code ec;
+  fs::rename(tmp_, path_, ec);
+  if (ec) throw Error(fmt::format("{}: cannot replace: {}", path_, ec.message()));
+  committed_ = true;
+}
+
+LineReader::LineReader(std::string path, std::string what, std::size_t max_line)
+    : path_(std::move(path)), what_(std::move(what)), max_line_(max_line) {
+  require_regular_file(path_, what_);
+  f_ = std::fopen(path_.c_str(), "rb");
+  if (!f_) throw Error(fmt::format("{}: cannot open {}: {}", path_, what_, std::strerror(errno)));
+}
+
+LineReader::~LineReader() {
+  if (f_) std::fclose(f_);
+}
+
+void LineReader::fill() {
+  char chunk[1 << 16];
+  const std::size_t n = std::fread(chunk, 1, sizeof chunk, f_);
+  if (n == 0) {
+    if (std::ferror(f_)) throw Error(fmt::format("{}: cannot read {}", path_, what_));
+    eof_ = true;
   }
+  buf_.append(chunk, n);
+}
+
+bool LineReader::next(std::string& line) {
+  auto too_long = [&] {
+    return Error(fmt::format("{}:{}: a line longer than {} MiB (not a {}?)", path_, line_ + 1, max_line_ >> 20, what_));
+  };
+  std::size_t scanned = pos_;  // bytes before this were searched for '\n' already
+  std::size_t end = std::string::npos;
+  while ((end = buf_.find('\n', scanned)) == std::string::npos && !eof_) {
+    if (buf_.size() - pos_ > max_line_) throw too_long();
+    buf_.erase(0, pos_);  // keep only the unfinished line
+    pos_ = 0;
+    scanned = buf_.size();
+    fill();
+  }
+  if (end == std::string::npos) end = buf_.size();
+  if (pos_ >= buf_.size() && eof_) return false;
+  if (end - pos_ > max_line_) throw too_long();
+  line.assign(buf_, pos_, end - pos_);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  pos_ = end + 1;
+  ++line_;
+  return true;
 }
 
 }  // namespace sceval

@@ -1,7 +1,10 @@
 #pragma once
 // Files and paths, with every failure as a sceval::Error naming the path and the reason.
 #include <cstddef>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -16,10 +19,19 @@ inline constexpr std::size_t kMaxTextFileBytes = std::size_t{256} << 20;
 // be read without end.
 void require_regular_file(const std::string& path, const std::string& what = "file");
 
+// Default bound of one line of a JSONL file (cache exports, samples.jsonl), like csv's record bound:
+// a file without line breaks fails at a known size instead of filling memory.
+inline constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
+
 // The whole file as bytes (a regular file of at most max_bytes); throws sceval::Error
 // "<path>: cannot open <what>: <reason>" when unreadable.
 std::string read_file_text(const std::string& path, const std::string& what = "file",
                            std::size_t max_bytes = kMaxTextFileBytes);
+
+// Whether path exists (false when it or a parent is missing); throws "<path>: cannot access:
+// <reason>" when that cannot be known (a symlink loop, permission denied), where std::filesystem
+// would throw its own filesystem_error.
+bool path_exists(const std::filesystem::path& path);
 
 // A filesystem failure as a user-facing error: "<path>: cannot <action>: <reason>".
 [[noreturn]] void throw_fs_error(const std::filesystem::path& path, std::string_view action, const std::error_code& ec);
@@ -35,5 +47,49 @@ std::filesystem::path output_path(const std::filesystem::path& root, std::string
 // Writes `bytes` to path.tmp.<pid> in the same folder, flushes, and renames it over `path`, so a
 // reader never sees a half-written file and a failed write leaves the old file untouched.
 void write_file_atomic(const std::string& path, std::string_view bytes);
+
+// write_file_atomic for outputs written piece by piece (JSONL exports): opening fails like it does
+// ("<path>: cannot write: folder X does not exist"); commit() renames the whole file into place.
+// Destroyed without commit() (an error on the way), it removes the temporary file and leaves path
+// as it was.
+class AtomicWriter {
+ public:
+  explicit AtomicWriter(std::string path);
+  ~AtomicWriter();
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+  std::ostream& out() { return out_; }
+  const std::string& path() const { return path_; }
+  void commit();
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+// A regular text file read line by line in chunks (LF or CRLF). A line longer than max_line
+// bytes is an error naming the file and line, so a file without line breaks (or a device, refused
+// up front like a directory or FIFO) cannot fill memory.
+class LineReader {
+ public:
+  LineReader(std::string path, std::string what = "file", std::size_t max_line = kMaxLineBytes);
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  // The next line, without its line end; false at the end of the file.
+  bool next(std::string& line);
+  std::size_t line_number() const { return line_; }  // of the line last returned, from 1
+  const std::string& path() const { return path_; }
+
+ private:
+  void fill();
+  std::string path_, what_;
+  std::size_t max_line_;
+  std::FILE* f_ = nullptr;
+  std::string buf_;
+  std::size_t pos_ = 0, line_ = 0;
+  bool eof_ = false;
+};
 
 }  // namespace sceval

@@ -2,9 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <filesystem>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "grid/closest.h"
 #include "task/render.h"
 #include "training/ideal.h"
@@ -145,11 +146,37 @@ Export export_training(const RunData& run, const ExportOptions& options) {
   return Exporter(run, options).run();
 }
 
-void write_jsonl(const std::string& path, const std::vector<nlohmann::ordered_json>& rows) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
+void write_jsonl(std::ostream& out, const std::vector<nlohmann::ordered_json>& rows) {
   for (const auto& r : rows) out << r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+}
+
+void write_jsonl(const std::string& path, const std::vector<nlohmann::ordered_json>& rows) {
+  AtomicWriter w(path);
+  write_jsonl(w.out(), rows);
+  w.commit();
+}
+
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(a, ea), cb = std::filesystem::weakly_canonical(b, eb);
+  if (ea || eb) return std::filesystem::path(a).lexically_normal() == std::filesystem::path(b).lexically_normal();
+  return ca == cb;
+}
+}  // namespace
+
+void write_outputs(const std::string& jsonl_path, const std::vector<nlohmann::ordered_json>& rows,
+                   const std::string& split_path, const nlohmann::ordered_json* split) {
+  const bool with_split = split && !split_path.empty();
+  if (with_split && same_file(jsonl_path, split_path))
+    throw Error(fmt::format("{}: named both as the output and as --split-out", split_path));
+  AtomicWriter jsonl(jsonl_path);
+  std::optional<AtomicWriter> split_file;
+  if (with_split) split_file.emplace(split_path);
+  write_jsonl(jsonl.out(), rows);
+  if (with_split) write_split(split_file->out(), *split);
+  if (with_split) split_file->commit();
+  jsonl.commit();
 }
 
 }  // namespace sceval::training

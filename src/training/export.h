@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ struct Export {
 };
 
 Export export_training(const RunData& run, const ExportOptions& options);
-void write_jsonl(const std::string& path, const std::vector<nlohmann::ordered_json>& rows);
+void write_jsonl(std::ostream& out, const std::vector<nlohmann::ordered_json>& rows);
+void write_jsonl(const std::string& path, const std::vector<nlohmann::ordered_json>& rows);  // atomically
+
+// export-training's files: the rows to `jsonl_path` and, when `split` is given, the split to
+// `split_path`. Both are opened (their folders checked) before either is written, and each is
+// renamed into place only when both are written whole: a bad --split-out leaves no JSONL behind.
+void write_outputs(const std::string& jsonl_path, const std::vector<nlohmann::ordered_json>& rows,
+                   const std::string& split_path = {}, const nlohmann::ordered_json* split = nullptr);
 
 }  // namespace sceval::training

@@ -2,19 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <sstream>
-
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "common/sha256.h"
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
 #include "task/registry.h"
-
-namespace fs = std::filesystem;
 
 namespace sceval::training {
 namespace {
@@ -24,8 +20,9 @@ task::Task load_task(const nlohmann::json& results, const std::string& where, co
   const auto& t = results.contains("task") ? results["task"] : nlohmann::json();
   if (!t.is_object() || !t.contains("name") || !t["name"].is_string())
     throw Error(fmt::format("{}: no task.name (not a sceval results file?)", where));
-  std::string path = t.value("path", "");
-  if (!path.empty() && fs::exists(path)) return task::load_task_file(path);
+  const auto p = t.find("path");
+  const std::string path = p != t.end() && p->is_string() ? p->get<std::string>() : "";
+  if (!path.empty() && path_exists(path)) return task::load_task_file(path);
   return task::resolve_task(t["name"].get<std::string>());
 }
 
@@ -69,21 +66,25 @@ Conversation conversation_of(const nlohmann::json& messages, const std::string& 
   return c;
 }
 
+// A text field of a samples.jsonl line; "" when absent.
+std::string text_field(const nlohmann::json& j, const char* name, const std::string& where) {
+  auto it = j.find(name);
+  if (it == j.end()) return {};
+  if (!it->is_string()) throw Error(fmt::format("{}: field \"{}\": expected a string", where, name));
+  return it->get<std::string>();
+}
+
 void read_samples(const std::string& path, const task::Task& t, RunData& run) {
-  std::istringstream in(read_file_text(path, "samples.jsonl"));
+  LineReader in(path, "samples.jsonl");  // streamed: a long run's log may be larger than memory wants
   std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
+  while (in.next(line)) {
     if (line.empty()) continue;
-    const std::string where = fmt::format("{}:{}", path, n);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(fmt::format("{}: invalid JSON: {}", where, e.what()));
-    }
-    const std::string stage = j.value("stage", "");
+    const std::string where = fmt::format("{}:{}", path, in.line_number());
+    const nlohmann::json j = parse_json_bounded(line, where);
+    if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
+    const std::string stage = text_field(j, "stage", where);
     if (stage != "decision_map" && stage != "followup") continue;
-    if (j.contains("error") || j.value("finish", "") == "error") continue;  // no answer was recorded
+    if (j.contains("error") || text_field(j, "finish", where) == "error") continue;  // no answer was recorded
     if (!j.contains("index") || !j["index"].is_number_unsigned() || !j.contains("response") ||
         !j["response"].is_string())
       throw Error(fmt::format("{}: expected \"index\" (a grid index) and \"response\" (text)", where));
@@ -95,7 +96,7 @@ void read_samples(const std::string& path, const task::Task& t, RunData& run) {
       run.turn1[index] = std::move(ex);
       continue;
     }
-    auto target = t.option_index(j.value("target", ""));
+    auto target = t.option_index(text_field(j, "target", where));
     if (!target) throw Error(fmt::format("{}: field \"target\": not one of the task's options", where));
     run.followups[{index, static_cast<metrics::Label>(*target)}] = std::move(ex);
   }
@@ -107,7 +108,7 @@ std::string run_sha256(const std::string& dir) {
   std::string lines;
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"}) {
     const std::string path = dir + "/" + f;
-    if (std::string(f) == "samples.jsonl" && !fs::exists(path)) continue;
+    if (std::string(f) == "samples.jsonl" && !path_exists(path)) continue;
     lines += fmt::format("{} {}\n", f, sha256_file(path));
   }
   return sha256_hex(lines);
@@ -117,21 +118,21 @@ RunData load_run(const std::string& dir, const std::string& task_override) {
   RunData run;
   run.dir = dir;
   const std::string results_path = dir + "/results.json";
-  if (!fs::exists(results_path)) throw Error(fmt::format("{}: not a run directory (no results.json)", dir));
+  if (!path_exists(results_path)) throw Error(fmt::format("{}: not a run directory (no results.json)", dir));
   nlohmann::json results = results::read_json(results_path);
   run.task = std::make_unique<task::Task>(load_task(results, results_path, task_override));
   run.grid = std::make_unique<grid::Grid>(*run.task);
   run.distance = load_distance(results, *run.task, results_path);
   run.map = results::read_decision_map(*run.grid, dir + "/decision_map.csv");
   const std::string sces_path = dir + "/sces.csv";
-  if (!fs::exists(sces_path))
+  if (!path_exists(sces_path))
     throw Error(fmt::format("{}: no sces.csv: the run has no self-counterfactuals to learn from", dir));
   csv::Table sces = drop_censored(csv::read_file(sces_path), run.censored);
   run.sces = results::read_sces(*run.grid, sces);
   if (run.sces.empty() && run.censored == 0)
     throw Error(fmt::format("{}: no SCE rows: the run asked no follow-ups (nothing to learn from)", sces_path));
   const std::string samples = dir + "/samples.jsonl";
-  run.has_samples = fs::exists(samples);
+  run.has_samples = path_exists(samples);
   if (run.has_samples) read_samples(samples, *run.task, run);
   run.sha256 = run_sha256(dir);
   return run;

@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <random>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 
 namespace sceval::training {
 namespace {
@@ -115,54 +116,84 @@ nlohmann::ordered_json split_json(const Split& s, const grid::Grid& g, const std
           {"heldout", s.heldout}};
 }
 
+void write_split(std::ostream& out, const nlohmann::ordered_json& j) { out << j.dump(1) << '\n'; }
+
 void write_split(const std::string& path, const nlohmann::ordered_json& j) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", path));
-  out << j.dump(1) << '\n';
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  AtomicWriter w(path);
+  write_split(w.out(), j);
+  w.commit();
 }
 
-std::size_t PointSelection::size() const {
-  std::size_t n = 0;
-  for (bool b : member) n += b;
-  return n;
-}
+bool PointSelection::contains(grid::Index i) const { return std::binary_search(points.begin(), points.end(), i); }
 
-PointSelection read_point_selection(const std::string& spec) {
+namespace {
+
+struct SplitFile {
+  std::string path, part;
+  nlohmann::json j;
+};
+
+SplitFile read_split_file(const std::string& spec) {
   auto colon = spec.rfind(':');
   if (colon == std::string::npos)
     throw Error(fmt::format("--points \"{}\": expected SPLIT.json:train or SPLIT.json:heldout", spec));
-  const std::string path = spec.substr(0, colon), part = spec.substr(colon + 1);
-  if (part != "train" && part != "heldout")
+  SplitFile f{spec.substr(0, colon), spec.substr(colon + 1), {}};
+  if (f.part != "train" && f.part != "heldout")
     throw Error(fmt::format("--points \"{}\": the part after ':' must be train or heldout", spec));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path, "split file"));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-  if (!j.is_object() || j.value("kind", "") != "split" || j.value("schema_version", 0) != 1 ||
-      !j.contains("grid_points") || !j["grid_points"].is_number_unsigned() || !j.contains(part) || !j[part].is_array())
+  f.j = parse_json_bounded(read_file_text(f.path, "split file"), f.path);
+  const auto& j = f.j;
+  // Compared as JSON values: a field of another type is "not a split file", not a type_error.
+  if (!j.is_object() || !j.contains("kind") || j["kind"] != "split" || !j.contains("schema_version") ||
+      j["schema_version"] != 1 || !j.contains("grid_points") || !j["grid_points"].is_number_unsigned() ||
+      !j.contains(f.part) || !j[f.part].is_array())
     throw Error(fmt::format("{}: not a split file (needs \"kind\": \"split\", \"schema_version\": 1, "
-                            "grid_points and {})", path, part));
+                            "grid_points and {})", f.path, f.part));
+  if (j.contains("task") && !j["task"].is_string())
+    throw Error(fmt::format("{}: field \"task\": expected the task's name", f.path));
+  return f;
+}
+
+PointSelection selection_of(const std::string& spec, const SplitFile& f, bool read_points) {
   PointSelection sel;
   sel.source = spec;
-  sel.task = j.value("task", "");
-  sel.grid_points = j["grid_points"].get<grid::Index>();
-  sel.member.assign(sel.grid_points, false);
-  for (std::size_t k = 0; k < j[part].size(); ++k) {
-    const auto& v = j[part][k];
+  sel.path = f.path;
+  sel.task = f.j.value("task", "");
+  sel.grid_points = f.j["grid_points"].get<grid::Index>();
+  if (!read_points) return sel;
+  const auto& list = f.j[f.part];
+  sel.points.reserve(list.size());
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const auto& v = list[k];
     if (!v.is_number_unsigned() || v.get<grid::Index>() >= sel.grid_points)
-      throw Error(fmt::format("{}: field \"{}\"[{}]: expected a grid index below {}", path, part, k, sel.grid_points));
-    sel.member[v.get<grid::Index>()] = true;
+      throw Error(fmt::format("{}: field \"{}\"[{}]: expected a grid index below {}", f.path, f.part, k,
+                              sel.grid_points));
+    sel.points.push_back(v.get<grid::Index>());
   }
+  std::sort(sel.points.begin(), sel.points.end());
+  sel.points.erase(std::unique(sel.points.begin(), sel.points.end()), sel.points.end());
   return sel;
 }
 
+}  // namespace
+
+PointSelection read_point_selection(const std::string& spec) {
+  const SplitFile f = read_split_file(spec);
+  return selection_of(spec, f, true);
+}
+
 void check_selection(const PointSelection& sel, const std::string& task_name, grid::Index grid_points) {
-  if ((!sel.task.empty() && sel.task != task_name) || sel.grid_points != grid_points)
-    throw Error(fmt::format("--points {}: made for task {} ({} points), but this run is task {} ({} points)",
-                            sel.source, sel.task, sel.grid_points, task_name, grid_points));
+  if (!sel.task.empty() && sel.task != task_name)
+    throw Error(fmt::format("{}: field \"task\": the split was made for task {}, but this run is task {} (--points {})",
+                            sel.path, sel.task, task_name, sel.source));
+  if (sel.grid_points != grid_points)
+    throw Error(fmt::format("{}: field \"grid_points\": the split was made for a grid of {} points, but task {} has {} "
+                            "(--points {})", sel.path, sel.grid_points, task_name, grid_points, sel.source));
+}
+
+PointSelection read_point_selection(const std::string& spec, const std::string& task_name, grid::Index grid_points) {
+  const SplitFile f = read_split_file(spec);
+  check_selection(selection_of(spec, f, false), task_name, grid_points);
+  return selection_of(spec, f, true);
 }
 
 }  // namespace sceval::training

@@ -2,6 +2,7 @@
 // Train / held-out splits of a task's grid points, split.json, and point selections read back
 // from it ("split.json:heldout") so a later audit can be scored on the held-out points alone.
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,19 +27,25 @@ Split make_split(const grid::Grid& g, const std::string& spec);
 //  "train": [...], "heldout": [...]}
 nlohmann::ordered_json split_json(const Split& s, const grid::Grid& g, const std::string& run_dir,
                                   const std::string& run_sha256);
-void write_split(const std::string& path, const nlohmann::ordered_json& j);
+void write_split(std::ostream& out, const nlohmann::ordered_json& j);
+void write_split(const std::string& path, const nlohmann::ordered_json& j);  // atomically
 
 // A set of grid points read from "FILE:train" or "FILE:heldout" (FILE written by write_split).
+// Held as the listed indices, so memory follows the file, never its "grid_points".
 struct PointSelection {
   std::string source;  // the spec, for messages
+  std::string path;    // FILE
   std::string task;    // the task the split was made for
   grid::Index grid_points = 0;
-  std::vector<bool> member;  // per grid index
-  bool contains(grid::Index i) const { return i < member.size() && member[i]; }
-  std::size_t size() const;
+  std::vector<grid::Index> points;  // ascending, no duplicates
+  bool contains(grid::Index i) const;
+  std::size_t size() const { return points.size(); }
 };
 PointSelection read_point_selection(const std::string& spec);
-// Throws sceval::Error unless the selection was made for a grid of this task and size.
+// Throws sceval::Error naming the file and its field ("task", "grid_points") unless the selection
+// was made for a grid of this task and size.
 void check_selection(const PointSelection& sel, const std::string& task_name, grid::Index grid_points);
+// Both in one: the task and grid size are checked before the indices are read.
+PointSelection read_point_selection(const std::string& spec, const std::string& task_name, grid::Index grid_points);
 
 }  // namespace sceval::training

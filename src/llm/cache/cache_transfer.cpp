@@ -1,15 +1,20 @@
 #include "llm/cache/cache_transfer.h"
 
+#include <climits>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <istream>
+#include <map>
+#include <memory>
 #include <ostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_bounded.h"
+#include "common/redact.h"
 #include "common/sha256.h"
+#include "llm/cache/canonical.h"
 
 namespace sceval::llm {
 
@@ -24,17 +29,28 @@ bool wins_over(const CacheEntry& a, const CacheEntry& b) {
 
 namespace {
 
+// Cache rows hold sceval's own JSON: seeds may be uint64 (as in response_cache.cpp).
+const JsonLimits kRequestLimits{.max_depth = 256, .allow_duplicate_keys = false, .int64_only = false};
+
 CacheOpenOptions read_only() {
   CacheOpenOptions o;
   o.read_only = true;
   return o;
 }
 
-// Writes the rows of `pending` that win over what `target` holds.
+// Writes the rows of `pending` that win over what `target` holds. Two pending rows of one key (an
+// export listing a key twice, or two rows that differed only in URL credentials) meet by the rule too.
 void apply(ResponseCache& target, std::vector<CacheEntry>& pending, MergeStats& st) {
-  std::vector<CacheEntry> write;
+  std::map<std::string, CacheEntry> best;
   for (auto& e : pending) {
-    auto have = target.lookup(e.key);
+    auto [it, fresh] = best.try_emplace(e.key, e);
+    if (fresh) continue;
+    ++st.kept;
+    if (wins_over(e, it->second)) it->second = std::move(e);
+  }
+  std::vector<CacheEntry> write;
+  for (auto& [key, e] : best) {
+    auto have = target.lookup(key);
     if (!have) ++st.added;
     else if (wins_over(e, *have)) ++st.replaced;
     else {
@@ -48,14 +64,8 @@ void apply(ResponseCache& target, std::vector<CacheEntry>& pending, MergeStats& 
   pending.clear();
 }
 
-}  // namespace
-
-MergeStats merge_into(ResponseCache& target, ResponseCache& source, std::size_t chunk) {
-  if (std::filesystem::equivalent(target.path(), source.path()))
-    throw Error(fmt::format("cache merge: {} is both a source and the target", source.path()));
+MergeStats add_rows(ResponseCache& target, std::vector<CacheEntry> rows, std::size_t chunk) {
   MergeStats st;
-  std::vector<CacheEntry> rows;
-  source.for_each([&](const CacheEntry& e) { rows.push_back(e); });  // the source is read before writing
   std::vector<CacheEntry> pending;
   for (auto& e : rows) {
     ++st.read;
@@ -66,17 +76,54 @@ MergeStats merge_into(ResponseCache& target, ResponseCache& source, std::size_t 
   return st;
 }
 
+}  // namespace
+
+CacheEntry without_credentials(CacheEntry e, const std::string& where) {
+  e.backend = without_url_credentials(e.backend);
+  e.error = without_url_credentials(e.error);
+  if (e.status == CacheStatus::Error) e.response = without_url_credentials(e.response);  // an error, not an answer
+  // The identity inside the request; {"hex": ...} would hide a "://" from a text search.
+  if (e.request.find("://") == std::string::npos && e.request.find("\"hex\"") == std::string::npos) return e;
+  json req = parse_json_bounded(e.request, where + ": field \"request\"", kRequestLimits);
+  auto it = req.is_object() ? req.find("backend") : req.end();
+  if (it == req.end()) return e;
+  std::string identity;
+  try {
+    identity = bytes_from_json(*it);
+  } catch (const Error& err) {
+    throw Error(fmt::format("{}: field \"request\": backend: {}", where, err.what()));
+  }
+  const std::string clean = without_url_credentials(identity);
+  if (clean == identity) return e;
+  *it = bytes_to_json(clean);
+  e.request = canonical_dump(req);  // as cache_request() builds it from the stripped identity
+  e.key = sha256_hex(e.request);
+  return e;
+}
+
+MergeStats merge_into(ResponseCache& target, ResponseCache& source, std::size_t chunk) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(target.path(), source.path(), ec))
+    throw Error(fmt::format("cache merge: {} is both a source and the target", source.path()));
+  std::vector<CacheEntry> rows;  // the source is read before writing
+  source.for_each([&](const CacheEntry& e) {
+    rows.push_back(without_credentials(e, fmt::format("{}: entry {}", source.path(), e.key)));
+  });
+  return add_rows(target, std::move(rows), chunk);
+}
+
 MergeStats merge_caches(const std::vector<std::string>& sources, const std::string& output) {
   if (sources.empty()) throw Error("cache merge: no source caches");
-  if (std::filesystem::exists(output))
+  if (path_exists(output))
     throw Error(fmt::format("cache merge: {} exists (name a new file, or list it as a source)", output));
   for (const auto& s : sources)
-    if (!std::filesystem::exists(s)) throw Error(fmt::format("cache merge: {}: no such file", s));
+    if (!path_exists(s)) throw Error(fmt::format("cache merge: {}: no such file", s));
+  std::vector<std::unique_ptr<ResponseCache>> opened;  // every source opens before the target is created
+  for (const auto& s : sources) opened.push_back(std::make_unique<ResponseCache>(s, read_only()));
   ResponseCache target(output);
   MergeStats total;
-  for (const auto& s : sources) {
-    ResponseCache src(s, read_only());
-    const MergeStats st = merge_into(target, src);
+  for (auto& src : opened) {
+    const MergeStats st = merge_into(target, *src);
     total.read += st.read;
     total.added += st.added;
     total.replaced += st.replaced;
@@ -87,7 +134,8 @@ MergeStats merge_caches(const std::vector<std::string>& sources, const std::stri
 
 std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
   std::size_t n = 0;
-  cache.for_each([&](const CacheEntry& e) {
+  cache.for_each([&](const CacheEntry& row) {
+    const CacheEntry e = without_credentials(row, fmt::format("{}: entry {}", cache.path(), row.key));
     ordered_json j{{"key", e.key},         {"kind", std::string(to_string(e.kind))},
                    {"backend", e.backend}, {"request", e.request},
                    {"response", e.response}, {"status", e.status == CacheStatus::Ok ? "ok" : "error"},
@@ -107,28 +155,22 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
 }
 
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path) {
+  AtomicWriter out(jsonl_path);  // a bad -o fails before the cache is opened
   ResponseCache cache(cache_path, read_only());
-  std::ofstream out(jsonl_path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot open for writing", jsonl_path));
-  const std::size_t n = export_jsonl(cache, out);
-  out.close();
-  if (!out) throw Error(fmt::format("{}: write failed", jsonl_path));
+  const std::size_t n = export_jsonl(cache, out.out());
+  out.commit();
   return n;
 }
 
 namespace {
 
 CacheEntry entry_from_line(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not JSON ({})", where, e.what()));
-  }
+  const json j = parse_json_bounded(text, where);
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
   auto str = [&](const char* field) {
     auto it = j.find(field);
-    if (it == j.end() || !it->is_string()) throw Error(fmt::format("{}: field \"{}\": expected a string", where, field));
+    if (it == j.end() || !it->is_string())
+      throw Error(fmt::format("{}: field \"{}\": expected a string", where, field));
     return it->get<std::string>();
   };
   CacheEntry e;
@@ -147,43 +189,35 @@ CacheEntry entry_from_line(const std::string& text, const std::string& where) {
   e.status = status == "ok" ? CacheStatus::Ok : CacheStatus::Error;
   e.error = str("error");
   e.created_at = str("created_at");
-  auto num = [&](const char* field) -> const json& {
-    auto it = j.find(field);
-    if (it == j.end() || !it->is_number()) throw Error(fmt::format("{}: field \"{}\": expected a number", where, field));
-    return *it;
-  };
-  e.elapsed = num("elapsed").get<double>();
-  e.batch_size = num("batch_size").get<int>();
+  auto it = j.find("elapsed");
+  if (it == j.end() || !it->is_number()) throw Error(fmt::format("{}: field \"elapsed\": expected a number", where));
+  e.elapsed = it->get<double>();
+  it = j.find("batch_size");
+  if (it == j.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > INT_MAX)
+    throw Error(fmt::format("{}: field \"batch_size\": expected a count of requests", where));
+  e.batch_size = static_cast<int>(it->get<std::int64_t>());
   if (sha256_hex(e.request) != e.key)
     throw Error(fmt::format("{}: field \"key\": not the sha256 of the request", where));
-  return e;
+  return without_credentials(std::move(e), where);
 }
 
 }  // namespace
 
-MergeStats import_jsonl(ResponseCache& cache, std::istream& in, const std::string& where, std::size_t chunk) {
-  MergeStats st;
-  std::vector<CacheEntry> rows;  // every line is checked before anything is written
+std::vector<CacheEntry> read_jsonl(const std::string& jsonl_path, std::size_t max_line_bytes) {
+  LineReader in(jsonl_path, "cache export", max_line_bytes);
+  std::vector<CacheEntry> rows;
   std::string line;
-  for (std::size_t n = 1; std::getline(in, line); ++n) {
+  while (in.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    rows.push_back(entry_from_line(line, fmt::format("{}:{}", where, n)));
+    rows.push_back(entry_from_line(line, fmt::format("{}:{}", jsonl_path, in.line_number())));
   }
-  std::vector<CacheEntry> pending;
-  for (auto& e : rows) {
-    ++st.read;
-    pending.push_back(std::move(e));
-    if (pending.size() >= chunk) apply(cache, pending, st);
-  }
-  apply(cache, pending, st);
-  return st;
+  return rows;
 }
 
-MergeStats import_jsonl(const std::string& jsonl_path, const std::string& cache_path) {
-  std::ifstream in(jsonl_path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open", jsonl_path));
+MergeStats import_jsonl(const std::string& jsonl_path, const std::string& cache_path, std::size_t max_line_bytes) {
+  std::vector<CacheEntry> rows = read_jsonl(jsonl_path, max_line_bytes);  // every line is checked first
   ResponseCache cache(cache_path);
-  return import_jsonl(cache, in, jsonl_path);
+  return add_rows(cache, std::move(rows), 2000);
 }
 
 }  // namespace sceval::llm

@@ -7,9 +7,11 @@
 // status the one created earlier wins (the first answer obtained is kept, as a re-run would have
 // used it); equal times: the smaller response text. So merge(A, B) == merge(B, A), row for row.
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "common/file.h"
 #include "llm/cache/response_cache.h"
 
 namespace sceval::llm {
@@ -18,7 +20,8 @@ struct MergeStats {
   std::size_t read = 0;       // rows read from the sources
   std::size_t added = 0;      // keys the target did not hold
   std::size_t replaced = 0;   // rows replaced by a source row that wins the conflict rule
-  std::size_t kept = 0;       // source rows that lost to the target's row (or equal to it)
+  std::size_t kept = 0;       // source rows that lost to the target's row (or equal to it) or to
+                              // another source row of the same key
 };
 
 // True when `a` wins over `b` for the same key (the rule above).
@@ -29,14 +32,25 @@ MergeStats merge_into(ResponseCache& target, ResponseCache& source, std::size_t 
 // Merges `sources` into a new cache at `output` (refused when it exists: pass it as a source).
 MergeStats merge_caches(const std::vector<std::string>& sources, const std::string& output);
 
+// Rows copied from another file may predate the credential fix: URL credentials
+// (http://user:password@host) leave the backend, the identity inside the request, the error text
+// and an error row's response, and the key is recomputed from the stripped request, so it is the
+// key the live path (cache_request) computes and the row is still found. Merge, import and export
+// all pass rows through this; `where` names the row in errors.
+CacheEntry without_credentials(CacheEntry e, const std::string& where);
+
 // One JSON object per line, keys in order: key, kind, backend, request, response, status, error,
 // created_at, elapsed, batch_size (request and response as the stored JSON text). Key order of rows.
 std::size_t export_jsonl(ResponseCache& cache, std::ostream& out);
+// Written atomically: a missing folder is refused before the cache is opened.
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path);
-// Reads such lines into `cache` by the conflict rule. A bad line (not JSON, a field missing or of
-// the wrong type, key != sha256(request), unknown kind or status) throws sceval::Error naming
-// `where`, the line and the field, and nothing is written (every line is checked first).
-MergeStats import_jsonl(ResponseCache& cache, std::istream& in, const std::string& where, std::size_t chunk = 2000);
-MergeStats import_jsonl(const std::string& jsonl_path, const std::string& cache_path);
+// Reads such a file (a regular file; lines of at most max_line_bytes). A bad line (not JSON, a
+// field missing or of the wrong type, key != sha256(request), unknown kind or status) throws
+// sceval::Error naming the file, the line and the field.
+std::vector<CacheEntry> read_jsonl(const std::string& jsonl_path, std::size_t max_line_bytes = kMaxLineBytes);
+// read_jsonl, then the rows into the cache at cache_path (created when missing) by the conflict
+// rule. Nothing is written, and no cache file created, unless every line is good.
+MergeStats import_jsonl(const std::string& jsonl_path, const std::string& cache_path,
+                        std::size_t max_line_bytes = kMaxLineBytes);
 
 }  // namespace sceval::llm
