@@ -63,16 +63,6 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
 
 namespace {
 
-// The type of `p` (not_found when it does not exist). A path that cannot be examined (a symlink
-// loop, a folder without permission on the way) is an Error naming it, not std::filesystem_error.
-fs::file_type path_type(const fs::path& p) {
-  std::error_code ec;
-  const fs::file_status s = fs::status(p, ec);
-  if (ec && s.type() != fs::file_type::not_found) throw_fs_error(p, "read", ec);
-  return s.type();
-}
-bool path_exists(const fs::path& p) { return path_type(p) != fs::file_type::not_found; }
-
 // The bootstrap settings of score/compare, by the option table (the same ranges as `run`'s).
 metrics::BootstrapSettings bootstrap_settings(int resamples, std::uint64_t seed) {
   option_spec("bootstrap").check(resamples);

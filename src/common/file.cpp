@@ -46,12 +46,14 @@ std::string read_file_text(const std::string& path, const std::string& what, std
   return out;
 }
 
-bool path_exists(const fs::path& path) {
+fs::file_type path_type(const fs::path& path) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);  // not_found (known) for a missing path or parent
   if (!fs::status_known(st)) throw_fs_error(path, "access", ec);
-  return fs::exists(st);
+  return st.type();
 }
+
+bool path_exists(const fs::path& path) { return path_type(path) != fs::file_type::not_found; }
 
 void throw_fs_error(const fs::path& path, std::string_view action, const std::error_code& ec) {
   throw Error(fmt::format("{}: cannot {}: {}", path.string(), action, ec.message()));

@@ -28,9 +28,11 @@ inline constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
 std::string read_file_text(const std::string& path, const std::string& what = "file",
                            std::size_t max_bytes = kMaxTextFileBytes);
 
-// Whether path exists (false when it or a parent is missing); throws "<path>: cannot access:
-// <reason>" when that cannot be known (a symlink loop, permission denied), where std::filesystem
-// would throw its own filesystem_error.
+// What is at path, following links (not_found when it or a parent is missing); throws "<path>:
+// cannot access: <reason>" when that cannot be known (a symlink loop, permission denied), where
+// std::filesystem would throw its own filesystem_error.
+std::filesystem::file_type path_type(const std::filesystem::path& path);
+// Whether path exists, by path_type.
 bool path_exists(const std::filesystem::path& path);
 
 // A filesystem failure as a user-facing error: "<path>: cannot <action>: <reason>".

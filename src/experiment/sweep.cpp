@@ -50,15 +50,8 @@ Shard parse_shard(const std::string& text) {
 
 namespace {
 
-// dir holds a results.json. A path that cannot be looked up (no permission, a symlink loop) is an
-// Error naming it, not a std::filesystem_error.
-bool has_results(const fs::path& dir) {
-  std::error_code ec;
-  const fs::path file = dir / "results.json";
-  const fs::file_status st = fs::status(file, ec);
-  if (ec && st.type() != fs::file_type::not_found) throw_fs_error(file, "access", ec);
-  return fs::is_regular_file(st);
-}
+// dir holds a results.json (path_type: an unreadable path is an Error naming it).
+bool has_results(const fs::path& dir) { return path_type(dir / "results.json") == fs::file_type::regular; }
 
 // A non-negative integer from an environment variable; nullopt when unset.
 std::optional<std::size_t> env_number(const EnvReader& env, const std::string& name) {

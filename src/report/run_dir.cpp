@@ -17,23 +17,12 @@ namespace fs = std::filesystem;
 namespace sceval::report {
 namespace {
 
-// What is at p, following links: not_found when nothing is. A path stat cannot resolve (a symlink
-// loop, no permission) is an Error naming it and why, not a std::filesystem_error.
-fs::file_type type_of(const fs::path& p) {
-  std::error_code ec;
-  const fs::file_status s = fs::status(p, ec);
-  if (ec && s.type() != fs::file_type::not_found) throw_fs_error(p, "access", ec);
-  return s.type();
-}
-
-bool present(const fs::path& p) { return type_of(p) != fs::file_type::not_found; }
-
 nlohmann::json read_json_file(const std::string& path) {
   return parse_json_bounded(read_file_text(path, "JSON file"), path);
 }
 
 std::optional<nlohmann::json> read_optional_artifact(const std::string& path, const char* kind) {
-  if (!present(path)) return std::nullopt;
+  if (!path_exists(path)) return std::nullopt;
   auto j = read_json_file(path);
   if (!j.is_object() || !j.contains("kind") || j["kind"] != kind || !j.contains("schema_version") || j["schema_version"] != 1)
     throw Error(fmt::format("{}: expected an object with \"kind\": \"{}\" and \"schema_version\": 1", path, kind));
@@ -43,7 +32,7 @@ std::optional<nlohmann::json> read_optional_artifact(const std::string& path, co
 // samples.jsonl: the follow-up conversations (they contain the turn-1 exchange) and live checks.
 std::vector<nlohmann::json> read_samples(const std::string& path) {
   std::vector<nlohmann::json> out;
-  if (!present(path)) return out;
+  if (!path_exists(path)) return out;
   std::istringstream in(read_file_text(path, "samples file", std::size_t{2} << 30));
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -61,7 +50,7 @@ std::vector<fs::path> sweep_cells(const fs::path& dir) {
   std::vector<fs::path> cells;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (type_of(it->path()) == fs::file_type::directory && present(it->path() / "results.json"))
+    if (path_type(it->path()) == fs::file_type::directory && path_exists(it->path() / "results.json"))
       cells.push_back(it->path());
   if (ec) throw_fs_error(dir, "list the folder", ec);
   std::sort(cells.begin(), cells.end());
@@ -97,8 +86,8 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& a : args) {
     fs::path p(a);
-    if (type_of(p) != fs::file_type::directory) throw Error(fmt::format("{}: not a directory", a));
-    if (present(p / "results.json")) {
+    if (path_type(p) != fs::file_type::directory) throw Error(fmt::format("{}: not a directory", a));
+    if (path_exists(p / "results.json")) {
       std::error_code ec;
       fs::path norm = fs::absolute(p, ec).lexically_normal();
       if (ec) throw_fs_error(p, "find its absolute path", ec);
