@@ -136,6 +136,26 @@ TEST(HardeningTask, IntegerRangesThatOverflow) {
   EXPECT_TRUE(has(error_of(j), "features[0]")) << error_of(j);
 }
 
+std::string resolve_error(const std::string& name_or_path) {
+  try {
+    task::resolve_task(name_or_path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(HardeningTask, ADirectoryOrDeviceGivenAsTheTaskSaysWhatItIs) {
+  char tmpl[] = "/tmp/sceval-task-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  EXPECT_EQ(resolve_error(dir), dir + ": is a directory, expected a task file");
+  EXPECT_EQ(resolve_error("/dev/zero"), "/dev/zero: not a regular file (a device, pipe or socket), expected a task file");
+  EXPECT_TRUE(has(resolve_error(dir + "/none"), "unknown task '" + dir + "/none': no such file")) << resolve_error(dir + "/none");
+  EXPECT_EQ(resolve_error("toy_income"), "(accepted)");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HardeningTask, SweepCellsStayInsideTheSweep) {
   experiment::Cell c{"gpt", {"../../etc", "../../etc"}};
   EXPECT_THROW(experiment::cell_dir("out", c), Error);
