@@ -156,6 +156,17 @@ TEST(HardeningTask, ADirectoryOrDeviceGivenAsTheTaskSaysWhatItIs) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(HardeningTask, AUtf16TaskFileSaysSo) {
+  char tmpl[] = "/tmp/sceval-task-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl, path = dir + "/toy_utf16.json";
+  std::string utf16 = "\xFF\xFE";  // UTF-16LE as Windows editors save it: a byte-order mark, two bytes a character
+  for (char c : toy().dump(1)) utf16 += c, utf16 += '\0';
+  std::ofstream(path, std::ios::binary) << utf16;
+  EXPECT_EQ(resolve_error(path), path + ": the file is UTF-16; save it as UTF-8");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HardeningTask, SweepCellsStayInsideTheSweep) {
   experiment::Cell c{"gpt", {"../../etc", "../../etc"}};
   EXPECT_THROW(experiment::cell_dir("out", c), Error);
