@@ -117,6 +117,17 @@ TEST(HardeningJson, DeeplyNestedModelRepliesFailCleanly) {
   EXPECT_FALSE(parse::parse_sce(t, reply).ok());  // and no crash
 }
 
+TEST(HardeningJson, Utf16AndUtf32SaySo) {
+  const std::string le("\xFF\xFE{\0}\0", 6), be("\xFE\xFF\0{\0}", 6);
+  EXPECT_EQ(error_of([&] { parse_json_bounded(le, "t.json"); }), "t.json: the file is UTF-16; save it as UTF-8");
+  EXPECT_EQ(error_of([&] { parse_json_bounded(be, "t.json"); }), "t.json: the file is UTF-16; save it as UTF-8");
+  const std::string utf32("\xFF\xFE\0\0{\0\0\0}\0\0\0", 12);
+  EXPECT_EQ(error_of([&] { parse_json_bounded(utf32, "t.json"); }), "t.json: the file is UTF-32; save it as UTF-8");
+  const std::string no_bom("{\0}\0", 4);
+  EXPECT_TRUE(has(error_of([&] { parse_json_bounded(no_bom, "t.json"); }), "t.json: the file holds NUL bytes"));
+  EXPECT_EQ(parse_json_bounded("\xEF\xBB\xBF{\"a\": 1}", "t.json"), nlohmann::json({{"a", 1}}));  // UTF-8 BOM: fine
+}
+
 // ---- CSV ----
 
 TEST(HardeningCsv, DuplicateHeadersAreErrors) {

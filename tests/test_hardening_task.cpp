@@ -136,6 +136,37 @@ TEST(HardeningTask, IntegerRangesThatOverflow) {
   EXPECT_TRUE(has(error_of(j), "features[0]")) << error_of(j);
 }
 
+std::string resolve_error(const std::string& name_or_path) {
+  try {
+    task::resolve_task(name_or_path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(HardeningTask, ADirectoryOrDeviceGivenAsTheTaskSaysWhatItIs) {
+  char tmpl[] = "/tmp/sceval-task-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  EXPECT_EQ(resolve_error(dir), dir + ": is a directory, expected a task file");
+  EXPECT_EQ(resolve_error("/dev/zero"), "/dev/zero: not a regular file (a device, pipe or socket), expected a task file");
+  EXPECT_TRUE(has(resolve_error(dir + "/none"), "unknown task '" + dir + "/none': no such file")) << resolve_error(dir + "/none");
+  EXPECT_EQ(resolve_error("toy_income"), "(accepted)");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HardeningTask, AUtf16TaskFileSaysSo) {
+  char tmpl[] = "/tmp/sceval-task-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string dir = tmpl, path = dir + "/toy_utf16.json";
+  std::string utf16 = "\xFF\xFE";  // UTF-16LE as Windows editors save it: a byte-order mark, two bytes a character
+  for (char c : toy().dump(1)) utf16 += c, utf16 += '\0';
+  std::ofstream(path, std::ios::binary) << utf16;
+  EXPECT_EQ(resolve_error(path), path + ": the file is UTF-16; save it as UTF-8");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HardeningTask, SweepCellsStayInsideTheSweep) {
   experiment::Cell c{"gpt", {"../../etc", "../../etc"}};
   EXPECT_THROW(experiment::cell_dir("out", c), Error);

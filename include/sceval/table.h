@@ -13,6 +13,9 @@ struct Table {
   std::string source;  // where it came from (file name, "DataFrame"), for error messages
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
+  // 1-based line of each row's start in the file it was read from, for messages; empty for a
+  // table built in code (then row r counts as line r + 2, as in a CSV file).
+  std::vector<std::size_t> row_lines{};
 
   std::optional<std::size_t> column(std::string_view name) const;
   std::string to_csv() const;

@@ -54,20 +54,10 @@ llm::CachingOptions caching_options(const Options& o) {
   return co;
 }
 
-csv::Table to_internal(const Table& t) {
-  csv::Table c;
-  c.source = t.source.empty() ? "table" : t.source;
-  c.header = t.columns;
-  c.rows = t.rows;
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    if (t.rows[r].size() != t.columns.size())
-      throw Error(fmt::format("{}: row {} has {} cells for {} columns", c.source, r + 1, t.rows[r].size(), t.columns.size()));
-    c.row_lines.push_back(r + 2);  // as a CSV file: line 1 is the header
-  }
-  return c;
-}
+// Row lines travel with the tables, so `score` and `closest` name a bad row's real line in the file.
+csv::Table to_internal(const Table& t) { return csv::from_public(t); }
 
-Table to_public(csv::Table t) { return {std::move(t.source), std::move(t.header), std::move(t.rows)}; }
+Table to_public(csv::Table t) { return csv::as_public(std::move(t)); }
 
 experiment::Progress progress_for(const Callbacks& cb, llm::CachingBackend& cached) {
   if (!cb.progress) return {};

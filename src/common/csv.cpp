@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/file.h"
+#include "sceval/table.h"
 
 namespace sceval::csv {
 
@@ -34,7 +35,8 @@ namespace {
 // The RFC 4180 state machine, fed chunk by chunk; each finished record goes into the table at once.
 class Parser {
  public:
-  Parser(std::string source, std::size_t max_record_bytes) : max_bytes_(max_record_bytes) {
+  Parser(std::string source, std::size_t max_record_bytes, const HeaderCheck& check)
+      : max_bytes_(max_record_bytes), check_(check) {
     t_.source = std::move(source);
   }
 
@@ -44,7 +46,7 @@ class Parser {
   }
 
   Table finish() {
-    if (quote_pending_) in_quotes_ = quote_pending_ = false;  // the file ends right after a closing quote
+    if (quote_pending_) close_quote();  // the file ends right after a closing quote
     if (in_quotes_)
       throw Error(fmt::format("{}:{}: a quoted field opened here is never closed", t_.source, quote_line_));
     if (pending_cr_) pending_cr_ = false;
@@ -76,10 +78,10 @@ class Parser {
       record_started_ = true;
       record_line_ = line_;
       record_bytes_ = 0;
+      multiline_quote_ = 0;
     }
     if (++record_bytes_ > max_bytes_)
-      throw Error(fmt::format("{}:{}: a record longer than {} MiB (not a CSV, or an unclosed quote?)", t_.source,
-                              record_line_, max_bytes_ >> 20));
+      fail(record_line_, fmt::format("a record longer than {} MiB (not a CSV, or an unclosed quote?)", max_bytes_ >> 20));
     if (in_quotes_) {
       if (quote_pending_) {  // a quote inside quotes: "" is an escaped quote, else the field ends
         quote_pending_ = false;
@@ -87,7 +89,7 @@ class Parser {
           field_ += '"';
           return;
         }
-        in_quotes_ = false;
+        close_quote();
       } else {
         if (c == '"') quote_pending_ = true;
         else {
@@ -112,11 +114,16 @@ class Parser {
       end_record();
       ++line_;
     } else if (c == '"') {
-      throw Error(fmt::format("{}:{}: stray quote inside an unquoted field", t_.source, line_));
+      fail(line_, "stray quote inside an unquoted field");
     } else {
       field_ += c;
       field_started_ = true;
     }
+  }
+
+  void close_quote() {
+    in_quotes_ = quote_pending_ = false;
+    if (line_ > quote_line_ && !multiline_quote_) multiline_quote_ = quote_line_;
   }
 
   void end_field() {
@@ -136,18 +143,33 @@ class Parser {
             throw Error(fmt::format("{}:{}: column '{}' appears twice in the header (columns {} and {})", t_.source,
                                     record_line_, record_[i], k + 1, i + 1));
       t_.header = std::move(record_);
+      if (check_) check_(t_);
     } else if (!(record_.size() == 1 && record_[0].empty())) {  // skip blank lines
-      if (record_.size() != t_.header.size())
-        throw Error(fmt::format("{}:{}: {} fields, the header has {}", t_.source, record_line_, record_.size(),
-                                t_.header.size()));
+      if (record_.size() != t_.header.size()) {
+        const std::string what = fmt::format("{} fields, the header has {}", record_.size(), t_.header.size());
+        if (multiline_quote_) fail(line_, "the record ends with " + what);
+        fail(record_line_, what);
+      }
       t_.rows.push_back(std::move(record_));
       t_.row_lines.push_back(record_line_);
     }
     record_.clear();
   }
 
+  // An error in a record holding a quoted field that spans lines is most likely a quote left open
+  // (its field then runs on through the next lines, up to the next quote): name the line where
+  // that quote opened as well as the line where the reader noticed.
+  [[noreturn]] void fail(std::size_t line, const std::string& what) const {
+    const std::size_t open = in_quotes_ && line_ > quote_line_ ? quote_line_ : multiline_quote_;
+    if (open && open < line)
+      throw Error(fmt::format("{}:{}: the quoted field opened on this line may be unclosed (line {}: {})", t_.source,
+                              open, line, what));
+    throw Error(fmt::format("{}:{}: {}", t_.source, line, what));
+  }
+
   Table t_;
   std::size_t max_bytes_;
+  const HeaderCheck& check_;
   std::vector<std::string> record_;
   std::string field_;
   bool first_chunk_ = true, have_header_ = false;
@@ -155,21 +177,28 @@ class Parser {
   bool pending_cr_ = false, quoted_cr_ = false;
   int skip_ = 0;
   std::size_t line_ = 1, record_line_ = 1, quote_line_ = 1, record_bytes_ = 0;
+  std::size_t multiline_quote_ = 0;  // the opening line of this record's first field that spans lines; 0: none
 };
 
 }  // namespace
 
-Table parse(std::string_view text, std::string source, std::size_t max_record_bytes) {
-  Parser p(std::move(source), max_record_bytes);
+HeaderCheck require_columns(std::vector<std::string> names) {
+  return [names = std::move(names)](const Table& t) {
+    for (const auto& n : names) t.require_column(n);
+  };
+}
+
+Table parse(std::string_view text, std::string source, std::size_t max_record_bytes, const HeaderCheck& check) {
+  Parser p(std::move(source), max_record_bytes, check);
   p.feed(text);
   return p.finish();
 }
 
-Table read_file(const std::string& path, std::size_t max_record_bytes) {
+Table read_file(const std::string& path, std::size_t max_record_bytes, const HeaderCheck& check) {
   require_regular_file(path, "CSV file");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw Error(fmt::format("{}: cannot open CSV file: {}", path, std::strerror(errno)));
-  Parser p(path, max_record_bytes);
+  Parser p(path, max_record_bytes, check);
   char buf[1 << 16];
   std::size_t n = 0;
   try {
@@ -182,6 +211,27 @@ Table read_file(const std::string& path, std::size_t max_record_bytes) {
   std::fclose(f);
   if (bad) throw Error(fmt::format("{}: cannot read CSV file", path));
   return p.finish();
+}
+
+sceval::Table as_public(Table t) {
+  return {std::move(t.source), std::move(t.header), std::move(t.rows), std::move(t.row_lines)};
+}
+
+Table from_public(const sceval::Table& t) {
+  Table c;
+  c.source = t.source.empty() ? "table" : t.source;
+  c.header = t.columns;
+  c.rows = t.rows;
+  const bool lines = t.row_lines.size() == t.rows.size();
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    c.row_lines.push_back(lines ? t.row_lines[r] : r + 2);  // without lines: as a CSV file, header on line 1
+    if (t.rows[r].size() == t.columns.size()) continue;
+    if (lines)
+      throw Error(fmt::format("{}:{}: {} fields, the header has {}", c.source, c.row_lines[r], t.rows[r].size(),
+                              t.columns.size()));
+    throw Error(fmt::format("{}: row {} has {} cells for {} columns", c.source, r + 1, t.rows[r].size(), t.columns.size()));
+  }
+  return c;
 }
 
 std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,

@@ -3,12 +3,17 @@
 // CRLF, LF or CR alone. Files are read in chunks and checked record by record (a garbage file fails
 // at its second record, not after being read whole); one record may hold at most kMaxRecordBytes.
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace sceval {
+struct Table;  // the public table (include/sceval/table.h)
+}
 
 namespace sceval::csv {
 
@@ -26,8 +31,20 @@ struct Table {
   std::string where(std::size_t row, std::size_t col) const;
 };
 
-Table parse(std::string_view text, std::string source, std::size_t max_record_bytes = kMaxRecordBytes);
-Table read_file(const std::string& path, std::size_t max_record_bytes = kMaxRecordBytes);
+// Called once with the header (no rows yet) before any row is read, so a reader that needs certain
+// columns refuses a wrong file (garbage that parses as one column) at once, not after reading it all.
+using HeaderCheck = std::function<void(const Table&)>;
+HeaderCheck require_columns(std::vector<std::string> names);  // each via Table::require_column
+
+Table parse(std::string_view text, std::string source, std::size_t max_record_bytes = kMaxRecordBytes,
+            const HeaderCheck& check = {});
+Table read_file(const std::string& path, std::size_t max_record_bytes = kMaxRecordBytes, const HeaderCheck& check = {});
+
+// The public table <-> this one. Rows keep the file lines they started on, so a row refused later
+// (`score`, `closest`) names its real line; a table without them (built in code) counts lines as a
+// CSV file with one line per row would. from_public checks that every row has one cell per column.
+sceval::Table as_public(Table t);
+Table from_public(const sceval::Table& t);
 
 // The header names not in `known` and not matching any of `known_prefixes`, for one warning line.
 std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,

@@ -101,6 +101,17 @@ class BoundedSax final : public nlohmann::json_sax<json> {
   json* slot_ = nullptr;
 };
 
+// JSON is UTF-8 (RFC 8259). A file saved as UTF-16 or UTF-32 (Windows editors, PowerShell's `>`)
+// would otherwise fail as "invalid JSON ... last read: '\xFF'"; say what it is, as the CSV reader does.
+void check_encoding(std::string_view text, const std::string& source) {
+  if (text.starts_with(std::string_view("\xFF\xFE\0\0", 4)) || text.starts_with(std::string_view("\0\0\xFE\xFF", 4)))
+    throw Error(fmt::format("{}: the file is UTF-32; save it as UTF-8", source));
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+    throw Error(fmt::format("{}: the file is UTF-16; save it as UTF-8", source));
+  if (text.substr(0, 4096).find('\0') != std::string_view::npos)
+    throw Error(fmt::format("{}: the file holds NUL bytes (UTF-16 or binary?); expected UTF-8 text", source));
+}
+
 }  // namespace
 
 std::string line_col(std::string_view text, std::size_t offset) {
@@ -137,6 +148,7 @@ JsonDepth json_depth(std::string_view text, std::size_t limit) {
 }
 
 nlohmann::json parse_json_bounded(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  check_encoding(text, source);
   // Refuse deep nesting with a position before building anything.
   const JsonDepth d = json_depth(text, limits.max_depth);
   if (d.first_over != std::string_view::npos)

@@ -21,7 +21,8 @@ struct JsonLimits {
 // Parses `text`; `source` names it in messages ("tasks/x.json", "cache row 12"). Errors:
 //   "<source>:<line>:<col>: invalid JSON: ..." (syntax), "... number out of range '1e400'",
 //   "<source>: nesting deeper than 256 levels at line L", "<source>: duplicate key "k" in <path>",
-//   "<source>: <path>: integer 18446744073709551615 is out of range (beyond int64)".
+//   "<source>: <path>: integer 18446744073709551615 is out of range (beyond int64)",
+//   "<source>: the file is UTF-16; save it as UTF-8" (a UTF-16/32 byte-order mark, or NUL bytes).
 nlohmann::json parse_json_bounded(std::string_view text, const std::string& source, const JsonLimits& limits = {});
 
 // Deepest nesting of arrays/objects in `text` (strings skipped) and where it first passes `limit`

@@ -41,11 +41,26 @@ class Grid {
   Index size_ = 1;
 };
 
-// Throws sceval::Error (naming `what` and the sizes) if `bytes` exceed this machine's physical memory.
-void require_memory(double bytes, std::string_view what);
+// What bounds this process's memory, in bytes (0: no such bound): the machine's RAM, the room left
+// under `ulimit -v` (RLIMIT_AS) and `ulimit -d` (RLIMIT_DATA) beside what the process maps already,
+// and its cgroup's limit (Docker, Slurm, systemd). Exceeding the smallest ends in std::bad_alloc
+// or the OOM killer, so the checks below compare with the smallest.
+struct MemoryLimits {
+  double physical = 0, address_space = 0, data = 0, cgroup = 0;
+};
+MemoryLimits memory_limits();  // of this process, now
+// The memory limit of the cgroup named in `proc_self_cgroup` (the text of /proc/self/cgroup) or of
+// an ancestor, under `root`: cgroup v2 memory.max ("max": none) or v1 memory.limit_in_bytes. 0: none.
+double cgroup_memory_limit(std::string_view proc_self_cgroup, const std::string& root = "/sys/fs/cgroup");
+
+// Throws sceval::Error (naming `what`, the bytes and the limit that is too small) if `bytes` do not
+// fit in `limits`.
+void require_memory(double bytes, std::string_view what, const MemoryLimits& limits = memory_limits());
 // The same for a structure of `bytes_per_point` per grid point; the message gives the number of
-// points, the bytes needed and the way out for huge grids (`--decision-map lazy`).
-void require_grid_memory(const Grid& g, double bytes_per_point, std::string_view what);
+// points, the bytes needed and the way out for huge grids (`sceval run --decision-map lazy`, which
+// needs no full decision map; right for every command, as all of them need one otherwise).
+void require_grid_memory(const Grid& g, double bytes_per_point, std::string_view what,
+                         const MemoryLimits& limits = memory_limits());
 
 // Position of a CSV/text value on feature f's axis: for integer features a number ("45", "45.0");
 // for levels the exact level text, or an integer code. Throws sceval::Error naming the value and

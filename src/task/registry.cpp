@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/file.h"
 
 namespace fs = std::filesystem;
 
@@ -50,6 +51,8 @@ Task resolve_task(const std::string& name_or_path) {
   if (fs::is_regular_file(name_or_path, ec)) return load_task_file(name_or_path);
   for (const auto& e : list_tasks())
     if (e.name == name_or_path) return load_task_file(e.path);
+  // Not a task name, but the path exists: say what it is ("is a directory", "not a regular file").
+  if (fs::exists(fs::symlink_status(name_or_path, ec))) require_regular_file(name_or_path, "task file");
   std::string dirs;
   for (const auto& d : task_dirs()) dirs += "\n  " + d;
   throw Error(fmt::format("unknown task '{}': no such file, and no {}.json in the task directories:{}\n"

@@ -1,6 +1,7 @@
 #pragma once
 // Finding task files by name: directories from $SCEVAL_TASK_PATH (':'-separated), then the
-// bundled tasks/ folder. A --task argument that names an existing file is loaded directly.
+// bundled tasks/ folder. A --task argument that names an existing file is loaded directly; one that
+// is neither a task name nor a regular file is refused as what it is ("is a directory", a device).
 #include <string>
 #include <vector>
 
