@@ -242,6 +242,19 @@ TEST(HardeningResults, BeginRunDirRemovesAnOldResult) {
   fs::remove_all(tmpl);
 }
 
+// A file that is no decision map (or SCE file) fails at its header, before the rest is read: here a
+// broken line further on would otherwise be the first error.
+TEST(HardeningResults, FilesWithoutTheKeyColumnFailAtTheHeader) {
+  char tmpl[] = "/tmp/sceval-header-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  const std::string path = std::string(tmpl) + "/garbage.csv";
+  std::ofstream(path) << "aGVsbG8gd29ybGQ\nd29ybGQgaGVsbG8\nbroken \"quote\n";
+  grid::Grid g(small_task());
+  EXPECT_EQ(error_of([&] { results::read_decision_map(g, path); }), path + ": missing column 'label' in the header");
+  EXPECT_EQ(error_of([&] { results::read_sces(g, path); }), path + ": missing column 'target' in the header");
+  fs::remove_all(tmpl);
+}
+
 TEST(HardeningResults, HugeGridsAreRefusedBeforeAllocating) {
   // 10^6^3 = 10^18 points: a full map would need exabytes.
   task::Task t = testing::make_task({testing::integer_feature("a", 0, 999999), testing::integer_feature("b", 0, 999999),

@@ -112,14 +112,9 @@ std::optional<std::size_t> Table::column(std::string_view name) const {
 std::string Table::to_csv() const { return csv::to_text(columns, rows); }
 void Table::write_csv(const std::string& path) const { csv::write_file(path, columns, rows); }
 
-Table Table::parse_csv(std::string_view text, std::string source) {
-  csv::Table t = csv::parse(text, std::move(source));
-  return {std::move(t.source), std::move(t.header), std::move(t.rows)};
-}
+// Both keep each row's line in the file, so later errors (score, closest) name the right line.
+Table Table::parse_csv(std::string_view text, std::string source) { return csv::as_public(csv::parse(text, std::move(source))); }
 
-Table Table::read_csv(const std::string& path) {
-  csv::Table t = csv::read_file(path);
-  return {std::move(t.source), std::move(t.header), std::move(t.rows)};
-}
+Table Table::read_csv(const std::string& path) { return csv::as_public(csv::read_file(path)); }
 
 }  // namespace sceval

@@ -57,7 +57,8 @@ grid::Index row_index(const grid::Grid& g, const csv::Table& t, std::size_t r, s
 }  // namespace
 
 metrics::DecisionMap read_decision_map(const grid::Grid& g, const std::string& path) {
-  return read_decision_map(g, csv::read_file(path));
+  // The label column is checked at the header: a large file that is no decision map fails at once.
+  return read_decision_map(g, csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns({"label"})));
 }
 
 metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t) {

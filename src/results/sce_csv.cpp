@@ -96,7 +96,7 @@ std::string label_text(const task::Task& t, metrics::Label l) { return l >= 0 ? 
 }  // namespace
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path) {
-  return read_sces(g, csv::read_file(path));
+  return read_sces(g, csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns({"target"})));  // at the header
 }
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& t) {
