@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_helpers.h"
 #include "common/error.h"
 #include "grid/grid.h"
 #include "metrics/decision_map.h"
@@ -17,18 +18,10 @@
 namespace sceval {
 namespace {
 
+using sceval::testing::error_of;
+using sceval::testing::has;
+
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // 5000 × 4000 = 2·10^7 points (the audit's H6): a full decision map needs about 0.74 GB.
 task::Task mid_task() {

@@ -8,11 +8,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "error_helpers.h"
 #include "common/error.h"
 #include "llm/cache/caching_backend.h"
 
 namespace sceval::llm {
 namespace {
+
+using sceval::testing::bytes_of_folder;
 
 namespace fs = std::filesystem;
 
@@ -37,29 +40,7 @@ GenerationRequest ask(const std::string& text) {
   return r;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-cachesec-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string bytes_of_folder(const fs::path& dir) {  // the database and its WAL
-  std::string all;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::ifstream in(e.path(), std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
+using TempDir = sceval::testing::ScratchDir;
 
 TEST(HardeningCache, KeyDoesNotDependOnUrlCredentials) {
   const auto a = cache_request("openai:m@http://alice:hunter2secret@host:8080/v1", ask("q"));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_helpers.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "grid/grid.h"
@@ -18,18 +19,10 @@
 namespace sceval {
 namespace {
 
+using sceval::testing::error_of;
+using sceval::testing::has;
+
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 struct TempFile {
   std::string path;

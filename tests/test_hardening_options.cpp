@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "error_helpers.h"
 #include "api/sweep_config.h"
 #include "common/error.h"
 #include "sceval/options.h"
@@ -14,16 +15,7 @@ using namespace sceval;
 
 namespace {
 
-// The message of the sceval::Error `f` throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using sceval::testing::error_of;
 
 }  // namespace
 
@@ -64,7 +56,7 @@ TEST(HardeningOptions, CommandFlagsAreCheckedLikeTheTable) {
   // They are not run options: no sweep key, no Python run() argument, not in results.json.
   EXPECT_EQ(find_option("items"), nullptr);
   EXPECT_NE(error_of([] { Options().set("items", 5); }).find("unknown option \"items\""), std::string::npos);
-  EXPECT_NE(error_of([] { option_spec("no_such_flag"); }), "");
+  EXPECT_NE(error_of([] { option_spec("no_such_flag"); }), "(no error)");
 }
 
 TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
@@ -88,5 +80,5 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
             "s.json: settings.temperature: expected a number, got \"nan\"");
   // A model's own settings name the model by its place in the list.
   EXPECT_EQ(cell_error("{" + models + "}", 1), "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
-  EXPECT_EQ(cell_error("{" + models + "}", 0), "");
+  EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
 }

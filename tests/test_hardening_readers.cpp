@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "error_helpers.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/file.h"
@@ -21,35 +22,12 @@
 namespace sceval {
 namespace {
 
+using sceval::testing::error_of;
+using sceval::testing::has;
+
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-harden-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path / name, std::ios::binary) << bytes;
-    return (path / name).string();
-  }
-};
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using TempDir = sceval::testing::ScratchDir;
 
 // ---- JSON ----
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_helpers.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "experiment/output.h"
@@ -22,20 +23,11 @@
 namespace sceval {
 namespace {
 
+using sceval::testing::error_of;
+using sceval::testing::has;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A fresh folder under /tmp, removed at the end of the test.
 struct TempDir {

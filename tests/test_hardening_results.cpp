@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_helpers.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/warning.h"
@@ -24,20 +25,11 @@
 namespace sceval {
 namespace {
 
+using sceval::testing::error_of;
+using sceval::testing::has;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A 3 x 2 grid: a in 0..2 (slow), b in 0..1; labels "label 0" / "label 1".
 task::Task small_task() { return testing::make_task({testing::integer_feature("a", 0, 2), testing::integer_feature("b", 0, 1)}); }

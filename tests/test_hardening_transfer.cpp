@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "error_helpers.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/sha256.h"
@@ -26,47 +27,22 @@
 namespace sceval::llm {
 namespace {
 
+using sceval::testing::bytes_of_folder;
+using sceval::testing::error_of;
+
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
 const char* kSecretId = "openai:m@http://alice:hunter2secret@host:8080/v1";
 const char* kCleanId = "openai:m@http://***@host:8080/v1";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-hardtransfer-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using TempDir = sceval::testing::ScratchDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string bytes_of_folder(const fs::path& dir) {  // the database and its WAL
-  std::string all;
-  for (const auto& e : fs::directory_iterator(dir)) all += slurp(e.path());
-  return all;
 }
 
 GenerationRequest ask(const std::string& text) {
@@ -239,7 +215,7 @@ TEST(HardeningTransfer, ExportIntoAMissingFolderSaysSoAndWritesNothing) {
       << msg;
   // A failed export leaves an existing file as it was and no temporary file beside it.
   std::ofstream(d.file("x.jsonl")) << "before\n";
-  EXPECT_NE(error_of([&] { export_jsonl(d.file("nope.sqlite"), d.file("x.jsonl")); }), "no error");
+  EXPECT_TRUE(sceval::testing::has(error_of([&] { export_jsonl(d.file("nope.sqlite"), d.file("x.jsonl")); }), "nope.sqlite"));
   EXPECT_EQ(slurp(d.file("x.jsonl")), "before\n");
   for (const auto& e : fs::directory_iterator(d.path))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
