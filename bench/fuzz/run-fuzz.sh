@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with CMake (-DSCEVAL_FUZZ=ON, clang, ASan + UBSan) and runs each for
 # RUNS executions (default 10,000,000), one after the other, from its seed corpus in
-# bench/fuzz/seeds/<target>. Prints, per target, the executions, seconds and crash artifacts.
+# bench/fuzz/seeds/<target> and, when its corpus folder is empty, a committed campaign corpus
+# (bench/fuzz/corpora/<target>.tar.xz). Prints, per target, the executions, seconds and crash artifacts.
 #   bench/fuzz/run-fuzz.sh [RUNS] [TARGET...]          (default: every target)
 # Environment: BUILD (default build-fuzz), CXX/CC (default clang++/clang), NICE (default 19),
 # TIMEOUT (seconds per input, default 120: under nice 19 on a loaded machine a 0.2 s input took
@@ -29,6 +30,10 @@ mkdir -p "$BUILD/fuzz"
 for t in "${TARGETS[@]}"; do
   dir="$BUILD/fuzz/$t"
   mkdir -p "$dir/corpus" "$dir/artifacts"
+  # A campaign's minimized corpus, committed so the next one resumes where it stopped (corpora/README.md).
+  if [ -z "$(ls -A "$dir/corpus")" ] && [ -f "$ROOT/bench/fuzz/corpora/$t.tar.xz" ]; then
+    tar -xJf "$ROOT/bench/fuzz/corpora/$t.tar.xz" -C "$dir/corpus"
+  fi
   dict=()
   case "$t" in fuzz_task|fuzz_run_dir|fuzz_sweep|fuzz_parse) dict=(-dict="$ROOT/bench/fuzz/json.dict") ;; esac
   limit=()
