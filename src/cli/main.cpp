@@ -37,8 +37,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "sceval: error: {}\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
-    // The memory checks compare with the machine's RAM; a lower limit (ulimit -v, a cgroup or Slurm
-    // memory limit) can still stop an allocation. Not a bug: the user can act on it.
+    // The memory checks (grid/grid.h) cover the large structures before they are allocated; under a
+    // tight limit (ulimit -v, a cgroup or Slurm request) a smaller allocation can still fail. Not a
+    // bug: the user can act on it.
     const auto chosen = app.get_subcommands();
     fmt::print(stderr,
                "sceval: error: out of memory while running `sceval {}`: raise the memory limit (ulimit -v, the "
