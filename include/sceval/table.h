@@ -21,7 +21,9 @@ struct Table {
   std::string to_csv() const;
   void write_csv(const std::string& path) const;
   static Table parse_csv(std::string_view text, std::string source);
-  static Table read_csv(const std::string& path);
+  // `required`: columns the file must have, checked as soon as its header is read (a large file
+  // that is not the table wanted fails at once, not after being read whole).
+  static Table read_csv(const std::string& path, const std::vector<std::string>& required = {});
 };
 
 }  // namespace sceval

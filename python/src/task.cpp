@@ -55,7 +55,7 @@ void bind_task(py::module_& m) {
 
   py::class_<Table>(m, "Table")
       .def_static("parse_csv", &Table::parse_csv, py::arg("text"), py::arg("source"))
-      .def_static("read_csv", &Table::read_csv, py::arg("path"))
+      .def_static("read_csv", &Table::read_csv, py::arg("path"), py::arg("required") = std::vector<std::string>{})
       .def("to_csv", &Table::to_csv)
       .def_readonly("source", &Table::source)
       .def_readonly("columns", &Table::columns);

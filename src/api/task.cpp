@@ -115,6 +115,8 @@ void Table::write_csv(const std::string& path) const { csv::write_file(path, col
 // Both keep each row's line in the file, so later errors (score, closest) name the right line.
 Table Table::parse_csv(std::string_view text, std::string source) { return csv::as_public(csv::parse(text, std::move(source))); }
 
-Table Table::read_csv(const std::string& path) { return csv::as_public(csv::read_file(path)); }
+Table Table::read_csv(const std::string& path, const std::vector<std::string>& required) {
+  return csv::as_public(csv::read_file(path, csv::kMaxRecordBytes, required.empty() ? csv::HeaderCheck{} : csv::require_columns(required)));
+}
 
 }  // namespace sceval

@@ -16,7 +16,7 @@ void add_closest_command(CLI::App& app) {
   c->add_option("--mode", mode, "paper | exact arithmetic")->capture_default_str();
   c->add_option("-o,--output", output, "Output CSV")->required();
   c->callback([] {
-    const Table t = closest(Task::load(task), Table::read_csv(decision_map), distance, mode);
+    const Table t = closest(Task::load(task), Table::read_csv(decision_map, {"label"}), distance, mode);
     t.write_csv(output);
     fmt::print(stderr, "wrote {} ({} labelled points)\n", output, t.rows.size());
   });

@@ -31,7 +31,7 @@ void print_summary(const nlohmann::json& r) {
 
 void run_score(const ScoreArgs& a) {
   const Task task = Task::load(a.task);
-  const RunResult r = score(task, Table::read_csv(a.decision_map), Table::read_csv(a.sces), a.o);
+  const RunResult r = score(task, Table::read_csv(a.decision_map, {"label"}), Table::read_csv(a.sces, {"target"}), a.o);
   r.save(a.output);
   print_summary(r.results);
   fmt::print("wrote {}/results.json, decision_map.csv, sces.csv\n", a.output);
