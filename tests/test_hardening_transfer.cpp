@@ -149,6 +149,26 @@ TEST(HardeningTransfer, MergeAndExportStripUrlCredentials) {
   EXPECT_NE(slurp(jsonl).find(cache_request(kSecretId, ask("q1")).key), std::string::npos);
 }
 
+// A source row that cannot be merged (its request is not JSON) stops the merge after the first
+// source was merged: nothing is left at the output path, not even a temporary file.
+TEST(HardeningTransfer, AFailedMergeLeavesNoPartialOutput) {
+  TempDir d;
+  fs::create_directory(d.path / "out");
+  {
+    ResponseCache good(d.file("good.sqlite"));
+    good.put(old_row("test-model", "q1", "fine", "2026-01-01T00:00:01.000Z"));
+    ResponseCache bad(d.file("bad.sqlite"));
+    CacheEntry e = old_row("test-model", "q2", "fine", "2026-01-01T00:00:02.000Z");
+    e.request = "{not json, but names http://host";
+    bad.put(e);
+  }
+  const std::string merged = (d.path / "out" / "merged.sqlite").string();
+  const std::string msg = error_of([&] { merge_caches({d.file("good.sqlite"), d.file("bad.sqlite")}, merged); });
+  EXPECT_TRUE(sceval::testing::has(msg, "bad.sqlite: entry")) << msg;
+  EXPECT_TRUE(fs::is_empty(d.path / "out")) << "a partial merge was left behind";
+  EXPECT_EQ(merge_caches({d.file("good.sqlite")}, merged).added, 1u);  // and the same path works afterwards
+}
+
 TEST(HardeningTransfer, ImportReadsOnlyRegularFiles) {
   TempDir d;
   const std::string cache = d.file("c.sqlite");

@@ -1,6 +1,9 @@
 #include "llm/cache/cache_transfer.h"
 
+#include <unistd.h>
+
 #include <climits>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -11,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "common/json_bounded.h"
 #include "common/redact.h"
 #include "common/sha256.h"
@@ -120,14 +124,31 @@ MergeStats merge_caches(const std::vector<std::string>& sources, const std::stri
     if (!path_exists(s)) throw Error(fmt::format("cache merge: {}: no such file", s));
   std::vector<std::unique_ptr<ResponseCache>> opened;  // every source opens before the target is created
   for (const auto& s : sources) opened.push_back(std::make_unique<ResponseCache>(s, read_only()));
-  ResponseCache target(output);
+  // Merged into a temporary file, put in place whole once closed: a source row that fails midway
+  // leaves no partial output.
+  const std::string tmp = fmt::format("{}.tmp.{}", output, ::getpid());
+  auto remove_tmp = [&tmp] {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((tmp + suffix).c_str());
+  };
   MergeStats total;
-  for (auto& src : opened) {
-    const MergeStats st = merge_into(target, *src);
-    total.read += st.read;
-    total.added += st.added;
-    total.replaced += st.replaced;
-    total.kept += st.kept;
+  try {
+    ResponseCache target(tmp);
+    for (auto& src : opened) {
+      const MergeStats st = merge_into(target, *src);
+      total.read += st.read;
+      total.added += st.added;
+      total.replaced += st.replaced;
+      total.kept += st.kept;
+    }
+  } catch (...) {
+    remove_tmp();
+    throw;
+  }
+  std::error_code ec;  // closed above: its write-ahead log is folded into the file
+  std::filesystem::rename(tmp, output, ec);
+  if (ec) {
+    remove_tmp();
+    throw_fs_error(output, "replace", ec);
   }
   return total;
 }
