@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/error.h"
+#include "scratch_dir.h"
 
 namespace sceval::testing {
 
@@ -25,28 +26,6 @@ std::string error_of(F&& f) {
 }
 
 inline bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// A fresh folder under the temp directory, removed with its contents at the end of the test.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sceval-test-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  // Writes bytes to name in the folder; its path.
-  std::string write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path / name, std::ios::binary) << bytes;
-    return file(name);
-  }
-};
 
 // The bytes of every file in dir (a database and its WAL), to search for a secret.
 inline std::string bytes_of_folder(const std::filesystem::path& dir) {

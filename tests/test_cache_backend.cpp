@@ -17,25 +17,14 @@
 
 #include "common/error.h"
 #include "llm/cache/caching_backend.h"
+#include "scratch_dir.h"
 
 namespace sceval::llm {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-cache-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using testing::ScratchDir;
 
 // The inner backend: answers are a function of the request (and `version`), every call is recorded.
 class CountingBackend : public Backend {
@@ -128,7 +117,7 @@ CachingOptions at(const std::string& path, std::size_t chunk = 64, CacheMode mod
 }
 
 TEST(CachingBackend, SecondRunAsksNothing) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   const auto batch = reqs(0, 10);
   std::vector<Generation> first;
@@ -157,7 +146,7 @@ TEST(CachingBackend, SecondRunAsksNothing) {
 }
 
 TEST(CachingBackend, ForwardsOnlyTheMissesAsOneBatchInOrder) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   CachingBackend cached(inner, at(dir.file("c.sqlite")));
   cached.generate(reqs(0, 10));
@@ -171,7 +160,7 @@ TEST(CachingBackend, ForwardsOnlyTheMissesAsOneBatchInOrder) {
 }
 
 TEST(CachingBackend, RepeatedRequestsInOneBatchAreAskedOnce) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   CachingBackend cached(inner, at(dir.file("c.sqlite")));
   const std::vector<GenerationRequest> batch{req("a"), req("b"), req("a"), req("a")};
@@ -183,7 +172,7 @@ TEST(CachingBackend, RepeatedRequestsInOneBatchAreAskedOnce) {
 }
 
 TEST(CachingBackend, ParametersAndIdentityArePartOfTheKey) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   CachingBackend cached(inner, at(dir.file("c.sqlite")));
   auto batch = reqs(0, 3);
@@ -198,7 +187,7 @@ TEST(CachingBackend, ParametersAndIdentityArePartOfTheKey) {
 }
 
 TEST(CachingBackend, ErrorsAreStoredAndAskedAgain) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   inner.fail_once = {"p3", "p7"};
   const auto batch = reqs(0, 10);
@@ -228,7 +217,7 @@ TEST(CachingBackend, ErrorsAreStoredAndAskedAgain) {
 }
 
 TEST(CachingBackend, RefreshAsksAgainOnceAndOverwrites) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   const auto batch = reqs(0, 5);
   { CachingBackend(inner, at(dir.file("c.sqlite"))).generate(batch); }
@@ -252,7 +241,7 @@ TEST(CachingBackend, RefreshAsksAgainOnceAndOverwrites) {
 }
 
 TEST(CachingBackend, NoCachePassesThrough) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   const std::string path = dir.file("never.sqlite");
   CachingBackend off(inner, at(path, 2, CacheMode::Off));
@@ -266,7 +255,7 @@ TEST(CachingBackend, NoCachePassesThrough) {
 }
 
 TEST(CachingBackend, ChunkSizeZeroIsOneCall) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   CachingBackend cached(inner, at(dir.file("c.sqlite"), 0));
   cached.generate(reqs(0, 200));
@@ -274,7 +263,7 @@ TEST(CachingBackend, ChunkSizeZeroIsOneCall) {
 }
 
 TEST(CachingBackend, ProgressAfterEveryCommittedChunk) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   CachingBackend cached(inner, at(dir.file("c.sqlite"), 3));
   cached.generate(reqs(0, 2));
@@ -285,7 +274,7 @@ TEST(CachingBackend, ProgressAfterEveryCommittedChunk) {
 }
 
 TEST(CachingBackend, ScoresAreCachedAndAFailedChunkKeepsTheOthers) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   std::vector<ScoreRequest> batch;
   for (int i = 0; i < 6; ++i) {
@@ -320,7 +309,7 @@ TEST(CachingBackend, ScoresAreCachedAndAFailedChunkKeepsTheOthers) {
 }
 
 TEST(CachingBackend, UnreadableRowIsAskedAgain) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("c.sqlite");
   CountingBackend inner;
   const auto batch = reqs(0, 3);
@@ -340,7 +329,7 @@ TEST(CachingBackend, UnreadableRowIsAskedAgain) {
 }
 
 TEST(CachingBackend, BackendWithoutIdentityIsRefused) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;
   inner.id = "";
   CachingBackend cached(inner, at(dir.file("c.sqlite")));
@@ -352,7 +341,7 @@ TEST(CachingBackend, BackendWithoutIdentityIsRefused) {
 // chunks an uninterrupted run would have sent after the last committed one, and ends with the same
 // answers.
 TEST(CachingBackend, ResumedRunRepeatsTheUninterruptedChunks) {
-  TempDir dir;
+  ScratchDir dir;
   const auto batch = reqs(0, 40);
   constexpr std::size_t kChunk = 4;
 
@@ -415,7 +404,7 @@ class StreamingBackend : public CountingBackend {
 };
 
 TEST(CachingBackend, RemoteAnswersAreCommittedOneByOneAsTheyArrive) {
-  TempDir dir;
+  ScratchDir dir;
   StreamingBackend inner;
   inner.die_after = 3;
   const auto batch = reqs(0, 8);
@@ -439,7 +428,7 @@ TEST(CachingBackend, RemoteAnswersAreCommittedOneByOneAsTheyArrive) {
 }
 
 TEST(CachingBackend, InProcessChunksStayAtomic) {
-  TempDir dir;
+  ScratchDir dir;
   CountingBackend inner;  // answers_independent_of_batch() is false: a chunk is one transaction
   CachingBackend cached(inner, at(dir.file("c.sqlite"), 4));
   std::vector<std::size_t> seen;
@@ -449,7 +438,7 @@ TEST(CachingBackend, InProcessChunksStayAtomic) {
 }
 
 TEST(CachingBackend, ReasoningTextIsStoredWithTheAnswer) {
-  TempDir dir;
+  ScratchDir dir;
   class Thinking : public CountingBackend {
    public:
     std::vector<Generation> generate(std::span<const GenerationRequest> batch) override {

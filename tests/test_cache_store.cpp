@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "llm/cache/response_cache.h"
+#include "scratch_dir.h"
 
 namespace sceval::llm {
 namespace {
@@ -29,19 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-cache-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using testing::ScratchDir;
 
 // Row i: a deterministic request and answer; some answers span several database pages.
 GenerationRequest request_for(std::int64_t i) {
@@ -85,7 +74,7 @@ void exec_sql(const std::string& path, const std::string& sql) {
 }
 
 TEST(ResponseCache, PutGetReopen) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("sub/dir/responses.sqlite");  // folders are created
   {
     ResponseCache c(path);
@@ -114,7 +103,7 @@ TEST(ResponseCache, PutGetReopen) {
 }
 
 TEST(ResponseCache, ErrorsAreStoredButMiss) {
-  TempDir dir;
+  ScratchDir dir;
   ResponseCache c(dir.file("c.sqlite"));
   Generation failed;
   failed.finish = FinishReason::Error;
@@ -141,7 +130,7 @@ TEST(ResponseCache, ErrorsAreStoredButMiss) {
 }
 
 TEST(ResponseCache, RefusesFilesThatAreNotCaches) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string text = dir.file("notes.txt");
   std::ofstream(text) << "this is not a database, just text that is long enough to have a header............";
   try {
@@ -166,7 +155,7 @@ TEST(ResponseCache, RefusesFilesThatAreNotCaches) {
 }
 
 TEST(ResponseCache, ReadOnly) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("c.sqlite");
   EXPECT_THROW(ResponseCache(path, {.read_only = true}), Error);  // no such file
   { ResponseCache(path).put(row(5)); }
@@ -176,7 +165,7 @@ TEST(ResponseCache, ReadOnly) {
 }
 
 TEST(ResponseCache, VerifyFindsDamagedRows) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("c.sqlite");
   ResponseCache c(path);
   for (int i = 0; i < 5; ++i) c.put(row(i));
@@ -258,7 +247,7 @@ int wait_bounded(pid_t pid, double seconds) {
 // Two processes write interleaved keys into one fresh file at the same time (each also rewrites keys
 // the other writes, and reads back its own rows), for a bounded number of rows and seconds.
 TEST(ResponseCacheProcesses, TwoWritersAtOnce) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("shared.sqlite");
   constexpr int kWriters = 2;
   constexpr std::int64_t kRows = 20000;
@@ -370,7 +359,7 @@ TEST(ResponseCacheProcesses, TwoWritersAtOnce) {
 // committed row on a pipe; it is killed with SIGKILL at a random moment. Everything reported must be
 // there and intact, the file must pass integrity_check, and the next writer must carry on.
 TEST(ResponseCacheProcesses, SigkillLosesNothingCommitted) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.file("killed.sqlite");
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));

@@ -13,25 +13,14 @@
 
 #include "common/error.h"
 #include "llm/cache/cache_transfer.h"
+#include "scratch_dir.h"
 
 namespace sceval::llm {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-transfer-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using testing::ScratchDir;
 
 GenerationRequest request_for(int i) {
   GenerationRequest r;
@@ -75,7 +64,7 @@ void expect_same(const CacheEntry& a, const CacheEntry& b) {
 // Shard A holds points 0..29, shard B 20..49. On the overlap: 20..24 both ok, B earlier on even
 // points; 25..27 A error, B ok; 28..29 both errors, A earlier.
 struct TwoShards {
-  TempDir dir;
+  ScratchDir dir;
   std::vector<CacheEntry> a, b;
   TwoShards() {
     for (int i = 0; i < 30; ++i) a.push_back(row(i, "A", !(i >= 25 && i <= 29), 100 + i));

@@ -57,17 +57,9 @@ TEST(GridMemory, TheHintFitsEveryCommand) {
   EXPECT_FALSE(has(msg, "use --decision-map lazy")) << msg;
 }
 
-struct CgroupTree {
-  fs::path root;
-  CgroupTree() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-cgroup-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    root = tmpl;
-  }
-  ~CgroupTree() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
+// A fake /sys/fs/cgroup: files put at paths relative to its root.
+struct CgroupTree : sceval::testing::ScratchDir {
+  const fs::path& root = path;
   void put(const fs::path& rel, const std::string& text) const {
     fs::create_directories((root / rel).parent_path());
     std::ofstream(root / rel) << text;

@@ -25,20 +25,10 @@ namespace {
 
 using sceval::testing::error_of;
 using sceval::testing::has;
+using sceval::testing::ScratchDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A fresh folder under /tmp, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/sceval-hreport-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // A real run of toy_income by the rule test double: the full map (with baselines) or lazy.
 json real_run(const std::string& dir, experiment::DecisionMapMode mode, const json& model_info) {
@@ -65,10 +55,10 @@ void rewrite_results(const std::string& dir, const std::function<void(json&)>& c
 }
 
 TEST(HardeningReport, RealRunsPassTheSchemaAndRender) {
-  TempDir tmp;
+  ScratchDir tmp;
   for (auto mode : {experiment::DecisionMapMode::Generate, experiment::DecisionMapMode::Lazy})
     for (const json& info : {kModelInfo, json()}) {  // null: a library caller that gave no model info
-      const std::string dir = tmp.path + "/run" + std::to_string(static_cast<int>(mode)) + (info.is_null() ? "n" : "m");
+      const std::string dir = tmp.file("run" + std::to_string(static_cast<int>(mode)) + (info.is_null() ? "n" : "m"));
       const json r = real_run(dir, mode, info);
       const bool lazy = mode == experiment::DecisionMapMode::Lazy;
       // What the readers look at is there: baselines (or why not) and the model.
@@ -82,8 +72,8 @@ TEST(HardeningReport, RealRunsPassTheSchemaAndRender) {
 }
 
 TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
-  TempDir tmp;
-  const std::string base = tmp.path + "/base";
+  ScratchDir tmp;
+  const std::string base = tmp.file("base");
   real_run(base, experiment::DecisionMapMode::Generate, kModelInfo);
   struct Case {
     const char* pointer;
@@ -102,7 +92,7 @@ TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
   };
   int k = 0;
   for (const auto& c : cases) {
-    const std::string dir = tmp.path + "/t" + std::to_string(k++);
+    const std::string dir = tmp.file(fmt::format("t{}", k++));
     fs::copy(base, dir);
     rewrite_results(dir, [&](json& r) { r[json::json_pointer(c.pointer)] = c.value; });
     const std::string want = dir + "/results.json: " + c.message;
@@ -116,14 +106,14 @@ TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
 }
 
 TEST(HardeningReport, PathsThatCannotBeResolvedAreErrorsNamingThem) {
-  TempDir tmp;
-  const std::string loop = tmp.path + "/loop";
+  ScratchDir tmp;
+  const std::string loop = tmp.file("loop");
   fs::create_directory_symlink("loop", loop);  // a link to itself: stat fails with ELOOP
   const std::string reason = ": cannot access: Too many levels of symbolic links";
   std::string msg = error_of([&] { report::expand_run_dirs({loop}); });
   EXPECT_EQ(msg, loop + reason);
   // A sweep folder with such an entry beside its cells.
-  const std::string sweep = tmp.path + "/sweep";
+  const std::string sweep = tmp.file("sweep");
   real_run(sweep + "/a__toy", experiment::DecisionMapMode::Generate, kModelInfo);
   fs::create_directory_symlink("b__toy", sweep + "/b__toy");
   msg = error_of([&] { report::expand_run_dirs({sweep}); });
@@ -142,8 +132,8 @@ TEST(HardeningReport, PathsThatCannotBeResolvedAreErrorsNamingThem) {
 }
 
 TEST(HardeningReport, ArtifactsOfAnotherKindAreErrorsNotTypeErrors) {
-  TempDir tmp;
-  const std::string run = tmp.path + "/run";
+  ScratchDir tmp;
+  const std::string run = tmp.file("run");
   real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
   for (const char* text : {R"({"kind": 5, "schema_version": 1})", R"({"kind": "stability", "schema_version": "1"})"}) {
     std::ofstream(run + "/stability.json") << text;
@@ -154,8 +144,8 @@ TEST(HardeningReport, ArtifactsOfAnotherKindAreErrorsNotTypeErrors) {
 }
 
 TEST(HardeningReport, FilesOfDifferentRunsAreRefused) {
-  TempDir tmp;
-  const std::string run = tmp.path + "/run";
+  ScratchDir tmp;
+  const std::string run = tmp.file("run");
   real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
   const std::size_t rows = csv::read_file(run + "/decision_map.csv").rows.size();
   // results.json of a run on a bigger grid (a failed re-run of another task left it) beside this map.

@@ -276,7 +276,7 @@ TEST(LlamaBackend, TemplateChoices) {
   o.chat_template = "llama3";  // a built-in name, rendered by llama_chat_apply_template
   const std::string l3 = LlamaBackend(o).render(c);
   EXPECT_NE(l3.find("<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|>"), std::string::npos) << l3;
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   std::ofstream(dir.file("t.jinja")) << "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}";
   o.chat_template = dir.file("t.jinja");
   LlamaBackend f(o);

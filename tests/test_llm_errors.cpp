@@ -41,7 +41,7 @@ TEST(LlamaBackend, MissingFile) {
 }
 
 TEST(LlamaBackend, CorruptFiles) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string random_bytes = dir.file("random.gguf"), truncated = dir.file("truncated.gguf");
   {
     std::mt19937 rng(7);

@@ -32,7 +32,7 @@ std::string server_binary() {
 
 // llama-server on the tiny model, one slot, one thread, `extra_args`; up when constructed.
 struct Server {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   LlamaServerProcess process;
   explicit Server(const std::vector<std::string>& extra_args)
       : process([&] {

@@ -16,7 +16,7 @@ namespace sceval::llm {
 namespace {
 
 TEST(TestModel, SameSeedSameBytes) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   TestModelOptions o;
   auto a = write_test_model(dir.file("a.gguf"), o);
   auto b = write_test_model(dir.file("b.gguf"), o);
@@ -31,7 +31,7 @@ TEST(TestModel, SameSeedSameBytes) {
 }
 
 TEST(TestModel, LlamaCppLoadsIt) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   for (auto shape : {TestModelShape::Tiny, TestModelShape::Small}) {
     TestModelOptions o;
     o.shape = shape;
@@ -52,7 +52,7 @@ TEST(TestModel, LlamaCppLoadsIt) {
 }
 
 TEST(TestModel, WithoutTemplateFallsBackToChatml) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   TestModelOptions o;
   o.chat_template.reset();
   auto info = write_test_model(dir.file("nt.gguf"), o);
@@ -62,7 +62,7 @@ TEST(TestModel, WithoutTemplateFallsBackToChatml) {
 }
 
 TEST(TestModel, BadVocabulary) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   TestModelOptions o;
   o.vocab_path = dir.file("none.gguf");
   try {
@@ -80,7 +80,7 @@ TEST(TestModel, BadVocabulary) {
 // The lookup (README, make-test-model): --vocab, then SCEVAL_TEST_VOCAB, then share/sceval beside
 // the executable, so a binary built by another user needs nothing of the builder's cache.
 TEST(TestModel, VocabularyLookup) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   ::unsetenv("SCEVAL_TEST_VOCAB");
   const std::string found = find_test_vocab();
   std::error_code ec;

@@ -11,22 +11,9 @@
 #include <vector>
 
 #include "llm/server_process.h"
+#include "scratch_dir.h"
 
 namespace sceval::testing {
-
-// A fresh folder under $TMPDIR, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 using ChildProcess = llm::ChildProcess;
 

@@ -19,35 +19,15 @@
 #include <vector>
 
 #include "llm/test_model.h"
+#include "scratch_dir.h"
 
 namespace sceval::testing {
 
 namespace fs = std::filesystem;
 
-// A fresh folder under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sceval-llm-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 // The tiny test model (seed 1), written on first use into a folder that lives as long as the program.
 inline const std::string& tiny_model() {
-  static TempDir dir;
+  static ScratchDir dir;
   static const std::string path = [] {
     std::string p = dir.file("tiny.gguf");
     llm::TestModelOptions o;
