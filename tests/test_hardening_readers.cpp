@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -193,9 +195,34 @@ TEST(HardeningFiles, AtomicWriteReplacesWholeOrNotAtAll) {
   for (const auto& e : fs::directory_iterator(d.path)) EXPECT_EQ(e.path().filename(), "results.json");  // no temp left
   const std::string msg = error_of([&] { write_file_atomic((d.path / "missing" / "x.csv").string(), "y"); });
   EXPECT_TRUE(has(msg, "does not exist")) << msg;
-  // A folder in the way of the rename: the error names the path and the old file stays.
+  // A folder at the path: the error names it, nothing is written beside it.
   fs::create_directory(d.path / "dir.csv");
-  EXPECT_TRUE(has(error_of([&] { write_file_atomic((d.path / "dir.csv").string(), "z"); }), "dir.csv: cannot replace"));
+  EXPECT_TRUE(has(error_of([&] { write_file_atomic((d.path / "dir.csv").string(), "z"); }), "dir.csv: cannot write: is a directory"));
+}
+
+// A device or pipe given as the output is written to, not replaced by a renamed file (which once
+// turned /dev/full into a regular file), and its write errors are errors. The devices are reached
+// through links in a scratch folder, so a regression replaces a link, not a device of the machine.
+TEST(HardeningFiles, DevicesAndPipesAreWrittenNotReplaced) {
+  TempDir d;
+  const fs::path full = d.path / "full.csv", null = d.path / "null.csv", fifo = d.path / "fifo";
+  fs::create_symlink("/dev/full", full);
+  fs::create_symlink("/dev/null", null);
+  const std::string msg = error_of([&] { write_file_atomic(full.string(), "x"); });
+  EXPECT_TRUE(has(msg, "full.csv: write failed: No space left on device")) << msg;
+  EXPECT_NO_THROW(write_file_atomic(null.string(), "x"));
+  EXPECT_TRUE(fs::is_symlink(full) && fs::is_symlink(null));
+
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // a reader, so the writer's open does not wait
+  ASSERT_GE(fd, 0);
+  write_file_atomic(fifo.string(), "through the pipe");
+  char buf[64] = {};
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  for (const auto& e : fs::directory_iterator(d.path)) EXPECT_FALSE(has(e.path().string(), ".tmp.")) << e.path();
 }
 
 TEST(HardeningRedact, UrlCredentialsAndKeys) {

@@ -91,9 +91,21 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   w.commit();
 }
 
-AtomicWriter::AtomicWriter(std::string path)
-    : path_(std::move(path)), tmp_(fmt::format("{}.tmp.{}", path_, ::getpid())) {
-  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+namespace {
+// What path is now (following symlinks): a regular file or nothing is written through a temporary
+// file; a directory is an error; a device, pipe or socket is written directly.
+bool write_directly(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: cannot write: is a directory", path));
+  return !S_ISREG(st.st_mode);
+}
+}  // namespace
+
+AtomicWriter::AtomicWriter(std::string path) : path_(std::move(path)) {
+  if (!write_directly(path_)) tmp_ = fmt::format("{}.tmp.{}", path_, ::getpid());
+  errno = 0;
+  out_.open(tmp_.empty() ? path_ : tmp_, std::ios::binary | std::ios::trunc);
   if (out_) return;
   const int err = errno;
   const fs::path parent = fs::path(path_).parent_path();
@@ -106,17 +118,24 @@ AtomicWriter::AtomicWriter(std::string path)
 AtomicWriter::~AtomicWriter() {
   if (committed_) return;
   out_.close();
-  std::remove(tmp_.c_str());
+  if (!tmp_.empty()) std::remove(tmp_.c_str());
 }
 
 void AtomicWriter::commit() {
   out_.flush();
   out_.close();
-  if (!out_) throw Error(fmt::format("{}: write failed (disk full?)", path_));  // the destructor removes tmp_
+  if (!out_) {  // the destructor removes tmp_; errno is the first failed write's (streams keep none)
+    const int err = errno;
+    throw Error(fmt::format("{}: write failed: {}", path_, err ? std::strerror(err) : "disk full or device error"));
+  }
+  committed_ = true;
+  if (tmp_.empty()) return;
   std::error_code ec;
   fs::rename(tmp_, path_, ec);
-  if (ec) throw Error(fmt::format("{}: cannot replace: {}", path_, ec.message()));
-  committed_ = true;
+  if (ec) {
+    committed_ = false;
+    throw Error(fmt::format("{}: cannot replace: {}", path_, ec.message()));
+  }
 }
 
 LineReader::LineReader(std::string path, std::string what, std::size_t max_line)

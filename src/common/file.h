@@ -47,7 +47,9 @@ void ensure_directory(const std::filesystem::path& dir, std::string_view what = 
 std::filesystem::path output_path(const std::filesystem::path& root, std::string_view component);
 
 // Writes `bytes` to path.tmp.<pid> in the same folder, flushes, and renames it over `path`, so a
-// reader never sees a half-written file and a failed write leaves the old file untouched.
+// reader never sees a half-written file and a failed write leaves the old file untouched. A path
+// that is a device or pipe (`-o /dev/stdout`) is written directly: renaming over it would replace
+// the device node. Every write error (disk full, /dev/full) is an Error naming the path.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
 // write_file_atomic for outputs written piece by piece (JSONL exports): opening fails like it does
@@ -65,7 +67,7 @@ class AtomicWriter {
   void commit();
 
  private:
-  std::string path_, tmp_;
+  std::string path_, tmp_;  // tmp_ empty: writing path_ directly (a device or pipe)
   std::ofstream out_;
   bool committed_ = false;
 };
