@@ -1,9 +1,11 @@
 // Issue 14, the results readers: columns that collide or are unknown, index/feature disagreement,
 // SCE rows that ask for the point's own label, tampered results.json, grids too big for memory.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -52,6 +54,21 @@ TEST(HardeningResults, UnknownColumnsGetOneWarningLine) {
   EXPECT_EQ(warnings[0], "u.csv: ignoring unknown columns lable, extra");
   EXPECT_EQ(map.labels[0], 1);
   EXPECT_DOUBLE_EQ(map.probabilities[0][0], 0.2);
+}
+
+// An empty probability cell means "none"; a written NaN is no probability (it was taken as none).
+TEST(HardeningResults, NanIsNoProbability) {
+  task::Task t = small_task();
+  grid::Grid g(t);
+  for (const char* bad : {"nan", "NaN", "-nan", "inf"}) {
+    const std::string msg = error_of([&] {
+      results::read_decision_map(g, csv::parse(fmt::format("index,label,p_label 0\n0,label 1,{}\n", bad), "p.csv"));
+    });
+    EXPECT_TRUE(has(msg, fmt::format("p.csv:2, column 'p_label 0': expected a probability in [0, 1], got \"{}\"", bad)))
+        << msg;
+  }
+  auto map = results::read_decision_map(g, csv::parse("index,label,p_label 0\n0,label 1,\n", "p.csv"));
+  EXPECT_TRUE(std::isnan(map.probabilities[0][0]));
 }
 
 TEST(HardeningResults, SceUnknownColumnsGetOneWarningLine) {

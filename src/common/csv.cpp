@@ -1,15 +1,20 @@
 #include "common/csv.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/warning.h"
 #include "sceval/table.h"
 
 namespace sceval::csv {
@@ -137,11 +142,11 @@ class Parser {
     record_started_ = false;
     if (!have_header_) {
       have_header_ = true;
+      std::unordered_map<std::string_view, std::size_t> seen;  // linear: a header may hold 10^6 names
       for (std::size_t i = 0; i < record_.size(); ++i)
-        for (std::size_t k = 0; k < i; ++k)
-          if (record_[k] == record_[i])
-            throw Error(fmt::format("{}:{}: column '{}' appears twice in the header (columns {} and {})", t_.source,
-                                    record_line_, record_[i], k + 1, i + 1));
+        if (auto [at, fresh] = seen.emplace(record_[i], i); !fresh)
+          throw Error(fmt::format("{}:{}: column '{}' appears twice in the header (columns {} and {})", t_.source,
+                                  record_line_, record_[i], at->second + 1, i + 1));
       t_.header = std::move(record_);
       if (check_) check_(t_);
     } else if (!(record_.size() == 1 && record_[0].empty())) {  // skip blank lines
@@ -234,15 +239,16 @@ Table from_public(const sceval::Table& t) {
   return c;
 }
 
-std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,
-                                         const std::vector<std::string>& known_prefixes) {
-  std::vector<std::string> out;
-  for (const auto& h : t.header) {
-    bool ok = std::find(known.begin(), known.end(), h) != known.end();
-    for (const auto& p : known_prefixes) ok = ok || h.starts_with(p);
-    if (!ok) out.push_back(h);
-  }
-  return out;
+void warn_unknown_columns(const Table& t, const std::vector<std::string>& known) {
+  constexpr std::size_t kListed = 20;
+  const std::unordered_set<std::string_view> is_known(known.begin(), known.end());
+  std::vector<std::string_view> unknown;
+  std::size_t n = 0;
+  for (const auto& h : t.header)
+    if (!is_known.contains(h) && n++ < kListed) unknown.push_back(h);
+  if (n == 0) return;
+  const std::string more = n > kListed ? fmt::format(" and {} more", n - kListed) : "";
+  warn(fmt::format("{}: ignoring unknown column{} {}{}", t.source, n > 1 ? "s" : "", fmt::join(unknown, ", "), more));
 }
 
 std::string quote(std::string_view field) {

@@ -46,9 +46,9 @@ Table read_file(const std::string& path, std::size_t max_record_bytes = kMaxReco
 sceval::Table as_public(Table t);
 Table from_public(const sceval::Table& t);
 
-// The header names not in `known` and not matching any of `known_prefixes`, for one warning line.
-std::vector<std::string> unknown_columns(const Table& t, const std::vector<std::string>& known,
-                                         const std::vector<std::string>& known_prefixes = {});
+// One warning line naming the header's columns that are not in `known` (the first 20, then how
+// many more: a header may hold a million names), or nothing when all are known.
+void warn_unknown_columns(const Table& t, const std::vector<std::string>& known);
 
 std::string quote(std::string_view field);  // quotes only when needed
 void write_row(std::ostream& out, const std::vector<std::string>& fields);

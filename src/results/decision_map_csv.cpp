@@ -1,13 +1,11 @@
 #include "results/decision_map_csv.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <charconv>
 
 #include "common/csv.h"
 #include "common/error.h"
-#include "common/warning.h"
 
 namespace sceval::results {
 
@@ -23,7 +21,7 @@ double parse_probability(const csv::Table& t, std::size_t row, std::size_t col) 
   if (s.empty()) return std::nan("");
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0 || v > 1)
+  if (ec != std::errc() || p != s.data() + s.size() || !(v >= 0 && v <= 1))  // NaN too: empty means "none"
     throw Error(fmt::format("{}: expected a probability in [0, 1], got \"{}\"", t.where(row, col), s));
   return v;
 }
@@ -82,9 +80,7 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t)
   std::vector<std::string> known = {"index", "label"};
   for (const auto& f : task.features) known.push_back(f.name);
   for (const auto& o : task.options) known.push_back("p_" + o);
-  if (auto unknown = csv::unknown_columns(t, known); !unknown.empty())
-    warn(fmt::format("{}: ignoring unknown column{} {}", t.source, unknown.size() > 1 ? "s" : "",
-                     fmt::join(unknown, ", ")));
+  csv::warn_unknown_columns(t, known);
 
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const grid::Index idx = row_index(g, t, r, index_col, feature_cols);

@@ -1,14 +1,12 @@
 #include "results/sce_csv.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <charconv>
 #include <cmath>
 
 #include "common/csv.h"
 #include "common/error.h"
-#include "common/warning.h"
 #include "results/decision_map_csv.h"
 
 namespace sceval::results {
@@ -59,9 +57,7 @@ void warn_unknown_columns(const task::Task& task, const csv::Table& t) {
     known.push_back(c), known.push_back(std::string("paper_") + c);
   for (const char* c : {"n_changed", "closest_index", "censored"}) known.push_back(c);  // censored: lazy runs
   for (const auto& f : task.features) known.push_back("orig_" + f.name), known.push_back("sce_" + f.name);
-  if (auto unknown = csv::unknown_columns(t, known); !unknown.empty())
-    warn(fmt::format("{}: ignoring unknown column{} {}", t.source, unknown.size() > 1 ? "s" : "",
-                     fmt::join(unknown, ", ")));
+  csv::warn_unknown_columns(t, known);
 }
 
 // The original point: `index`, checked against each orig_ column present, or the orig_ columns.
