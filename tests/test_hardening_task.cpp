@@ -119,6 +119,42 @@ TEST(HardeningTask, LevelsMustDifferInMoreThanCase) {
   EXPECT_TRUE(has(error_of(j), "more than case")) << error_of(j);
 }
 
+// An empty CSV cell means "missing", so a level written as "" could never be read back: SCEs that
+// named it were scored as missing (the audit saw strict validity 40 % where "red" gave 60 %).
+TEST(HardeningTask, LevelTextsAreNotEmpty) {
+  json j = parse_json_bounded(read_file_text(std::string(SCEVAL_SOURCE_DIR) + "/tasks/paper/income.json"), "income");
+  j["features"][1]["levels"][2]["text"] = "";
+  EXPECT_TRUE(has(error_of(j), "t.json: features[1].levels[2].text: must not be empty")) << error_of(j);
+}
+
+// Weights: 0 leaves a feature out, but not every feature; others stay within 10^-6..10^6, where
+// Gower sums cannot underflow (5e-324 made every distance 0 and the median RCF infinite).
+TEST(HardeningTask, WeightsKeepDistancesDefined) {
+  json j = toy();
+  ASSERT_EQ(j["features"].size(), 2u);
+  j["features"][0]["weight"] = 0;
+  EXPECT_EQ(error_of(j), "(accepted)");
+  j["features"][1]["weight"] = 0;
+  EXPECT_TRUE(has(error_of(j), "t.json: features: every weight is 0")) << error_of(j);
+  for (double ok : {1e-6, 0.5, 1e6}) {
+    j["features"][1]["weight"] = ok;
+    EXPECT_EQ(error_of(j), "(accepted)") << ok;
+  }
+  for (double bad : {5e-324, 9.9e-7, 1.1e6, -1.0}) {
+    j["features"][1]["weight"] = bad;
+    EXPECT_TRUE(has(error_of(j), "t.json: features[1].weight: must be 0 or a number from 1e-06 to 1000000")) << error_of(j);
+  }
+}
+
+// The name is part of sweep cells' folder names (alias__task_shard): at most 100 bytes.
+TEST(HardeningTask, NamesHaveABoundedLength) {
+  json j = toy();
+  j["name"] = std::string(100, 'n');
+  EXPECT_EQ(error_of(j), "(accepted)");
+  j["name"] = std::string(5000, 'n');
+  EXPECT_TRUE(has(error_of(j), "t.json: name: 5000 bytes long, at most 100")) << error_of(j);
+}
+
 TEST(HardeningTask, IntegerRangesThatOverflow) {
   json j = toy();
   j["features"][0]["start"] = std::numeric_limits<std::int64_t>::min();

@@ -81,6 +81,8 @@ class Reader {
 };
 
 constexpr std::int64_t kMaxCode = std::int64_t{1} << 53;
+constexpr double kMinWeight = 1e-6, kMaxWeight = 1e6;
+constexpr std::size_t kMaxTaskName = 100;  // bytes: cell folders join it with an alias and a shard
 
 // Names the CSV formats use themselves; a feature so named would shadow them (README "File formats").
 void check_feature_name(const Reader& r, const std::string& name) {
@@ -124,7 +126,10 @@ Feature parse_feature(const Reader& r) {
   f.key = r.str_or("key", f.name);
   f.description = r.str("description");
   f.weight = r.number_or("weight", 1.0);
-  if (!(f.weight >= 0) || !std::isfinite(f.weight)) r.fail("weight", "must be a finite number >= 0");
+  // 0 leaves a feature out; other weights within 10^±6 keep Gower sums far from float under/overflow
+  // (5e-324 made every distance 0 and RCF infinite).
+  if (!(f.weight == 0 || (f.weight >= kMinWeight && f.weight <= kMaxWeight)))
+    r.fail("weight", fmt::format("must be 0 or a number from {} to {}", kMinWeight, kMaxWeight));
   std::string type = r.str("type");
   if (type == "integer") {
     f.kind = FeatureKind::Integer;
@@ -147,6 +152,7 @@ Feature parse_feature(const Reader& r) {
       Reader lr = r.child(levels[i], fmt::format("levels[{}]", i));
       lr.only_keys({"code", "text"});
       Level l{lr.integer("code"), lr.str("text")};
+      if (l.text.empty()) lr.fail("text", "must not be empty (an empty CSV cell means a missing value)");
       if (l.code < -kMaxCode || l.code > kMaxCode) lr.fail("code", "out of range (|value| <= 2^53)");
       if (!codes.insert(l.code).second) lr.fail("code", "duplicate code");
       // Answers are matched without regard to case, so two such levels could never be told apart.
@@ -229,6 +235,8 @@ Task parse_task(const json& j, const std::string& origin) {
   // The name becomes a folder and file name in sweeps and stability runs.
   if (!good_task_name(t.name))
     r.fail("name", fmt::format("\"{}\": use letters, digits, '.', '_' and '-' (it becomes a file name)", t.name));
+  if (t.name.size() > kMaxTaskName)
+    r.fail("name", fmt::format("{} bytes long, at most {} (it becomes part of file names)", t.name.size(), kMaxTaskName));
   t.title = r.str_or("title", t.name);
   const json& feats = r.at("features");
   if (!feats.is_array() || feats.empty()) r.fail("features", "expected a non-empty array");
@@ -241,6 +249,8 @@ Task parse_task(const json& j, const std::string& origin) {
     check_template(fr, "description", f.description, {"value"});
     t.features.push_back(std::move(f));
   }
+  if (std::all_of(t.features.begin(), t.features.end(), [](const Feature& f) { return f.weight == 0; }))
+    r.fail("features", "every weight is 0: distances would all be 0/0; give a feature a weight > 0");
   t.options = r.strings("options");
   if (t.options.size() < 2) r.fail("options", "need at least 2 label options");
   if (std::set<std::string>(t.options.begin(), t.options.end()).size() != t.options.size())
