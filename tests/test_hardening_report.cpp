@@ -1,6 +1,7 @@
 // Issue 14, `sceval report` (and `compare`) on run directories: every results.json part a reader uses
 // is validated (model, baselines), real runs (full and lazy) still load, a path stat cannot resolve
-// is a sceval::Error naming it, and files of two different runs are not rendered as one.
+// is a sceval::Error naming it, files of two different runs are not rendered as one, a damaged
+// sces.csv is refused as the other readers refuse it, and no URL credential reaches the page.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -8,12 +9,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "error_helpers.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "experiment/output.h"
 #include "experiment/run.h"
+#include "report/html.h"
 #include "report/page_data.h"
 #include "report/run_dir.h"
 #include "results/results_json.h"
@@ -89,6 +92,11 @@ TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
       {"/baselines/oracle", "oops", "baselines.oracle: expected an object, got string"},
       {"/baselines/oracle/strict", json::object(), "baselines.oracle.strict.metrics: missing"},
       {"/baselines", json::array(), "baselines: expected an object, got array"},
+      // The grid: `report`, `compare` and `export-training` all exited 0 on these (issue 14).
+      {"/task/features", json::array(), "task.features: expected a non-empty array of features, got []"},
+      {"/task/features/0/values", json::array(), "task.features[0].values: expected at least one value"},
+      {"/task/grid_points", 5, "task.grid_points: 5, but task.features span a grid of 1920 points (the product of "
+                               "their value counts; files of different runs, or an edited file?)"},
   };
   int k = 0;
   for (const auto& c : cases) {
@@ -148,12 +156,65 @@ TEST(HardeningReport, FilesOfDifferentRunsAreRefused) {
   const std::string run = tmp.file("run");
   real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
   const std::size_t rows = csv::read_file(run + "/decision_map.csv").rows.size();
-  // results.json of a run on a bigger grid (a failed re-run of another task left it) beside this map.
-  rewrite_results(run, [&](json& r) { r["task"]["grid_points"] = rows + 6; });
+  // results.json of a run on a bigger grid (a failed re-run of another task left it) beside this map:
+  // one more value of the first feature.
+  std::size_t points = 0;
+  rewrite_results(run, [&](json& r) {
+    auto& values = r["task"]["features"][0]["values"];
+    points = rows / values.size() * (values.size() + 1);
+    values.push_back("another");
+    r["task"]["grid_points"] = points;
+  });
   const std::string msg = error_of([&] { report::load_run(run, "r"); });
   EXPECT_EQ(msg, fmt::format("{}/decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
                              "different runs? run the command again into an empty folder)",
-                             run, rows, rows + 6));
+                             run, rows, points));
+  // Only grid_points edited: results.json itself is inconsistent, and says so first.
+  rewrite_results(run, [&](json& r) { r["task"]["grid_points"] = rows + 6; });
+  EXPECT_TRUE(has(error_of([&] { report::load_run(run, "r"); }), run + "/results.json: task.grid_points: "));
+}
+
+// Defence in depth: a real run masks URL credentials in the model spec, but a tampered or foreign
+// results.json (or artifact beside it) may hold one anywhere; the page shows none of them.
+TEST(HardeningReport, UrlCredentialsInRunFilesNeverReachThePage) {
+  ScratchDir tmp;
+  const std::string run = tmp.file("run");
+  real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
+  const std::string url = "http://user:hunter2@127.0.0.1:9/v1";
+  rewrite_results(run, [&](json& r) {
+    r["model"] = {{"spec", "openai:m@" + url}, {"identity", url}};
+    r["settings"]["note"] = {url, {{url, "a key"}}};  // any string, any key the page embeds
+  });
+  std::ofstream(run + "/stability.json") << json({{"kind", "stability"}, {"schema_version", 1}, {"model", url}}).dump();
+  std::ofstream(run + "/samples.jsonl", std::ios::app)
+      << json({{"index", 0}, {"stage", "followup"}, {"error", "POST " + url + "/chat: refused"}}).dump() << "\n";
+  const std::string page = tmp.file("report.html");
+  report::write_report({run}, page);
+  std::ifstream in(page);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(html.find("hunter2"), std::string::npos);
+  EXPECT_EQ(report::run_page_data(report::load_run(run, "r"))["model"], "openai:m@http://***@127.0.0.1:9/v1");
+}
+
+// `compare` and `export-training` refuse an sces.csv without its columns; the report did not.
+TEST(HardeningReport, DamagedSceFileIsRefusedNamingFileAndColumnOrLine) {
+  ScratchDir tmp;
+  const std::string run = tmp.file("run");
+  real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
+  const std::string sces = run + "/sces.csv";
+  const csv::Table real = csv::read_file(sces);
+  const std::string first = csv::read_file(run + "/decision_map.csv").header.at(1);  // index, then the features
+  std::ofstream(sces, std::ios::trunc) << "index,target\n0,zzz\n";
+  EXPECT_EQ(error_of([&] { report::load_run(run, "r"); }), sces + ": missing column 'sce_" + first + "' in the header");
+  // A target that is not one of the task's options, on the file's third line.
+  csv::Table t = real;
+  ASSERT_GE(t.rows.size(), 2u);
+  t.rows[1][t.require_column("target")] = "zzz";
+  csv::write_file(sces, t.header, t.rows);
+  const std::string msg = error_of([&] { report::load_run(run, "r"); });
+  EXPECT_TRUE(has(msg, sces + ":3, column 'target': target \"zzz\" is not one of the task's options")) << msg;
+  csv::write_file(sces, real.header, real.rows);
+  EXPECT_NO_THROW(report::load_run(run, "r"));
 }
 
 }  // namespace

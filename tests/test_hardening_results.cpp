@@ -128,7 +128,8 @@ json minimal_results() {
                             {"tm", nullptr}}},
                {"ci", {{"validity", {0.1, 0.9}}}}, {"counts", {{"total", 4}, {"by_status", {{"ok", 3}}}}}};
   return {{"schema_version", 1},
-          {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6}, {"features", {{{"name", "a"}, {"values", {"0", "1"}}}}}}},
+          {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6},
+                    {"features", {{{"name", "a"}, {"values", {"0", "1", "2"}}}, {{"name", "b"}, {"values", {"0", "1"}}}}}}},
           {"decision_map", {{"labels", {{"a", 3}, {"b", 3}}}}},
           {"paper", mode}, {"strict", mode}, {"complete", true},
           {"model", {{"spec", "openai:m@http://h/v1"}, {"identity", "h m"}}},
@@ -160,7 +161,14 @@ TEST(HardeningResults, ResultsJsonSchema) {
       {"/paper/counts/total", -1, "r.json: paper.counts.total: expected a count >= 0, got -1"},
       {"/paper/counts/by_status/ok", "3", "r.json: paper.counts.by_status.ok: expected a count >= 0, got \"3\""},
       {"/task/features/0/values/1", 1, "r.json: task.features[0].values[1]: expected a string, got number"},
-      {"/task/features", "a,b", "r.json: task.features: expected an array, got string"},
+      {"/task/features", "a,b", "r.json: task.features: expected a non-empty array of features, got \"a,b\""},
+      // The grid the features span is the grid the run had (issue 14: every reader exited 0 before).
+      {"/task/features", json::array(), "r.json: task.features: expected a non-empty array of features, got []"},
+      {"/task/features/1/values", json::array(), "r.json: task.features[1].values: expected at least one value"},
+      {"/task/grid_points", 5, "r.json: task.grid_points: 5, but task.features span a grid of 6 points"},
+      {"/task/grid_points", -6, "r.json: task.grid_points: expected a number of grid points >= 0, got -6"},
+      {"/task/features/1/values/2", "2", "r.json: task.grid_points: 6, but task.features span a grid of 9 points"},
+      {"/decision_map/grid_points", 7, "r.json: decision_map.grid_points: 7, but task.grid_points is 6"},
       {"/decision_map/mode", 5, "r.json: decision_map.mode: expected a string, got number"},
       {"/decision_map/labels/NA", -1, "r.json: decision_map.labels.NA: expected a count >= 0, got -1"},
       {"/model", nullptr, "(no error)"},  // a library caller that gave no model info
@@ -190,6 +198,23 @@ TEST(HardeningResults, ResultsJsonSchema) {
   j = minimal_results();
   j["baselines"]["oracle"].erase("paper");
   EXPECT_EQ(error_of([&] { results::validate_results_json(j, "r.json"); }), "r.json: baselines.oracle.paper: missing");
+  // A lazy run's grid may exceed int64 (up to 2^64 - 1 points): checked exactly, without overflow.
+  j = minimal_results();
+  j["task"]["features"] = json::array();
+  for (int f = 0; f < 4; ++f) {
+    json values = json::array();
+    for (int v = 0; v < 65536; ++v) values.push_back(std::to_string(v));
+    j["task"]["features"].push_back({{"name", "f" + std::to_string(f)}, {"values", values}});
+  }
+  j["task"]["grid_points"] = std::uint64_t{18446744073709551615u};  // 2^64 - 1: 65536^4 is 2^64
+  EXPECT_EQ(error_of([&] { results::validate_results_json(j, "r.json"); }),
+            "r.json: task.grid_points: 18446744073709551615, but task.features span a grid of more than "
+            "18446744073709551615 points (the product of their value counts; files of different runs, or an edited file?)");
+  j["task"]["features"][3]["values"].erase(65535);  // 65536^3 * 65535 = 2^64 - 2^48
+  j["task"]["grid_points"] = std::uint64_t{18446462598732840960u};
+  EXPECT_NO_THROW(results::validate_results_json(j, "r.json"));
+  j["task"]["grid_points"] = std::uint64_t{18446462598732840961u};
+  EXPECT_TRUE(has(error_of([&] { results::validate_results_json(j, "r.json"); }), "span a grid of 18446462598732840960 points"));
   // A lazy run: paper and baselines unavailable, with the reason.
   j = minimal_results();
   j["paper"] = {{"available", false}, {"reason", "needs the full map"}};

@@ -63,6 +63,10 @@ Axes lazy_axes(const nlohmann::json& results, const csv::Table& t) {
   }
   if (axes.size() != cols.size())
     throw Error(fmt::format("{}: {} feature columns, but results.json task.features has {}", t.source, cols.size(), axes.size()));
+  for (std::size_t k = 0; k < cols.size(); ++k)  // sces.csv's sce_ columns are looked up by these names
+    if (axes[k].name != t.header[cols[k]])
+      throw Error(fmt::format("{}: feature column {} is '{}', but results.json task.features[{}] is '{}'", t.source,
+                              k + 1, t.header[cols[k]], k, axes[k].name));
   Axes ax(std::move(axes));
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     auto c = row_coords(ax, t, cols, r);

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "report/lazy_map.h"
 
 namespace sceval::report {
@@ -97,6 +98,25 @@ json samples_json(const std::vector<json>& samples) {
   return out;
 }
 
+// Every string (values and keys) with URL credentials masked, "scheme://***@host": a tampered or
+// foreign results.json, sample or artifact must not carry a password into the page. (Depth is
+// bounded: every document here was parsed with parse_json_bounded.)
+void mask_url_credentials(json& j) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.find("://") != std::string::npos) j = without_url_credentials(s);
+  } else if (j.is_array()) {
+    for (auto& v : j) mask_url_credentials(v);
+  } else if (j.is_object()) {
+    json out = json::object();
+    for (auto& [k, v] : j.items()) {
+      mask_url_credentials(v);
+      out[k.find("://") != std::string::npos ? without_url_credentials(k) : k] = std::move(v);
+    }
+    j = std::move(out);
+  }
+}
+
 }  // namespace
 
 MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>& options) {
@@ -184,7 +204,7 @@ json run_page_data(const RunDir& run) {
   }
   const auto& r = run.results;
   std::string model = r.contains("model") && r["model"].is_object() ? r["model"].value("spec", "") : "";
-  return {{"name", run.name}, {"path", run.path}, {"task", r["task"].value("name", "")},
+  json out = {{"name", run.name}, {"path", run.path}, {"task", r["task"].value("name", "")},
           {"model", model.empty() ? "(scored: " + run.name + ")" : model}, {"options", options},
           {"results", r}, {"axes", axes}, {"lazy", lazy}, {"labels", lazy ? json(nullptr) : json(map.labels)},
           {"asked_labels", lazy ? json(asked) : json(nullptr)}, {"p", p},
@@ -194,6 +214,8 @@ json run_page_data(const RunDir& run) {
           {"edits", edits}, {"samples", samples_json(run.samples)},
           {"stability", run.stability ? *run.stability : json(nullptr)},
           {"quiz", run.quiz ? *run.quiz : json(nullptr)}};
+  mask_url_credentials(out);
+  return out;
 }
 
 json page_data(const std::vector<RunDir>& runs) {

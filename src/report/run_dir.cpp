@@ -1,6 +1,7 @@
 #include "report/run_dir.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -57,6 +58,22 @@ std::vector<fs::path> sweep_cells(const fs::path& dir) {
   return cells;
 }
 
+// sces.csv as `run` / `score` write it: refused at the header without index, target or an sce_
+// column for each feature of the decision map (the columns the page draws from), and at the first
+// row whose target is not one of the task's options.
+csv::Table read_sces(const std::string& path, const nlohmann::json& results, const csv::Table& decision_map) {
+  std::vector<std::string> required = {"index", "target"};
+  for (std::size_t c : feature_columns(decision_map)) required.push_back("sce_" + decision_map.header[c]);
+  csv::Table t = csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns(required));
+  const auto options = results["task"]["options"].get<std::vector<std::string>>();  // checked by the schema
+  const std::size_t target = t.require_column("target");
+  for (std::size_t r = 0; r < t.rows.size(); ++r)
+    if (std::find(options.begin(), options.end(), t.rows[r][target]) == options.end())
+      throw Error(fmt::format("{}: target \"{}\" is not one of the task's options ({})", t.where(r, target),
+                              t.rows[r][target], fmt::join(options, ", ")));
+  return t;
+}
+
 }  // namespace
 
 RunDir load_run(const std::string& path, const std::string& name) {
@@ -75,7 +92,7 @@ RunDir load_run(const std::string& path, const std::string& name) {
     throw Error(fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
                             "different runs? run the command again into an empty folder)",
                             dir, r.decision_map.rows.size(), gp.get<std::int64_t>()));
-  r.sces = csv::read_file(dir + "sces.csv");
+  r.sces = read_sces(dir + "sces.csv", r.results, r.decision_map);
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");
   r.quiz = read_optional_artifact(dir + "gower_quiz.json", "gower_quiz");

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
 
@@ -35,6 +36,11 @@ class Check {
   }
   void count(const json& v, const std::string& f) const {
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0) fail(f, fmt::format("expected a count >= 0, got {}", v.dump()));
+  }
+  // A number of grid points: 0 to 2^64 - 1 (a lazy run's grid may be larger than an int64).
+  void grid_size(const json& v, const std::string& f) const {
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+      fail(f, fmt::format("expected a number of grid points >= 0, got {}", v.dump()));
   }
   // A metric: a finite number or null (NaN); optionally within [lo, hi].
   void metric(const json& v, const std::string& f, double lo = -INFINITY, double hi = INFINITY) const {
@@ -129,6 +135,23 @@ void validate_baselines(const Check& c, const json& b, const std::string& f) {
   }
 }
 
+// task.grid_points against the product of the features' value counts, without overflow: a lazy
+// run's grid may have up to 2^64 - 1 points, and a larger product cannot equal it.
+void check_grid_points(const Check& c, std::uint64_t grid_points, const json& features) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t product = 1;
+  bool over = false;  // the product exceeds 2^64 - 1
+  for (const auto& f : features) {
+    const std::uint64_t n = f["values"].size();  // >= 1, checked before
+    over = over || product > kMax / n;
+    if (!over) product *= n;
+  }
+  if (over || product != grid_points)
+    c.fail("task.grid_points", fmt::format("{}, but task.features span a grid of {} points (the product of their value "
+                                           "counts; files of different runs, or an edited file?)",
+                                           grid_points, over ? "more than " + std::to_string(kMax) : std::to_string(product)));
+}
+
 void validate_task(const Check& c, const json& task) {
   c.object(task, "task");
   c.string(c.member(task, "task", "name"), "task.name");
@@ -136,21 +159,27 @@ void validate_task(const Check& c, const json& task) {
   const json& options = c.member(task, "task", "options");
   if (!options.is_array() || options.size() < 2) c.fail("task.options", "expected an array of at least 2 labels");
   c.strings(options, "task.options");
-  c.optional(task, "task", "grid_points", [&](const json& v, const std::string& f) { c.count(v, f); });
+  c.optional(task, "task", "grid_points", [&](const json& v, const std::string& f) { c.grid_size(v, f); });
+  // Each feature's name and values in grid order (what the run writes): a grid has at least one
+  // feature, each with at least one value, and grid_points is the product of their value counts.
   c.optional(task, "task", "features", [&](const json& v, const std::string& f) {
-    if (!v.is_array()) c.fail(f, fmt::format("expected an array, got {}", v.type_name()));
+    if (!v.is_array() || v.empty()) c.fail(f, fmt::format("expected a non-empty array of features, got {}", v.dump()));
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::string fi = fmt::format("{}[{}]", f, i);
       c.object(v[i], fi);
       c.string(c.member(v[i], fi, "name"), fi + ".name");
-      c.strings(c.member(v[i], fi, "values"), fi + ".values");
+      const json& values = c.member(v[i], fi, "values");
+      c.strings(values, fi + ".values");
+      if (values.empty()) c.fail(fi + ".values", "expected at least one value");
     }
+    if (task.contains("grid_points")) check_grid_points(c, task["grid_points"].get<std::uint64_t>(), v);
   });
 }
 
 void validate_decision_map(const Check& c, const json& dm, const std::string& f) {
   c.object(dm, f);
   c.optional(dm, f, "mode", [&](const json& v, const std::string& fm) { c.string(v, fm); });
+  c.optional(dm, f, "grid_points", [&](const json& v, const std::string& fg) { c.grid_size(v, fg); });
   c.optional(dm, f, "labels", [&](const json& v, const std::string& fl) {
     c.object(v, fl);
     for (const auto& [k, n] : v.items()) c.count(n, fl + "." + k);
@@ -168,7 +197,12 @@ void validate_results_json(const json& j, const std::string& source) {
   validate_task(c, c.member(j, "", "task"));
   c.optional(j, "", "distance", [&](const json& v, const std::string& f) { c.string(v, f); });
   c.optional(j, "", "complete", [&](const json& v, const std::string& f) { c.boolean(v, f); });
-  c.optional(j, "", "decision_map", [&](const json& v, const std::string& f) { validate_decision_map(c, v, f); });
+  c.optional(j, "", "decision_map", [&](const json& v, const std::string& f) {
+    validate_decision_map(c, v, f);
+    const json& task = j["task"];
+    if (v.contains("grid_points") && task.contains("grid_points") && v["grid_points"] != task["grid_points"])
+      c.fail("decision_map.grid_points", fmt::format("{}, but task.grid_points is {}", v["grid_points"].dump(), task["grid_points"].dump()));
+  });
   for (const char* mode : {"paper", "strict"}) validate_mode(c, c.member(j, "", mode), mode);
   c.optional(j, "", "baselines", [&](const json& v, const std::string& f) { validate_baselines(c, v, f); });
   // model: null when a library caller gave no model info; else the spec (secrets removed) and identity.

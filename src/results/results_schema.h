@@ -12,7 +12,8 @@ namespace sceval::results {
 // schema_version 1, task.name, task.options (>= 2 strings), the objects paper and strict. Every
 // field a reader uses (the report page, compare, sweep summaries) is checked when present: metrics
 // are numbers or null (rates in [0, 1], counts >= 0) and a metrics block has n, validity,
-// mean_rcf_a, exact_match and tm; ci pairs [low, high]; counts; task.features; decision_map
+// mean_rcf_a, exact_match and tm; ci pairs [low, high]; counts; task.features (>= 1 feature, each
+// with >= 1 value) and task.grid_points (the product of their value counts, up to 2^64 - 1); decision_map
 // (labels, mode); baselines (each with both modes and their metrics, or "available": false and a
 // reason); model (null, or an object whose spec and identity are strings); requests; complete.
 // Unknown extra keys are allowed (runs merge their own: settings, timing...).
