@@ -47,7 +47,10 @@ std::string write_run(const std::string& name, const std::vector<Answer>& answer
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "hand.json") << kTask;
-  json results = {{"schema_version", 1}, {"task", {{"name", "hand"}, {"path", (dir / "hand.json").string()}}},
+  const json features = {{{"name", "X"}, {"values", {"0", "1", "2", "3", "4"}}}, {{"name", "Y"}, {"values", {"0", "1", "2"}}}};
+  json results = {{"schema_version", 1},
+                  {"task", {{"name", "hand"}, {"path", (dir / "hand.json").string()}, {"options", {"no", "yes"}},
+                            {"grid_points", 15}, {"features", features}}},
                   {"distance", "gower"}, {"strict", json::object()}, {"paper", json::object()}};
   std::ofstream(dir / "results.json") << results.dump();
   std::ofstream dm(dir / "decision_map.csv");

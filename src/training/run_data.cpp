@@ -119,7 +119,7 @@ RunData load_run(const std::string& dir, const std::string& task_override) {
   run.dir = dir;
   const std::string results_path = dir + "/results.json";
   if (!path_exists(results_path)) throw Error(fmt::format("{}: not a run directory (no results.json)", dir));
-  nlohmann::json results = results::read_json(results_path);
+  nlohmann::json results = results::read_results_json(results_path);  // the schema, as report and compare
   run.task = std::make_unique<task::Task>(load_task(results, results_path, task_override));
   run.grid = std::make_unique<grid::Grid>(*run.task);
   run.distance = load_distance(results, *run.task, results_path);
