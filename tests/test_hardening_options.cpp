@@ -4,11 +4,14 @@
 // (cli_option_* and cli_sweep_* tests).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "error_helpers.h"
 #include "api/sweep_config.h"
 #include "common/error.h"
+#include "experiment/output.h"
 #include "sceval/options.h"
 
 using namespace sceval;
@@ -16,6 +19,9 @@ using namespace sceval;
 namespace {
 
 using sceval::testing::error_of;
+using sceval::testing::has;
+using sceval::testing::ScratchDir;
+namespace fs = std::filesystem;
 
 }  // namespace
 
@@ -81,4 +87,38 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   // A model's own settings name the model by its place in the list.
   EXPECT_EQ(cell_error("{" + models + "}", 1), "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
+}
+
+// Issue 14: a run that fails before its first answer leaves no folder it made; nothing else goes.
+TEST(HardeningOptions, NewFoldersAreRemovedUnlessKeptOrUsed) {
+  ScratchDir d;
+  { experiment::RunOutput out((d.path / "a" / "b" / "run").string()); }  // failed: nothing written
+  EXPECT_FALSE(fs::exists(d.path / "a"));
+  fs::create_directories(d.path / "old");
+  { experiment::RunOutput out((d.path / "old" / "run").string()); }
+  EXPECT_TRUE(fs::exists(d.path / "old"));  // there before
+  EXPECT_FALSE(fs::exists(d.path / "old" / "run"));
+  {
+    experiment::RunOutput out((d.path / "got" / "run").string());
+    out.sample("{}");  // one answer: kept for a resume
+  }
+  EXPECT_TRUE(fs::exists(d.path / "got" / "run" / "samples.jsonl"));
+  {
+    experiment::NewFolders made((d.path / "quiz").string());
+    fs::create_directories(d.path / "quiz");
+    std::ofstream(d.path / "quiz" / "samples.jsonl");  // opened, nothing logged
+  }
+  EXPECT_FALSE(fs::exists(d.path / "quiz"));
+  {
+    experiment::NewFolders made((d.path / "other").string());
+    fs::create_directories(d.path / "other");
+    std::ofstream(d.path / "other" / "x") << "x";  // anything else stays, with its folder
+  }
+  EXPECT_TRUE(fs::exists(d.path / "other" / "x"));
+  {
+    experiment::NewFolders made((d.path / "kept").string());
+    fs::create_directories(d.path / "kept");
+    made.keep();
+  }
+  EXPECT_TRUE(fs::exists(d.path / "kept"));
 }

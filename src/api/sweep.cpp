@@ -91,6 +91,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
   const auto plan = plan_sweep(c, all, tasks, out, o, config_path);
   std::vector<const PlannedCell*> mine;
   for (const auto& cell : experiment::shard_cells(all, shard)) mine.push_back(&plan.at(cell.name()));
+  experiment::NewFolders made(out);  // removed again if the sweep fails with no cell written
   ensure_directory(out, "sweep folder");  // only now: a refused config leaves nothing behind
   SweepReport rep;
   rep.cells = mine.size();
@@ -113,6 +114,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
       if (hooks.after_cell) hooks.after_cell(p.name, r);
     }
   }
+  made.keep();
   rep.summary_rows = experiment::write_summary(out);
   rep.summary_markdown = read_file_text(out + "/summary.md");
   return rep;
