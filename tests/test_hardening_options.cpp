@@ -89,6 +89,26 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
 }
 
+// Issue 14: what a sweep cell needs is checked before the sweep folder exists.
+TEST(HardeningOptions, SweepCellFolderNamesFitNameMax) {
+  EXPECT_EQ(error_of([] { api::check_cell_folder(std::string(255, 'a'), "s.json"); }), "(no error)");
+  const std::string e = error_of([] { api::check_cell_folder(std::string(300, 'a') + "__income", "s.json"); });
+  EXPECT_TRUE(has(e, "s.json: cell \"aaaa") && has(e, "308 bytes, longer than 255")) << e;
+}
+
+TEST(HardeningOptions, SweepCellCacheIsUsable) {
+  ScratchDir d;
+  auto cache_error = [&](const std::string& path) {
+    return error_of([&] { api::check_cell_cache(path, "settings.cache", "s.json"); });
+  };
+  EXPECT_TRUE(has(cache_error(d.path.string()), "s.json: settings.cache \"" + d.path.string() + "\": is a folder"));
+  const std::string file = d.write("plain", "x");
+  EXPECT_TRUE(has(cache_error(file + "/sub/c.sqlite"), "cannot be created: " + file + " is not a folder"));
+  EXPECT_EQ(cache_error(d.file("new/folders/c.sqlite")), "(no error)");  // missing folders are created, as by `run`
+  EXPECT_EQ(cache_error(file), "(no error)");
+  EXPECT_FALSE(fs::exists(d.path / "new"));  // a check writes nothing
+}
+
 // Issue 14: a run that fails before its first answer leaves no folder it made; nothing else goes.
 TEST(HardeningOptions, NewFoldersAreRemovedUnlessKeptOrUsed) {
   ScratchDir d;
