@@ -89,6 +89,15 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
 }
 
+// Issue 14: a setting given twice is refused, not decided silently by whichever comes last.
+TEST(HardeningOptions, SettingsGivenTwiceAreRefused) {
+  const std::string twice = error_of([] { Options().update({{"max_tokens", 5}, {"max-tokens", 7}}, "s.json: settings"); });
+  EXPECT_TRUE(has(twice, "s.json: settings.max_tokens: the same option as \"max-tokens\"")) << twice;
+  EXPECT_EQ(error_of([] { Options().update({{"max_tokens", 5}, {"limit", 7}}, "s.json: settings"); }), "(no error)");
+  // A model spec's settings: tests/CMakeLists.txt, cli_sweep_spec_setting_twice (parse_model_spec
+  // is in sceval_http_tests' library).
+}
+
 // Issue 14: what a sweep cell needs is checked before the sweep folder exists.
 TEST(HardeningOptions, SweepCellFolderNamesFitNameMax) {
   EXPECT_EQ(error_of([] { api::check_cell_folder(std::string(255, 'a'), "s.json"); }), "(no error)");
