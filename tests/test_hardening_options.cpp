@@ -4,11 +4,14 @@
 // (cli_option_* and cli_sweep_* tests).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "error_helpers.h"
 #include "api/sweep_config.h"
 #include "common/error.h"
+#include "experiment/output.h"
 #include "sceval/options.h"
 
 using namespace sceval;
@@ -16,6 +19,9 @@ using namespace sceval;
 namespace {
 
 using sceval::testing::error_of;
+using sceval::testing::has;
+using sceval::testing::ScratchDir;
+namespace fs = std::filesystem;
 
 }  // namespace
 
@@ -81,4 +87,67 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   // A model's own settings name the model by its place in the list.
   EXPECT_EQ(cell_error("{" + models + "}", 1), "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
+}
+
+// Issue 14: a setting given twice is refused, not decided silently by whichever comes last.
+TEST(HardeningOptions, SettingsGivenTwiceAreRefused) {
+  const std::string twice = error_of([] { Options().update({{"max_tokens", 5}, {"max-tokens", 7}}, "s.json: settings"); });
+  EXPECT_TRUE(has(twice, "s.json: settings.max_tokens: the same option as \"max-tokens\"")) << twice;
+  EXPECT_EQ(error_of([] { Options().update({{"max_tokens", 5}, {"limit", 7}}, "s.json: settings"); }), "(no error)");
+  // A model spec's settings: tests/CMakeLists.txt, cli_sweep_spec_setting_twice (parse_model_spec
+  // is in sceval_http_tests' library).
+}
+
+// Issue 14: what a sweep cell needs is checked before the sweep folder exists.
+TEST(HardeningOptions, SweepCellFolderNamesFitNameMax) {
+  EXPECT_EQ(error_of([] { api::check_cell_folder(std::string(255, 'a'), "s.json"); }), "(no error)");
+  const std::string e = error_of([] { api::check_cell_folder(std::string(300, 'a') + "__income", "s.json"); });
+  EXPECT_TRUE(has(e, "s.json: cell \"aaaa") && has(e, "308 bytes, longer than 255")) << e;
+}
+
+TEST(HardeningOptions, SweepCellCacheIsUsable) {
+  ScratchDir d;
+  auto cache_error = [&](const std::string& path) {
+    return error_of([&] { api::check_cell_cache(path, "settings.cache", "s.json"); });
+  };
+  EXPECT_TRUE(has(cache_error(d.path.string()), "s.json: settings.cache \"" + d.path.string() + "\": is a folder"));
+  const std::string file = d.write("plain", "x");
+  EXPECT_TRUE(has(cache_error(file + "/sub/c.sqlite"), "cannot be created: " + file + " is not a folder"));
+  EXPECT_EQ(cache_error(d.file("new/folders/c.sqlite")), "(no error)");  // missing folders are created, as by `run`
+  EXPECT_EQ(cache_error(file), "(no error)");
+  EXPECT_FALSE(fs::exists(d.path / "new"));  // a check writes nothing
+}
+
+// Issue 14: a run that fails before its first answer leaves no folder it made; nothing else goes.
+TEST(HardeningOptions, NewFoldersAreRemovedUnlessKeptOrUsed) {
+  ScratchDir d;
+  { experiment::RunOutput out((d.path / "a" / "b" / "run").string()); }  // failed: nothing written
+  EXPECT_FALSE(fs::exists(d.path / "a"));
+  fs::create_directories(d.path / "old");
+  { experiment::RunOutput out((d.path / "old" / "run").string()); }
+  EXPECT_TRUE(fs::exists(d.path / "old"));  // there before
+  EXPECT_FALSE(fs::exists(d.path / "old" / "run"));
+  {
+    experiment::RunOutput out((d.path / "got" / "run").string());
+    out.sample("{}");  // one answer: kept for a resume
+  }
+  EXPECT_TRUE(fs::exists(d.path / "got" / "run" / "samples.jsonl"));
+  {
+    experiment::NewFolders made((d.path / "quiz").string());
+    fs::create_directories(d.path / "quiz");
+    std::ofstream(d.path / "quiz" / "samples.jsonl");  // opened, nothing logged
+  }
+  EXPECT_FALSE(fs::exists(d.path / "quiz"));
+  {
+    experiment::NewFolders made((d.path / "other").string());
+    fs::create_directories(d.path / "other");
+    std::ofstream(d.path / "other" / "x") << "x";  // anything else stays, with its folder
+  }
+  EXPECT_TRUE(fs::exists(d.path / "other" / "x"));
+  {
+    experiment::NewFolders made((d.path / "kept").string());
+    fs::create_directories(d.path / "kept");
+    made.keep();
+  }
+  EXPECT_TRUE(fs::exists(d.path / "kept"));
 }

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "sceval/error.h"
 
@@ -224,7 +225,14 @@ Options& Options::set_text(std::string_view name, const std::string& t, const st
 
 Options& Options::update(const json& object, const std::string& where) {
   if (!object.is_object()) throw Error(fmt::format("{}: expected a JSON object of options", where));
-  for (const auto& [k, v] : object.items()) set(k, v, where.empty() ? k : where + "." + k);
+  std::map<std::string, std::string> seen;  // canonical name -> the key that gave it
+  for (const auto& [k, v] : object.items()) {
+    const std::string at = where.empty() ? k : where + "." + k;
+    // "max_tokens" and "max-tokens" are one option: both in one object would let one win silently.
+    if (auto [it, fresh] = seen.emplace(canonical(k), k); !fresh)
+      throw Error(fmt::format("{}: the same option as \"{}\" ('-' and '_' are alike); give it once", at, it->second));
+    set(k, v, at);
+  }
   return *this;
 }
 

@@ -12,6 +12,7 @@
 #include "common/file.h"
 #include "experiment/run.h"
 #include "experiment/sweep.h"
+#include "llm/cache/response_cache.h"
 #include "llm/http/model_spec.h"
 #include "results/results_json.h"
 #include "sceval/experiments.h"
@@ -48,6 +49,14 @@ void check_model_spec(const std::string& spec, bool will_run) {
   }
 }
 
+// Where model i's response cache comes from, for errors.
+std::string cache_field(const SweepConfig& c, std::size_t i, const SweepOptions& o) {
+  if (!o.cache.empty()) return "--cache";
+  if (c.models[i].settings.contains("cache")) return fmt::format("models[{}].settings.cache", i);
+  if (c.settings.contains("cache")) return "settings.cache";
+  return "the default response cache";
+}
+
 // Every cell of the config, by name (every shard's: a config that fails, fails in every array task at
 // once): each model's spec and options, each cell's settings. Nothing is written or loaded.
 std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::vector<experiment::Cell>& cells,
@@ -62,11 +71,16 @@ std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::v
       throw Error(fmt::format("{}: models[{}]: {}", path, i, e.what()));
     }
     options.emplace(m.alias, api::cell_options(c, m, o.cache, path));
+    const Options& opts = options.at(m.alias);
+    if (!o.summary_only && !opts.flag("no_cache"))
+      api::check_cell_cache(opts.text("cache").empty() ? llm::default_cache_path() : opts.text("cache"),
+                            cache_field(c, i, o), path);
   }
   std::map<std::string, PlannedCell> plan;
   for (const auto& cell : cells) {
     const api::SweepModel* m = &*std::find_if(c.models.begin(), c.models.end(), [&](const api::SweepModel& e) { return e.alias == cell.model; });
     const Task& t = tasks.at(cell.task.spec);
+    api::check_cell_folder(cell.name(), path);
     const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
     const Options& opts = options.at(m->alias);
     auto s = api::run_settings(t.internal(), cell.task.spec, llm::spec_without_secrets(m->spec), opts, dir);
@@ -91,6 +105,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
   const auto plan = plan_sweep(c, all, tasks, out, o, config_path);
   std::vector<const PlannedCell*> mine;
   for (const auto& cell : experiment::shard_cells(all, shard)) mine.push_back(&plan.at(cell.name()));
+  experiment::NewFolders made(out);  // removed again if the sweep fails with no cell written
   ensure_directory(out, "sweep folder");  // only now: a refused config leaves nothing behind
   SweepReport rep;
   rep.cells = mine.size();
@@ -113,6 +128,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
       if (hooks.after_cell) hooks.after_cell(p.name, r);
     }
   }
+  made.keep();
   rep.summary_rows = experiment::write_summary(out);
   rep.summary_markdown = read_file_text(out + "/summary.md");
   return rep;

@@ -3,10 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "common/json_bounded.h"
 
 namespace sceval::api {
@@ -73,6 +77,40 @@ Options cell_options(const SweepConfig& c, const SweepModel& m, const std::strin
   opts.update(m.settings, fmt::format("{}: models[{}].settings", path, i));
   if (!cache.empty()) opts.set("cache", cache);
   return opts;
+}
+
+void check_cell_folder(const std::string& name, const std::string& where) {
+  constexpr std::size_t kNameMax = 255;  // NAME_MAX: the longest file or folder name, in bytes
+  if (name.size() <= kNameMax) return;
+  const std::string shown = name.substr(0, 40) + "...";
+  throw Error(fmt::format("{}: cell \"{}\": its folder name is {} bytes, longer than {} (the limit of a file name); "
+                          "shorten the model's alias or the task's name",
+                          where, shown, name.size(), kNameMax));
+}
+
+void check_cell_cache(const std::string& path, const std::string& field, const std::string& where) {
+  namespace fs = std::filesystem;
+  auto fail = [&](const std::string& why) {
+    throw Error(fmt::format("{}: {} \"{}\": {}", where, field, path, why));
+  };
+  const fs::file_type type = path_type(path);
+  if (type == fs::file_type::directory)
+    fail("is a folder; the response cache is a file (e.g. " + (fs::path(path) / "responses.sqlite").string() + ")");
+  if (type != fs::file_type::not_found && type != fs::file_type::regular)
+    fail("is not a regular file (a device, pipe or socket); the response cache is a SQLite file");
+  if (type == fs::file_type::regular) {
+    if (::access(path.c_str(), R_OK | W_OK) != 0) fail("cannot be read and written (permissions)");
+    return;
+  }
+  // A new file: the nearest existing folder above it must be a folder we may write in.
+  for (fs::path p = fs::path(path).lexically_normal().parent_path(); !p.empty(); p = p.parent_path()) {
+    const fs::file_type t = path_type(p);
+    if (t == fs::file_type::not_found && p != p.parent_path()) continue;  // created with the cache
+    if (t != fs::file_type::directory) fail(fmt::format("cannot be created: {} is not a folder", p.string()));
+    if (::access(p.c_str(), W_OK | X_OK) != 0) fail(fmt::format("cannot be created: no write permission in {}", p.string()));
+    return;
+  }
+  if (::access(".", W_OK | X_OK) != 0) fail("cannot be created: no write permission in the working folder");
 }
 
 }  // namespace sceval::api

@@ -32,4 +32,11 @@ SweepConfig parse_sweep_config(std::string_view text, const std::string& where);
 // value is checked by the option table (errors name the config key).
 Options cell_options(const SweepConfig& c, const SweepModel& m, const std::string& cache, const std::string& where);
 
+// What a cell needs before the sweep folder is made. Its folder's name (`name`, e.g. "alias__task")
+// fits in NAME_MAX (255 bytes); its response cache file `path` can be opened or created: not a
+// folder, no file where a folder must be (missing folders are created, as by `run`). Errors start
+// with `where` (the config) and name `field` (the flag or config field that gave the cache).
+void check_cell_folder(const std::string& name, const std::string& where);
+void check_cell_cache(const std::string& path, const std::string& field, const std::string& where);
+
 }  // namespace sceval::api

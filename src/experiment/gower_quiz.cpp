@@ -29,6 +29,7 @@ nlohmann::json run_gower_quiz(const QuizFile& q, const task::Task& t, const std:
                               const RunSettings& s, std::uint64_t seed, llm::Backend& backend,
                               const nlohmann::json& model_info, const Progress& progress) {
   grid::Grid g(t);
+  NewFolders made(s.output);  // removed again if no answer comes (e.g. no server)
   ensure_directory(s.output);
   SampleLog log(s.output + "/samples.jsonl");
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
@@ -42,6 +43,7 @@ nlohmann::json run_gower_quiz(const QuizFile& q, const task::Task& t, const std:
     tags.push_back({{"item", n}});
   }
   auto gens = asker.ask("gower_quiz", reqs, tags);
+  made.keep();
 
   // Letters beyond the item's candidates are not choices.
   const std::vector<std::string> letters(q.letters.begin(),

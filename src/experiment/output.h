@@ -3,13 +3,32 @@
 // callers, e.g. Python with no output folder). The directory is marked incomplete before the first
 // write (an old results.json is removed), each whole file is replaced atomically (temp + rename),
 // and samples.jsonl grows a line per model call — so a killed or failed re-run never leaves a
-// results.json beside files of another run.
+// results.json beside files of another run. A run that fails before its first answer leaves no
+// folder it made itself behind (NewFolders).
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace sceval::experiment {
+
+// The folders a command is about to create for its output (`dir` and its missing parents), noted
+// before it creates them. Unless keep() is called, the destructor removes them again, deepest
+// first, each only while empty (an empty samples.jsonl inside is removed first): a command that
+// fails before it obtained anything leaves nothing behind, while a folder that existed before, or
+// one that holds anything (answers, results of an earlier run), is never touched.
+class NewFolders {
+ public:
+  explicit NewFolders(const std::string& dir);
+  ~NewFolders();
+  NewFolders(const NewFolders&) = delete;
+  NewFolders& operator=(const NewFolders&) = delete;
+  void keep() { made_.clear(); }
+
+ private:
+  std::vector<std::filesystem::path> made_;  // deepest first
+};
 
 class RunOutput {
  public:
@@ -32,6 +51,7 @@ class RunOutput {
   std::vector<std::string> samples_;
   struct File;
   std::unique_ptr<File> samples_file_;
+  std::unique_ptr<NewFolders> made_;  // kept from the first sample or file on
 };
 
 }  // namespace sceval::experiment

@@ -77,6 +77,7 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
   for (const auto& t : tasks) check_same_grid(tasks.front(), t);
   for (const auto& t : tasks) require_full_map_memory(t, grid::Grid(t), s);  // before the folder is made
   const std::filesystem::path maps_dir = output_path(s.output, "decision_maps");
+  NewFolders made(maps_dir.string());  // removed again if no answer comes (e.g. no server)
   ensure_directory(maps_dir);
   SampleLog log(s.output + "/samples.jsonl");
   Asker asker{backend, std::max<std::size_t>(1, s.chunk), log, progress};
@@ -97,6 +98,7 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
     names.push_back(t.name);
   }
 
+  made.keep();
   const task::Task& first = tasks.front();
   grid::Grid g(first);
   const auto kind = s.distance.value_or(first.distance);

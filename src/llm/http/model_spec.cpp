@@ -110,6 +110,8 @@ ModelSpec parse_model_spec(std::string_view text) {
       std::string_view key = trim(item.substr(0, item.find('=')));
       std::string_view value = item.find('=') == std::string_view::npos ? std::string_view() : trim(item.substr(item.find('=') + 1));
       if (key.empty()) bad(spec, "an empty setting (expected ;KEY=VALUE)");
+      for (const auto& [k, v] : s.settings)  // one value wins silently otherwise: say which
+        if (k == key) bad(spec, fmt::format("setting {} is given twice; give it once", key));
       s.settings.emplace_back(std::string(key), std::string(value));
       if (item.size() == tail.size()) break;
       tail.remove_prefix(item.size() + 1);
