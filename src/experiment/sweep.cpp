@@ -13,6 +13,7 @@
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/redact.h"
 #include "common/warning.h"
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
@@ -175,7 +176,8 @@ std::vector<std::string> summary_row(const std::string& cell, const nlohmann::js
   return {cell,
           cell.substr(0, cell.find("__")),
           r["task"].value("name", ""),
-          r.contains("/model/spec"_json_pointer) ? r["/model/spec"_json_pointer].get<std::string>() : "",
+          // masked again: a cell's results.json may come from elsewhere (a copied or edited cell)
+          r.contains("/model/spec"_json_pointer) ? without_url_credentials(r["/model/spec"_json_pointer].get<std::string>()) : "",
           at("/task/grid_points"),
           at("/decision_map/labels/NA"),
           at("/strict/counts/total"),
