@@ -87,5 +87,24 @@ TEST(HardeningCache, DamagedFileSuggestsWhatToDo) {
   }
 }
 
+// A cache path that is a device, pipe or folder is refused before SQLite opens it: SQLite blocked on
+// a FIFO (cache export, cache merge) and wrote "/dev/zero-journal" beside a device. The device is
+// reached through a link, so a regression writes its journal into the scratch folder.
+TEST(HardeningCache, OnlyRegularFilesAreOpenedAsACache) {
+  TempDir d;
+  const fs::path dev = d.path / "zero.sqlite";
+  fs::create_symlink("/dev/zero", dev);
+  for (bool read_only : {false, true}) {
+    CacheOpenOptions o;
+    o.read_only = read_only;
+    std::string msg = sceval::testing::error_of([&] { ResponseCache c(dev.string(), o); });
+    EXPECT_NE(msg.find("zero.sqlite: not a regular file (a device, pipe or socket), expected a response cache"),
+              std::string::npos) << msg;
+    msg = sceval::testing::error_of([&] { ResponseCache c(d.path.string(), o); });
+    EXPECT_NE(msg.find(": is a directory, expected a response cache"), std::string::npos) << msg;
+  }
+  for (const auto& e : fs::directory_iterator(d.path)) EXPECT_EQ(e.path(), dev) << "written: " << e.path();
+}
+
 }  // namespace
 }  // namespace sceval::llm

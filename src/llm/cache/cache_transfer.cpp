@@ -167,12 +167,11 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
     try {
       out << j.dump(-1, ' ', false, json::error_handler_t::strict) << '\n';
     } catch (const json::exception& err) {
-      throw Error(fmt::format("cache export: row {}: {}", e.key, err.what()));
+      throw Error(fmt::format("{}: entry {}: cannot export it (a damaged row?): {}", cache.path(), e.key, err.what()));
     }
     ++n;
   });
-  if (!out) throw Error("cache export: write failed");
-  return n;
+  return n;  // a failed write is the caller's to report: it knows the file (AtomicWriter::commit)
 }
 
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path) {
@@ -196,8 +195,9 @@ CacheEntry entry_from_line(const std::string& text, const std::string& where) {
   };
   CacheEntry e;
   e.key = str("key");
+  const std::string kind = str("kind");
   try {
-    e.kind = request_kind_from_string(str("kind"));
+    e.kind = request_kind_from_string(kind);
   } catch (const Error& err) {
     throw Error(fmt::format("{}: field \"kind\": {}", where, err.what()));
   }

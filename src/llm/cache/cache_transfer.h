@@ -41,6 +41,7 @@ CacheEntry without_credentials(CacheEntry e, const std::string& where);
 
 // One JSON object per line, keys in order: key, kind, backend, request, response, status, error,
 // created_at, elapsed, batch_size (request and response as the stored JSON text). Key order of rows.
+// The stream's write errors are the caller's to check.
 std::size_t export_jsonl(ResponseCache& cache, std::ostream& out);
 // Written atomically: a missing folder is refused before the cache is opened.
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path);

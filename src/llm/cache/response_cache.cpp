@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "common/json_bounded.h"
 #include "common/sha256.h"
 #include "llm/cache/sqlite_transaction.h"
@@ -257,6 +258,8 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
   Impl& d = *impl_;
   d.path = path_;
   if (path_.empty()) throw Error("response cache: empty path");
+  // SQLite would block on a FIFO and write a "-journal" file beside a device (/dev/zero-journal).
+  if (path_exists(path_)) require_regular_file(path_, "response cache (a SQLite file)");
   if (!options.read_only) {
     const auto parent = std::filesystem::path(path_).parent_path();
     std::error_code ec;
