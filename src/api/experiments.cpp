@@ -3,9 +3,11 @@
 
 #include "api/internal.h"
 #include "common/error.h"
+#include "common/file.h"
 #include "experiment/gower_quiz.h"
 #include "experiment/stability.h"
 #include "report/html.h"
+#include "report/run_dir.h"
 #include "results/results_json.h"
 #include "sceval/experiments.h"
 #include "sceval/report.h"
@@ -20,6 +22,7 @@ nlohmann::json stability(const std::vector<std::string>& variants, Model& model,
   const Task first = Task::load(variants.front());
   const auto s = api::run_settings(first.internal(), first.spec(), model.info().value("spec", ""), options, out);
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
+  refuse_overwriting_inputs(out + "/stability.json", variants);
   auto j = experiment::run_stability(variants, s, cached, model.info(), api::progress_for(cb, cached));
   results::write_json(j, out + "/stability.json");
   return j;
@@ -35,6 +38,7 @@ nlohmann::json gower_quiz(const Task& task, Model& model, const Options& options
   if (q.candidates > quiz.letters.size())
     throw Error(fmt::format("candidates {}: the quiz file has {} letters", q.candidates, quiz.letters.size()));
   const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
+  refuse_overwriting_inputs(out + "/gower_quiz.json", {task.path(), quiz.path});
   const auto items = experiment::quiz_items(task.internal_grid(), q.items, q.candidates, q.seed);
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
   auto j = experiment::run_gower_quiz(quiz, task.internal(), items, s, q.seed, cached, model.info(),
@@ -45,6 +49,11 @@ nlohmann::json gower_quiz(const Task& task, Model& model, const Options& options
 }
 
 std::size_t write_report(const std::vector<std::string>& run_dirs, const std::string& out_html) {
+  std::vector<std::string> inputs;  // every file report::load_run reads
+  for (const auto& [dir, name] : report::expand_run_dirs(run_dirs))
+    for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl", "stability.json", "gower_quiz.json"})
+      inputs.push_back(dir + "/" + f);
+  refuse_overwriting_inputs(out_html, inputs);
   return report::write_report(run_dirs, out_html);
 }
 

@@ -41,7 +41,31 @@ RunResult result_from(const experiment::RunOutput& out, const experiment::RunRep
 
 }  // namespace api
 
+namespace {
+
+// The files save() writes into dir, refused when one is a file this result was made from: the
+// task file and score's inputs (results.json "inputs"), e.g. `score --sces R/sces.csv -o R`.
+void refuse_overwriting_recorded_inputs(const std::string& dir, const nlohmann::json& results, bool samples) {
+  std::vector<std::string> inputs;
+  const auto add = [&](const nlohmann::json& j, const char* key, bool part) {
+    const auto it = j.is_object() ? j.find(key) : j.end();
+    if (it == j.end() || !it->is_string()) return;
+    std::string path = it->get<std::string>();  // --points SPLIT.json:heldout names SPLIT.json
+    if (part && path.rfind(':') != std::string::npos) path.erase(path.rfind(':'));
+    inputs.push_back(path);
+  };
+  const nlohmann::json none;
+  const auto& task = results.is_object() && results.contains("task") ? results["task"] : none;
+  const auto& in = results.is_object() && results.contains("inputs") ? results["inputs"] : none;
+  add(task, "path", false), add(in, "decision_map", false), add(in, "sces", false), add(in, "points", true);
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
+    if (samples || std::string_view(f) != "samples.jsonl") refuse_overwriting_inputs(dir + "/" + f, inputs);
+}
+
+}  // namespace
+
 void RunResult::save(const std::string& dir) const {
+  refuse_overwriting_recorded_inputs(dir, results, !samples.empty());
   experiment::RunOutput out(dir);
   for (const auto& s : samples) out.sample(s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   out.put("decision_map.csv", decision_map.to_csv());
@@ -52,6 +76,8 @@ void RunResult::save(const std::string& dir) const {
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
   const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
   experiment::check_run(task.internal(), task.internal_grid(), s);  // before the run directory exists
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
+    refuse_overwriting_inputs(out + "/" + f, {task.path()});
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
   experiment::RunOutput output(out);
   const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));

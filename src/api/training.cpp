@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "training/export.h"
 
 namespace sceval {
@@ -15,6 +16,10 @@ nlohmann::ordered_json export_training(const std::string& run_dir, const std::st
   if (a.turn1_points != "train" && a.turn1_points != "all") throw Error("turn1_points: expected train or all");
   if (!a.split_out.empty() && a.split.empty()) throw Error("split_out needs split");
   training::RunData run = training::load_run(run_dir, a.task);
+  std::vector<std::string> inputs = {run.task->path};  // every file load_run read
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"}) inputs.push_back(run_dir + "/" + f);
+  refuse_overwriting_inputs(out_jsonl, inputs);
+  refuse_overwriting_inputs(a.split_out, inputs);
   training::ExportOptions o;
   o.format = *format;
   if (!a.split.empty()) o.split = training::make_split(*run.grid, a.split);

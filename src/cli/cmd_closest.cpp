@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "common/file.h"
 #include "sceval/sceval.h"
 
 namespace sceval::cli {
@@ -16,7 +17,9 @@ void add_closest_command(CLI::App& app) {
   c->add_option("--mode", mode, "paper | exact arithmetic")->capture_default_str();
   c->add_option("-o,--output", output, "Output CSV")->required();
   c->callback([] {
-    const Table t = closest(Task::load(task), Table::read_csv(decision_map, {"label"}), distance, mode);
+    const Task loaded = Task::load(task);
+    refuse_overwriting_inputs(output, {decision_map, loaded.path()});  // closest() returns the table; written here
+    const Table t = closest(loaded, Table::read_csv(decision_map, {"label"}), distance, mode);
     t.write_csv(output);
     fmt::print(stderr, "wrote {} ({} labelled points)\n", output, t.rows.size());
   });

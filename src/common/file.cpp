@@ -15,6 +15,16 @@ namespace fs = std::filesystem;
 
 namespace sceval {
 
+void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs) {
+  if (output.empty()) return;
+  for (const auto& input : inputs) {
+    if (input.empty()) continue;
+    std::error_code ec;  // a missing file (or one that cannot be looked at) is not the same file
+    if (std::filesystem::equivalent(output, input, ec) && !ec)
+      throw Error(fmt::format("{}: is also an input of this command ({}); write the output elsewhere", output, input));
+  }
+}
+
 void require_regular_file(const std::string& path, const std::string& what) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
