@@ -241,6 +241,17 @@ TEST(HardeningTransfer, ExportIntoAMissingFolderSaysSoAndWritesNothing) {
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
 }
 
+// `cache export C -o C` wrote the JSONL over the cache it read (exit 0, every answer lost).
+TEST(HardeningTransfer, ExportOverItsOwnCacheIsRefused) {
+  TempDir d;
+  { ResponseCache c(d.file("c.sqlite")); c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z")); }
+  const std::string before = slurp(d.file("c.sqlite"));
+  const std::string msg = error_of([&] { export_jsonl(d.file("c.sqlite"), d.path.string() + "/./c.sqlite"); });
+  EXPECT_TRUE(sceval::testing::has(msg, "c.sqlite: is also an input of this command")) << msg;
+  EXPECT_EQ(slurp(d.file("c.sqlite")), before);
+  EXPECT_EQ(ResponseCache(d.file("c.sqlite")).size(), 1u);
+}
+
 TEST(HardeningTransfer, FilesystemFailuresNameThePath) {
   TempDir d;
   fs::create_directory_symlink(d.path / "loop", d.path / "loop");  // stat: too many levels of symbolic links

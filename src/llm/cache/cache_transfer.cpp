@@ -175,6 +175,7 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
 }
 
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path) {
+  refuse_overwriting_inputs(jsonl_path, {cache_path});  // `-o` the cache itself replaced it by its JSONL
   AtomicWriter out(jsonl_path);  // a bad -o fails before the cache is opened
   ResponseCache cache(cache_path, read_only());
   const std::size_t n = export_jsonl(cache, out.out());
