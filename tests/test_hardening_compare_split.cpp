@@ -91,5 +91,30 @@ TEST(HardeningCompare, RunsOfAnotherGridAreRefusedNamingBothFilesAndTheDifferenc
   EXPECT_TRUE(has(grid_error(a, old), "task.features: missing in B")) << grid_error(a, old);
 }
 
+// --- --split predicates -------------------------------------------------------------------------
+
+const char* kSplitTask = R"({"sceval_task": 1, "name": "splits",
+  "features": [
+    {"name": "AGEP", "key": "age", "type": "integer", "start": 0, "stop": 4, "step": 1, "description": "{value}"},
+    {"name": "KIND", "key": "kind", "type": "categorical", "levels": [{"code": 1, "text": "nan"}, {"code": 2, "text": "inf"}],
+     "description": "{value}"}],
+  "options": ["no", "yes"], "answer_key": "answer", "prompt": "{description}", "followup": "{complement}"})";
+
+TEST(HardeningSplit, ThresholdMustBeAFiniteNumberOrALevel) {
+  const task::Task t = task::parse_task(json::parse(kSplitTask), "splits.json");
+  grid::Grid g(t);
+  for (const char* spec : {"AGEP>=nan", "AGEP!=nan", "AGEP<nan", "AGEP>=-inf", "AGEP<=inf", "AGEP==infinity",
+                           "AGEP>=1e400", "age>=NaN"}) {
+    const std::string e = error_of([&] { training::make_split(g, spec); });
+    EXPECT_TRUE(has(e, std::string("--split \"") + spec + "\"") && has(e, "is neither a finite number nor a level of AGEP"))
+        << spec << ": " << e;
+  }
+  // Finite numbers still compare; a level whose text reads like "nan" is still that level.
+  EXPECT_EQ(training::make_split(g, "AGEP>=3").heldout.size(), 4u);
+  EXPECT_EQ(training::make_split(g, "KIND==nan").heldout.size(), 5u);
+  EXPECT_EQ(training::make_split(g, "KIND!=inf").heldout.size(), 5u);
+  EXPECT_TRUE(has(error_of([&] { training::make_split(g, ""); }), "--split: empty"));
+}
+
 }  // namespace
 }  // namespace sceval
