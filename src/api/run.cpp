@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "api/internal.h"
+#include "api/same_grid.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json_bounded.h"
@@ -186,10 +187,39 @@ Table closest(const Task& task, const Table& decision_map, const std::string& di
   return out;
 }
 
+namespace {
+
+// A run's results.json, schema-checked: compare needs it for the run's task and grid.
+nlohmann::json run_results(const std::string& dir) {
+  const std::string file = dir + "/results.json";
+  if (!path_exists(file))
+    throw Error(fmt::format("{}: missing; compare reads each run's task and grid from it (a run writes it when it "
+                            "finishes: run or score it again)", file));
+  return results::read_results_json(file);
+}
+
+// The baselines of a run (its own decision map, the same points), when results.json has them.
+nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mode) {
+  nlohmann::json out = nlohmann::json::object();
+  const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
+  for (auto it = baselines.begin(); it != baselines.end(); ++it) {
+    if (!it.value().is_object()) continue;  // "available": false and its "reason" (a lazy run)
+    const auto& m = it.value()[mode]["metrics"];
+    out[it.key()] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
+                     {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
   if (o.mode != "strict" && o.mode != "paper") throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
   const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
+  // Rows are paired by (grid point, target text): meaningful only when both runs are of one grid.
+  const nlohmann::json ja = run_results(run_a), jb = run_results(run_b);
+  api::check_same_grid(ja, run_a + "/results.json", jb, run_b + "/results.json");
   auto ra = results::read_scored_sces(run_a + "/sces.csv", mode);
   auto rb = results::read_scored_sces(run_b + "/sces.csv", mode);
   // Pair rows by (grid point, requested label); rows present in only one run are left out.
@@ -198,10 +228,9 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   std::set<std::pair<std::uint64_t, std::string>> only(o.only.begin(), o.only.end());
   if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
     const auto sel = training::read_point_selection(o.points);
-    if (path_exists(run_a + "/results.json")) {
-      const auto task = results::read_results_json(run_a + "/results.json").value("task", nlohmann::json::object());
-      training::check_selection(sel, task.value("name", ""), task.value("grid_points", grid::Index{0}));
-    }
+    for (const auto* j : {&ja, &jb})  // the split must be of each run's task and grid
+      training::check_selection(sel, (*j)["task"]["name"].get<std::string>(),
+                                (*j)["task"].value("grid_points", grid::Index{0}));
     std::erase_if(ra, [&](const results::ScoredRow& r) { return !sel.contains(r.index); });
   }
   std::vector<metrics::SceScore> pa, pb;
@@ -216,18 +245,8 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
   for (const auto& [k, v] : d.ci)
     out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});
-  // The baselines of each run (same points, each run's own decision map), when results.json has them.
-  for (const auto& [key, dir] : {std::pair{"a", run_a}, std::pair{"b", run_b}}) {
-    if (!path_exists(dir + "/results.json")) continue;
-    auto r = results::read_results_json(dir + "/results.json");
-    const nlohmann::json baselines = r.contains("baselines") ? r["baselines"] : nlohmann::json::object();
-    for (auto it = baselines.begin(); it != baselines.end(); ++it) {
-      if (!it.value().is_object()) continue;  // "available": false and its "reason" (a lazy run)
-      const auto& m = it.value()[o.mode]["metrics"];
-      out["baselines"][key][it.key()] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
-                                         {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};
-    }
-  }
+  for (const auto& [key, j] : {std::pair{"a", &ja}, std::pair{"b", &jb}})
+    if (auto b = compare_baselines(*j, o.mode); !b.empty()) out["baselines"][key] = std::move(b);
   return out;
 }
 

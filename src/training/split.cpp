@@ -81,10 +81,11 @@ std::vector<bool> predicate_heldout(const grid::Grid& g, const std::string& spec
   Predicate p = parse_predicate(g, spec);
   const task::Feature& f = g.feature(p.feature);
   double rhs = 0;
-  bool numeric = parse_number(std::string_view(p.value), rhs);
+  // A finite number, else a level's text ("nan" and "inf" parse as numbers but hold nowhere or everywhere).
+  bool numeric = parse_number(std::string_view(p.value), rhs) && std::isfinite(rhs);
   if (!numeric) {  // a level's text: compare codes (ordinal) or identity (categorical)
     auto pos = f.position_of_text(p.value);
-    if (!pos) bad_spec(spec, fmt::format("\"{}\" is neither a number nor a level of {}", p.value, f.name));
+    if (!pos) bad_spec(spec, fmt::format("\"{}\" is neither a finite number nor a level of {}", p.value, f.name));
     rhs = static_cast<double>(f.code(*pos));
   }
   if (!f.numeric() && p.op != "==" && p.op != "=" && p.op != "!=")
@@ -98,6 +99,7 @@ std::vector<bool> predicate_heldout(const grid::Grid& g, const std::string& spec
 }  // namespace
 
 Split make_split(const grid::Grid& g, const std::string& spec) {
+  if (spec.empty()) throw Error("--split: empty (give random:FRACTION:SEED or a predicate such as age>=50, or no --split)");
   std::vector<bool> held = spec.rfind("random:", 0) == 0 ? random_heldout(g, spec) : predicate_heldout(g, spec);
   Split s{spec, {}, {}};
   for (grid::Index i = 0; i < g.size(); ++i) (held[i] ? s.heldout : s.train).push_back(i);
