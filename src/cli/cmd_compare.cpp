@@ -15,7 +15,7 @@ void add_compare_command(CLI::App& app) {
   c->add_option("run_a", a, "Run directory A")->required();
   c->add_option("run_b", b, "Run directory B")->required();
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
-  c->add_option("--points", o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)");
+  non_empty(c->add_option("--points", o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->callback([] { fmt::print("{}\n", compare(a, b, o).dump(2)); });

@@ -28,6 +28,10 @@ void add_option_flags(CLI::App* c, Options& o, unsigned scope_bits) {
   }
 }
 
+CLI::Option* non_empty(CLI::Option* option) {
+  return option->check([](const std::string& v) { return v.empty() ? std::string("empty (leave the flag out instead)") : std::string(); });
+}
+
 CLI::Option* add_checked_option(CLI::App* c, const std::string& flags, std::string_view spec_name,
                                 const std::string& help, std::function<void(const nlohmann::json&)> set) {
   const OptionSpec& spec = option_spec(spec_name);

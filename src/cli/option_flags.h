@@ -36,6 +36,9 @@ CLI::Option* add_checked_option(CLI::App* c, const std::string& flags, std::stri
                      [&target](const nlohmann::json& v) { target = v.get<T>(); });
 }
 
+// The option refuses an empty value ("--split ''" read as "no split" before): exit 1 naming it.
+CLI::Option* non_empty(CLI::Option* option);
+
 enum class LogLevel { Error, Warn, Info, Debug };
 LogLevel log_level(const Options& o);  // --quiet / --log-level
 
