@@ -39,8 +39,8 @@ TEST(HardeningOptions, FlagValuesOutOfRangeAreRefused) {
   EXPECT_EQ(error_of([&] { o.set("max_tokens", 1.5); }), "--max-tokens: expected a whole number, got 1.5");
   EXPECT_FALSE(o.has("limit") || o.has("temperature") || o.has("max_tokens") || o.has("bootstrap"));
   o.set_text("limit", "5").set_text("temperature", "0.7");
-  EXPECT_EQ(o.integer("limit"), 5);
-  EXPECT_DOUBLE_EQ(o.number("temperature"), 0.7);
+  EXPECT_EQ(o.limit, 5);
+  EXPECT_DOUBLE_EQ(o.temperature, 0.7);
 }
 
 TEST(HardeningOptions, CommandFlagsAreCheckedLikeTheTable) {
@@ -131,7 +131,7 @@ TEST(HardeningOptions, NewFoldersAreRemovedUnlessKeptOrUsed) {
     experiment::RunOutput out((d.path / "got" / "run").string());
     out.sample("{}");  // one answer: kept for a resume
   }
-  EXPECT_TRUE(fs::exists(d.path / "got" / "run" / "samples.jsonl"));
+  EXPECT_TRUE(fs::exists(d.path / "got" / "run" / ".partial" / "samples.jsonl"));  // until the run is committed
   {
     experiment::NewFolders made((d.path / "quiz").string());
     fs::create_directories(d.path / "quiz");

@@ -261,21 +261,6 @@ TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
   fs::remove_all(dir);
 }
 
-TEST(HardeningResults, BeginRunDirRemovesAnOldResult) {
-  char tmpl[] = "/tmp/sceval-begin-XXXXXX";
-  ASSERT_TRUE(mkdtemp(tmpl));
-  const std::string dir = std::string(tmpl) + "/run";
-  results::begin_run_dir(dir);  // creates it
-  results::write_json(minimal_results(), dir + "/results.json");
-  std::ofstream(dir + "/decision_map.csv") << "old";
-  results::begin_run_dir(dir);
-  EXPECT_FALSE(fs::exists(dir + "/results.json"));
-  EXPECT_TRUE(fs::exists(dir + "/decision_map.csv"));  // the rest is overwritten by the run itself
-  std::ofstream(std::string(tmpl) + "/file") << "x";
-  EXPECT_TRUE(has(error_of([&] { results::begin_run_dir(std::string(tmpl) + "/file/run"); }), "is a file, not a folder"));
-  fs::remove_all(tmpl);
-}
-
 // A file that is no decision map (or SCE file) fails at its header, before the rest is read: here a
 // broken line further on would otherwise be the first error.
 TEST(HardeningResults, FilesWithoutTheKeyColumnFailAtTheHeader) {

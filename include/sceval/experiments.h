@@ -55,7 +55,7 @@ nlohmann::json stability(const std::vector<std::string>& variants, Model& model,
 
 struct QuizOptions {
   std::size_t items = 1000, candidates = 4;
-  std::uint64_t seed = 42;
+  std::uint64_t seed = kDefaultSeed;
   std::string quiz;  // quiz file; empty: quiz/gower.quiz in the task directories
 };
 // The paper's Gower multiple-choice test: gower_quiz.json's contents (written to out/).

@@ -20,8 +20,8 @@ class Backend;
 
 struct GenerateOptions {
   double temperature = 0.0;  // the paper: 0 (greedy)
-  std::uint64_t seed = 42;
-  int max_tokens = 1000;
+  std::uint64_t seed = kPaperGenerationSeed;
+  int max_tokens = kPaperMaxTokens;
   std::vector<std::string> stop;  // the reply ends before the first of these
 };
 

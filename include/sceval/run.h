@@ -36,8 +36,9 @@ struct RunResult {
   std::vector<nlohmann::json> samples;  // samples.jsonl (runs of a model only)
   std::size_t requests = 0, cache_hits = 0, asked = 0, failed_requests = 0;
 
-  // Writes the run directory (the same files `sceval run` writes).
-  void save(const std::string& dir) const;
+  // Writes the run directory (the same files `sceval run` writes). A folder holding a finished run
+  // of other settings is refused (sceval::Error saying what differs) unless `overwrite`.
+  void save(const std::string& dir, bool overwrite = false) const;
 };
 
 // The protocol on a model, through the response cache (options cache/no_cache/refresh), with the
@@ -50,8 +51,8 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
 
 struct ScoreOptions {
   std::string distance;  // gower | l1_mad | l2_std; empty: the task's
-  int bootstrap = 2000;
-  std::uint64_t seed = 42;
+  int bootstrap = kDefaultBootstrap;
+  std::uint64_t seed = kDefaultSeed;
   std::vector<std::pair<std::uint64_t, std::string>> only;  // keep only these (index, target) rows; empty: all
   std::string points;  // "SPLIT.json:heldout" | "SPLIT.json:train" (export_training's split): only those points
 };
@@ -69,8 +70,8 @@ Table closest(const Task& task, const Table& decision_map, const std::string& di
 
 struct CompareOptions {
   std::string mode = "strict";  // strict | paper
-  int bootstrap = 2000;
-  std::uint64_t seed = 42;
+  int bootstrap = kDefaultBootstrap;
+  std::uint64_t seed = kDefaultSeed;
   std::vector<std::pair<std::uint64_t, std::string>> only;  // keep only these (index, target) rows; empty: all
   std::string points;  // "SPLIT.json:heldout" | "SPLIT.json:train": only those grid points
 };

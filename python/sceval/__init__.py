@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 import pandas as pd
 
 from . import _sceval
+from ._options import with_run_options
 from ._progress import ProgressBar
 
 __all__ = [
@@ -270,10 +271,11 @@ class Result:
         """samples.jsonl: every request and raw reply (runs of a model only)."""
         return self._raw.samples
 
-    def save(self, dir: PathLike) -> str:
-        """Writes the run directory (the files `sceval run` writes); returns its path."""
+    def save(self, dir: PathLike, overwrite: bool = False) -> str:
+        """Writes the run directory (the files `sceval run` writes); returns its path. A folder that
+        holds a finished run of other settings is refused unless ``overwrite``."""
         d = _path(dir, "dir")
-        self._raw.save(d)
+        self._raw.save(d, bool(overwrite))
         self.path = d
         return d
 
@@ -350,6 +352,7 @@ def _model(model: Any, opts: Dict[str, Any]) -> "_sceval.Model":
                     f"got {type(model).__name__}")
 
 
+@with_run_options(_sceval.option_table())
 def run(t: Union[Task, str], model: Any, out: Optional[PathLike] = None, progress: bool = True,
         **options: Any) -> Result:
     """Runs the paper's protocol on a model: decision map, SCEs, metrics (as `sceval run`).
@@ -362,9 +365,9 @@ def run(t: Union[Task, str], model: Any, out: Optional[PathLike] = None, progres
     module and qualified name: set ``sceval_identity`` when its answers change.
 
     out: the run directory, written as the run goes (None: nothing written). progress: a tqdm bar
-    (terminal and Jupyter). options: the run option table (:func:`options`), e.g. limit=, sample=,
-    seed=, max_tokens=, decision_map=, cache=, no_cache=, threads=. Every answer is cached as it
-    arrives: after Ctrl-C (KeyboardInterrupt) or an exception from the model, the same call resumes."""
+    (terminal and Jupyter). The run options below are keyword arguments (:func:`options`). Every
+    answer is cached as it arrives: after Ctrl-C (KeyboardInterrupt) or an exception from the
+    model, the same call resumes."""
     task = _task(t)
     out_dir = "" if out is None else _path(out, "out")
     m = _model(model, {k: v for k, v in options.items() if _is_gguf(k)})

@@ -24,12 +24,12 @@ std::unique_ptr<llm::Backend> gguf_backend(const std::string& path, const Option
 #ifdef SCEVAL_WITH_LLAMA
   llm::LlamaOptions lo;
   lo.model_path = path;
-  lo.n_threads = static_cast<int>(o.integer("threads"));
-  lo.n_ctx = static_cast<int>(o.integer("ctx"));
-  lo.n_parallel = static_cast<int>(o.integer("parallel"));
-  lo.n_batch = static_cast<int>(o.integer("batch"));
-  lo.chat_template = o.text("chat_template");
-  lo.reference_mode = o.flag("reference_mode");
+  lo.n_threads = static_cast<int>(o.threads);
+  lo.n_ctx = static_cast<int>(o.ctx);
+  lo.n_parallel = static_cast<int>(o.parallel);
+  lo.n_batch = static_cast<int>(o.batch);
+  lo.chat_template = o.chat_template.value_or("");
+  lo.reference_mode = o.reference_mode;
   return std::make_unique<llm::LlamaBackend>(lo);
 #else
   (void)path;
@@ -49,8 +49,7 @@ llm::SamplingParams sampling(const GenerateOptions& g) {
 
 // Batch states and counts on stderr at log level info or above; nothing under --quiet/warn/error.
 llm::AttemptLog batch_progress(const Options& o) {
-  const std::string level = o.text("log_level");
-  if (o.flag("quiet") || level == "error" || level == "warn") return {};
+  if (o.quiet || o.log_level == "error" || o.log_level == "warn") return {};
   return [](const std::string& line) { fmt::print(stderr, "\n{}\n", line); };
 }
 

@@ -19,78 +19,127 @@ using scope::kDecisionMap;
 using scope::kModel;
 using scope::kRun;
 
-OptionSpec flag(std::string name, std::string help, unsigned sc, std::string group) {
-  return {std::move(name), OptionType::Flag, std::move(help), false, sc, {}, 0, 0, std::move(group)};
+// A field's value as the table's JSON (null: an unset optional), and back.
+template <class T>
+json field_json(const T& v) {
+  return json(v);
 }
-OptionSpec integer(std::string name, std::string help, json def, double min, double max, unsigned sc, std::string group) {
-  return {std::move(name), OptionType::Integer, std::move(help), std::move(def), sc, {}, min, max, std::move(group)};
+template <class T>
+json field_json(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
 }
-OptionSpec text(std::string name, std::string help, unsigned sc, std::string group) {
-  return {std::move(name), OptionType::Text, std::move(help), nullptr, sc, {}, 0, 0, std::move(group)};
+template <class T>
+void set_field(T& f, const json& v) {
+  f = v.get<T>();
 }
-OptionSpec choice(std::string name, std::string help, json def, std::vector<std::string> choices, unsigned sc,
+template <class T>
+void set_field(std::optional<T>& f, const json& v) {
+  if (v.is_null()) f.reset();
+  else f = v.get<T>();
+}
+
+// A row bound to its field: the default is the field's initial value in Options.
+template <class T>
+OptionSpec bound(T Options::*field, OptionSpec spec) {
+  spec.default_value = field_json(Options{}.*field);
+  spec.read = [field](const Options& o) { return field_json(o.*field); };
+  spec.write = [field](Options& o, const json& v) { set_field(o.*field, v); };
+  return spec;
+}
+
+OptionSpec flag(bool Options::*f, std::string name, std::string help, unsigned sc, std::string group) {
+  return bound(f, {std::move(name), OptionType::Flag, std::move(help), {}, sc, {}, 0, 0, std::move(group)});
+}
+template <class T>  // std::int64_t or std::optional<std::int64_t>
+OptionSpec integer(T Options::*f, std::string name, std::string help, double min, double max, unsigned sc,
+                   std::string group) {
+  return bound(f, {std::move(name), OptionType::Integer, std::move(help), {}, sc, {}, min, max, std::move(group)});
+}
+OptionSpec number(double Options::*f, std::string name, std::string help, double min, double max, unsigned sc,
                   std::string group) {
-  return {std::move(name), OptionType::Choice, std::move(help), std::move(def), sc, std::move(choices), 0, 0, std::move(group)};
+  return bound(f, {std::move(name), OptionType::Number, std::move(help), {}, sc, {}, min, max, std::move(group)});
+}
+OptionSpec text(std::optional<std::string> Options::*f, std::string name, std::string help, unsigned sc,
+                std::string group) {
+  return bound(f, {std::move(name), OptionType::Text, std::move(help), {}, sc, {}, 0, 0, std::move(group)});
+}
+template <class T>  // std::string or std::optional<std::string>
+OptionSpec choice(T Options::*f, std::string name, std::string help, std::vector<std::string> choices, unsigned sc,
+                  std::string group) {
+  return bound(f, {std::move(name), OptionType::Choice, std::move(help), {}, sc, std::move(choices), 0, 0,
+                   std::move(group)});
+}
+// A command's own numeric flag: not a run option, so bound to no field.
+OptionSpec command_integer(std::string name, std::string help, double min, double max, std::string group) {
+  return {std::move(name), OptionType::Integer, std::move(help), nullptr, 0, {}, min, max, std::move(group)};
 }
 
 constexpr double kMaxU63 = 9.2e18;  // integers beyond this are refused (and int64 stays exact)
 
+using O = Options;
+
 std::vector<OptionSpec> make_table() {
   return {
       // The protocol.
-      choice("decision_map",
+      choice(&O::decision_map, "decision_map",
              "generate (the paper: free generation) | score (label log-probabilities, soft map) | lazy (ask only "
              "the points each audited row needs; docs/lazy.md) | auto (lazy unless the full map costs no more)",
-             "generate", {"generate", "score", "lazy", "auto"}, kDecisionMap, "protocol"),
-      integer("max_queries_per_point", "lazy/auto: grid points one search may ask; rows that hit it are censored", 1000,
-              1, 1e9, kRun, "protocol"),
-      integer("limit", "Follow-ups for the first N grid points only", nullptr, 1, kMaxU63, kRun, "protocol"),
-      integer("sample", "Follow-ups for N grid points drawn with --seed", nullptr, 1, kMaxU63, kRun, "protocol"),
-      integer("seed", "Seed for sampling points and complements", 42, 0, kMaxU63, kRun, "protocol"),
-      flag("all_complements", "k-way tasks: one SCE per other label", kRun, "protocol"),
-      flag("no_live_check", "Do not ask the model about off-grid SCEs", kRun, "protocol"),
-      flag("with_history",
+             {"generate", "score", "lazy", "auto"}, kDecisionMap, "protocol"),
+      integer(&O::max_queries_per_point, "max_queries_per_point",
+              "lazy/auto: grid points one search may ask; rows that hit it are censored", 1, 1e9, kRun, "protocol"),
+      integer(&O::limit, "limit", "Follow-ups for the first N grid points only", 1, kMaxU63, kRun, "protocol"),
+      integer(&O::sample, "sample", "Follow-ups for N grid points drawn with --seed", 1, kMaxU63, kRun, "protocol"),
+      integer(&O::seed, "seed", "Seed for sampling points and complements", 0, kMaxU63, kRun, "protocol"),
+      flag(&O::all_complements, "all_complements", "k-way tasks: one SCE per other label", kRun, "protocol"),
+      flag(&O::no_live_check, "no_live_check", "Do not ask the model about off-grid SCEs", kRun, "protocol"),
+      flag(&O::with_history, "with_history",
            "Also ask each SCE's label in the follow-up's own chat (sces.csv history_* columns, results.json "
            "with_history; fresh-context metrics unchanged)",
            kRun, "protocol"),
-      choice("distance", "gower | l1_mad | l2_std (default: the task's)", nullptr, {"gower", "l1_mad", "l2_std"},
+      choice(&O::distance, "distance", "gower | l1_mad | l2_std (default: the task's)", {"gower", "l1_mad", "l2_std"},
              kRun | kDecisionMap, "protocol"),
-      integer("bootstrap", "Bootstrap resamples for CIs", 2000, 0, 1e7, kRun, "protocol"),
+      integer(&O::bootstrap, "bootstrap", "Bootstrap resamples for CIs", 0, 1e7, kRun, "protocol"),
       // Sampling.
-      integer("max_tokens", "Max tokens per reply (paper: 1000)", 1000, 1, 1e7, kModel, "sampling"),
-      {"temperature", OptionType::Number, "Sampling temperature (paper: 0)", 0.0, kModel, {}, 0, 100, "sampling"},
-      integer("gen_seed", "Generation seed (paper: 42)", 42, 0, kMaxU63, kModel, "sampling"),
-      flag("llama_system_prompt", "The paper's system prompt for Llama models", kModel, "sampling"),
-      text("system", "A system prompt", kModel, "sampling"),
-      integer("chunk", "Requests per batch (fixed, for exact resumes)", 64, 1, 1e7, kModel, "sampling"),
+      integer(&O::max_tokens, "max_tokens", "Max tokens per reply (paper: 1000)", 1, 1e7, kModel, "sampling"),
+      number(&O::temperature, "temperature", "Sampling temperature (paper: 0)", 0, 100, kModel, "sampling"),
+      integer(&O::gen_seed, "gen_seed", "Generation seed (paper: 42)", 0, kMaxU63, kModel, "sampling"),
+      flag(&O::llama_system_prompt, "llama_system_prompt", "The paper's system prompt for Llama models", kModel,
+           "sampling"),
+      text(&O::system, "system", "A system prompt", kModel, "sampling"),
+      integer(&O::chunk, "chunk", "Requests per batch (fixed, for exact resumes)", 1, 1e7, kModel, "sampling"),
       // The response cache.
-      text("cache", "Response cache file (default: $SCEVAL_CACHE or ~/.cache/sceval/responses.sqlite)", kModel, "cache"),
-      flag("no_cache", "Do not read or write the cache", kModel, "cache"),
-      flag("refresh", "Ask again and overwrite cached answers", kModel, "cache"),
+      text(&O::cache, "cache", "Response cache file (default: $SCEVAL_CACHE or ~/.cache/sceval/responses.sqlite)",
+           kModel, "cache"),
+      flag(&O::no_cache, "no_cache", "Do not read or write the cache", kModel, "cache"),
+      flag(&O::refresh, "refresh", "Ask again and overwrite cached answers", kModel, "cache"),
       // Output.
-      flag("quiet", "No progress and no summary on stderr (errors only)", kModel, "output"),
-      choice("log_level", "error | warn | info (progress, summary) | debug (every retried request)", "info",
+      flag(&O::overwrite, "overwrite",
+           "Replace what the output folder holds: a finished run of other settings, or files of run-file names "
+           "that no finished run explains (default: refuse)",
+           kRun, "output"),
+      flag(&O::quiet, "quiet", "No progress and no summary on stderr (errors only)", kModel, "output"),
+      choice(&O::log_level, "log_level", "error | warn | info (progress, summary) | debug (every retried request)",
              {"error", "warn", "info", "debug"}, kModel, "output"),
       // The in-process engine.
-      integer("threads", "gguf: CPU threads (0 = all)", 0, 0, 4096, kModel, "gguf"),
-      integer("ctx", "gguf: context size in tokens (0 = auto)", 0, 0, 1 << 24, kModel, "gguf"),
-      integer("parallel", "gguf: sequences in flight (0 = auto)", 0, 0, 4096, kModel, "gguf"),
-      integer("batch", "gguf: tokens per decode call (0 = auto)", 0, 0, 1 << 20, kModel, "gguf"),
-      text("chat_template", "gguf: template NAME or FILE (default: the model's)", kModel, "gguf"),
-      flag("reference_mode", "gguf: one sequence at a time, no prefix sharing", kModel, "gguf"),
+      integer(&O::threads, "threads", "gguf: CPU threads (0 = all)", 0, 4096, kModel, "gguf"),
+      integer(&O::ctx, "ctx", "gguf: context size in tokens (0 = auto)", 0, 1 << 24, kModel, "gguf"),
+      integer(&O::parallel, "parallel", "gguf: sequences in flight (0 = auto)", 0, 4096, kModel, "gguf"),
+      integer(&O::batch, "batch", "gguf: tokens per decode call (0 = auto)", 0, 1 << 20, kModel, "gguf"),
+      text(&O::chat_template, "chat_template", "gguf: template NAME or FILE (default: the model's)", kModel, "gguf"),
+      flag(&O::reference_mode, "reference_mode", "gguf: one sequence at a time, no prefix sharing", kModel, "gguf"),
   };
 }
 
 // Numeric flags of single commands (command_option_table()); their defaults live in the commands.
 std::vector<OptionSpec> make_command_table() {
   return {
-      integer("items", "gower-quiz: items to draw", nullptr, 1, 1e6, 0, "quiz"),
-      integer("candidates", "gower-quiz: candidates per item", nullptr, 2, 26, 0, "quiz"),
-      integer("index", "prompt: grid index", nullptr, 0, kMaxU63, 0, "task"),
-      integer("shards", "sweep: number of shards of --shard auto", nullptr, 1, 1e6, 0, "sweep"),
+      command_integer("items", "gower-quiz: items to draw", 1, 1e6, "quiz"),
+      command_integer("candidates", "gower-quiz: candidates per item", 2, 26, "quiz"),
+      command_integer("index", "prompt: grid index", 0, kMaxU63, "task"),
+      command_integer("shards", "sweep: number of shards of --shard auto", 1, 1e6, "sweep"),
       {"top_p", OptionType::Number, "llm generate: nucleus sampling mass", nullptr, 0, {}, 0, 1, "sampling"},
-      integer("top_logprobs", "llm generate: alternatives per generated token", nullptr, 0, 100, 0, "sampling"),
-      integer("flash_attn", "llm: -1 auto, 0 off, 1 on", nullptr, -1, 1, 0, "gguf"),
+      command_integer("top_logprobs", "llm generate: alternatives per generated token", 0, 100, "sampling"),
+      command_integer("flash_attn", "llm: -1 auto, 0 off, 1 on", -1, 1, "gguf"),
   };
 }
 
@@ -209,17 +258,20 @@ Options& Options::set(std::string_view name, const json& value, const std::strin
     throw Error(fmt::format("{}unknown option \"{}\" (the options are those of `sceval run`: {})",
                             where.empty() ? "" : where + ": ", name, "see `sceval run --help`"));
   if (value.is_null()) {  // null: back to the default
-    values_.erase(o->name);
+    o->write(*this, o->default_value);
+    given_.erase(o->name);
     return *this;
   }
-  values_[o->name] = o->check(value, where);
+  o->write(*this, o->check(value, where));
+  given_.insert(o->name);
   return *this;
 }
 
 Options& Options::set_text(std::string_view name, const std::string& t, const std::string& where) {
   const OptionSpec* o = find_option(name);
   if (!o) return set(name, t, where);  // the unknown-option error
-  values_[o->name] = o->parse(t, where);
+  o->write(*this, o->parse(t, where));
+  given_.insert(o->name);
   return *this;
 }
 
@@ -236,24 +288,23 @@ Options& Options::update(const json& object, const std::string& where) {
   return *this;
 }
 
-bool Options::has(std::string_view name) const { return values_.contains(canonical(name)); }
+bool Options::has(std::string_view name) const { return given_.contains(canonical(name)); }
 
-const json& Options::get(std::string_view name) const {
-  const std::string c = canonical(name);
-  if (auto it = values_.find(c); it != values_.end()) return it->second;
-  if (const OptionSpec* o = find_option(c)) return o->default_value;
+json Options::get(std::string_view name) const {
+  if (const OptionSpec* o = find_option(name)) return o->read(*this);
   throw Error(fmt::format("internal: no option \"{}\"", name));
-}
-
-std::string Options::text(std::string_view name) const {
-  const json& v = get(name);
-  return v.is_null() ? std::string() : v.get<std::string>();
 }
 
 json Options::to_json(unsigned scope_bits) const {
   json out = json::object();
   for (const auto& o : option_table())
-    if ((o.scope & scope_bits) && o.recorded()) out[o.name] = get(o.name);
+    if ((o.scope & scope_bits) && o.recorded()) out[o.name] = o.read(*this);
+  return out;
+}
+
+json Options::given() const {
+  json out = json::object();
+  for (const auto& name : given_) out[name] = get(name);
   return out;
 }
 

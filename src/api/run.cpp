@@ -65,13 +65,17 @@ void refuse_overwriting_recorded_inputs(const std::string& dir, const nlohmann::
 
 }  // namespace
 
-void RunResult::save(const std::string& dir) const {
+void RunResult::save(const std::string& dir, bool overwrite) const {
   refuse_overwriting_recorded_inputs(dir, results, !samples.empty());
-  experiment::RunOutput out(dir);
+  experiment::RunDirPolicy policy;
+  if (results.is_object() && results.contains("settings")) policy.settings = results["settings"];
+  policy.overwrite = overwrite;
+  experiment::RunOutput out(dir, policy);
   for (const auto& s : samples) out.sample(s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   out.put("decision_map.csv", decision_map.to_csv());
   out.put("sces.csv", sces.to_csv());
   out.put("results.json", results::json_text(results));
+  out.commit();
 }
 
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
@@ -80,7 +84,7 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
     refuse_overwriting_inputs(out + "/" + f, {task.path()});
   llm::CachingBackend cached(model.backend(), api::caching_options(options));
-  experiment::RunOutput output(out);
+  experiment::RunOutput output(out, {s.recorded, options.overwrite});
   const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));
   RunResult r = api::result_from(output, report);
   r.cache_hits = cached.stats().hits;

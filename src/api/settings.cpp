@@ -19,26 +19,31 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
   s.task = task_spec;
   s.model = model_spec;
   s.output = out;
-  const std::string dm = o.text("decision_map");
-  s.decision_map = dm == "score" ? experiment::DecisionMapMode::Score
-                   : dm == "lazy" ? experiment::DecisionMapMode::Lazy
-                   : dm == "auto" ? experiment::DecisionMapMode::Auto
-                                  : experiment::DecisionMapMode::Generate;
-  s.max_queries_per_point = static_cast<std::size_t>(o.integer("max_queries_per_point"));
-  if (!o.get("limit").is_null()) s.limit = static_cast<std::size_t>(o.integer("limit"));
-  if (!o.get("sample").is_null()) s.sample = static_cast<std::size_t>(o.integer("sample"));
-  s.seed = static_cast<std::uint64_t>(o.integer("seed"));
-  s.all_complements = o.flag("all_complements");
-  s.sampling.max_tokens = static_cast<int>(o.integer("max_tokens"));
-  s.sampling.temperature = o.number("temperature");
-  s.sampling.seed = static_cast<std::uint64_t>(o.integer("gen_seed"));
-  if (o.flag("llama_system_prompt")) s.system_prompt = experiment::kPaperLlamaSystemPrompt;
-  if (!o.text("system").empty()) s.system_prompt = o.text("system");
-  s.live_off_grid = !o.flag("no_live_check");
-  s.with_history = o.flag("with_history");
-  s.chunk = static_cast<std::size_t>(o.integer("chunk"));
-  if (!o.text("distance").empty()) s.distance = distance_or_task(t, o.text("distance"), "distance");
-  s.bootstrap.resamples = static_cast<int>(o.integer("bootstrap"));
+  s.decision_map = o.decision_map == "score" ? experiment::DecisionMapMode::Score
+                   : o.decision_map == "lazy"  ? experiment::DecisionMapMode::Lazy
+                   : o.decision_map == "auto"  ? experiment::DecisionMapMode::Auto
+                                               : experiment::DecisionMapMode::Generate;
+  s.max_queries_per_point = static_cast<std::size_t>(o.max_queries_per_point);
+  if (o.limit) s.limit = static_cast<std::size_t>(*o.limit);
+  if (o.sample) s.sample = static_cast<std::size_t>(*o.sample);
+  s.seed = static_cast<std::uint64_t>(o.seed);
+  s.all_complements = o.all_complements;
+  s.sampling.max_tokens = static_cast<int>(o.max_tokens);
+  s.sampling.temperature = o.temperature;
+  s.sampling.seed = static_cast<std::uint64_t>(o.gen_seed);
+  const std::string system = o.system.value_or("");
+  // Both would set the one system prompt: which one was meant cannot be known, and the settings
+  // would record both while the model saw one.
+  if (o.llama_system_prompt && !system.empty())
+    throw Error("--llama-system-prompt and --system (Python: llama_system_prompt, system) both set the system "
+                "prompt; give one of them");
+  if (o.llama_system_prompt) s.system_prompt = experiment::kPaperLlamaSystemPrompt;
+  if (!system.empty()) s.system_prompt = system;
+  s.live_off_grid = !o.no_live_check;
+  s.with_history = o.with_history;
+  s.chunk = static_cast<std::size_t>(o.chunk);
+  if (o.distance && !o.distance->empty()) s.distance = distance_or_task(t, *o.distance, "distance");
+  s.bootstrap.resamples = static_cast<int>(o.bootstrap);
   s.recorded = o.to_json(scope::kAll);
   s.recorded["task"] = task_spec;
   s.recorded["model"] = model_spec;
@@ -48,9 +53,9 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
 
 llm::CachingOptions caching_options(const Options& o) {
   llm::CachingOptions co;
-  co.mode = o.flag("no_cache") ? llm::CacheMode::Off : o.flag("refresh") ? llm::CacheMode::Refresh : llm::CacheMode::Use;
-  co.path = o.text("cache");
-  co.chunk_size = static_cast<std::size_t>(o.integer("chunk"));
+  co.mode = o.no_cache ? llm::CacheMode::Off : o.refresh ? llm::CacheMode::Refresh : llm::CacheMode::Use;
+  co.path = o.cache.value_or("");
+  co.chunk_size = static_cast<std::size_t>(o.chunk);
   return co;
 }
 

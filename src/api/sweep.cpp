@@ -72,8 +72,8 @@ std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::v
     }
     options.emplace(m.alias, api::cell_options(c, m, o.cache, path));
     const Options& opts = options.at(m.alias);
-    if (!o.summary_only && !opts.flag("no_cache"))
-      api::check_cell_cache(opts.text("cache").empty() ? llm::default_cache_path() : opts.text("cache"),
+    if (!o.summary_only && !opts.no_cache)
+      api::check_cell_cache(opts.cache.value_or("").empty() ? llm::default_cache_path() : *opts.cache,
                             cache_field(c, i, o), path);
   }
   std::map<std::string, PlannedCell> plan;

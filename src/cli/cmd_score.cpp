@@ -12,6 +12,7 @@ namespace {
 struct ScoreArgs {
   std::string task, decision_map, sces, output;
   ScoreOptions o;
+  bool overwrite = false;
 };
 
 void print_row(const std::string& name, const nlohmann::json& m) {
@@ -32,7 +33,7 @@ void print_summary(const nlohmann::json& r) {
 void run_score(const ScoreArgs& a) {
   const Task task = Task::load(a.task);
   const RunResult r = score(task, Table::read_csv(a.decision_map, {"label"}), Table::read_csv(a.sces, {"target"}), a.o);
-  r.save(a.output);
+  r.save(a.output, a.overwrite);
   print_summary(r.results);
   fmt::print("wrote {}/results.json, decision_map.csv, sces.csv\n", a.output);
 }
@@ -50,6 +51,7 @@ void add_score_command(CLI::App& app) {
   add_checked_option(c, "--bootstrap", "bootstrap", a.o.bootstrap, "Bootstrap resamples for CIs");
   add_checked_option(c, "--seed", "seed", a.o.seed, "Bootstrap seed");
   c->add_option("-o,--output", a.output, "Run directory to write")->required();
+  c->add_flag("--overwrite", a.overwrite, "Replace a finished run of other settings in RUN_DIR (default: refuse)");
   c->callback([] { run_score(a); });
 }
 

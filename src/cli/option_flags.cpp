@@ -40,8 +40,8 @@ CLI::Option* add_checked_option(CLI::App* c, const std::string& flags, std::stri
 }
 
 LogLevel log_level(const Options& o) {
-  if (o.flag("quiet")) return LogLevel::Error;
-  const std::string l = o.text("log_level");
+  if (o.quiet) return LogLevel::Error;
+  const std::string& l = o.log_level;
   return l == "error" ? LogLevel::Error : l == "warn" ? LogLevel::Warn : l == "debug" ? LogLevel::Debug : LogLevel::Info;
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/exclusive.h"
 
 namespace fs = std::filesystem;
 
@@ -113,37 +114,42 @@ bool write_directly(const std::string& path) {
 }  // namespace
 
 AtomicWriter::AtomicWriter(std::string path) : path_(std::move(path)) {
-  if (!write_directly(path_)) tmp_ = fmt::format("{}.tmp.{}", path_, ::getpid());
-  errno = 0;
-  out_.open(tmp_.empty() ? path_ : tmp_, std::ios::binary | std::ios::trunc);
-  if (out_) return;
-  const int err = errno;
-  const fs::path parent = fs::path(path_).parent_path();
+  if (write_directly(path_)) {
+    errno = 0;
+    auto f = std::make_unique<std::ofstream>(path_, std::ios::binary | std::ios::trunc);
+    if (!*f) throw Error(fmt::format("{}: cannot write: {}", path_, std::strerror(errno ? errno : EIO)));
+    out_ = std::move(f);
+    return;
+  }
+  const fs::path target(path_);
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
-  if (!parent.empty() && !fs::is_directory(parent, ec))
+  if (!fs::is_directory(parent, ec))
     throw Error(fmt::format("{}: cannot write: folder {} does not exist", path_, parent.string()));
-  throw Error(fmt::format("{}: cannot write: {}", path_, std::strerror(err ? err : EIO)));
+  tmp_ = create_temporary_file(parent, target.filename().string(), out_);
 }
 
 AtomicWriter::~AtomicWriter() {
   if (committed_) return;
-  out_.close();
+  out_.reset();
   if (!tmp_.empty()) std::remove(tmp_.c_str());
 }
 
 void AtomicWriter::commit() {
-  out_.flush();
-  out_.close();
-  if (!out_) {  // the destructor removes tmp_; errno is the first failed write's (streams keep none)
-    const int err = errno;
+  out_->flush();
+  const bool ok = static_cast<bool>(*out_);
+  const int err = errno;  // the first failed write's (streams keep none)
+  out_.reset();           // closes the file
+  if (!ok) {  // the destructor removes tmp_
     throw Error(fmt::format("{}: write failed: {}", path_, err ? std::strerror(err) : "disk full or device error"));
   }
   committed_ = true;
   if (tmp_.empty()) return;
   std::error_code ec;
-  fs::rename(tmp_, path_, ec);
+  fs::rename(tmp_, path_, ec);  // replaces a link at path_ itself, never its target
   if (ec) {
     committed_ = false;
+    std::remove(tmp_.c_str());
     throw Error(fmt::format("{}: cannot replace: {}", path_, ec.message()));
   }
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -53,8 +54,9 @@ void ensure_directory(const std::filesystem::path& dir, std::string_view what = 
 // containing a '/' or '\\' (a task or model name used as a folder name). Throws naming both.
 std::filesystem::path output_path(const std::filesystem::path& root, std::string_view component);
 
-// Writes `bytes` to path.tmp.<pid> in the same folder, flushes, and renames it over `path`, so a
-// reader never sees a half-written file and a failed write leaves the old file untouched. A path
+// Writes `bytes` to a new temporary file in the same folder (created exclusively at a random name,
+// so a link planted there is never followed), flushes, and renames it over `path`, so a reader never
+// sees a half-written file and a failed write leaves the old file untouched. A path
 // that is a device or pipe (`-o /dev/stdout`) is written directly: renaming over it would replace
 // the device node. Every write error (disk full, /dev/full) is an Error naming the path.
 void write_file_atomic(const std::string& path, std::string_view bytes);
@@ -69,13 +71,13 @@ class AtomicWriter {
   ~AtomicWriter();
   AtomicWriter(const AtomicWriter&) = delete;
   AtomicWriter& operator=(const AtomicWriter&) = delete;
-  std::ostream& out() { return out_; }
+  std::ostream& out() { return *out_; }
   const std::string& path() const { return path_; }
   void commit();
 
  private:
   std::string path_, tmp_;  // tmp_ empty: writing path_ directly (a device or pipe)
-  std::ofstream out_;
+  std::unique_ptr<std::ostream> out_;
   bool committed_ = false;
 };
 

@@ -191,6 +191,7 @@ RunReport run_lazy(const RunSettings& s, const task::Task& t, const grid::Grid& 
   out.put("decision_map.csv", text(queried_points(g, a.asked)));
   out.put("sces.csv", text(results::sce_table(g, originals, a.sces, a.strict, no_paper, s.with_history, a.censored)));
   out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory
+  out.commit();  // the finished run replaces the folder's earlier one
   return report;
 }
 

@@ -1,15 +1,17 @@
 #pragma once
-// Where a run's files go: a run directory, written as the run goes, and memory (for the library's
-// callers, e.g. Python with no output folder). The directory is marked incomplete before the first
-// write (an old results.json is removed), each whole file is replaced atomically (temp + rename),
-// and samples.jsonl grows a line per model call — so a killed or failed re-run never leaves a
-// results.json beside files of another run. A run that fails before its first answer leaves no
-// folder it made itself behind (NewFolders).
+// Where a run's files go: a run directory, staged while the run goes and committed when it ends,
+// and memory (for the library's callers, e.g. Python with no output folder). A run that fails
+// before its first answer leaves no folder it made itself behind (NewFolders).
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/exclusive.h"
 
 namespace sceval::experiment {
 
@@ -30,10 +32,30 @@ class NewFolders {
   std::vector<std::filesystem::path> made_;  // deepest first
 };
 
+// The files of a run directory, in the order they are committed (results.json last: its presence
+// marks a finished run).
+inline constexpr const char* kRunFiles[] = {"decision_map.csv", "sces.csv", "samples.jsonl", "results.json"};
+// Where a run in progress writes, inside its run directory.
+inline constexpr const char* kStagingFolder = ".partial";
+
+struct RunDirPolicy {
+  // The settings the new run records (results.json "settings"); null: not checked. A folder that
+  // already holds a finished run with other settings is refused unless overwrite is set, so one
+  // folder never mixes runs.
+  nlohmann::json settings;
+  bool overwrite = false;  // replace whatever run (or files of run-file names) the folder holds
+};
+
+// A run directory being written. The folder is locked for the run's lifetime (a second command on
+// it fails at once). Everything goes to DIR/.partial/ first (samples.jsonl a line per model call,
+// whole files as each stage ends); commit() then moves the new files into DIR and results.json last.
+// So until a run has finished, the folder keeps the earlier run whole; a run that fails or is killed
+// leaves the earlier one untouched and its own partial files in .partial/ (a rerun starts .partial
+// anew and takes every answer from the response cache).
 class RunOutput {
  public:
   // dir empty: memory only.
-  explicit RunOutput(std::string dir = "");
+  explicit RunOutput(std::string dir = "", RunDirPolicy policy = {});
   ~RunOutput();
   RunOutput(const RunOutput&) = delete;
   RunOutput& operator=(const RunOutput&) = delete;
@@ -41,17 +63,25 @@ class RunOutput {
   const std::string& dir() const { return dir_; }
   void sample(const std::string& line);                  // one samples.jsonl line
   void put(const std::string& name, std::string text);  // a whole file, e.g. "results.json"
+  void commit();  // the run is complete: its files replace the earlier run's
   const std::string& text(const std::string& name) const;  // throws if not put
   bool has(const std::string& name) const { return files_.contains(name); }
   const std::vector<std::string>& samples() const { return samples_; }
 
  private:
+  std::filesystem::path staging() const;
   std::string dir_;
   std::map<std::string, std::string> files_;
   std::vector<std::string> samples_;
-  struct File;
-  std::unique_ptr<File> samples_file_;
+  std::unique_ptr<std::ostream> samples_file_;
   std::unique_ptr<NewFolders> made_;  // kept from the first sample or file on
+  std::unique_ptr<DirectoryLock> lock_;
+  bool obtained_ = false, committed_ = false;
 };
+
+// Refuses (Error naming the folder and what differs) to start a run in `dir` when it holds a
+// finished run with other settings, a results.json that is not a run's, or run files without a
+// results.json that this scheme would never leave; unless policy.overwrite. Called by RunOutput.
+void check_run_dir(const std::filesystem::path& dir, const RunDirPolicy& policy);
 
 }  // namespace sceval::experiment

@@ -94,6 +94,7 @@ RunReport run(const task::Task& t, const RunSettings& s, llm::Backend& backend, 
   if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);
   out.put("sces.csv", csv_text(results::sce_table(g, dm.map, sces, ss, ps, s.with_history)));
   out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory
+  out.commit();  // the finished run replaces the folder's earlier one
   return report;
 }
 

@@ -26,7 +26,7 @@ struct RunSettings {
   std::size_t max_queries_per_point = 1000;  // lazy: points one search may take (docs/lazy.md)
   std::optional<std::size_t> limit;   // the first N grid points
   std::optional<std::size_t> sample;  // N grid points drawn at random (seeded)
-  std::uint64_t seed = 42;            // sampling of points and complements
+  std::uint64_t seed = kDefaultSeed;            // sampling of points and complements
   bool all_complements = false;       // k-way: one SCE per other label
   llm::SamplingParams sampling;       // the paper: T = 0, seed 42, max_tokens 1000
   std::optional<std::string> system_prompt;

@@ -3,18 +3,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <random>
 
 #include "common/error.h"
+#include "common/exclusive.h"
 #include "parse/answer.h"
 #include "parse/sce.h"
 #include "task/render.h"
 
 namespace sceval::experiment {
 
-SampleLog::SampleLog(const std::string& path) : file_(path, std::ios::trunc), path_(path) {
-  if (!file_) throw Error(fmt::format("{}: cannot open for writing", path));
+SampleLog::SampleLog(const std::string& path) : path_(path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);  // the earlier log (or a link planted at its name: removed, never followed)
+  if (ec) throw Error(fmt::format("{}: cannot replace: {}", path, ec.message()));
+  file_ = create_new_file(path);
 }
 
 SampleLog::SampleLog(RunOutput& out) : out_(&out) {}
@@ -31,8 +36,9 @@ void SampleLog::write(const nlohmann::json& tags, const llm::GenerationRequest& 
   // Replies may hold invalid UTF-8 (a token cut mid-character, a broken server): written as U+FFFD.
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (out_) return out_->sample(text);
-  file_ << text << '\n';
-  file_.flush();
+  *file_ << text << '\n';
+  file_->flush();
+  if (!*file_) throw Error(fmt::format("{}: write failed", path_));
 }
 
 std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vector<llm::GenerationRequest>& reqs,

@@ -24,7 +24,7 @@ class SampleLog {
   void write(const nlohmann::json& tags, const llm::GenerationRequest& req, const llm::Generation& gen);
 
  private:
-  std::ofstream file_;
+  std::unique_ptr<std::ostream> file_;
   std::string path_;
   RunOutput* out_ = nullptr;
 };

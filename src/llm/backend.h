@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/message.h"
+#include "sceval/options.h"
 
 namespace sceval::llm {
 
@@ -19,8 +20,8 @@ class BatchJournal;  // llm/batch_journal.h
 
 struct SamplingParams {
   double temperature = 0.0;    // 0 = greedy (the paper's setting)
-  std::uint64_t seed = 42;     // the paper's seed; used when temperature > 0
-  int max_tokens = 1000;       // the paper's max_tokens
+  std::uint64_t seed = kPaperGenerationSeed;  // used when temperature > 0
+  int max_tokens = kPaperMaxTokens;
   double top_p = 1.0;
   std::optional<std::string> grammar;           // GBNF, constrains the output
   std::optional<nlohmann::json> json_schema;    // converted to a grammar

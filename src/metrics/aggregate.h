@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/score.h"
+#include "sceval/options.h"
 
 namespace sceval::metrics {
 
@@ -24,8 +25,8 @@ struct Metrics {
 Metrics aggregate(const std::vector<SceScore>& scores);
 
 struct BootstrapSettings {
-  int resamples = 2000;
-  std::uint64_t seed = 42;
+  int resamples = kDefaultBootstrap;
+  std::uint64_t seed = kDefaultSeed;
   double level = 0.95;
   std::vector<std::string> keys = {"validity", "mean_rcf_a", "exact_match", "tm"};
 };

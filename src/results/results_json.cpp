@@ -74,14 +74,6 @@ std::string json_text(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void begin_run_dir(const std::string& dir) {
-  ensure_directory(dir, "run directory");
-  const std::filesystem::path old = std::filesystem::path(dir) / "results.json";
-  std::error_code ec;
-  std::filesystem::remove(old, ec);
-  if (ec) throw_fs_error(old, "remove the earlier run's results", ec);
-}
-
 void write_json(const nlohmann::json& j, const std::string& path) {
   write_file_atomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

@@ -23,11 +23,6 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
                             task::DistanceKind distance, const nlohmann::json& paper, const nlohmann::json& strict,
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra = {});
 
-// Before the first write into a run directory: creates it (errors name the path and reason) and
-// removes a results.json left by an earlier run, so that until this run writes its own, the folder
-// reads as unfinished (report, sweep summaries) instead of an old result beside new files.
-void begin_run_dir(const std::string& dir);
-
 // Atomic (temporary file + rename): a failed write leaves the old file whole.
 void write_json(const nlohmann::json& j, const std::string& path);
 std::string json_text(const nlohmann::json& j);  // what write_json writes
