@@ -67,14 +67,18 @@ TEST(HardeningCsvLines, FieldCountAfterAQuoteSpanningLinesNamesTheQuote) {
   EXPECT_EQ(csv::parse("a,b\n\"x\ny\",2\n3,4\n", "ok.csv").row_lines, (std::vector<std::size_t>{2, 4}));
 }
 
-// The path `sceval score` and `closest` take: the file is read into the public table
-// (Table::read_csv) and handed to the library, which turns it back into a csv::Table for the reader.
+// The path `sceval score` and `closest` take: the file is read (Table::read_csv), its shape checked
+// (Table::check_shape) and handed to the reader.
 std::string score_path_error(const std::string& text) {
   const task::Task t = task::resolve_task("income");
   const grid::Grid g(t);
   TempFile f(text);
-  const sceval::Table public_table = csv::as_public(csv::read_file(f.path));
-  return error_of([&] { results::read_decision_map(g, csv::from_public(public_table)); }) + " [" + f.path + "]";
+  sceval::Table table = csv::read_file(f.path);
+  return error_of([&] {
+           table.check_shape();
+           results::read_decision_map(g, table);
+         }) +
+         " [" + f.path + "]";
 }
 
 TEST(HardeningCsvLines, ScoreNamesTheRealLineAfterABlankLine) {
@@ -98,19 +102,21 @@ TEST(HardeningCsvLines, ScoreNamesTheRealLineAfterAMultiLineField) {
   EXPECT_TRUE(has(msg, ":5, column 'index': expected a grid index in 0..1919, got \"999999\"")) << msg;
 }
 
-TEST(HardeningCsvLines, PublicTablesKeepTheirLinesAndCodeTablesCountAsFiles) {
-  const csv::Table read = csv::parse("a,b\n\n1,2\n\"x\ny\",3\n4,5\n", "t.csv");
-  const sceval::Table pub = csv::as_public(read);
-  EXPECT_EQ(pub.row_lines, (std::vector<std::size_t>{3, 4, 6}));
-  EXPECT_EQ(csv::from_public(pub).row_lines, read.row_lines);
-  const sceval::Table built{"DataFrame", {"a", "b"}, {{"1", "2"}, {"3", "4"}}};
-  EXPECT_EQ(csv::from_public(built).row_lines, (std::vector<std::size_t>{2, 3}));
-  sceval::Table bad = pub;
+TEST(HardeningCsvLines, TablesKeepTheirLinesAndCodeTablesCountAsFiles) {
+  sceval::Table read = csv::parse("a,b\n\n1,2\n\"x\ny\",3\n4,5\n", "t.csv");
+  EXPECT_EQ(read.row_lines, (std::vector<std::size_t>{3, 4, 6}));
+  read.check_shape();
+  EXPECT_EQ(read.row_lines, (std::vector<std::size_t>{3, 4, 6}));
+  sceval::Table built{"DataFrame", {"a", "b"}, {{"1", "2"}, {"3", "4"}}};
+  built.check_shape();
+  EXPECT_EQ(built.row_lines, (std::vector<std::size_t>{2, 3}));
+  sceval::Table bad = read;
   bad.rows[2].push_back("extra");
-  EXPECT_TRUE(has(error_of([&] { csv::from_public(bad); }), "t.csv:6: 3 fields, the header has 2"));
+  EXPECT_TRUE(has(error_of([&] { bad.check_shape(); }), "t.csv:6: 3 fields, the header has 2"));
   bad = built;
+  bad.row_lines.clear();
   bad.rows[1].pop_back();
-  EXPECT_TRUE(has(error_of([&] { csv::from_public(bad); }), "DataFrame: row 2 has 1 cells for 2 columns"));
+  EXPECT_TRUE(has(error_of([&] { bad.check_shape(); }), "DataFrame: row 2 has 1 cells for 2 columns"));
 }
 
 TEST(HardeningCsvLines, RequiredColumnsAreCheckedBeforeAnyRowIsRead) {
@@ -121,7 +127,7 @@ TEST(HardeningCsvLines, RequiredColumnsAreCheckedBeforeAnyRowIsRead) {
   TempFile f(garbage);
   std::size_t rows_seen = 99;
   const std::string msg = error_of([&] {
-    csv::read_file(f.path, csv::kMaxRecordBytes, [&](const csv::Table& t) {
+    csv::read_file(f.path, csv::kMaxRecordBytes, [&](const sceval::Table& t) {
       rows_seen = t.rows.size();
       csv::require_columns({"index", "label"})(t);
     });

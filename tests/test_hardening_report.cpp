@@ -202,18 +202,18 @@ TEST(HardeningReport, DamagedSceFileIsRefusedNamingFileAndColumnOrLine) {
   const std::string run = tmp.file("run");
   real_run(run, experiment::DecisionMapMode::Generate, kModelInfo);
   const std::string sces = run + "/sces.csv";
-  const csv::Table real = csv::read_file(sces);
-  const std::string first = csv::read_file(run + "/decision_map.csv").header.at(1);  // index, then the features
+  const sceval::Table real = csv::read_file(sces);
+  const std::string first = csv::read_file(run + "/decision_map.csv").columns.at(1);  // index, then the features
   std::ofstream(sces, std::ios::trunc) << "index,target\n0,zzz\n";
   EXPECT_EQ(error_of([&] { report::load_run(run, "r"); }), sces + ": missing column 'sce_" + first + "' in the header");
   // A target that is not one of the task's options, on the file's third line.
-  csv::Table t = real;
+  sceval::Table t = real;
   ASSERT_GE(t.rows.size(), 2u);
   t.rows[1][t.require_column("target")] = "zzz";
-  csv::write_file(sces, t.header, t.rows);
+  csv::write_file(sces, t.columns, t.rows);
   const std::string msg = error_of([&] { report::load_run(run, "r"); });
   EXPECT_TRUE(has(msg, sces + ":3, column 'target': target \"zzz\" is not one of the task's options")) << msg;
-  csv::write_file(sces, real.header, real.rows);
+  csv::write_file(sces, real.columns, real.rows);
   EXPECT_NO_THROW(report::load_run(run, "r"));
 }
 

@@ -198,7 +198,7 @@ TEST(HttpRun, GarbageRepliesGetTypedParseStatus) {
     json s = json::parse(line);
     if (s["stage"] == "followup") followup_keys.push_back(s["messages"].dump());
   }
-  const csv::Table sces = csv::read_file(dir.file("run") + "/sces.csv");
+  const sceval::Table sces = csv::read_file(dir.file("run") + "/sces.csv");
   const std::size_t status_col = sces.require_column("status");
   std::vector<std::string> statuses;
   for (const auto& row : sces.rows) statuses.push_back(row[status_col]);
@@ -304,7 +304,7 @@ TEST(HttpRun, WithHistoryAsksInTheSameChat) {
     std::lock_guard lock(m);
     expected[{std::to_string(s["index"].get<long>()), s["target"].get<std::string>()}] = said.at(s["messages"].dump());
   }
-  const csv::Table sces = csv::read_file(dir.file("hist") + "/sces.csv");
+  const sceval::Table sces = csv::read_file(dir.file("hist") + "/sces.csv");
   const auto idx = sces.require_column("index"), tgt = sces.require_column("target"),
              hl = sces.require_column("history_label"), hv = sces.require_column("history_valid");
   ASSERT_EQ(expected.size(), sces.rows.size());

@@ -49,7 +49,7 @@ LabelFn box_rule(const grid::Grid& g, int k) {
 }
 
 struct Runs {
-  csv::Table full, lazy;
+  sceval::Table full, lazy;
   nlohmann::json full_json, lazy_json;
 };
 
@@ -90,8 +90,8 @@ Runs run_both(const experiment::RunSettings& base, const grid::Grid& g, const La
 void expect_same_rows(const Runs& r, const std::string& what) {
   ASSERT_EQ(r.full.rows.size(), r.lazy.rows.size()) << what;
   ASSERT_GT(r.full.rows.size(), 0u);
-  for (std::size_t c = 0; c < r.full.header.size(); ++c) {
-    const std::string& name = r.full.header[c];
+  for (std::size_t c = 0; c < r.full.columns.size(); ++c) {
+    const std::string& name = r.full.columns[c];
     if (name.rfind("paper_", 0) == 0) continue;
     auto lc = r.lazy.column(name);
     ASSERT_TRUE(lc) << what << ": lazy sces.csv lacks " << name;
@@ -107,7 +107,7 @@ void expect_same_rows(const Runs& r, const std::string& what) {
   EXPECT_EQ(r.lazy_json["decision_map"]["censored"]["count"], 0) << what;
 }
 
-std::size_t count(const csv::Table& t, const std::string& col, const std::string& value) {
+std::size_t count(const sceval::Table& t, const std::string& col, const std::string& value) {
   auto c = *t.column(col);
   std::size_t n = 0;
   for (const auto& row : t.rows) n += row[c] == value;

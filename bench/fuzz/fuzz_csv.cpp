@@ -48,13 +48,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sceval;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  csv::Table t;
+  sceval::Table t;
   try {
     t = csv::parse(text, "fuzz.csv", 1 << 16);
   } catch (const Error&) {
     return 0;
   }
-  for (std::size_t r = 0; r < t.rows.size(); ++r) fuzz::check(t.rows[r].size() == t.header.size());
+  for (std::size_t r = 0; r < t.rows.size(); ++r) fuzz::check(t.rows[r].size() == t.columns.size());
   try {
     auto m = results::read_decision_map(*world->grid, t);
     fuzz::check(m.labels.size() == world->grid->size());

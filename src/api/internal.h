@@ -20,8 +20,9 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
 llm::CachingOptions caching_options(const Options& o);
 task::DistanceKind distance_or_task(const task::Task& t, const std::string& given, const std::string& where);
 
-csv::Table to_internal(const Table& t);  // checks that every row has one cell per column
-Table to_public(csv::Table t);
+// A caller's table with its shape checked (every row one cell per column; rows numbered as in a
+// file when built in code), so `score` and `closest` name a bad row's real line.
+Table checked(Table t);
 
 // Progress of a call through `cached` to the caller's callbacks (cache hits and failures counted
 // by the cache). `cached` must outlive the returned function.

@@ -32,8 +32,8 @@ namespace api {
 RunResult result_from(const experiment::RunOutput& out, const experiment::RunReport& r) {
   RunResult res;
   res.results = r.results;
-  res.decision_map = to_public(csv::parse(out.text("decision_map.csv"), "decision_map.csv"));
-  res.sces = to_public(csv::parse(out.text("sces.csv"), "sces.csv"));
+  res.decision_map = csv::parse(out.text("decision_map.csv"), "decision_map.csv");
+  res.sces = csv::parse(out.text("sces.csv"), "sces.csv");
   for (const auto& line : out.samples()) res.samples.push_back(nlohmann::json::parse(line));
   res.requests = r.requests;
   res.failed_requests = r.failed_requests;
@@ -121,8 +121,8 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   const task::Task& t = task.internal();
   const grid::Grid& g = task.internal_grid();
-  auto map = results::read_decision_map(g, api::to_internal(decision_map));
-  auto rows = keep_rows(t, results::read_sces(g, api::to_internal(sces)), o.only);
+  auto map = results::read_decision_map(g, api::checked(decision_map));
+  auto rows = keep_rows(t, results::read_sces(g, api::checked(sces)), o.only);
   if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
     const auto sel = training::read_point_selection(o.points);
     training::check_selection(sel, t.name, g.size());
@@ -138,8 +138,8 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
       t, g, map, kind, results::mode_json(paper_dist, ps, rows, bs), results::mode_json(exact_dist, ss, rows, bs), bs,
       {{"inputs", {{"decision_map", decision_map.source}, {"sces", sces.source}, {"points", o.points}}},
        {"baselines", experiment::baselines_json(g, map, kind, experiment::baseline_rows(rows), bs.seed, bs)}});
-  r.decision_map = api::to_public(results::decision_map_table(g, map));
-  r.sces = api::to_public(results::sce_table(g, map, rows, ss, ps));
+  r.decision_map = results::decision_map_table(g, map);
+  r.sces = results::sce_table(g, map, rows, ss, ps);
   return r;
 }
 
@@ -168,7 +168,7 @@ RunResult load_run(const std::string& dir) {
 Table closest(const Task& task, const Table& decision_map, const std::string& distance, const std::string& mode) {
   const task::Task& t = task.internal();
   const grid::Grid& g = task.internal_grid();
-  auto map = results::read_decision_map(g, api::to_internal(decision_map));
+  auto map = results::read_decision_map(g, api::checked(decision_map));
   auto arith = grid::arithmetic_from_string(mode);
   if (!arith) throw Error(fmt::format("mode: expected paper or exact, got \"{}\"", mode));
   grid::Distance dist(g, api::distance_or_task(t, distance, "distance"), *arith);

@@ -59,10 +59,10 @@ llm::CachingOptions caching_options(const Options& o) {
   return co;
 }
 
-// Row lines travel with the tables, so `score` and `closest` name a bad row's real line in the file.
-csv::Table to_internal(const Table& t) { return csv::from_public(t); }
-
-Table to_public(csv::Table t) { return csv::as_public(std::move(t)); }
+Table checked(Table t) {
+  t.check_shape();
+  return t;
+}
 
 experiment::Progress progress_for(const Callbacks& cb, llm::CachingBackend& cached) {
   if (!cb.progress) return {};

@@ -101,22 +101,4 @@ std::vector<std::string> task_names() {
   return out;
 }
 
-// ---- Table ----
-
-std::optional<std::size_t> Table::column(std::string_view name) const {
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i] == name) return i;
-  return std::nullopt;
-}
-
-std::string Table::to_csv() const { return csv::to_text(columns, rows); }
-void Table::write_csv(const std::string& path) const { csv::write_file(path, columns, rows); }
-
-// Both keep each row's line in the file, so later errors (score, closest) name the right line.
-Table Table::parse_csv(std::string_view text, std::string source) { return csv::as_public(csv::parse(text, std::move(source))); }
-
-Table Table::read_csv(const std::string& path, const std::vector<std::string>& required) {
-  return csv::as_public(csv::read_file(path, csv::kMaxRecordBytes, required.empty() ? csv::HeaderCheck{} : csv::require_columns(required)));
-}
-
 }  // namespace sceval

@@ -19,22 +19,6 @@
 
 namespace sceval::csv {
 
-std::optional<std::size_t> Table::column(std::string_view name) const {
-  for (std::size_t i = 0; i < header.size(); ++i)
-    if (header[i] == name) return i;
-  return std::nullopt;
-}
-
-std::size_t Table::require_column(std::string_view name) const {
-  if (auto c = column(name)) return *c;
-  throw Error(fmt::format("{}: missing column '{}' in the header", source, name));
-}
-
-std::string Table::where(std::size_t row, std::size_t col) const {
-  return fmt::format("{}:{}, column '{}'", source, row_lines.at(row),
-                     col < header.size() ? header[col] : std::to_string(col + 1));
-}
-
 namespace {
 
 // The RFC 4180 state machine, fed chunk by chunk; each finished record goes into the table at once.
@@ -147,11 +131,11 @@ class Parser {
         if (auto [at, fresh] = seen.emplace(record_[i], i); !fresh)
           throw Error(fmt::format("{}:{}: column '{}' appears twice in the header (columns {} and {})", t_.source,
                                   record_line_, record_[i], at->second + 1, i + 1));
-      t_.header = std::move(record_);
+      t_.columns = std::move(record_);
       if (check_) check_(t_);
     } else if (!(record_.size() == 1 && record_[0].empty())) {  // skip blank lines
-      if (record_.size() != t_.header.size()) {
-        const std::string what = fmt::format("{} fields, the header has {}", record_.size(), t_.header.size());
+      if (record_.size() != t_.columns.size()) {
+        const std::string what = fmt::format("{} fields, the header has {}", record_.size(), t_.columns.size());
         if (multiline_quote_) fail(line_, "the record ends with " + what);
         fail(record_line_, what);
       }
@@ -218,33 +202,12 @@ Table read_file(const std::string& path, std::size_t max_record_bytes, const Hea
   return p.finish();
 }
 
-sceval::Table as_public(Table t) {
-  return {std::move(t.source), std::move(t.header), std::move(t.rows), std::move(t.row_lines)};
-}
-
-Table from_public(const sceval::Table& t) {
-  Table c;
-  c.source = t.source.empty() ? "table" : t.source;
-  c.header = t.columns;
-  c.rows = t.rows;
-  const bool lines = t.row_lines.size() == t.rows.size();
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    c.row_lines.push_back(lines ? t.row_lines[r] : r + 2);  // without lines: as a CSV file, header on line 1
-    if (t.rows[r].size() == t.columns.size()) continue;
-    if (lines)
-      throw Error(fmt::format("{}:{}: {} fields, the header has {}", c.source, c.row_lines[r], t.rows[r].size(),
-                              t.columns.size()));
-    throw Error(fmt::format("{}: row {} has {} cells for {} columns", c.source, r + 1, t.rows[r].size(), t.columns.size()));
-  }
-  return c;
-}
-
 void warn_unknown_columns(const Table& t, const std::vector<std::string>& known) {
   constexpr std::size_t kListed = 20;
   const std::unordered_set<std::string_view> is_known(known.begin(), known.end());
   std::vector<std::string_view> unknown;
   std::size_t n = 0;
-  for (const auto& h : t.header)
+  for (const auto& h : t.columns)
     if (!is_known.contains(h) && n++ < kListed) unknown.push_back(h);
   if (n == 0) return;
   const std::string more = n > kListed ? fmt::format(" and {} more", n - kListed) : "";
@@ -286,3 +249,46 @@ std::string to_text(const std::vector<std::string>& header, const std::vector<st
 }
 
 }  // namespace sceval::csv
+
+namespace sceval {
+
+std::optional<std::size_t> Table::column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return i;
+  return std::nullopt;
+}
+
+std::size_t Table::require_column(std::string_view name) const {
+  if (auto c = column(name)) return *c;
+  throw Error(fmt::format("{}: missing column '{}' in the header", source, name));
+}
+
+std::string Table::where(std::size_t row, std::size_t col) const {
+  return fmt::format("{}:{}, column '{}'", source, row_lines.at(row),
+                     col < columns.size() ? columns[col] : std::to_string(col + 1));
+}
+
+void Table::check_shape() {
+  if (source.empty()) source = "table";
+  const bool lines = row_lines.size() == rows.size();
+  if (!lines) row_lines.clear();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (!lines) row_lines.push_back(r + 2);  // as a CSV file, header on line 1
+    if (rows[r].size() == columns.size()) continue;
+    if (lines)
+      throw Error(fmt::format("{}:{}: {} fields, the header has {}", source, row_lines[r], rows[r].size(), columns.size()));
+    throw Error(fmt::format("{}: row {} has {} cells for {} columns", source, r + 1, rows[r].size(), columns.size()));
+  }
+}
+
+std::string Table::to_csv() const { return csv::to_text(columns, rows); }
+void Table::write_csv(const std::string& path) const { csv::write_file(path, columns, rows); }
+
+// Both keep each row's line in the file, so later errors (score, closest) name the right line.
+Table Table::parse_csv(std::string_view text, std::string source) { return csv::parse(text, std::move(source)); }
+
+Table Table::read_csv(const std::string& path, const std::vector<std::string>& required) {
+  return csv::read_file(path, csv::kMaxRecordBytes, required.empty() ? csv::HeaderCheck{} : csv::require_columns(required));
+}
+
+}  // namespace sceval

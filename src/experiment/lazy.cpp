@@ -45,7 +45,7 @@ std::string label_text(const task::Task& t, metrics::Label l, const AskedLabels&
 
 // The asked points in the decision-map CSV format (README "File formats"): points without a row
 // were not asked; an NA answer is an empty label, as in a full map.
-csv::Table queried_points(const grid::Grid& g, const AskedLabels& asked) {
+Table queried_points(const grid::Grid& g, const AskedLabels& asked) {
   std::vector<std::string> header = {"index"};
   for (const auto& f : g.task().features) header.push_back(f.name);
   header.push_back("label");
@@ -187,7 +187,7 @@ RunReport run_lazy(const RunSettings& s, const task::Task& t, const grid::Grid& 
   for (const auto& x : a.sces) originals.push_back(label_text(t, a.asked.at(x.index), a.asked, x.index));
   std::vector<metrics::SceScore> no_paper(a.sces.size());
   for (auto& p : no_paper) p.drop_reason = "needs_full_map";
-  const auto text = [](const csv::Table& x) { return csv::to_text(x.header, x.rows); };
+  const auto text = [](const Table& x) { return csv::to_text(x.columns, x.rows); };
   out.put("decision_map.csv", text(queried_points(g, a.asked)));
   out.put("sces.csv", text(results::sce_table(g, originals, a.sces, a.strict, no_paper, s.with_history, a.censored)));
   out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory

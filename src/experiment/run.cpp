@@ -18,7 +18,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-std::string csv_text(const csv::Table& t) { return csv::to_text(t.header, t.rows); }
+std::string csv_text(const Table& t) { return csv::to_text(t.columns, t.rows); }
 
 // --with-history, beside the fresh-context metrics: of the SCEs asked in their own chat, how many
 // the model labels as the target there, and how often that agrees with the fresh-context label.

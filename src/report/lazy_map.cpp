@@ -12,7 +12,7 @@
 namespace sceval::report {
 namespace {
 
-std::int64_t index_cell(const csv::Table& t, std::size_t r, std::size_t c) {
+std::int64_t index_cell(const Table& t, std::size_t r, std::size_t c) {
   const std::string& s = t.rows[r][c];
   std::int64_t i = -1;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
@@ -22,7 +22,7 @@ std::int64_t index_cell(const csv::Table& t, std::size_t r, std::size_t c) {
 }
 
 // Coordinates of row r by its feature values (nullopt: a value the axes lack).
-std::optional<Coords> row_coords(const Axes& ax, const csv::Table& t, const std::vector<std::size_t>& cols, std::size_t r) {
+std::optional<Coords> row_coords(const Axes& ax, const Table& t, const std::vector<std::size_t>& cols, std::size_t r) {
   Coords c(ax.dims());
   for (std::size_t k = 0; k < ax.dims(); ++k) {
     auto level = ax.level(k, t.rows[r][cols[k]]);
@@ -39,7 +39,7 @@ bool is_lazy_map(const nlohmann::json& results) {
   return it != results.end() && it->is_object() && it->value("mode", "") == "lazy";
 }
 
-Axes lazy_axes(const nlohmann::json& results, const csv::Table& t) {
+Axes lazy_axes(const nlohmann::json& results, const Table& t) {
   const auto cols = feature_columns(t);
   const std::size_t index = t.require_column("index");
   std::vector<Axis> axes;
@@ -55,7 +55,7 @@ Axes lazy_axes(const nlohmann::json& results, const csv::Table& t) {
   } else {
     // Values in the order their points' indices give (rows are in index order).
     for (std::size_t c : cols) {
-      Axis a{t.header[c], {}};
+      Axis a{t.columns[c], {}};
       for (const auto& row : t.rows)
         if (std::find(a.values.begin(), a.values.end(), row[c]) == a.values.end()) a.values.push_back(row[c]);
       axes.push_back(std::move(a));
@@ -64,9 +64,9 @@ Axes lazy_axes(const nlohmann::json& results, const csv::Table& t) {
   if (axes.size() != cols.size())
     throw Error(fmt::format("{}: {} feature columns, but results.json task.features has {}", t.source, cols.size(), axes.size()));
   for (std::size_t k = 0; k < cols.size(); ++k)  // sces.csv's sce_ columns are looked up by these names
-    if (axes[k].name != t.header[cols[k]])
+    if (axes[k].name != t.columns[cols[k]])
       throw Error(fmt::format("{}: feature column {} is '{}', but results.json task.features[{}] is '{}'", t.source,
-                              k + 1, t.header[cols[k]], k, axes[k].name));
+                              k + 1, t.columns[cols[k]], k, axes[k].name));
   Axes ax(std::move(axes));
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     auto c = row_coords(ax, t, cols, r);
@@ -78,7 +78,7 @@ Axes lazy_axes(const nlohmann::json& results, const csv::Table& t) {
   return ax;
 }
 
-std::vector<std::pair<std::int64_t, int>> asked_labels(const Axes& ax, const csv::Table& t,
+std::vector<std::pair<std::int64_t, int>> asked_labels(const Axes& ax, const Table& t,
                                                        const std::vector<std::string>& options) {
   const std::size_t index = t.require_column("index"), label = t.require_column("label");
   std::vector<std::pair<std::int64_t, int>> out;

@@ -18,10 +18,10 @@ bool is_lazy_map(const nlohmann::json& results);
 // The grid's axes: results.json `task.features` ([{name, values}] in grid order) when present;
 // otherwise the values the asked points show, which must then be all of them: every row's `index`
 // must equal its mixed-radix index over those values (Error otherwise, naming the file and row).
-Axes lazy_axes(const nlohmann::json& results, const csv::Table& asked);
+Axes lazy_axes(const nlohmann::json& results, const Table& asked);
 
 // (grid index, label position) of every asked point, by the map table's `label` column.
-std::vector<std::pair<std::int64_t, int>> asked_labels(const Axes& ax, const csv::Table& asked,
+std::vector<std::pair<std::int64_t, int>> asked_labels(const Axes& ax, const Table& asked,
                                                        const std::vector<std::string>& options);
 
 // Boundary edges between asked neighbours with two different options.

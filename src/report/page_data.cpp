@@ -21,7 +21,7 @@ int option_position(const std::vector<std::string>& options, const std::string& 
   return kOffLabel;
 }
 
-json number_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> c) {
+json number_cell(const Table& t, std::size_t r, std::optional<std::size_t> c) {
   if (!c || t.rows[r][*c].empty()) return nullptr;
   try {
     double x = std::stod(t.rows[r][*c]);
@@ -33,7 +33,7 @@ json number_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> 
 
 // A grid-index cell (`index`, `closest_index`): empty -> nullopt, else an integer in [0, N) or an
 // Error naming the cell. (fuzz_run_dir: closest_index 1e70 was cast to int64, undefined behaviour.)
-std::optional<std::int64_t> grid_index_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> c,
+std::optional<std::int64_t> grid_index_cell(const Table& t, std::size_t r, std::optional<std::size_t> c,
                                             const Axes& ax) {
   const json x = number_cell(t, r, c);
   if (x.is_null()) return std::nullopt;
@@ -43,7 +43,7 @@ std::optional<std::int64_t> grid_index_cell(const csv::Table& t, std::size_t r, 
   return static_cast<std::int64_t>(v);
 }
 
-json bool_cell(const csv::Table& t, std::size_t r, std::optional<std::size_t> c) {
+json bool_cell(const Table& t, std::size_t r, std::optional<std::size_t> c) {
   if (!c || t.rows[r][*c].empty()) return nullptr;
   return t.rows[r][*c] == "1";
 }
@@ -63,7 +63,7 @@ std::vector<std::string> options_of(const RunDir& run) {
   return t["options"].get<std::vector<std::string>>();
 }
 
-json sce_rows(const csv::Table& t, const std::vector<Arrow>& arrows, const Axes& ax) {
+json sce_rows(const Table& t, const std::vector<Arrow>& arrows, const Axes& ax) {
   const auto status = t.column("status"), valid = t.column("valid"), paper_valid = t.column("paper_valid");
   const auto distance = t.column("distance"), rcf_a = t.column("rcf_a"), exact = t.column("exact_match");
   const std::size_t target = t.require_column("target");
@@ -119,7 +119,7 @@ void mask_url_credentials(json& j) {
 
 }  // namespace
 
-MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>& options) {
+MapColumns read_map_columns(const Table& dm, const std::vector<std::string>& options) {
   MapColumns m;
   const std::size_t label = dm.require_column("label");
   for (const auto& row : dm.rows) m.labels.push_back(option_position(options, row[label]));
@@ -138,7 +138,7 @@ MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>
   return m;
 }
 
-std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& t, const std::vector<std::string>& options,
+std::vector<Arrow> read_arrows(const Axes& ax, const Table& t, const std::vector<std::string>& options,
                                const BoundarySteps* steps) {
   const std::size_t index = t.require_column("index"), target = t.require_column("target");
   const auto status = t.column("status"), closest = t.column("closest_index");

@@ -16,11 +16,11 @@ struct MapColumns {
   std::vector<int> labels;
   std::vector<std::vector<double>> probabilities;  // per option, per point; NaN where empty
 };
-MapColumns read_map_columns(const csv::Table& dm, const std::vector<std::string>& options);
+MapColumns read_map_columns(const Table& dm, const std::vector<std::string>& options);
 
 // The SCE rows of sces.csv as arrows (end point when every sce_ value is on the grid; steps to the
 // boundary when `steps` is given: not for lazy maps).
-std::vector<Arrow> read_arrows(const Axes& ax, const csv::Table& sces, const std::vector<std::string>& options,
+std::vector<Arrow> read_arrows(const Axes& ax, const Table& sces, const std::vector<std::string>& options,
                                const BoundarySteps* steps);
 
 nlohmann::json run_page_data(const RunDir& run);

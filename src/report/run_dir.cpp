@@ -61,10 +61,10 @@ std::vector<fs::path> sweep_cells(const fs::path& dir) {
 // sces.csv as `run` / `score` write it: refused at the header without index, target or an sce_
 // column for each feature of the decision map (the columns the page draws from), and at the first
 // row whose target is not one of the task's options.
-csv::Table read_sces(const std::string& path, const nlohmann::json& results, const csv::Table& decision_map) {
+Table read_sces(const std::string& path, const nlohmann::json& results, const Table& decision_map) {
   std::vector<std::string> required = {"index", "target"};
-  for (std::size_t c : feature_columns(decision_map)) required.push_back("sce_" + decision_map.header[c]);
-  csv::Table t = csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns(required));
+  for (std::size_t c : feature_columns(decision_map)) required.push_back("sce_" + decision_map.columns[c]);
+  Table t = csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns(required));
   const auto options = results["task"]["options"].get<std::vector<std::string>>();  // checked by the schema
   const std::size_t target = t.require_column("target");
   for (std::size_t r = 0; r < t.rows.size(); ++r)
@@ -119,7 +119,7 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
   return out;
 }
 
-std::vector<std::size_t> feature_columns(const csv::Table& t) {
+std::vector<std::size_t> feature_columns(const Table& t) {
   const std::size_t label = t.require_column("label");
   const auto index = t.column("index");
   std::vector<std::size_t> cols;
@@ -129,13 +129,13 @@ std::vector<std::size_t> feature_columns(const csv::Table& t) {
   return cols;
 }
 
-Axes read_axes(const csv::Table& t) {
+Axes read_axes(const Table& t) {
   const std::vector<std::size_t> cols = feature_columns(t);
   if (t.rows.empty()) throw Error(fmt::format("{}: no rows (a decision map has one row per grid point)", t.source));
   const auto index = t.column("index");
   std::vector<Axis> axes;
   for (std::size_t c : cols) {
-    Axis a{t.header[c], {}};
+    Axis a{t.columns[c], {}};
     for (const auto& row : t.rows)
       if (std::find(a.values.begin(), a.values.end(), row[c]) == a.values.end()) a.values.push_back(row[c]);
     axes.push_back(std::move(a));

@@ -15,7 +15,7 @@ namespace sceval::report {
 struct RunDir {
   std::string path, name;
   nlohmann::json results;
-  csv::Table decision_map, sces;
+  Table decision_map, sces;
   std::vector<nlohmann::json> samples;        // follow-up and live-check calls of samples.jsonl
   std::optional<nlohmann::json> stability;    // stability.json
   std::optional<nlohmann::json> quiz;         // gower_quiz.json
@@ -29,8 +29,8 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
 
 // The feature axes of decision_map.csv: the columns between `index` and `label`, each feature's
 // values in order of first appearance (rows in grid order). Checks that the rows form the full grid.
-Axes read_axes(const csv::Table& decision_map);
+Axes read_axes(const Table& decision_map);
 // The feature columns of a decision map: those before `label`, without `index`.
-std::vector<std::size_t> feature_columns(const csv::Table& decision_map);
+std::vector<std::size_t> feature_columns(const Table& decision_map);
 
 }  // namespace sceval::report

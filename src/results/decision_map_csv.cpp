@@ -16,7 +16,7 @@ std::string format_number(double x) {
 
 namespace {
 
-double parse_probability(const csv::Table& t, std::size_t row, std::size_t col) {
+double parse_probability(const Table& t, std::size_t row, std::size_t col) {
   const std::string& s = t.rows[row][col];
   if (s.empty()) return std::nan("");
   double v = 0;
@@ -28,7 +28,7 @@ double parse_probability(const csv::Table& t, std::size_t row, std::size_t col) 
 
 // The row's grid point: its `index`, checked against every feature column present (some may be
 // missing when an index is given), or the point the feature columns name.
-grid::Index row_index(const grid::Grid& g, const csv::Table& t, std::size_t r, std::optional<std::size_t> index_col,
+grid::Index row_index(const grid::Grid& g, const Table& t, std::size_t r, std::optional<std::size_t> index_col,
                       const std::vector<std::optional<std::size_t>>& feature_cols) {
   grid::Record rec(g.dims());
   for (std::size_t j = 0; j < g.dims(); ++j) {
@@ -59,7 +59,7 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const std::string& p
   return read_decision_map(g, csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns({"label"})));
 }
 
-metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t) {
+metrics::DecisionMap read_decision_map(const grid::Grid& g, const Table& t) {
   const task::Task& task = g.task();
   const std::size_t label_col = t.require_column("label");
   auto index_col = t.column("index");
@@ -96,11 +96,11 @@ metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t)
 }
 
 void write_decision_map(const grid::Grid& g, const metrics::DecisionMap& map, const std::string& path) {
-  const csv::Table t = decision_map_table(g, map);
-  csv::write_file(path, t.header, t.rows);
+  const Table t = decision_map_table(g, map);
+  csv::write_file(path, t.columns, t.rows);
 }
 
-csv::Table decision_map_table(const grid::Grid& g, const metrics::DecisionMap& map) {
+Table decision_map_table(const grid::Grid& g, const metrics::DecisionMap& map) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back(f.name);

@@ -14,9 +14,9 @@ namespace sceval::results {
 // Points without a row are NA. Errors name the file, line and column.
 metrics::DecisionMap read_decision_map(const grid::Grid& g, const std::string& path);
 // The same from a parsed table (CSV text from memory, e.g. a pandas DataFrame); messages name t.source.
-metrics::DecisionMap read_decision_map(const grid::Grid& g, const csv::Table& t);
+metrics::DecisionMap read_decision_map(const grid::Grid& g, const Table& t);
 void write_decision_map(const grid::Grid& g, const metrics::DecisionMap& map, const std::string& path);
-csv::Table decision_map_table(const grid::Grid& g, const metrics::DecisionMap& map);  // what it writes
+Table decision_map_table(const grid::Grid& g, const metrics::DecisionMap& map);  // what it writes
 
 // Shared by both CSV formats: "<prefix><feature name>" columns -> a grid record, or an error text.
 std::string format_number(double x);  // shortest round-trip text; NaN -> empty

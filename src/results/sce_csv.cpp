@@ -20,7 +20,7 @@ std::optional<double> as_number(std::string_view s) {
 }
 
 // The SCE's values from its sce_ columns: on the grid, off the grid (numbers kept), or a failure.
-void read_sce_values(const grid::Grid& g, const csv::Table& t, std::size_t r,
+void read_sce_values(const grid::Grid& g, const Table& t, std::size_t r,
                      const std::vector<std::size_t>& cols, metrics::SceInput& s) {
   grid::Record rec(g.dims());
   s.values.assign(g.dims(), std::nullopt);
@@ -51,7 +51,7 @@ void read_sce_values(const grid::Grid& g, const csv::Table& t, std::size_t r,
 }
 
 // The columns write_sces produces are all known (a scored sces.csv can be read again).
-void warn_unknown_columns(const task::Task& task, const csv::Table& t) {
+void warn_unknown_columns(const task::Task& task, const Table& t) {
   std::vector<std::string> known = {"index", "label", "target", "sce_label", "status", "history_label", "history_valid"};
   for (const char* c : {"valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a", "exact_match", "drop_reason"})
     known.push_back(c), known.push_back(std::string("paper_") + c);
@@ -61,7 +61,7 @@ void warn_unknown_columns(const task::Task& task, const csv::Table& t) {
 }
 
 // The original point: `index`, checked against each orig_ column present, or the orig_ columns.
-grid::Index original_index(const grid::Grid& g, const csv::Table& t, std::size_t r,
+grid::Index original_index(const grid::Grid& g, const Table& t, std::size_t r,
                            std::optional<std::size_t> index_col, const std::vector<std::optional<std::size_t>>& orig) {
   grid::Record rec(g.dims());
   for (std::size_t j = 0; j < g.dims(); ++j) {
@@ -95,7 +95,7 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string&
   return read_sces(g, csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns({"target"})));  // at the header
 }
 
-std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& t) {
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const Table& t) {
   const task::Task& task = g.task();
   const std::size_t target_col = t.require_column("target");
   auto index_col = t.column("index");
@@ -135,11 +135,11 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& 
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                 const std::string& path, bool with_history) {
-  const csv::Table t = sce_table(g, map, sces, strict, paper, with_history);
-  csv::write_file(path, t.header, t.rows);
+  const Table t = sce_table(g, map, sces, strict, paper, with_history);
+  csv::write_file(path, t.columns, t.rows);
 }
 
-csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                      const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                      bool with_history) {
   std::vector<std::string> labels;
@@ -150,7 +150,7 @@ csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const
   return sce_table(g, labels, sces, strict, paper, with_history, {});
 }
 
-csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
+Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
                      const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
                      const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored) {
   const task::Task& task = g.task();
@@ -206,7 +206,7 @@ csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& origin
 namespace sceval::results {
 namespace {
 
-double number_cell(const csv::Table& t, std::size_t r, std::size_t c) {
+double number_cell(const Table& t, std::size_t r, std::size_t c) {
   const std::string& s = t.rows[r][c];
   if (s.empty()) return metrics::kNaN;
   auto v = as_number(s);
@@ -214,7 +214,7 @@ double number_cell(const csv::Table& t, std::size_t r, std::size_t c) {
   return *v;
 }
 
-std::optional<bool> flag_cell(const csv::Table& t, std::size_t r, std::size_t c) {
+std::optional<bool> flag_cell(const Table& t, std::size_t r, std::size_t c) {
   const std::string& s = t.rows[r][c];
   if (s.empty()) return std::nullopt;
   if (s == "1") return true;
@@ -225,7 +225,7 @@ std::optional<bool> flag_cell(const csv::Table& t, std::size_t r, std::size_t c)
 }  // namespace
 
 std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode mode) {
-  csv::Table t = csv::read_file(path);
+  Table t = csv::read_file(path);
   const std::string p = mode == metrics::Mode::Paper ? "paper_" : "";
   auto col = [&](const std::string& n) { return t.require_column(n); };
   const std::size_t index = col("index"), target = col("target"), valid = col(p + "valid"),

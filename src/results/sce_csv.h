@@ -16,19 +16,19 @@
 namespace sceval::results {
 
 std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const std::string& path);
-std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const csv::Table& t);  // from a parsed table
+std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const Table& t);  // from a parsed table
 // with_history: two more columns at the end, history_label (the SCE's label asked in the follow-up's
 // own chat) and history_valid (1 when it is the target); empty when the SCE was not asked.
 void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                 const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                 const std::string& path, bool with_history = false);
 // What write_sces writes, as a table.
-csv::Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
+Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
                      const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
                      bool with_history = false);
 // The same with each row's original label text given (lazy decision maps hold no full map);
 // `censored` non-empty: one more column at the end, censored (1: the row's search hit its budget).
-csv::Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
+Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
                      const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
                      const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored);
 

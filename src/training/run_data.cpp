@@ -37,10 +37,10 @@ task::DistanceKind load_distance(const nlohmann::json& results, const task::Task
 bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "True"; }
 
 // sces.csv without the rows a lazy run marked censored (an optional `censored` column).
-csv::Table drop_censored(csv::Table t, std::size_t& censored) {
+Table drop_censored(Table t, std::size_t& censored) {
   auto col = t.column("censored");
   if (!col) return t;
-  csv::Table kept = t;
+  Table kept = t;
   kept.rows.clear();
   kept.row_lines.clear();
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
@@ -127,7 +127,7 @@ RunData load_run(const std::string& dir, const std::string& task_override) {
   const std::string sces_path = dir + "/sces.csv";
   if (!path_exists(sces_path))
     throw Error(fmt::format("{}: no sces.csv: the run has no self-counterfactuals to learn from", dir));
-  csv::Table sces = drop_censored(csv::read_file(sces_path), run.censored);
+  Table sces = drop_censored(csv::read_file(sces_path), run.censored);
   run.sces = results::read_sces(*run.grid, sces);
   if (run.sces.empty() && run.censored == 0)
     throw Error(fmt::format("{}: no SCE rows: the run asked no follow-ups (nothing to learn from)", sces_path));
