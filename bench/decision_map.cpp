@@ -153,7 +153,7 @@ PromptShape in_process(const Args& a, const task::Task& t, const std::vector<Con
   j["n_ctx"] = b.options().n_ctx;
   const double dn = static_cast<double>(convs.size());
 
-  std::vector<llm::ScoreRequest> sreq;
+  std::vector<LabelScoreRequest> sreq;
   for (const auto& c : convs) sreq.push_back({c, "{\"" + t.answer_key + "\": \"", t.options});
   std::cerr << "  scoring...\n";
   auto t0 = std::chrono::steady_clock::now();

@@ -74,7 +74,7 @@ Pass generate_pass(llm::LlamaBackend& b, const std::vector<Conversation>& convs,
 }
 
 Pass score_pass(llm::LlamaBackend& b, const std::vector<Conversation>& convs, const task::Task& t) {
-  std::vector<llm::ScoreRequest> reqs;
+  std::vector<LabelScoreRequest> reqs;
   for (const auto& c : convs) reqs.push_back({c, "{\"" + t.answer_key + "\": \"", t.options});
   const auto before = b.stats();
   const auto t0 = std::chrono::steady_clock::now();

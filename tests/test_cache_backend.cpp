@@ -56,7 +56,7 @@ class CountingBackend : public Backend {
     return out;
   }
   bool supports_scoring() const override { return true; }
-  std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override {
+  std::vector<OptionScores> score_options(std::span<const LabelScoreRequest> batch) override {
     record(batch);
     std::vector<OptionScores> out;
     for (const auto& r : batch) {
@@ -276,9 +276,9 @@ TEST(CachingBackend, ProgressAfterEveryCommittedChunk) {
 TEST(CachingBackend, ScoresAreCachedAndAFailedChunkKeepsTheOthers) {
   ScratchDir dir;
   CountingBackend inner;
-  std::vector<ScoreRequest> batch;
+  std::vector<LabelScoreRequest> batch;
   for (int i = 0; i < 6; ++i) {
-    ScoreRequest s;
+    LabelScoreRequest s;
     s.messages = {{"user", fmt::format("q{}", i)}};
     s.answer_prefix = "{\"answer\": \"";
     s.options = {"yes", "no", "maybe"};

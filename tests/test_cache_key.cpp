@@ -87,17 +87,17 @@ TEST(CacheKey, EveryFieldChangesTheKey) {
 }
 
 TEST(CacheKey, ScoreRequestsDifferFromGenerationAndFromEachOther) {
-  ScoreRequest s;
+  LabelScoreRequest s;
   s.messages = base_request().messages;
   s.answer_prefix = "{\"answer\": \"";
   s.options = {"Above $50,000", "Below $50,000"};
   const auto k = cache_request("id", s);
   EXPECT_EQ(k.kind, RequestKind::ScoreOptions);
   EXPECT_NE(k.key, key_of(base_request(), "id"));
-  EXPECT_EQ(cache_request("id", ScoreRequest(s)).key, k.key);
+  EXPECT_EQ(cache_request("id", LabelScoreRequest(s)).key, k.key);
 
   auto variant = [&](auto change) {
-    ScoreRequest t = s;
+    LabelScoreRequest t = s;
     change(t);
     return cache_request("id", t).key;
   };

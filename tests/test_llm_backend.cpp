@@ -151,7 +151,7 @@ TEST(LlamaBackend, SameRequestsSameText) {
 
 // Brute force: log P(option | prompt + prefix), each option evaluated from its first token in a
 // fresh context of its own.
-std::vector<double> brute_force_scores(const LlamaBackend& b, const ScoreRequest& r, bool stable) {
+std::vector<double> brute_force_scores(const LlamaBackend& b, const LabelScoreRequest& r, bool stable) {
   llama_model_params mp = llama_model_default_params();
   llama_model* model = llama_model_load_from_file(tiny_model().c_str(), mp);
   EXPECT_NE(model, nullptr);
@@ -198,7 +198,7 @@ std::vector<double> brute_force_scores(const LlamaBackend& b, const ScoreRequest
 // (flash attention, F16 KV cache) within the float noise of those kernels.
 TEST(LlamaBackend, ScoresEqualBruteForce) {
   const task::Task t = task::resolve_task("income");
-  std::vector<ScoreRequest> reqs;
+  std::vector<LabelScoreRequest> reqs;
   for (const auto& c : conversations(8)) reqs.push_back({c, "{\"answer\": \"", t.options});
   reqs.push_back({{{"user", "Pick one."}}, "", {"yes", "no", "maybe not", "Yes, definitely", ""}});
   reqs.push_back({{{"user", "Pick one."}}, "Answer:", {" A", " B", "C"}});
@@ -241,7 +241,7 @@ TEST(LlamaBackend, SmallContextQueuesAndRestarts) {
   EXPECT_EQ(texts(batched.generate(reqs)), want);
   EXPECT_GT(batched.stats().preemptions, 0u);
   const task::Task t = task::resolve_task("income");
-  std::vector<ScoreRequest> s;
+  std::vector<LabelScoreRequest> s;
   for (const auto& c : convs) s.push_back({c, "{\"answer\": \"", t.options});
   const auto a = reference.score_options(s), b = batched.score_options(s);
   for (std::size_t i = 0; i < s.size(); ++i)
@@ -257,7 +257,7 @@ TEST(LlamaBackend, ContextSmallerThanBatch) {
   auto batched = make(false, 8, 450, kStable);
   EXPECT_LE(batched.options().n_batch, 450);
   const task::Task t = task::resolve_task("income");
-  std::vector<ScoreRequest> s;
+  std::vector<LabelScoreRequest> s;
   for (const auto& c : convs) s.push_back({c, "{\"answer\": \"", t.options});
   const auto a = reference.score_options(s), b = batched.score_options(s);
   for (std::size_t i = 0; i < s.size(); ++i)

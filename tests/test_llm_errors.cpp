@@ -20,7 +20,7 @@ TEST(LlamaBackend, EmptyBatches) {
   auto b = make(false);
   EXPECT_TRUE(b.generate({}).empty());
   EXPECT_TRUE(b.score_options({}).empty());
-  std::vector<ScoreRequest> none{{{{"user", "Hi"}}, "", {}}};
+  std::vector<LabelScoreRequest> none{{{{"user", "Hi"}}, "", {}}};
   EXPECT_THROW(b.score_options(none), Error);
   auto reqs = requests({{{"user", "Hi"}}}, 0);
   auto out = b.generate(reqs);
@@ -77,7 +77,7 @@ TEST(LlamaBackend, PromptLongerThanContext) {
   EXPECT_NE(out[0].error.find("does not fit the context of 256 tokens"), std::string::npos) << out[0].error;
   EXPECT_GT(out[0].prompt_tokens, 256);
   EXPECT_EQ(out[1].finish, FinishReason::Length) << out[1].error;  // the other request is answered
-  std::vector<ScoreRequest> s{{{{"user", "Hi"}}, "", {"a", "b"}}, {{{"user", long_text}}, "", {"a", "b"}}};
+  std::vector<LabelScoreRequest> s{{{{"user", "Hi"}}, "", {"a", "b"}}, {{{"user", long_text}}, "", {"a", "b"}}};
   try {
     b.score_options(s);
     FAIL() << "no error";

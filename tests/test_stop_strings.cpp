@@ -1,4 +1,4 @@
-// Stop strings (SamplingParams::stop): where a reply ends, as every backend applies it.
+// Stop strings (GenerateOptions::stop): where a reply ends, as every backend applies it.
 #include <gtest/gtest.h>
 
 #include "llm/backend.h"

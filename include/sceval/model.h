@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sceval/generate.h"
 #include "sceval/message.h"
 #include "sceval/options.h"
 
@@ -18,12 +19,6 @@ namespace llm {
 class Backend;
 }
 
-struct GenerateOptions {
-  double temperature = 0.0;  // the paper: 0 (greedy)
-  std::uint64_t seed = kPaperGenerationSeed;
-  int max_tokens = kPaperMaxTokens;
-  std::vector<std::string> stop;  // the reply ends before the first of these
-};
 
 struct Reply {
   std::string text;
@@ -31,13 +26,6 @@ struct Reply {
   std::string error;
 };
 
-// Label scoring (soft decision maps): log-probability of each option after the conversation and
-// `answer_prefix` (e.g. `{"answer": "`).
-struct LabelScoreRequest {
-  Conversation messages;
-  std::string answer_prefix;
-  std::vector<std::string> options;
-};
 
 // A caller's model: one reply per conversation, in order. Throwing stops the run; answers already
 // returned stay cached.

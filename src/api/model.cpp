@@ -38,14 +38,6 @@ std::unique_ptr<llm::Backend> gguf_backend(const std::string& path, const Option
 #endif
 }
 
-llm::SamplingParams sampling(const GenerateOptions& g) {
-  llm::SamplingParams s;
-  s.temperature = g.temperature;
-  s.seed = g.seed;
-  s.max_tokens = g.max_tokens;
-  s.stop = g.stop;
-  return s;
-}
 
 // Batch states and counts on stderr at log level info or above; nothing under --quiet/warn/error.
 llm::AttemptLog batch_progress(const Options& o) {
@@ -53,7 +45,6 @@ llm::AttemptLog batch_progress(const Options& o) {
   return [](const std::string& line) { fmt::print(stderr, "\n{}\n", line); };
 }
 
-GenerateOptions generate_options(const llm::SamplingParams& s) { return {s.temperature, s.seed, s.max_tokens, s.stop}; }
 
 }  // namespace
 
@@ -83,14 +74,12 @@ Model Model::from_functions(const std::string& identity, GenerateFunction genera
     std::vector<Conversation> convs;
     for (const auto& r : batch) convs.push_back(r.messages);
     // One sampling setting per call: the protocol sends a stage's requests with the same one.
-    return generate(convs, batch.empty() ? GenerateOptions{} : generate_options(batch.front().sampling));
+    return generate(convs, batch.empty() ? GenerateOptions{} : batch.front().sampling);
   };
   llm::ScoreFn s;
   if (score)
-    s = [score](std::span<const llm::ScoreRequest> batch) {
-      std::vector<LabelScoreRequest> reqs;
-      for (const auto& r : batch) reqs.push_back({r.messages, r.answer_prefix, r.options});
-      return score(reqs);
+    s = [score](std::span<const LabelScoreRequest> batch) {
+      return score(std::vector<LabelScoreRequest>(batch.begin(), batch.end()));
     };
   auto impl = std::make_shared<Impl>();
   impl->backend = std::make_unique<llm::FunctionBackend>(identity, std::move(g), std::move(s));
@@ -107,7 +96,7 @@ llm::Backend& Model::backend() { return *impl_->backend; }
 
 std::vector<Reply> Model::generate(const std::vector<Conversation>& conversations, const GenerateOptions& o) {
   std::vector<llm::GenerationRequest> reqs;
-  for (const auto& c : conversations) reqs.push_back({c, sampling(o)});
+  for (const auto& c : conversations) reqs.push_back({c, o});
   std::vector<Reply> out;
   for (auto& g : impl_->backend->generate(reqs))
     out.push_back({std::move(g.text), g.finish == llm::FinishReason::Error, std::move(g.error)});
@@ -115,10 +104,8 @@ std::vector<Reply> Model::generate(const std::vector<Conversation>& conversation
 }
 
 std::vector<std::vector<double>> Model::score(const std::vector<LabelScoreRequest>& requests) {
-  std::vector<llm::ScoreRequest> reqs;
-  for (const auto& r : requests) reqs.push_back({r.messages, r.answer_prefix, r.options});
   std::vector<std::vector<double>> out;
-  for (auto& s : impl_->backend->score_options(reqs)) out.push_back(std::move(s.logprob));
+  for (auto& s : impl_->backend->score_options(requests)) out.push_back(std::move(s.logprob));
   return out;
 }
 

@@ -59,7 +59,7 @@ void add_generate(CLI::App& llm) {
   struct Args {
     ModelArgs model;
     std::string prompt, system, messages, schema_file;
-    llm::SamplingParams sampling;
+    GenerateOptions sampling;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
@@ -120,7 +120,7 @@ void add_score(CLI::App& llm) {
   cmd->add_option("--prefix", a->prefix, "answer text before the option")->capture_default_str();
   cmd->add_option("-o,--option", a->options, "a label option (repeat)")->required();
   cmd->callback([a] {
-    llm::ScoreRequest r{conversation(a->system, a->prompt, a->messages), a->prefix, a->options};
+    LabelScoreRequest r{conversation(a->system, a->prompt, a->messages), a->prefix, a->options};
     llm::LlamaBackend b(a->model.o);
     auto s = b.score_options(std::span(&r, 1))[0];
     ordered_json j = ordered_json::array();

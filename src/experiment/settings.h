@@ -28,7 +28,7 @@ struct RunSettings {
   std::optional<std::size_t> sample;  // N grid points drawn at random (seeded)
   std::uint64_t seed = kDefaultSeed;            // sampling of points and complements
   bool all_complements = false;       // k-way: one SCE per other label
-  llm::SamplingParams sampling;       // the paper: T = 0, seed 42, max_tokens 1000
+  GenerateOptions sampling;       // the paper: T = 0, seed 42, max_tokens 1000
   std::optional<std::string> system_prompt;
   bool live_off_grid = true;          // ask the model about off-grid SCEs in a fresh chat
   bool with_history = false;          // also ask each parsed SCE in the follow-up's chat

@@ -90,8 +90,8 @@ std::string value_text(double v) {
 
 }  // namespace
 
-llm::SamplingParams sampling_for(const task::Task& t, const RunSettings& s) {
-  llm::SamplingParams p = s.sampling;
+GenerateOptions sampling_for(const task::Task& t, const RunSettings& s) {
+  GenerateOptions p = s.sampling;
   if (!t.stop.empty()) p.stop = t.stop;
   return p;
 }
@@ -161,7 +161,7 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
   if (progress) progress("decision_map", 0, g.size());
   for (grid::Index begin = 0; begin < g.size(); begin += s.chunk) {
     grid::Index end = std::min<grid::Index>(g.size(), begin + s.chunk);
-    std::vector<llm::ScoreRequest> reqs;
+    std::vector<LabelScoreRequest> reqs;
     for (grid::Index i = begin; i < end; ++i)
       reqs.push_back({task::turn1_messages(t, g.record(i), s.system_prompt), prefix, t.options});
     auto scores = backend.score_options(reqs);

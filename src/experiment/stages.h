@@ -72,7 +72,7 @@ std::vector<FollowUp> complements(const task::Task& t, const std::function<metri
                                   const std::vector<grid::Index>& points, const RunSettings& s);
 
 // The run's sampling settings plus the task's stop strings (every request about the task).
-llm::SamplingParams sampling_for(const task::Task& t, const RunSettings& s);
+GenerateOptions sampling_for(const task::Task& t, const RunSettings& s);
 
 // The decision label a turn-1 style reply gives (thinking stripped): an option, NA or off-label.
 metrics::Label label_of_reply(const task::Task& t, std::string_view reply);

@@ -39,7 +39,7 @@ bool cut_at_stop(std::string& text, const std::vector<std::string>& stop) {
   return true;
 }
 
-std::vector<OptionScores> Backend::score_options(std::span<const ScoreRequest> /*batch*/) {
+std::vector<OptionScores> Backend::score_options(std::span<const LabelScoreRequest> /*batch*/) {
   throw Error("this model backend (" + identity() + ") cannot score label options; use free generation");
 }
 

@@ -12,24 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/message.h"
-#include "sceval/options.h"
+#include "sceval/generate.h"
 
 namespace sceval::llm {
 
 class BatchJournal;  // llm/batch_journal.h
 
-struct SamplingParams {
-  double temperature = 0.0;    // 0 = greedy (the paper's setting)
-  std::uint64_t seed = kPaperGenerationSeed;  // used when temperature > 0
-  int max_tokens = kPaperMaxTokens;
-  double top_p = 1.0;
-  std::optional<std::string> grammar;           // GBNF, constrains the output
-  std::optional<nlohmann::json> json_schema;    // converted to a grammar
-  int top_logprobs = 0;        // > 0: return this many alternatives per generated token
-  // The reply ends just before the first occurrence of any of these strings (not included), as
-  // OpenAI's "stop". Empty: only the model's end-of-generation token or max_tokens end it.
-  std::vector<std::string> stop;
-};
 
 // Where `text` first contains one of `stop` (searching from byte `from` on), or npos.
 std::size_t find_stop(std::string_view text, const std::vector<std::string>& stop, std::size_t from = 0);
@@ -38,7 +26,7 @@ bool cut_at_stop(std::string& text, const std::vector<std::string>& stop);
 
 struct GenerationRequest {
   Conversation messages;
-  SamplingParams sampling;
+  GenerateOptions sampling;
 };
 
 enum class FinishReason { Stop, Length, Error };
@@ -63,13 +51,6 @@ struct Generation {
 // Called once per request of a batch as soon as its answer is final: (position in the batch, answer).
 using ResultCallback = std::function<void(std::size_t index, const Generation& answer)>;
 
-// Label scoring: log-probability of each option's full token sequence after the rendered
-// conversation (with the generation prompt) followed by `answer_prefix` (e.g. `{"answer": "`).
-struct ScoreRequest {
-  Conversation messages;
-  std::string answer_prefix;
-  std::vector<std::string> options;
-};
 
 struct OptionScores {
   std::vector<double> logprob;      // sum of token log-probs of each option
@@ -99,7 +80,7 @@ class Backend {
   // run resumes them. Others ignore it.
   virtual void set_batch_journal(std::shared_ptr<BatchJournal> /*journal*/) {}
   virtual bool supports_scoring() const { return false; }
-  virtual std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch);
+  virtual std::vector<OptionScores> score_options(std::span<const LabelScoreRequest> batch);
 };
 
 }  // namespace sceval::llm

@@ -25,7 +25,7 @@ std::vector<Generation> FunctionBackend::generate(std::span<const GenerationRequ
   return out;
 }
 
-std::vector<OptionScores> FunctionBackend::score_options(std::span<const ScoreRequest> batch) {
+std::vector<OptionScores> FunctionBackend::score_options(std::span<const LabelScoreRequest> batch) {
   if (!score_) return Backend::score_options(batch);
   auto lps = score_(batch);
   if (lps.size() != batch.size())

@@ -10,7 +10,7 @@
 namespace sceval::llm {
 
 using GenerateFn = std::function<std::vector<std::string>(std::span<const GenerationRequest>)>;
-using ScoreFn = std::function<std::vector<std::vector<double>>(std::span<const ScoreRequest>)>;  // log-probs
+using ScoreFn = std::function<std::vector<std::vector<double>>(std::span<const LabelScoreRequest>)>;  // log-probs
 
 class FunctionBackend : public Backend {
  public:
@@ -19,7 +19,7 @@ class FunctionBackend : public Backend {
   // The function's exceptions propagate (the cache keeps the answers of earlier chunks).
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
   bool supports_scoring() const override { return static_cast<bool>(score_); }
-  std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;
+  std::vector<OptionScores> score_options(std::span<const LabelScoreRequest> batch) override;
 
  private:
   std::string identity_;

@@ -72,7 +72,7 @@ class LlamaBackend : public Backend {
   bool supports_scoring() const override { return true; }
   // Throws sceval::Error naming the request when a prompt does not fit the context or the
   // conversation cannot be rendered (a score has no error field).
-  std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;
+  std::vector<OptionScores> score_options(std::span<const LabelScoreRequest> batch) override;
 
   // The prompt text the model sees (chat template applied, generation prompt added when asked).
   std::string render(const Conversation& messages, bool add_generation_prompt = true) const;

@@ -15,7 +15,7 @@ enum class State { Queued, Prefill, Decode, Done };
 
 struct Job {
   std::size_t request = 0;
-  const SamplingParams* params = nullptr;
+  const GenerateOptions* params = nullptr;
   Tokens prompt;
   detail::SamplerPtr sampler;
   State state = State::Queued;

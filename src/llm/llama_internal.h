@@ -47,7 +47,7 @@ std::string valid_utf8(const std::string& bytes);
 
 // The sampler chain of one request (grammar / JSON schema, then greedy or top-p + temperature +
 // seeded distribution). Throws sceval::Error with the reason when the grammar or schema is invalid.
-SamplerPtr make_sampler(const llama_vocab* vocab, const SamplingParams& p);
+SamplerPtr make_sampler(const llama_vocab* vocab, const GenerateOptions& p);
 
 // log-softmax helpers over one row of logits.
 double log_sum_exp(const float* logits, int n_vocab);
@@ -113,7 +113,7 @@ struct LlamaBackend::Impl {
   void batch_clear() { batch.n_tokens = 0; }
 
   std::vector<Generation> generate(std::span<const GenerationRequest> batch);  // llama_generate.cpp
-  std::vector<OptionScores> score(std::span<const ScoreRequest> batch);        // llama_score.cpp
+  std::vector<OptionScores> score(std::span<const LabelScoreRequest> batch);        // llama_score.cpp
 
   // The state of one generate() / score() call (members, so that they reach the engine's state).
   class GenerationScheduler;  // llama_generate.cpp

@@ -10,7 +10,7 @@
 
 namespace sceval::llm::detail {
 
-SamplerPtr make_sampler(const llama_vocab* vocab, const SamplingParams& p) {
+SamplerPtr make_sampler(const llama_vocab* vocab, const GenerateOptions& p) {
   llama_sampler_chain_params cp = llama_sampler_chain_default_params();
   cp.no_perf = true;
   SamplerPtr chain(llama_sampler_chain_init(cp));

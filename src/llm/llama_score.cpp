@@ -54,7 +54,7 @@ std::vector<double> probabilities(const std::vector<double>& logprob) {
 // positions before them. Requests are admitted in order as sequences and KV cells free up.
 class LlamaBackend::Impl::ScoringScheduler {
  public:
-  ScoringScheduler(Impl& engine, std::span<const ScoreRequest> requests)
+  ScoringScheduler(Impl& engine, std::span<const LabelScoreRequest> requests)
       : m_(engine), results_(requests.size()), groups_(requests.size()),
         seq_busy_(static_cast<std::size_t>(engine.n_parallel()) + 1, false), free_seqs_(engine.n_parallel()) {
     for (std::size_t r = 0; r < requests.size(); ++r) plan(r, requests[r]);
@@ -100,7 +100,7 @@ class LlamaBackend::Impl::ScoringScheduler {
 
   // Request r as a group of items: the tokens of its context and of context + each option. Throws
   // sceval::Error naming the request when it cannot be scored.
-  void plan(std::size_t r, const ScoreRequest& req) {
+  void plan(std::size_t r, const LabelScoreRequest& req) {
     auto fail = [&](const std::string& why) { return Error("score request " + std::to_string(r) + ": " + why); };
     if (req.options.empty()) throw fail("no options to score");
     std::string context;
@@ -289,7 +289,7 @@ class LlamaBackend::Impl::ScoringScheduler {
   }
 };
 
-std::vector<OptionScores> LlamaBackend::Impl::score(std::span<const ScoreRequest> requests) {
+std::vector<OptionScores> LlamaBackend::Impl::score(std::span<const LabelScoreRequest> requests) {
   if (requests.empty()) return {};
   return ScoringScheduler(*this, requests).run();
 }

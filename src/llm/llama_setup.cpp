@@ -235,7 +235,7 @@ std::vector<Generation> LlamaBackend::generate(std::span<const GenerationRequest
   }
 }
 
-std::vector<OptionScores> LlamaBackend::score_options(std::span<const ScoreRequest> batch) {
+std::vector<OptionScores> LlamaBackend::score_options(std::span<const LabelScoreRequest> batch) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   try {
     return impl_->score(batch);

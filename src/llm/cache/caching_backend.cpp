@@ -19,7 +19,7 @@ namespace {
 const JsonLimits kRowLimits{.max_depth = 256, .allow_duplicate_keys = false, .int64_only = false};
 
 std::vector<Generation> call_inner(Backend& b, std::span<const GenerationRequest> r) { return b.generate(r); }
-std::vector<OptionScores> call_inner(Backend& b, std::span<const ScoreRequest> r) { return b.score_options(r); }
+std::vector<OptionScores> call_inner(Backend& b, std::span<const LabelScoreRequest> r) { return b.score_options(r); }
 
 std::optional<Generation> decode(const CacheEntry& e, Generation*) {
   if (e.kind != RequestKind::Generate) return std::nullopt;
@@ -52,8 +52,8 @@ std::vector<Generation> CachingBackend::generate(std::span<const GenerationReque
   return run<GenerationRequest, Generation>(batch);
 }
 
-std::vector<OptionScores> CachingBackend::score_options(std::span<const ScoreRequest> batch) {
-  return run<ScoreRequest, OptionScores>(batch);
+std::vector<OptionScores> CachingBackend::score_options(std::span<const LabelScoreRequest> batch) {
+  return run<LabelScoreRequest, OptionScores>(batch);
 }
 
 struct CachingBackend::Plan {

@@ -74,7 +74,7 @@ class CachingBackend : public Backend {
   bool wants_whole_stage() const override { return inner_.wants_whole_stage(); }
   // When the inner backend throws for a chunk, the chunks before it stay stored and the exception
   // propagates (a score has no error field, so nothing is stored for the failed chunk).
-  std::vector<OptionScores> score_options(std::span<const ScoreRequest> batch) override;
+  std::vector<OptionScores> score_options(std::span<const LabelScoreRequest> batch) override;
 
   void set_progress(CacheProgress p) { progress_ = std::move(p); }
   const CacheStats& stats() const { return stats_; }

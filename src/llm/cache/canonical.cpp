@@ -147,7 +147,7 @@ std::string canonical_dump(const json& j) {
 std::string cache_key(const json& canonical) { return sha256_hex(canonical_dump(canonical)); }
 
 json canonical_request_json(std::string_view identity, const GenerationRequest& r) {
-  const SamplingParams& s = r.sampling;
+  const GenerateOptions& s = r.sampling;
   json sampling{{"temperature", double_to_json(s.temperature)},
                 {"seed", s.seed},
                 {"max_tokens", s.max_tokens},
@@ -168,7 +168,7 @@ json canonical_request_json(std::string_view identity, const GenerationRequest& 
               {"sampling", std::move(sampling)}};
 }
 
-json canonical_request_json(std::string_view identity, const ScoreRequest& r) {
+json canonical_request_json(std::string_view identity, const LabelScoreRequest& r) {
   json options = json::array();
   for (const auto& o : r.options) options.push_back(bytes_to_json(o));
   return json{{"v", kCacheKeyVersion},
@@ -197,7 +197,7 @@ CacheRequest cache_request(std::string_view identity, const GenerationRequest& r
   return make(id, RequestKind::Generate, canonical_request_json(id, r));
 }
 
-CacheRequest cache_request(std::string_view identity, const ScoreRequest& r) {
+CacheRequest cache_request(std::string_view identity, const LabelScoreRequest& r) {
   const std::string id = without_url_credentials(identity);
   return make(id, RequestKind::ScoreOptions, canonical_request_json(id, r));
 }

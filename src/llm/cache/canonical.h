@@ -3,7 +3,7 @@
 //
 // The cache key of a request is the hex SHA-256 of its *canonical JSON*: a JSON object holding
 // everything that determines the answer (format version, backend identity, request kind, the full
-// message list, every SamplingParams field, or answer_prefix + options for scoring), written by
+// message list, every GenerateOptions field, or answer_prefix + options for scoring), written by
 // nlohmann::json::dump() with no whitespace and object keys sorted (nlohmann::json keeps objects in
 // std::map order), so the key does not depend on the order in which any object's keys were written.
 // The format is documented in docs/cache.md.
@@ -38,9 +38,9 @@ struct CacheRequest {
 };
 
 nlohmann::json canonical_request_json(std::string_view identity, const GenerationRequest& r);
-nlohmann::json canonical_request_json(std::string_view identity, const ScoreRequest& r);
+nlohmann::json canonical_request_json(std::string_view identity, const LabelScoreRequest& r);
 CacheRequest cache_request(std::string_view identity, const GenerationRequest& r);
-CacheRequest cache_request(std::string_view identity, const ScoreRequest& r);
+CacheRequest cache_request(std::string_view identity, const LabelScoreRequest& r);
 
 // Hex SHA-256 of the canonical dump of any JSON value (objects re-sorted, so the key of a request read
 // back from text with its keys in another order is the same). Throws sceval::Error when the value holds

@@ -34,7 +34,7 @@ std::string AnthropicBackend::identity() const {
 }
 
 ordered_json anthropic_request_body(const GenerationRequest& request, const AnthropicOptions& options) {
-  const SamplingParams& s = request.sampling;
+  const GenerateOptions& s = request.sampling;
   if (s.grammar) throw Error("the Anthropic Messages API cannot follow a grammar");
   if (s.json_schema) throw Error("the Anthropic backend does not send JSON schemas (structured outputs)");
   if (s.top_logprobs > 0) throw Error("the Anthropic Messages API gives no log-probabilities");

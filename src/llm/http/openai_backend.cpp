@@ -50,7 +50,7 @@ std::string OpenAIBackend::identity() const {
 }
 
 ordered_json openai_request_body(const GenerationRequest& request, const OpenAIOptions& options) {
-  const SamplingParams& s = request.sampling;
+  const GenerateOptions& s = request.sampling;
   if (request.messages.empty()) throw Error("the conversation is empty");
   if (s.grammar && s.json_schema) throw Error("a request may have a grammar or a JSON schema, not both");
   ordered_json body;
