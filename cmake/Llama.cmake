@@ -86,7 +86,7 @@ message(STATUS "llama.cpp: commit ${SCEVAL_LLAMA_COMMIT} in ${SCEVAL_LLAMA_SOURC
 
 # llama.cpp's options are set as normal variables inside this function, so they reach llama.cpp's
 # option() calls (policy CMP0077) but do not leak into sceval's own scope (BUILD_SHARED_LIBS,
-# CMAKE_CXX_STANDARD, ...). sceval's warning and sanitizer flags live on the sceval_options target
+# CMAKE_CXX_STANDARD, ...). sceval's warning and sanitizer flags live on the sceval_compile_flags target
 # and are therefore not applied to llama.cpp either.
 function(_sceval_add_llama_cpp src)
   set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)

@@ -18,6 +18,9 @@ namespace sceval {
 namespace llm {
 class Backend;
 }
+namespace api {
+struct Access;  // the library's own way in (src/api/internal.h); not for consumers
+}
 
 
 struct Reply {
@@ -51,11 +54,11 @@ class Model {
   std::vector<Reply> generate(const std::vector<Conversation>& conversations, const GenerateOptions& o = {});
   std::vector<std::vector<double>> score(const std::vector<LabelScoreRequest>& requests);
 
-  llm::Backend& backend();  // library internals
-
   struct Impl;
 
  private:
+  friend struct api::Access;
+  llm::Backend& backend();  // the engine stays behind this interface
   std::shared_ptr<Impl> impl_;
 };
 

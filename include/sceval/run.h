@@ -64,9 +64,9 @@ RunResult score(const Task& task, const Table& decision_map, const Table& sces, 
 RunResult load_run(const std::string& dir);
 
 // The exact closest counterfactual of every labelled point: index,d_min,closest_index,closest_<f>...
-// mode: exact | paper arithmetic.
+// mode: strict (exact arithmetic; "exact" is accepted too) | paper (the paper's float arithmetic).
 Table closest(const Task& task, const Table& decision_map, const std::string& distance = "",
-              const std::string& mode = "exact");
+              const std::string& mode = "strict");
 
 struct CompareOptions {
   std::string mode = "strict";  // strict | paper

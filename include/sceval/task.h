@@ -17,6 +17,9 @@ struct Task;
 namespace grid {
 class Grid;
 }
+namespace api {
+struct Access;  // the library's own way in (src/api/internal.h); not for consumers
+}
 
 struct Feature {
   std::string name;                 // CSV column name, e.g. AGEP
@@ -49,11 +52,10 @@ class Task {
   Table grid() const;  // index + one column per feature; refuses grids over 10^7 points
   Conversation messages(std::uint64_t index, const MessageOptions& o = {}) const;
 
-  // Library internals (not for consumers): the loaded task and its grid.
+ private:
+  friend struct api::Access;
   const task::Task& internal() const;
   const grid::Grid& internal_grid() const;
-
- private:
   struct Data;
   std::shared_ptr<const Data> d_;
 };

@@ -286,9 +286,10 @@ class Result:
 
 
 def closest(t: Union[Task, str], decision_map: TableLike, distance: Optional[str] = None,
-            mode: str = "exact") -> pd.DataFrame:
+            mode: str = "strict") -> pd.DataFrame:
     """The exact closest counterfactual of every labelled point of a decision map:
-    columns index, d_min, closest_index, closest_<feature>... mode: exact | paper arithmetic."""
+    columns index, d_min, closest_index, closest_<feature>... mode: strict (exact arithmetic;
+    "exact" is accepted too) | paper (the paper's float arithmetic)."""
     task = _task(t)
     dm = _table(decision_map, "decision_map")
     return _frame(_sceval.closest_csv(task._t, dm, _opt_str(distance, "distance"), _str(mode, "mode")))

@@ -20,8 +20,8 @@ nlohmann::json stability(const std::vector<std::string>& variants, Model& model,
   if (variants.size() < 2) throw Error("stability: give at least two prompt variants (names, files or globs)");
   if (out.empty()) throw Error("stability: an output directory is required");
   const Task first = Task::load(variants.front());
-  const auto s = api::run_settings(first.internal(), first.spec(), model.info().value("spec", ""), options, out);
-  llm::CachingBackend cached(model.backend(), api::caching_options(options));
+  const auto s = api::run_settings(api::task_of(first), first.spec(), model.info().value("spec", ""), options, out);
+  llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));
   refuse_overwriting_inputs(out + "/stability.json", variants);
   auto j = experiment::run_stability(variants, s, cached, model.info(), api::progress_for(cb, cached));
   results::write_json(j, out + "/stability.json");
@@ -37,11 +37,11 @@ nlohmann::json gower_quiz(const Task& task, Model& model, const Options& options
   const auto quiz = experiment::load_quiz(q.quiz.empty() ? experiment::find_quiz("gower") : q.quiz);
   if (q.candidates > quiz.letters.size())
     throw Error(fmt::format("candidates {}: the quiz file has {} letters", q.candidates, quiz.letters.size()));
-  const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
+  const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
   refuse_overwriting_inputs(out + "/gower_quiz.json", {task.path(), quiz.path});
-  const auto items = experiment::quiz_items(task.internal_grid(), q.items, q.candidates, q.seed);
-  llm::CachingBackend cached(model.backend(), api::caching_options(options));
-  auto j = experiment::run_gower_quiz(quiz, task.internal(), items, s, q.seed, cached, model.info(),
+  const auto items = experiment::quiz_items(api::grid_of(task), q.items, q.candidates, q.seed);
+  llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));
+  auto j = experiment::run_gower_quiz(quiz, api::task_of(task), items, s, q.seed, cached, model.info(),
                                       api::progress_for(cb, cached));
   j["n_drawn"] = q.items;
   results::write_json(j, out + "/gower_quiz.json");

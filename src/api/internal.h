@@ -10,8 +10,22 @@
 #include "sceval/options.h"
 #include "sceval/run.h"
 #include "sceval/table.h"
+#include "sceval/task.h"
+#include "grid/grid.h"
+#include "task/task.h"
 
 namespace sceval::api {
+
+// What only the library reaches behind its public handles: a task's loaded form and grid, a
+// model's engine.
+struct Access {
+  static const task::Task& task(const Task& t) { return t.internal(); }
+  static const grid::Grid& grid(const Task& t) { return t.internal_grid(); }
+  static llm::Backend& backend(Model& m) { return m.backend(); }
+};
+inline const task::Task& task_of(const Task& t) { return Access::task(t); }
+inline const grid::Grid& grid_of(const Task& t) { return Access::grid(t); }
+inline llm::Backend& backend_of(Model& m) { return Access::backend(m); }
 
 // The run's settings from the option table: task spec and model spec (secrets removed) recorded
 // beside every recorded option's value; the task's stop strings too (sent with every request).

@@ -79,13 +79,13 @@ void RunResult::save(const std::string& dir, bool overwrite) const {
 }
 
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
-  const auto s = api::run_settings(task.internal(), task.spec(), model.info().value("spec", ""), options, out);
-  experiment::check_run(task.internal(), task.internal_grid(), s);  // before the run directory exists
+  const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
+  experiment::check_run(api::task_of(task), api::grid_of(task), s);  // before the run directory exists
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
     refuse_overwriting_inputs(out + "/" + f, {task.path()});
-  llm::CachingBackend cached(model.backend(), api::caching_options(options));
+  llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));
   experiment::RunOutput output(out, {s.recorded, options.overwrite});
-  const auto report = experiment::run(task.internal(), s, cached, output, model.info(), api::progress_for(cb, cached));
+  const auto report = experiment::run(api::task_of(task), s, cached, output, model.info(), api::progress_for(cb, cached));
   RunResult r = api::result_from(output, report);
   r.cache_hits = cached.stats().hits;
   r.asked = cached.stats().inner_requests;
@@ -119,8 +119,8 @@ std::vector<metrics::SceInput> keep_rows(const task::Task& t, std::vector<metric
 
 RunResult score(const Task& task, const Table& decision_map, const Table& sces, const ScoreOptions& o) {
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
-  const task::Task& t = task.internal();
-  const grid::Grid& g = task.internal_grid();
+  const task::Task& t = api::task_of(task);
+  const grid::Grid& g = api::grid_of(task);
   auto map = results::read_decision_map(g, api::checked(decision_map));
   auto rows = keep_rows(t, results::read_sces(g, api::checked(sces)), o.only);
   if (!o.points.empty()) {  // only the rows of these grid points (a split's train or held-out part)
@@ -166,11 +166,13 @@ RunResult load_run(const std::string& dir) {
 }
 
 Table closest(const Task& task, const Table& decision_map, const std::string& distance, const std::string& mode) {
-  const task::Task& t = task.internal();
-  const grid::Grid& g = task.internal_grid();
+  const task::Task& t = api::task_of(task);
+  const grid::Grid& g = api::grid_of(task);
   auto map = results::read_decision_map(g, api::checked(decision_map));
-  auto arith = grid::arithmetic_from_string(mode);
-  if (!arith) throw Error(fmt::format("mode: expected paper or exact, got \"{}\"", mode));
+  // "strict" is the mode's name everywhere (score, compare, results.json); "exact" was closest's
+  // earlier word for the same exact arithmetic and stays accepted.
+  auto arith = grid::arithmetic_from_string(mode == "strict" ? "exact" : mode);
+  if (!arith) throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", mode));
   grid::Distance dist(g, api::distance_or_task(t, distance, "distance"), *arith);
   grid::BoundaryDistances bd(dist, map.labels, static_cast<int>(t.options.size()));
   Table out{"closest.csv", {"index", "d_min", "closest_index"}, {}};

@@ -44,7 +44,7 @@ void add_score_command(CLI::App& app) {
   static ScoreArgs a;
   auto* c = app.add_subcommand("score", "Score SCEs against a decision map; writes RUN_DIR (results.json + CSVs)");
   c->add_option("--task,-t", a.task, "Task name or file")->required();
-  c->add_option("--decision-map,-m", a.decision_map, "Decision map CSV")->required();
+  c->add_option("--decision-map,-d", a.decision_map, "Decision map CSV")->required();
   c->add_option("--sces,-s", a.sces, "SCE CSV")->required();
   c->add_option("--distance", a.o.distance, "gower | l1_mad | l2_std (default: the task's)");
   non_empty(c->add_option("--points", a.o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
