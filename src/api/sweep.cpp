@@ -122,7 +122,11 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
         loaded.clear();
         loaded.emplace(p.model->alias, Model::open(p.model->spec, p.options, cb.log));
       }
-      RunResult r = run(*p.task, loaded.at(p.model->alias), p.options, p.dir, cb);
+      // The config says what each cell holds: a cell whose settings were edited in it is run again
+      // and replaces the cell's earlier run (its answers stay in the response cache).
+      Options cell = p.options;
+      cell.overwrite = true;
+      RunResult r = run(*p.task, loaded.at(p.model->alias), cell, p.dir, cb);
       ++rep.ran;
       if (r.failed_requests) rep.incomplete.push_back(fmt::format("{} ({} failed)", p.name, r.failed_requests));
       if (hooks.after_cell) hooks.after_cell(p.name, r);
