@@ -9,6 +9,7 @@
 #include "sceval/model.h"
 #include "sceval/options.h"
 #include "sceval/report.h"
+#include "sceval/reward.h"
 #include "sceval/run.h"
 #include "sceval/table.h"
 #include "sceval/task.h"

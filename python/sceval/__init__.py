@@ -27,10 +27,11 @@ import pandas as pd
 from . import _sceval
 from ._options import with_run_options
 from ._progress import ProgressBar
+from ._reward import Reward, reward
 
 __all__ = [
     "Error", "Task", "Result", "Model", "tasks", "options", "load_task", "closest", "score", "run",
-    "load_run", "load_sweep", "report", "compare", "sweep", "read_table",
+    "load_run", "load_sweep", "report", "compare", "sweep", "read_table", "Reward", "reward",
 ]
 
 #: The library's version (the same as ``sceval --version``).

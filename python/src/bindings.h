@@ -26,5 +26,6 @@ Options options_from(const py::dict& kwargs);
 void bind_task(py::module_& m);
 void bind_run(py::module_& m);
 void bind_model(py::module_& m);
+void bind_reward(py::module_& m);
 
 }  // namespace sceval::python

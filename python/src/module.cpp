@@ -48,5 +48,6 @@ PYBIND11_MODULE(_sceval, m) {
   m.def("version", [] { return std::string(sceval::version()); });
   sp::bind_task(m);
   sp::bind_model(m);
+  sp::bind_reward(m);
   sp::bind_run(m);
 }

@@ -1,0 +1,98 @@
+"""The verifier's reward (sceval.reward): on the run's own follow-up replies it agrees with the
+scorer's strict-mode columns row for row; the closest counterfactual gets the highest reward;
+malformed completions get the parse-failure value; conversational and plain completions agree."""
+import json
+import math
+
+import pytest
+
+import sceval
+from conftest import RuleModel
+
+
+@pytest.fixture(scope="module")
+def rule_run(tmp_path_factory):
+    t = sceval.load_task("income")
+    out = str(tmp_path_factory.mktemp("reward") / "run")
+    sceval.run(t, RuleModel(t), out=out, sample=80, seed=3, progress=False, no_cache=True)
+    return t, sceval.load_run(out), out
+
+
+def followups(r):
+    return {(s["index"], s["target"]): s["response"] for s in r.samples if s["stage"] == "followup"}
+
+
+def test_reward_agrees_with_the_scorer_on_every_row(rule_run):
+    t, r, out = rule_run
+    rw = sceval.reward(out)
+    replies = followups(r)
+    assert len(replies) == len(r.sces) == 80
+    seen_valid = set()
+    for row in r.sces.itertuples():
+        b = rw.score(replies[(row.index, row.target)], row.index, row.target)
+        assert b["status"] == row.status
+        assert b["valid"] == bool(row.valid)
+        assert b["exact_match"] == bool(row.exact_match)
+        if row.valid:
+            assert b["rcf"] == pytest.approx(row.rcf, abs=1e-12)
+            expected = 1.0 + 0.5 * bool(row.exact_match) + 0.5 / (1.0 + row.rcf)
+        else:
+            assert b["rcf"] is None and math.isnan(row.rcf)
+            expected = 0.0
+        assert b["reward"] == pytest.approx(expected)
+        seen_valid.add(bool(row.valid))
+    assert seen_valid == {True, False}, "the rule run should give both valid and invalid SCEs"
+
+
+def test_the_closest_counterfactual_gets_the_highest_reward(rule_run):
+    t, r, out = rule_run
+    rw = sceval.reward(out)
+    closest = sceval.closest(t, r.decision_map).set_index("index")
+    keys = [f["key"] for f in t.features]
+    names = [f["name"] for f in t.features]
+    replies = followups(r)
+    for row in r.sces.itertuples():
+        c = closest.loc[row.index]
+        ideal = json.dumps({k: str(c[f"closest_{n}"]) for k, n in zip(keys, names)})
+        best = rw.score(ideal, row.index, row.target)
+        assert best == {"reward": 2.0, "status": "ok", "valid": True, "exact_match": True, "rcf": 0.0,
+                        "sce_index": int(c["closest_index"])}
+        assert rw.score(replies[(row.index, row.target)], row.index, row.target)["reward"] <= 2.0
+
+
+def test_malformed_completions_get_the_parse_failure_value(rule_run):
+    _, _, out = rule_run
+    rw = sceval.reward(out, weights={"parse_failure": -3.0})
+    for bad in ["no json here", "{\"age\": 40", "{\"answer\": \"Above $50,000\"}"]:
+        b = rw.score(bad, 0, "Above $50,000")
+        assert b["reward"] == -3.0 and b["status"] != "ok" and b["valid"] is None
+
+
+def test_trl_call_conversational_and_plain_agree(rule_run):
+    _, r, out = rule_run
+    rw = sceval.reward(out)
+    items = list(followups(r).items())[:10]
+    idx = [i for (i, _), _ in items]
+    tgt = [t for (_, t), _ in items]
+    plain = [c for _, c in items]
+    chat = [[{"role": "assistant", "content": c}] for c in plain]
+    a = rw(prompts=None, completions=plain, point_index=idx, target=tgt, other_column=[0] * 10)
+    b = rw(prompts=None, completions=chat, point_index=idx, target=tgt)
+    assert a == b and len(a) == 10 and all(isinstance(x, float) for x in a)
+    assert rw.__name__ == "sceval_reward"
+
+
+def test_weights_select_components_and_bad_input_is_named(rule_run):
+    _, r, out = rule_run
+    only_valid = sceval.reward(out, weights={"exact_match": 0, "closeness": 0})
+    for row in r.sces.head(20).itertuples():
+        reply = followups(r)[(row.index, row.target)]
+        assert only_valid.score(reply, row.index, row.target)["reward"] == float(bool(row.valid))
+    with pytest.raises(sceval.Error, match="unknown component \"validity\""):
+        sceval.reward(out, weights={"validity": 1})
+    with pytest.raises(sceval.Error, match="is not an option of task income"):
+        only_valid.score("{}", 0, "Above 50k")
+    with pytest.raises(sceval.Error, match="point_index: 1920 is not a point"):
+        only_valid.score("{}", 1920, "Above $50,000")
+    with pytest.raises(TypeError, match="point_index"):
+        only_valid(completions=["{}"], target=["Above $50,000"])
