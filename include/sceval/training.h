@@ -10,7 +10,7 @@
 namespace sceval {
 
 struct ExportTrainingOptions {
-  std::string format = "sft";  // sft | dpo
+  std::string format = "sft";  // sft | dpo (TRL) | openai-dpo (OpenAI preference fine-tuning) | prompts (RL)
   std::string split;           // random:FRACTION:SEED or a feature predicate (age>=50); empty: every point trains
   std::string split_out;       // write the split here (train/heldout indices, the run's sha256)
   bool include_turn1 = false;  // sft: also a turn-1 row (the model's own answer) per point

@@ -96,3 +96,24 @@ def test_weights_select_components_and_bad_input_is_named(rule_run):
         only_valid.score("{}", 1920, "Above $50,000")
     with pytest.raises(TypeError, match="point_index"):
         only_valid(completions=["{}"], target=["Above $50,000"])
+
+
+def test_export_prompts_then_reward_is_the_grpo_wiring(rule_run, cli, tmp_path):
+    """`sceval export-training --format prompts` writes the dataset whose columns the reward reads:
+    the same rows, the same conversations as the run's follow-ups."""
+    from conftest import run_cli
+    _, r, out = rule_run
+    path = str(tmp_path / "prompts.jsonl")
+    run_cli(cli, "export-training", out, "--format", "prompts", "-o", path)
+    rows = [json.loads(line) for line in open(path)]
+    assert len(rows) == len(r.sces)
+    replies = followups(r)
+    convs = {(s["index"], s["target"]): s["messages"] for s in r.samples if s["stage"] == "followup"}
+    for row in rows:
+        assert set(row) == {"prompt", "point_index", "target", "task"} and row["task"] == "income"
+        assert row["prompt"] == convs[(row["point_index"], row["target"])]
+    rw = sceval.reward(out)
+    batch = {k: [row[k] for row in rows] for k in ("prompt", "point_index", "target", "task")}
+    completions = [replies[(row["point_index"], row["target"])] for row in rows]
+    got = rw(prompts=batch.pop("prompt"), completions=completions, **batch)
+    assert got == [rw.score(c, row["point_index"], row["target"])["reward"] for c, row in zip(completions, rows)]

@@ -12,7 +12,7 @@ namespace sceval {
 nlohmann::ordered_json export_training(const std::string& run_dir, const std::string& out_jsonl,
                                        const ExportTrainingOptions& a) {
   auto format = training::format_from_string(a.format);
-  if (!format) throw Error(fmt::format("format: expected sft or dpo, got \"{}\"", a.format));
+  if (!format) throw Error(fmt::format("format: expected sft, dpo, openai-dpo or prompts, got \"{}\"", a.format));
   if (a.turn1_points != "train" && a.turn1_points != "all") throw Error("turn1_points: expected train or all");
   if (!a.split_out.empty() && a.split.empty()) throw Error("split_out needs split");
   training::RunData run = training::load_run(run_dir, a.task);

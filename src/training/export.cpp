@@ -84,13 +84,24 @@ class Exporter {
     if (opt_.format == Format::Sft) {
       row["messages"] = to_json(item->prompt);
       row["messages"].push_back(assistant(item->ideal)[0]);
+    } else if (opt_.format == Format::Prompts) {  // the columns the reward reads beside the prompt
+      row["prompt"] = to_json(item->prompt);
+      row["point_index"] = sce.index;
+      row["target"] = run_.task->options[sce.target];
+      row["task"] = run_.task->name;
     } else {
       metrics::SceScore s = scorer_.score(sce);
       if (s.exact_match.value_or(false)) return skip("already_minimal");
       if (!item->actual) return skip("no_rejected_text");
-      row["prompt"] = to_json(item->prompt);
-      row["chosen"] = assistant(item->ideal);
-      row["rejected"] = assistant(*item->actual);
+      if (opt_.format == Format::Dpo) {
+        row["prompt"] = to_json(item->prompt);
+        row["chosen"] = assistant(item->ideal);
+        row["rejected"] = assistant(*item->actual);
+      } else {
+        row["input"] = {{"messages", to_json(item->prompt)}};
+        row["preferred_output"] = assistant(item->ideal);
+        row["non_preferred_output"] = assistant(*item->actual);
+      }
     }
     out_.rows.push_back(std::move(row));
     ++out_.stats.exported;
@@ -129,6 +140,8 @@ class Exporter {
 std::optional<Format> format_from_string(std::string_view s) {
   if (s == "sft") return Format::Sft;
   if (s == "dpo") return Format::Dpo;
+  if (s == "openai-dpo") return Format::OpenAiDpo;
+  if (s == "prompts") return Format::Prompts;
   return std::nullopt;
 }
 
@@ -141,8 +154,8 @@ nlohmann::ordered_json ExportStats::to_json() const {
 }
 
 Export export_training(const RunData& run, const ExportOptions& options) {
-  if (options.format == Format::Dpo && options.turn1 != Turn1Scope::None)
-    throw Error("--include-turn1 adds SFT rows; DPO pairs need a rejected answer (use --format sft)");
+  if (options.format != Format::Sft && options.turn1 != Turn1Scope::None)
+    throw Error("--include-turn1 adds SFT rows: use it with --format sft");
   return Exporter(run, options).run();
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// Training rows from an audited run: SFT conversations (OpenAI chat fine-tuning format) and DPO
-// pairs (TRL's conversational preference format), see docs/training.md.
+// Training rows from an audited run: SFT conversations (OpenAI chat fine-tuning format), DPO pairs
+// (TRL's conversational preference format, or OpenAI's preference fine-tuning format), and the
+// prompt dataset of RL against the verifier (TRL's conversational prompt-only format with the
+// columns sceval.reward reads), see docs/training.md.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -15,7 +17,7 @@
 
 namespace sceval::training {
 
-enum class Format { Sft, Dpo };
+enum class Format { Sft, Dpo, OpenAiDpo, Prompts };
 std::optional<Format> format_from_string(std::string_view s);
 
 enum class Turn1Scope { None, Train, All };  // which points also get a turn-1-only SFT row
