@@ -9,8 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "sceval/model.h"
+#include "sceval/options.h"
 
 namespace sceval {
 
@@ -29,7 +33,9 @@ struct RewardWeights {
 };
 
 struct RewardScore {
-  std::optional<double> reward;  // null: unknowable from the map (an SCE off the grid)
+  // As the strict mode scores an audit: an SCE off the grid, or at a point where the map holds no
+  // usable answer, is invalid unless a live model labels it.
+  std::optional<double> reward;
   std::string status;            // the SCE parse status: ok, off_grid, no_json, missing_key, ...
   std::optional<bool> valid;         // the map's label at the SCE is the target
   std::optional<bool> exact_match;   // the SCE is the original's closest counterfactual
@@ -38,14 +44,26 @@ struct RewardScore {
   nlohmann::json to_json() const;
 };
 
+struct RewardRequest {
+  std::uint64_t point_index = 0;  // the audited grid point
+  std::string target;             // the requested label (a task option)
+  std::string completion;         // the follow-up's reply: JSON as the task asks for, reasoning text allowed
+};
+
 class Reward {
  public:
   // The run directory's task, decision map and distance (as `sceval export-training` reads them).
-  static Reward from_run(const std::string& run_dir, const RewardWeights& weights = {});
-  // One completion (the follow-up's reply: JSON as the task asks for, reasoning text allowed) for
-  // the audited point `point_index` and the requested label `target` (a task option). Throws
+  // With `live`, the label at each SCE is asked of that model (a fresh chat with the task's turn-1
+  // prompt, through the response cache and the run options of `options`: cache, max_tokens,
+  // system...), instead of read from the run's fixed map: for a policy whose own decisions move
+  // as it learns. Off-grid SCEs then get a reward too. The distances stay the map's.
+  static Reward from_run(const std::string& run_dir, const RewardWeights& weights = {}, Model* live = nullptr,
+                         const Options& options = {});
+  // One completion for the audited point `point_index` and the requested label `target`. Throws
   // sceval::Error for a point off the grid or a target that is no option.
   RewardScore score(std::uint64_t point_index, std::string_view target, std::string_view completion) const;
+  // Many at once: with `live`, their label queries go to the model as one batch.
+  std::vector<RewardScore> score(const std::vector<RewardRequest>& batch) const;
   const RewardWeights& weights() const;
 
   struct Impl;

@@ -2,8 +2,8 @@
 the call signature of TRL's GRPOTrainer(reward_funcs=...): keyword arguments ``prompts``,
 ``completions`` (strings, or conversational lists of {"role", "content"} messages) and the dataset's
 columns, of which it reads ``point_index`` and ``target`` (as ``sceval export-training --format
-prompts`` writes them); one float per completion, or None where the map cannot know (an SCE off the
-grid, a point the model gave no usable answer for)."""
+prompts`` writes them); one float per completion. As in the strict mode of an audit, an SCE off the
+grid (or at a point without a usable answer in the map) counts as invalid unless ``live`` labels it."""
 from __future__ import annotations
 
 import os
@@ -33,8 +33,11 @@ def _column(name: str, values: Any, n: int) -> List[Any]:
 class Reward:
     """The exact reward of SCE completions against one run's decision map (see :func:`reward`)."""
 
-    def __init__(self, run_dir: Union[str, "os.PathLike[str]"], weights: Optional[Dict[str, float]] = None):
-        self._r = _sceval.Reward(os.fspath(run_dir), weights)
+    def __init__(self, run_dir: Union[str, "os.PathLike[str]"], weights: Optional[Dict[str, float]] = None,
+                 live: Any = None, **options: Any):
+        from . import _model  # the package's model factory (spec string or callable)
+        model = None if live is None else _model(live, options)
+        self._r = _sceval.Reward(os.fspath(run_dir), weights, model, options)
         self.__name__ = "sceval_reward"  # TRL logs a reward function under its __name__
 
     @property
@@ -46,18 +49,24 @@ class Reward:
         return self._r.score(int(point_index), str(target), _text(completion))
 
     def breakdown(self, completions: Sequence[Any], point_index: Sequence[int], target: Sequence[str]) -> List[Dict[str, Any]]:
-        """The breakdown of each completion, for logging."""
+        """The breakdown of each completion, for logging (with a live model: one batch of queries)."""
         n = len(completions)
         idx, tgt = _column("point_index", point_index, n), _column("target", target, n)
-        return [self.score(c, i, t) for c, i, t in zip(completions, idx, tgt)]
+        return self._r.score_batch([int(i) for i in idx], [str(t) for t in tgt], [_text(c) for c in completions])
 
     def __call__(self, prompts: Any = None, completions: Sequence[Any] = (), point_index: Any = None,
                  target: Any = None, **kwargs: Any) -> List[Optional[float]]:
         return [b["reward"] for b in self.breakdown(completions, point_index, target)]
 
 
-def reward(run_dir: Union[str, "os.PathLike[str]"], weights: Optional[Dict[str, float]] = None) -> Reward:
+def reward(run_dir: Union[str, "os.PathLike[str]"], weights: Optional[Dict[str, float]] = None, live: Any = None,
+           **options: Any) -> Reward:
     """A reward function from a run directory: weights of the components valid, exact_match,
     closeness (1 / (1 + RCF) for a valid SCE) and the parse_failure value (defaults 1, 0.5, 0.5, -1;
-    a weight of 0 leaves its component out)."""
-    return Reward(run_dir, weights)
+    a weight of 0 leaves its component out).
+
+    live: a model (spec string such as ``openai:policy@http://127.0.0.1:8000/v1``, or a callable as
+    for :func:`run`) asked for the label at each SCE instead of the run's fixed map, through the
+    response cache; ``options`` are run options for those queries (cache=, no_cache=, max_tokens=,
+    system=, ...)."""
+    return Reward(run_dir, weights, live, **options)

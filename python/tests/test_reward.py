@@ -117,3 +117,42 @@ def test_export_prompts_then_reward_is_the_grpo_wiring(rule_run, cli, tmp_path):
     completions = [replies[(row["point_index"], row["target"])] for row in rows]
     got = rw(prompts=batch.pop("prompt"), completions=completions, **batch)
     assert got == [rw.score(c, row["point_index"], row["target"])["reward"] for c, row in zip(completions, rows)]
+
+
+def test_live_labels_come_from_the_model_through_the_cache(rule_run, tmp_path):
+    """live=: the label at each SCE is asked of a model (here the run's own rule, so the rewards
+    equal the fixed map's), every query through the response cache; off-grid SCEs get a reward."""
+    t, r, out = rule_run
+    fixed = sceval.reward(out)
+    model = RuleModel(t)
+    cache = str(tmp_path / "live.sqlite")
+    live = sceval.reward(out, live=model, cache=cache)
+    items = list(followups(r).items())
+    idx, tgt, comp = [i for (i, _), _ in items], [g for (_, g), _ in items], [c for _, c in items]
+    assert live(completions=comp, point_index=idx, target=tgt) == fixed(completions=comp, point_index=idx, target=tgt)
+    asked = model.asked
+    distinct = {b["sce_index"] for b in fixed.breakdown(comp, idx, tgt)}
+    assert asked == len(distinct), "one query per distinct SCE point (the cache folds repeats)"
+    live(completions=comp, point_index=idx, target=tgt)
+    assert model.asked == asked, "the second time every label came from the cache"
+    off_grid = json.dumps({"age": "150", "education": "Bachelor's degree"})  # age 150 is off the grid
+    b = fixed.score(off_grid, 0, "Above $50,000")
+    assert b["status"] == "off_grid" and b["valid"] is False and b["reward"] == 0.0  # strict: unchecked = invalid
+    b = live.score(off_grid, 0, "Above $50,000")
+    assert b["status"] == "off_grid" and b["valid"] is True and b["reward"] > 1.0
+
+
+def test_a_live_model_that_changed_its_mind_changes_the_reward(rule_run):
+    t, r, out = rule_run
+
+    class AlwaysBelow(RuleModel):
+        sceval_identity = "tests.AlwaysBelow/1"
+
+        def __call__(self, conversations):
+            return [json.dumps({"answer": "Below $50,000"}) for _ in conversations]
+
+    live = sceval.reward(out, live=AlwaysBelow(t), no_cache=True)
+    for row in r.sces.head(30).itertuples():
+        reply = followups(r)[(row.index, row.target)]
+        b = live.score(reply, row.index, row.target)
+        assert b["valid"] == (row.target == "Below $50,000"), row
