@@ -1,5 +1,5 @@
 #!/bin/bash
-# The loop audit -> training data -> fine-tune -> re-audit on the toy model (issue 12), one command:
+# The loop audit -> training data -> fine-tune -> re-audit on the toy model, one command:
 #
 #   tools/toymodel/selftrain.sh [--install]
 #
