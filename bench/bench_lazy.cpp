@@ -1,4 +1,4 @@
-// Lazy decision maps (issue 11, bench/README.md "Lazy decision maps"): how many labels an exact
+// Lazy decision maps (bench/README.md "Lazy decision maps"): how many labels an exact
 // lazy audit asks, and what the search costs, with RuleBackendForTests (a rule, not a model) as the
 // model. Prints one JSON object per measurement on stdout.
 //   sceval_bench_lazy [points=200] [max_queries=1000]

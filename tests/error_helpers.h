@@ -1,5 +1,5 @@
 #pragma once
-// Helpers of the tests that check sceval's error messages (issue 14) and write scratch files.
+// Helpers of the tests that check sceval's error messages (file, line, field) and write scratch files.
 #include <stdlib.h>
 
 #include <filesystem>

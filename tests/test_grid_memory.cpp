@@ -1,4 +1,4 @@
-// Issue 14, the memory checks before whole-grid structures: they compare with the smallest of the
+// The memory checks before whole-grid structures: they compare with the smallest of the
 // machine's RAM, `ulimit -v`, `ulimit -d` and the cgroup limit, and their hint fits every command.
 #include <gtest/gtest.h>
 

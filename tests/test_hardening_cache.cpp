@@ -1,4 +1,4 @@
-// Issue 14, the response cache: URL credentials never reach the file nor change the key; a
+// Hostile input, the response cache: URL credentials never reach the file nor change the key; a
 // damaged file says what to do.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Issue 14: `compare` pairs rows only of two runs of one grid (a run of another task or grid gave a
+// `compare` pairs rows only of two runs of one grid (a run of another task or grid gave a
 // difference that means nothing), and a --split predicate's threshold is a finite number or a level
 // ("nan" and "inf" parsed as numbers: held out nothing or everything).
 #include <gtest/gtest.h>

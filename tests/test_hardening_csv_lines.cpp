@@ -1,4 +1,4 @@
-// Issue 14, CSV line numbers and early refusals: a quote left open is reported at the line it opens
+// Hostile input, CSV line numbers and early refusals: a quote left open is reported at the line it opens
 // even when quoted fields follow; `score` and `closest` name a bad row's real line after blank lines
 // and multi-line fields; a file without the columns a reader needs is refused at its header.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Issue 14, section 3.6: every numeric option is checked once, by the option table, whoever gives it
+// Hostile input, numeric options: every numeric option is checked once, by the option table, whoever gives it
 // (a flag, a sweep config, Python); a command's own numeric flags (gower-quiz --items, llm --top-p)
 // by specs checked the same way. The CLI side (exit 1, nothing written) is in tests/CMakeLists.txt
 // (cli_option_* and cli_sweep_* tests).
@@ -89,7 +89,7 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
 }
 
-// Issue 14: a setting given twice is refused, not decided silently by whichever comes last.
+// A setting given twice is refused, not decided silently by whichever comes last.
 TEST(HardeningOptions, SettingsGivenTwiceAreRefused) {
   const std::string twice = error_of([] { Options().update({{"max_tokens", 5}, {"max-tokens", 7}}, "s.json: settings"); });
   EXPECT_TRUE(has(twice, "s.json: settings.max_tokens: the same option as \"max-tokens\"")) << twice;
@@ -98,7 +98,7 @@ TEST(HardeningOptions, SettingsGivenTwiceAreRefused) {
   // is in sceval_http_tests' library).
 }
 
-// Issue 14: what a sweep cell needs is checked before the sweep folder exists.
+// What a sweep cell needs is checked before the sweep folder exists.
 TEST(HardeningOptions, SweepCellFolderNamesFitNameMax) {
   EXPECT_EQ(error_of([] { api::check_cell_folder(std::string(255, 'a'), "s.json"); }), "(no error)");
   const std::string e = error_of([] { api::check_cell_folder(std::string(300, 'a') + "__income", "s.json"); });
@@ -118,7 +118,7 @@ TEST(HardeningOptions, SweepCellCacheIsUsable) {
   EXPECT_FALSE(fs::exists(d.path / "new"));  // a check writes nothing
 }
 
-// Issue 14: a run that fails before its first answer leaves no folder it made; nothing else goes.
+// A run that fails before its first answer leaves no folder it made; nothing else goes.
 TEST(HardeningOptions, NewFoldersAreRemovedUnlessKeptOrUsed) {
   ScratchDir d;
   { experiment::RunOutput out((d.path / "a" / "b" / "run").string()); }  // failed: nothing written

@@ -1,5 +1,5 @@
 // An output that is one of the command's own inputs is refused before anything is written
-// (issue 14, "never lose results already obtained"): refuse_overwriting_inputs.
+// (results already obtained are never lost): refuse_overwriting_inputs.
 #include <gtest/gtest.h>
 
 #include <filesystem>

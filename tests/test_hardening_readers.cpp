@@ -1,4 +1,4 @@
-// Issue 14, the shared readers: bounded JSON, streaming CSV, files and output paths. Each test feeds
+// Hostile input, the shared readers: bounded JSON, streaming CSV, files and output paths. Each test feeds
 // the hostile input of one class and checks for a sceval::Error that names the place.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

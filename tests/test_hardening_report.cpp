@@ -1,4 +1,4 @@
-// Issue 14, `sceval report` (and `compare`) on run directories: every results.json part a reader uses
+// Hostile input, `sceval report` (and `compare`) on run directories: every results.json part a reader uses
 // is validated (model, baselines), real runs (full and lazy) still load, a path stat cannot resolve
 // is a sceval::Error naming it, files of two different runs are not rendered as one, a damaged
 // sces.csv is refused as the other readers refuse it, and no URL credential reaches the page.
@@ -92,7 +92,7 @@ TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
       {"/baselines/oracle", "oops", "baselines.oracle: expected an object, got string"},
       {"/baselines/oracle/strict", json::object(), "baselines.oracle.strict.metrics: missing"},
       {"/baselines", json::array(), "baselines: expected an object, got array"},
-      // The grid: `report`, `compare` and `export-training` all exited 0 on these (issue 14).
+      // The grid: `report`, `compare` and `export-training` once exited 0 on these.
       {"/task/features", json::array(), "task.features: expected a non-empty array of features, got []"},
       {"/task/features/0/values", json::array(), "task.features[0].values: expected at least one value"},
       {"/task/grid_points", 5, "task.grid_points: 5, but task.features span a grid of 1920 points (the product of "

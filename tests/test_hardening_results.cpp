@@ -1,4 +1,4 @@
-// Issue 14, the results readers: columns that collide or are unknown, index/feature disagreement,
+// Hostile input, the results readers: columns that collide or are unknown, index/feature disagreement,
 // SCE rows that ask for the point's own label, tampered results.json, grids too big for memory.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -154,7 +154,7 @@ TEST(HardeningResults, ResultsJsonSchema) {
       {"/task/grid_points", "many", "r.json: task.grid_points"},
       {"/schema_version", 2, "r.json: schema_version: 2 (this sceval reads 1)"},
       {"/complete", "yes", "r.json: complete"},
-      // Parts the page, compare and sweep summaries read (issue 14 audit, 3.5).
+      // Parts the page, compare and sweep summaries read.
       {"/strict/metrics/tm", nullptr, "(no error)"},
       {"/strict/ci/validity", json::array({0.9, 0.1}), "r.json: strict.ci.validity: low 0.9 is above high 0.1"},
       {"/strict/ci/exact_match", json::array({0.1, 1.5}), "r.json: strict.ci.exact_match[1]: 1.5 is outside [0, 1]"},
@@ -162,7 +162,7 @@ TEST(HardeningResults, ResultsJsonSchema) {
       {"/paper/counts/by_status/ok", "3", "r.json: paper.counts.by_status.ok: expected a count >= 0, got \"3\""},
       {"/task/features/0/values/1", 1, "r.json: task.features[0].values[1]: expected a string, got number"},
       {"/task/features", "a,b", "r.json: task.features: expected a non-empty array of features, got \"a,b\""},
-      // The grid the features span is the grid the run had (issue 14: every reader exited 0 before).
+      // The grid the features span is the grid the run had (every reader once exited 0 on this).
       {"/task/features", json::array(), "r.json: task.features: expected a non-empty array of features, got []"},
       {"/task/features/1/values", json::array(), "r.json: task.features[1].values: expected at least one value"},
       {"/task/grid_points", 5, "r.json: task.grid_points: 5, but task.features span a grid of 6 points"},

@@ -1,4 +1,4 @@
-// Issue 14, the task reader: names that become paths, reserved column names, reserved options,
+// Hostile input, the task reader: names that become paths, reserved column names, reserved options,
 // unknown and duplicate keys, misplaced fields, case-only level differences, numeric overflow.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Issue 14, moving response caches between files (cache import / export / merge): only regular
+// Hostile input, moving response caches between files (cache import / export / merge): only regular
 // files are read, one line at a time with a bound; outputs appear whole or not at all; rows copied
 // from an older or foreign file lose their URL credentials and keep the key the live path computes;
 // filesystem failures are sceval::Errors naming the path.

@@ -1,6 +1,6 @@
-// Issue 14, the HTTP backends: base URLs must be URLs, no credentials in the identity (the cache
+// Hostile input, the HTTP backends: base URLs must be URLs, no credentials in the identity (the cache
 // key), an API key echoed by a server is redacted from the reply, and the attempt classifier as a
-// pure function (issue 10: split out of Transport::post).
+// pure function (split out of Transport::post so it can be tested alone).
 #include <gtest/gtest.h>
 
 #include <cstdlib>

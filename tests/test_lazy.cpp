@@ -1,4 +1,4 @@
-// Lazy decision maps (issue 11): a lazy audit must give, row for row, the strict scores a full-map
+// Lazy decision maps: a lazy audit must give, row for row, the strict scores a full-map
 // run gives on the same audited rows (d_min, closest_index, validity, exact match, every strict
 // metric), on the paper grids, the toy task and a 3-way task, with rule and random label maps
 // (NA and off-label cells included), under all three distances. The model is RuleBackendForTests.

@@ -59,8 +59,8 @@ TEST(Distance, PaperHousePricesExample) {
   EXPECT_EQ(paper(a, b), static_cast<double>(static_cast<float>(paper(a, b))));  // stored as float32
 }
 
-TEST(Distance, PaperHeartDiseaseValuesFromQuirks) {
-  // QUIRKS.md: o3 heart-minimal printed median_ICF_A 0.05000000074505806 (= float32(0.05), two
+TEST(Distance, PaperHeartDiseaseValuesAsThePaperPrinted) {
+  // The paper's code, o3 heart-minimal, printed median_ICF_A 0.05000000074505806 (= float32(0.05), two
   // cholesterol steps) and median_ICF 0.7142856610672822 (one blood-pressure step over that).
   auto t = paper_task("heart_disease_minimal");
   grid::Grid g(t);
@@ -74,8 +74,8 @@ TEST(Distance, PaperHeartDiseaseValuesFromQuirks) {
   EXPECT_EQ(paper(o, at(g, {50, 2, 140, 210})), 0.25);
 }
 
-TEST(Distance, PaperScalesFromQuirks) {
-  // MAD and SD over the full grid, as listed in QUIRKS.md.
+TEST(Distance, PaperScalesOverTheFullGrid) {
+  // MAD and SD over the full grid, as the paper's code computes them (docs/paper-code.md).
   auto inc = paper_task("income"), house = paper_task("house_prices"), heart = paper_task("heart_disease");
   EXPECT_EQ(grid::axis_mad(inc.features[0]), 20);
   EXPECT_EQ(grid::axis_mad(inc.features[1]), 6);

@@ -204,7 +204,7 @@ TEST(Training, InexpressiblePointsAreSkipped) {
   EXPECT_FALSE(first && second);  // at most one of the look-alikes round-trips
 }
 
-// Issue 14 (hardening) for export-training's inputs and outputs.
+// Hostile input (hardening) for export-training's inputs and outputs.
 
 namespace {
 

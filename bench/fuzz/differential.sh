@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Differential test: sceval's parse module against the paper's own parsing code on generated
 # model-like replies (bench/fuzz/gen_replies.py). Needs python3 and a git checkout of
-# HarryMayne/SCEs (SCES_REPO, default /work/.mirror/HarryMayne+SCEs/repo); the paper's functions
+# github.com/HarryMayne/SCEs in $SCES_REPO (with commit ac7f47e); the paper's functions
 # are read from it at run time (bench/fuzz/paper_oracle.py).
 #   bench/fuzz/differential.sh [N=20000] [SEED=1] [heavy]
 # REPLIES=FILE.jsonl ({"text", "task"} lines) compares those instead of generated ones; BUILD is the
@@ -13,7 +13,7 @@ SEED="${2:-1}"
 HEAVY="${3:-}"
 BUILD="${BUILD:-$ROOT/build}"
 OUT="${OUT:-$BUILD/fuzz}"
-SCES_REPO="${SCES_REPO:-/work/.mirror/HarryMayne+SCEs/repo}"
+SCES_REPO="${SCES_REPO:?set SCES_REPO to a git checkout of github.com/HarryMayne/SCEs (commit ac7f47e)}"
 mkdir -p "$OUT"
 # The driver is a CMake target of the main build (bench/CMakeLists.txt), so it links what the library links.
 cmake --build "$BUILD" --target sceval_parse_driver >/dev/null

@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -189,7 +190,8 @@ def compare(P, replies_path, sceval_path, show=20):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repo", default="/work/.mirror/HarryMayne+SCEs/repo")
+    ap.add_argument("--repo", default=os.environ.get("SCES_REPO"), required=not os.environ.get("SCES_REPO"),
+                    help="a git checkout of github.com/HarryMayne/SCEs (default: $SCES_REPO)")
     ap.add_argument("--show", metavar="TEXT")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()

@@ -1,6 +1,6 @@
 #pragma once
-// `compare`'s check that two runs are of the same grid before their rows are paired (issue 14: a
-// run of another task or grid paired by (index, target) gave a difference that means nothing).
+// `compare`'s check that two runs are of the same grid before their rows are paired: a run of
+// another task or grid paired by (index, target) would give a difference that means nothing.
 // Header-only so sceval_tests (which does not link the api library) can test it.
 #include <fmt/format.h>
 

@@ -16,7 +16,7 @@ namespace sceval {
 // Throws "<output>: is also an input of this command (<input>); write the output elsewhere" when
 // output is the same file as one of inputs (the same path spelled differently, a symlink or a hard
 // link to it). An output or input that does not exist, and an empty input, are never a match. Called
-// before anything is written, so a command never replaces a file it reads (issue 14).
+// before anything is written, so a command never replaces a file it reads (results already obtained are never lost).
 void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs);
 
 // Default size bound of read_file_text: task files, configs and results.json are kilobytes.

@@ -1,5 +1,5 @@
 #pragma once
-// `--decision-map lazy`: the paper's protocol on grids too big to query (issue 11, docs/lazy.md).
+// `--decision-map lazy`: the paper's protocol on grids too big to query (docs/lazy.md).
 // For each audited (point, requested label) row: the point's label, the follow-up SCE, the label at
 // the SCE's grid point, and d_min / closest_index exactly, by asking grid points in increasing
 // distance from the original (grid::PointsByDistance) until the first point of the requested label.

@@ -1,5 +1,5 @@
 #pragma once
-// The stages of a run, each a plain function from values to values (DESIGN.md "Data flow").
+// The stages of a run, each a plain function from values to values (docs/architecture.md "Data flow").
 #include <cstdint>
 #include <fstream>
 #include <functional>

@@ -1,6 +1,6 @@
 #pragma once
 // Grid points in increasing distance from an origin, without materialising the grid (lazy decision
-// maps, DESIGN.md). The distance is a sum of per-axis terms, so the points nearest the origin are
+// maps, docs/lazy.md). The distance is a sum of per-axis terms, so the points nearest the origin are
 // the k smallest sums over the axes' term lists: sort each axis's positions by their term, then a
 // best-first search over rank vectors (each vector reached once: increase the ranks axis by axis,
 // never going back to an earlier axis). A child's sum is never below its parent's (float addition is

@@ -1,7 +1,7 @@
 #pragma once
 // Exact closest counterfactuals for every grid point in O(N * sum of axis costs): the distance is a
 // sum of per-axis terms, so "nearest point with label L" is a separable min-plus transform, one pass
-// per axis (DESIGN.md). Each value carries the arg-min; comparisons are lexicographic on
+// per axis (docs/architecture.md). Each value carries the arg-min; comparisons are lexicographic on
 // (sum of terms, index), so among equally close points the one with the lowest grid index wins —
 // the first in the paper's file order, as the paper's argmin over its distance matrix picks.
 // Exact integer sums make that rule exact. With float sums (paper mode, L2) a point is equally

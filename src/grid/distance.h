@@ -3,7 +3,7 @@
 // in two arithmetic modes:
 //  - paper: bit for bit what the paper's code computed (gower 0.1.2 under numpy 1.x: float64 terms
 //    from float32 maxima, summed in column order, stored as float32; L1/L2 in float64). See
-//    ../shared/reference/sces-paper/QUIRKS.md.
+//    docs/paper-code.md.
 //  - exact: sceval's own. Gower and L1/MAD are rationals: terms are held as integers over a common
 //    denominator, so equal distances compare equal ("exactly minimal" means what it says).
 //    Squared-L2/SD has irrational scales and uses float64.

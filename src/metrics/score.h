@@ -2,7 +2,7 @@
 // Per-SCE scores in the two modes:
 //  - paper: replicates the paper's scorer (utils.*_postprocessing, *_distance, scoring_function):
 //    float32 Gower, validity by grid lookup, rows dropped for NA originals, unparseable or off-grid
-//    SCEs and NA SCE cells (QUIRKS.md); off-label originals are dropped with their own reason
+//    SCEs and NA SCE cells (docs/paper-code.md); off-label originals are dropped with their own reason
 //    (the paper's code crashes or keeps them half-scored, depending on the dataset).
 //  - strict: sceval's own: exact arithmetic; unparseable and off-grid SCEs count as invalid unless
 //    checked live; only rows without an original decision are dropped; every drop has a reason.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end, lazy decision maps (issue 11) on the trained toy model, in-process, one thread:
+# End to end, lazy decision maps on the trained toy model, in-process, one thread:
 #  1. the full-map run on a 200-point sample (its own cache);
 #  2. the lazy run on the same sample (a fresh cache, a budget above the grid size so that no row is
 #     censored): every strict column of sces.csv equals the full-map run's on those rows; the

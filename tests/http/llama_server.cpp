@@ -22,8 +22,8 @@
 #ifndef SCEVAL_CLI
 #define SCEVAL_CLI ""
 #endif
-#ifndef SCEVAL_SHARED_MODELS
-#define SCEVAL_SHARED_MODELS ""
+#ifndef SCEVAL_STORIES_MODEL
+#define SCEVAL_STORIES_MODEL ""
 #endif
 
 namespace sceval::testing {
@@ -125,7 +125,7 @@ std::string llama_server_binary() {
 }
 
 std::string stories_model() {
-  std::string p = std::string(SCEVAL_SHARED_MODELS) + "/stories260K.gguf";
+  std::string p = SCEVAL_STORIES_MODEL;  // models/stories260K/ in the repository
   return is_file(p) ? p : std::string();
 }
 

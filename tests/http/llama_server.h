@@ -36,7 +36,7 @@ std::string llama_server_binary();
 
 // The model the tests run: $SCEVAL_HTTP_TEST_MODEL if set; else a tiny random-weight model made by
 // `sceval make-test-model` ($SCEVAL_CLI or the SCEVAL_CLI compile definition) into `dir`; else
-// stories260K.gguf from the shared models folder. "" when none is available; `how` says which.
+// models/stories260K/stories260K.gguf (committed). "" when none is available; `how` says which.
 std::string test_model(const ScratchDir& dir, std::string* how = nullptr);
 // stories260K.gguf (a real 260K-parameter model with a 512-token vocabulary), "" when absent.
 std::string stories_model();

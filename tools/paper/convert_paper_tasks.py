@@ -13,12 +13,14 @@ Checks run before anything is written (any failure aborts with exit status 1):
   * every row of the paper's three grids is rendered from its feature values with taskfmt and
     compared byte for byte with the row's `description`, and the row order is checked against
     the task's mixed-radix grid order (id == grid index);
-  * (if the paper repository mirror is present) the education / sex level texts equal utils.py.
+  * (if SCES_REPO names a git checkout of HarryMayne/SCEs) the education / sex level texts equal
+    utils.py.
 
 Usage: python3 tools/paper/convert_paper_tasks.py [--grids DIR] [--out DIR] [--check]
   --grids DIR  folder with income.jsonl, house_prices.jsonl, heart_disease.jsonl (the full
-               grids from /work/shared/reference/sces-paper/grids, or the compact fixtures in
-               tests/data/paper_grids, which carry the same id/description/feature columns)
+               grids dumped from the paper's data/<grid>/data-00000-of-00001.arrow; default: the
+               compact fixtures in tests/data/paper_grids, which carry the same
+               id/description/feature columns)
   --check      verify that the files on disk are up to date; write nothing
 """
 
@@ -41,11 +43,8 @@ DATASETS_BLOB = "34f0367c61b15b99f8a6800d576ba9ea530a277f"  # src/models_dataset
 ATTRIBUTION = ("Mayne et al., \"LLMs Don't Know Their Own Decision Boundaries\", EMNLP 2025; "
                f"github.com/HarryMayne/SCEs at {PAPER_COMMIT} "
                "(src/models_datasets/datasets.json), MIT License, Copyright (c) 2025 Harry Mayne")
-DEFAULT_GRID_DIRS = [
-    Path("/work/shared/reference/sces-paper/grids"),
-    REPO / "tests" / "data" / "paper_grids",
-]
-PAPER_MIRROR = Path("/work/.mirror/HarryMayne+SCEs/repo")
+DEFAULT_GRID_DIRS = [REPO / "tests" / "data" / "paper_grids"]
+PAPER_MIRROR = Path(os.environ["SCES_REPO"]) if os.environ.get("SCES_REPO") else None
 GRID_NAMES = ("income", "house_prices", "heart_disease")
 
 # ACS SCHL codes 1..24 with the texts of utils.py's `education` dict (HarryMayne/SCEs@ac7f47e).
@@ -333,8 +332,8 @@ def check_grid(task, rows, fail):
 
 
 def paper_utils_dicts():
-    """education and sex dicts of src/utils.py in the paper mirror, or None if unavailable."""
-    if not PAPER_MIRROR.exists():
+    """education and sex dicts of src/utils.py in $SCES_REPO, or None if unavailable."""
+    if PAPER_MIRROR is None or not PAPER_MIRROR.exists():
         return None
     try:
         src = subprocess.run(["git", "-C", str(PAPER_MIRROR), "show",
@@ -372,7 +371,7 @@ def main():
 
     utils = paper_utils_dicts()
     if utils is None:
-        print("utils.py cross-check: skipped (paper mirror not available)")
+        print("utils.py cross-check: skipped (set SCES_REPO to a checkout of HarryMayne/SCEs)")
     else:
         edu_ok = utils.get("education") == {t: i + 1 for i, t in enumerate(EDUCATION)}
         heart_sex = {lv["text"]: lv["code"] for lv in GRIDS["heart_disease"]["features"][1]["levels"]}

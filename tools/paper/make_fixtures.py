@@ -4,8 +4,8 @@
 Inputs (the paper's, not sceval's):
   * tools/paper/datasets.json (src/models_datasets/datasets.json of HarryMayne/SCEs@ac7f47e);
   * the paper's three grids as JSONL (lossless dumps of data/<grid>/data-00000-of-00001.arrow,
-    see /work/shared/reference/sces-paper/grids/README.md). With --grids pointing at
-    tests/data/paper_grids the script regenerates from its own compact copies; the output is
+    their sha256 is checked below). By default (or with --grids pointing at
+    tests/data/paper_grids) the script regenerates from its own compact copies; the output is
     the same because those keep every column used here.
 
 Outputs:
@@ -47,7 +47,6 @@ FULL_GRID_SHA256 = {
     "house_prices": "921c76b901bdb3c29ec4454ef81326a37f80ce5258f07d13652a83978631c31d",
     "heart_disease": "c8b296a020a8104ed273ebd2f4b406726319bad384d054b9556337e0bacaf64e",
 }
-REFERENCE_GRIDS = Path("/work/shared/reference/sces-paper/grids")
 FIXTURE_GRIDS = REPO / "tests" / "data" / "paper_grids"
 
 
@@ -118,16 +117,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", type=Path, default=HERE / "datasets.json")
     ap.add_argument("--grids", type=Path, default=None,
-                    help=f"default: {REFERENCE_GRIDS} if present, else {FIXTURE_GRIDS}")
+                    help=f"the paper's full grids as JSONL (default: {FIXTURE_GRIDS})")
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "data")
     ap.add_argument("--tasks", type=Path, default=REPO / "tasks" / "paper")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
 
-    grid_dir = args.grids
-    if grid_dir is None:
-        grid_dir = REFERENCE_GRIDS if all((REFERENCE_GRIDS / f"{g}.jsonl").exists()
-                                          for g in GRID_NAMES) else FIXTURE_GRIDS
+    grid_dir = args.grids or FIXTURE_GRIDS
     print(f"grids: {grid_dir}")
     datasets = json.loads(args.datasets.read_text(encoding="utf-8"))
 

@@ -12,7 +12,7 @@
 # --install copies the F16 model, its sha256 and the evaluation into models/toy/.
 #
 # Needs: cmake, ninja, g++ (sceval's own build deps), /usr/bin/python3 with numpy
-# (apt-get install -y python3-numpy), the base model $BASE (default ../shared/models/stories260K.gguf).
+# (apt-get install -y python3-numpy), the base model $BASE (default models/stories260K/stories260K.gguf, committed).
 # Work folder: $WORK (default build-toymodel/ in the repository, ignored by git).
 # Time on the 2-core machine: ~10-15 min build (cold); 1 thread: 33 min on idle cores (bit-identical
 # to the committed model), 61 min with the cores busy; the trial took 11.5 min with 2 threads idle.
@@ -20,11 +20,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=${WORK:-"$REPO/build-toymodel"}
-if [ -z "${BASE:-}" ]; then  # the shared test models beside the checkout (or beside its worktree folder)
-  for BASE in "$REPO/../shared/models/stories260K.gguf" "$REPO/../../shared/models/stories260K.gguf"; do
-    [ -f "$BASE" ] && break
-  done
-fi
+BASE=${BASE:-"$REPO/models/stories260K/stories260K.gguf"}
 PY=${PY:-/usr/bin/python3}
 # One training thread: ggml's threads spin at every barrier, so on a machine whose cores are busy
 # with other work a 2-thread run is many times slower (measured: 4.7 s instead of 0.15 s per step).

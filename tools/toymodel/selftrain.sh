@@ -1,5 +1,5 @@
 #!/bin/bash
-# The loop audit -> training data -> fine-tune -> re-audit on the toy model (issue 12), one command:
+# The loop audit -> training data -> fine-tune -> re-audit on the toy model, one command:
 #
 #   tools/toymodel/selftrain.sh [--install]
 #
@@ -79,12 +79,8 @@ GGML_OPT_RESET_GRADS=1 LLAMA_TRAIN_KV_BYPASS=1 LLAMA_TRAIN_TOK_EMBD=1 \
   -lr "$LR" -lr-min "$LR_MIN" -epochs "$EPOCHS" -val-split 0.02 -o "$OUT/model-f32.gguf" \
   > "$OUT/finetune.log" 2> "$OUT/finetune.err" || { tail -20 "$OUT/finetune.err"; die "llama-finetune failed"; }
 echo "train_seconds=$(( $(date +%s) - start ))" | tee "$OUT/time.txt"
-BASE_META=${BASE:-}
-if [ -z "$BASE_META" ]; then  # finalize_gguf.py takes the short metadata of the original base model
-  for BASE_META in "$REPO/../shared/models/stories260K.gguf" "$REPO/../../shared/models/stories260K.gguf"; do
-    [ -f "$BASE_META" ] && break
-  done
-fi
+# finalize_gguf.py takes the short metadata of the original base model
+BASE_META=${BASE:-"$REPO/models/stories260K/stories260K.gguf"}
 [ -f "$BASE_META" ] || die "base model stories260K.gguf not found (set BASE=)"
 LLAMA_CPP_SRC="$LSRC" "$PY" "$HERE/finalize_gguf.py" "$OUT/model-f32.gguf" "$OUT/toy-selftrain-f32.gguf" \
   --base "$BASE_META" --name toy-income-selftrain-stories260K
