@@ -2,6 +2,8 @@
 // load (naming the file, the feature and both levels), before any model is asked.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "common/file.h"
 #include "common/json_bounded.h"
 #include "error_helpers.h"
@@ -32,7 +34,7 @@ TEST(HostileTask, AnswerFormIsTheParsersNormalisation) {
     if (c >= 0xD800 && c <= 0xDFFF) continue;
     for (const std::u32string& s : {std::u32string(1, c), U"a" + std::u32string(1, c) + U"b"}) {
       const std::string utf8 = parse::unicode::encode_utf8(s);
-      ASSERT_EQ(task::answer_form(utf8), parse::normalize_level_text(utf8)) << "U+" << std::hex << c;
+      ASSERT_EQ(task::answer_form(utf8), parse::normalize_level_text(utf8)) << "U+" << std::hex << static_cast<std::uint32_t>(c);
     }
   }
   for (const char* s : {"Bachelor's degree", "  Self--employed ", "A+", "\xC4\xB0stanbul", "\xE2\x84\xAA" "elvin"})
