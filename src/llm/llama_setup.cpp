@@ -97,6 +97,7 @@ void check_engine_limits(const LlamaOptions& o) {
   // n_batch, then reserves a graph with one output per sequence: GGML_ASSERT(n_outputs_max <=
   // cparams.n_outputs_max) aborts the process (exit 134) unless n_batch >= n_seq_max. sceval runs
   // at least two sequences (the shared prefix and one request), so both must be at least 2.
+  // (Checked on llama.cpp de3ff815: n_seq_max 2 with n_batch 1, or 9 with n_ctx 1, aborts; equal passes.)
   for (const auto& [flag, v] : {std::pair{"--ctx", o.n_ctx}, std::pair{"--batch", o.n_batch}})
     if (v < kMinEngineTokens)
       throw Error(fmt::format("{} {}: the llama.cpp engine needs at least {}: it decodes at most min(--ctx, --batch) "
