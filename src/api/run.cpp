@@ -226,6 +226,9 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   // Rows are paired by (grid point, target text): meaningful only when both runs are of one grid.
   const nlohmann::json ja = run_results(run_a), jb = run_results(run_b);
   api::check_same_grid(ja, run_a + "/results.json", jb, run_b + "/results.json");
+  api::check_same_distance(ja, run_a + "/results.json", jb, run_b + "/results.json", o.mode);
+  api::check_mode_available(ja, run_a + "/results.json", o.mode);
+  api::check_mode_available(jb, run_b + "/results.json", o.mode);
   auto ra = results::read_scored_sces(run_a + "/sces.csv", mode);
   auto rb = results::read_scored_sces(run_b + "/sces.csv", mode);
   // Pair rows by (grid point, requested label); rows present in only one run are left out.

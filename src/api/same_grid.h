@@ -63,4 +63,33 @@ inline void check_same_grid(const nlohmann::json& a, const std::string& file_a, 
                           what));
 }
 
+// Distances, RCF and exact matches of runs scored with different distances (gower, l1_mad, l2_std,
+// or another arithmetic) measure different things: their difference would mean nothing. Compared
+// where both results.json files say (top level, and the mode block compared).
+inline void check_same_distance(const nlohmann::json& a, const std::string& file_a, const nlohmann::json& b,
+                                const std::string& file_b, const std::string& mode) {
+  auto differs = [](const nlohmann::json& x, const nlohmann::json& y, const char* key) {
+    return x.is_object() && y.is_object() && x.contains(key) && y.contains(key) && x[key] != y[key];
+  };
+  const nlohmann::json* where[][2] = {{&a, &b}, {a.contains(mode) ? &a[mode] : nullptr, b.contains(mode) ? &b[mode] : nullptr}};
+  for (const auto& [x, y] : where) {
+    if (x == nullptr || y == nullptr || !differs(*x, *y, "distance")) continue;
+    throw Error(fmt::format("the runs were scored with different distances: A {} has {}, B {} has {}; compare pairs "
+                            "distances, RCF and exact matches, which mean something else under each distance (score "
+                            "both runs with one task file)",
+                            file_a, (*x)["distance"].dump(), file_b, (*y)["distance"].dump()));
+  }
+}
+
+// A run with no scores in `mode` (a lazy run has no paper mode: "available": false) would pair no
+// rows and report nothing; say so, with the run's own reason.
+inline void check_mode_available(const nlohmann::json& j, const std::string& file, const std::string& mode) {
+  if (!j.contains(mode) || !j[mode].is_object() || j[mode].value("available", true)) return;
+  const std::string reason = j[mode].contains("reason") && j[mode]["reason"].is_string()
+                                 ? j[mode]["reason"].get<std::string>() : std::string("no reason given");
+  const std::string other = mode == "paper" ? "strict" : "paper";
+  throw Error(fmt::format("{}: the run has no {} mode scores ({}); compare the runs in {} mode (--mode {})", file, mode,
+                          reason, other, other));
+}
+
 }  // namespace sceval::api

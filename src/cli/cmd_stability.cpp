@@ -55,7 +55,7 @@ void run_stability_command(const StabilityArgs& a) {
 void add_stability_command(CLI::App& app) {
   static StabilityArgs a;
   auto* c = app.add_subcommand("stability", "Decision maps under prompt paraphrases: per-point agreement, boundary band");
-  c->add_option("--tasks", a.tasks, "Variants: names, files or globs (e.g. 'income_[0-9]*'), comma-separated")
+  c->add_option("--tasks", a.tasks, "Variants: names, files or globs (e.g. 'income_[0-9],income_[0-9][0-9]'), comma-separated")
       ->required();
   c->add_option("--model,-m", a.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
   c->add_option("-o,--output", a.output, "Run directory (stability.json, decision_maps/, samples.jsonl)")->required();

@@ -22,16 +22,34 @@ QuizFile load_quiz(const std::string& path) {
     if (!j.contains(key)) throw Error(fmt::format("{}: missing field \"{}\"", path, key));
     return j[key];
   };
+  // A wrong type is named by its field, not by the JSON library's exception text.
+  auto text = [&](const nlohmann::json& v, const std::string& name) {
+    if (!v.is_string()) throw Error(fmt::format("{}: field \"{}\": expected a string, got {}", path, name, v.type_name()));
+    return v.get<std::string>();
+  };
   QuizFile q;
   q.path = path;
-  try {
-    q.prompt = field("prompt").get<std::string>();
-    q.letters = field("letters").get<std::vector<std::string>>();
-    q.record_separator = j.value("record_separator", q.record_separator);
-    if (j.contains("tasks"))
-      for (const auto& [name, t] : j["tasks"].items()) q.task_records[name] = t.at("record").get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: {}", path, e.what()));
+  if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", path));
+  q.prompt = text(field("prompt"), "prompt");
+  const nlohmann::json& letters = field("letters");
+  if (!letters.is_array()) throw Error(fmt::format("{}: field \"letters\": expected an array of strings", path));
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    q.letters.push_back(text(letters[i], fmt::format("letters[{}]", i)));
+    // An answer is matched to the first equal letter: a repeated or empty letter names no candidate.
+    if (q.letters.back().empty()) throw Error(fmt::format("{}: field \"letters[{}]\": must not be empty", path, i));
+    for (std::size_t k = 0; k < i; ++k)
+      if (q.letters[k] == q.letters[i])
+        throw Error(fmt::format("{}: field \"letters[{}]\": \"{}\" repeats letters[{}] (an answer could not say "
+                                "which candidate it means)", path, i, q.letters[i], k));
+  }
+  if (j.contains("record_separator")) q.record_separator = text(j["record_separator"], "record_separator");
+  if (j.contains("tasks")) {
+    if (!j["tasks"].is_object()) throw Error(fmt::format("{}: field \"tasks\": expected an object", path));
+    for (const auto& [name, t] : j["tasks"].items()) {
+      if (!t.is_object() || !t.contains("record"))
+        throw Error(fmt::format("{}: field \"tasks.{}\": expected an object with \"record\"", path, name));
+      q.task_records[name] = text(t["record"], "tasks." + name + ".record");
+    }
   }
   try {
     task::check_format_fields(q.prompt, {"n_candidates", "start", "candidates", "ranges"});

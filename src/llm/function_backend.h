@@ -12,6 +12,11 @@ namespace sceval::llm {
 using GenerateFn = std::function<std::vector<std::string>(std::span<const GenerationRequest>)>;
 using ScoreFn = std::function<std::vector<std::vector<double>>(std::span<const LabelScoreRequest>)>;  // log-probs
 
+// A score function's row for request `request` (0-based in its batch), refused unless every value
+// is a log-probability: not NaN, not above 0 (so not +inf, and not a probability such as 0.7: the
+// two are told apart by refusing what no log-probability can be), and not -inf for every option.
+void check_log_probabilities(const std::vector<double>& row, std::size_t request);
+
 class FunctionBackend : public Backend {
  public:
   FunctionBackend(std::string identity, GenerateFn generate, ScoreFn score = {});

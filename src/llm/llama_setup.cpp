@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
@@ -86,6 +87,26 @@ std::string valid_utf8(const std::string& bytes) {
 
 using detail::Timer;
 
+namespace {
+
+constexpr int kMinEngineTokens = 2;
+
+// Options llama.cpp would abort on, refused before it is called, naming the flag and the bound.
+void check_engine_limits(const LlamaOptions& o) {
+  // llama.cpp (llama_context's constructor) takes n_batch = min(n_ctx, n_batch) and n_outputs_max =
+  // n_batch, then reserves a graph with one output per sequence: GGML_ASSERT(n_outputs_max <=
+  // cparams.n_outputs_max) aborts the process (exit 134) unless n_batch >= n_seq_max. sceval runs
+  // at least two sequences (the shared prefix and one request), so both must be at least 2.
+  // (Checked on llama.cpp de3ff815: n_seq_max 2 with n_batch 1, or 9 with n_ctx 1, aborts; equal passes.)
+  for (const auto& [flag, v] : {std::pair{"--ctx", o.n_ctx}, std::pair{"--batch", o.n_batch}})
+    if (v < kMinEngineTokens)
+      throw Error(fmt::format("{} {}: the llama.cpp engine needs at least {}: it decodes at most min(--ctx, --batch) "
+                              "tokens per call, one per sequence at least (the shared prompt prefix and each request "
+                              "in flight); 0 chooses for you", flag, v, kMinEngineTokens));
+}
+
+}  // namespace
+
 LlamaBackend::Impl::~Impl() {
   if (batch_capacity) llama_batch_free(batch);
 }
@@ -123,7 +144,11 @@ void LlamaBackend::Impl::load() {
   // attends over all cells of the unified KV cache: more sequences in flight only add attention
   // work (measured: 4-8 best for 4M-125M parameter models, 32 up to 1.6x slower).
   if (opt.n_parallel <= 0) opt.n_parallel = 8;
-  opt.n_parallel = std::clamp(opt.n_parallel, 1, std::min(opt.n_batch, static_cast<int>(llama_max_parallel_sequences()) - 1));
+  check_engine_limits(opt);
+  // llama.cpp decodes at most min(n_ctx, n_batch) tokens per call and reserves one output per
+  // sequence (n_parallel + the shared prefix): more sequences than that abort inside it.
+  opt.n_parallel = std::clamp(opt.n_parallel, 1, std::min(std::min(opt.n_ctx, opt.n_batch) - 1,
+                                                          static_cast<int>(llama_max_parallel_sequences()) - 1));
   if (opt.n_threads <= 0) opt.n_threads = std::max(1u, std::thread::hardware_concurrency());
 
   llama_context_params cp = llama_context_default_params();

@@ -1,9 +1,13 @@
 #include "results/sce_csv.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <map>
 
 #include "common/csv.h"
 #include "common/error.h"
@@ -85,6 +89,20 @@ grid::Index original_index(const grid::Grid& g, const Table& t, std::size_t r,
   return idx;
 }
 
+// The statuses sceval writes: the parser's (parse/sce.cpp), a failed request's and a baseline's. Any
+// other text ("OK", "valid", a typo) would be scored as a parse failure: invalid, silently.
+constexpr std::array<std::string_view, 10> kStatuses = {"ok",          "off_grid",      "no_json",
+                                                        "malformed_json", "not_an_object", "missing_key",
+                                                        "unknown_level",  "non_numeric",   "request_failed",
+                                                        "no_edit"};
+
+void check_status(const Table& t, std::size_t r, std::size_t col) {
+  const std::string& v = t.rows[r][col];
+  if (v.empty() || std::find(kStatuses.begin(), kStatuses.end(), v) != kStatuses.end()) return;
+  throw Error(fmt::format("{}: unknown status \"{}\" (expected empty or one of: {})", t.where(r, col), v,
+                          fmt::join(kStatuses, ", ")));
+}
+
 std::string flag(const std::optional<bool>& b) { return b ? (*b ? "1" : "0") : ""; }
 
 std::string label_text(const task::Task& t, metrics::Label l) { return l >= 0 ? t.options[l] : ""; }
@@ -109,6 +127,7 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const Table& t) {
   auto status_col = t.column("status");
   warn_unknown_columns(task, t);
   std::vector<metrics::SceInput> out;
+  std::map<std::pair<grid::Index, metrics::Label>, std::size_t> seen;  // (index, target) -> its row
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     metrics::SceInput s;
     s.index = original_index(g, t, r, index_col, orig_cols);
@@ -117,7 +136,12 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const Table& t) {
     if (!ti)
       throw Error(fmt::format("{}: target \"{}\" is not one of the task's options", t.where(r, target_col), target));
     s.target = static_cast<metrics::Label>(*ti);
+    if (auto [it, fresh] = seen.emplace(std::pair{s.index, s.target}, r); !fresh)
+      throw Error(fmt::format("{}: a second row for grid point {} and target \"{}\" (the first is at line {}): each "
+                              "(index, target) is one SCE, and a repeated one would be counted twice",
+                              t.where(r, target_col), s.index, target, t.row_lines.at(it->second)));
     std::string status = status_col ? t.rows[r][*status_col] : "";
+    if (status_col) check_status(t, r, *status_col);
     if (!status.empty() && status != "ok" && status != "off_grid") {
       s.status = status;  // a parse failure recorded upstream
     } else {

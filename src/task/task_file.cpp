@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json_bounded.h"
+#include "task/level_text.h"
 #include "task/task.h"
 #include "task/template.h"
 
@@ -95,9 +97,20 @@ void check_feature_name(const Reader& r, const std::string& name) {
                                  name, prefix));
 }
 
-std::string ascii_lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+// An SCE names a level by its text, compared after answer_form (case, apostrophes, spaces and
+// punctuation ignored): two levels of one form could never be told apart ("A+"/"A-": the right one
+// was scored as a miss), and a level of no form (all emoji) is named by any reply without a letter.
+void check_level_form(const Reader& lr, const Feature& f, const std::string& text, std::size_t i,
+                      std::map<std::string, std::size_t>& forms) {
+  const std::string form = answer_form(text);
+  if (form.empty())
+    lr.fail("text", fmt::format("\"{}\" of feature \"{}\" has no letter a-z or digit: answers are matched on their "
+                                "letters and digits, so no answer could name this level", text, f.name));
+  if (auto [it, fresh] = forms.emplace(form, i); !fresh)
+    lr.fail("text", fmt::format("\"{}\" and levels[{}] \"{}\" of feature \"{}\" both read as \"{}\": answers are "
+                                "matched ignoring case, apostrophes, spaces and punctuation, so levels must differ in "
+                                "more than case, spaces and punctuation", text, it->second,
+                                f.levels[it->second].text, f.name, form));
 }
 
 void parse_integer_range(const Reader& r, Feature& f) {
@@ -147,7 +160,7 @@ Feature parse_feature(const Reader& r) {
     std::set<std::int64_t> codes;
     for (const char* k : {"start", "stop", "step", "number_parse"})
       if (r.has(k)) r.fail(k, "applies only to integer features");
-    std::set<std::string> texts;
+    std::map<std::string, std::size_t> forms;  // answer_form of each level text -> its level
     for (std::size_t i = 0; i < levels.size(); ++i) {
       Reader lr = r.child(levels[i], fmt::format("levels[{}]", i));
       lr.only_keys({"code", "text"});
@@ -155,9 +168,7 @@ Feature parse_feature(const Reader& r) {
       if (l.text.empty()) lr.fail("text", "must not be empty (an empty CSV cell means a missing value)");
       if (l.code < -kMaxCode || l.code > kMaxCode) lr.fail("code", "out of range (|value| <= 2^53)");
       if (!codes.insert(l.code).second) lr.fail("code", "duplicate code");
-      // Answers are matched without regard to case, so two such levels could never be told apart.
-      if (!texts.insert(ascii_lower(l.text)).second)
-        lr.fail("text", fmt::format("\"{}\" repeats an earlier level's text (levels must differ in more than case)", l.text));
+      check_level_form(lr, f, l.text, i, forms);
       f.levels.push_back(std::move(l));
     }
     if (r.has("grade_fallback")) {
@@ -175,6 +186,25 @@ Feature parse_feature(const Reader& r) {
     r.fail("type", fmt::format("unknown type \"{}\" (expected integer, ordinal or categorical)", type));
   }
   return f;
+}
+
+// A NUL byte ends a C string: llama.cpp's tokenizer and the prompt would cut the text there, and the
+// reply's level could never equal the level. Any text of the file (a key too) is refused at load,
+// before a model is asked. The depth is bounded by parse_json_bounded.
+void refuse_nul(const json& j, const std::string& origin, const std::string& path) {
+  auto fail = [&](const std::string& where) {
+    throw Error(fmt::format("{}: {}: contains a NUL byte (\\u0000), which no prompt or answer can hold", origin,
+                            where.empty() ? "(top level)" : where));
+  };
+  auto join = [&](const std::string& sub) { return path.empty() ? sub : path + "." + sub; };
+  if (j.is_string() && j.get_ref<const std::string&>().find('\0') != std::string::npos) fail(path);
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) {
+      if (k.find('\0') != std::string::npos) fail(join("(a key)"));
+      refuse_nul(v, origin, join(k));
+    }
+  if (j.is_array())
+    for (std::size_t i = 0; i < j.size(); ++i) refuse_nul(j[i], origin, fmt::format("{}[{}]", path, i));
 }
 
 void check_template(const Reader& r, const char* field, const std::string& tmpl,
@@ -225,6 +255,7 @@ bool good_task_name(std::string_view n) {
 
 Task parse_task(const json& j, const std::string& origin) {
   Reader r(j, origin, "");
+  refuse_nul(j, origin, "");
   r.only_keys({"sceval_task", "name", "title", "source", "notes", "features", "options", "answer_key",
                "description_format", "prompt", "followup", "system_prompt", "distance", "stop"});
   if (!r.has("sceval_task") || r.integer("sceval_task") != 1)

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <climits>
+#include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <cstdint>
 #include <filesystem>
@@ -185,6 +188,42 @@ std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl
 
 namespace {
 
+// Clocks of two machines differ a little; a row from further ahead would win every merge and
+// conflict (wins_over: the older row is kept, rows compare by this text) for the wrong reason.
+constexpr std::time_t kFutureTolerance = 3600;
+
+// created_at as sceval writes it (UTC, "2026-01-31T12:00:00.123Z"; fraction optional): rows are
+// ordered by this text, so any other text would reorder which answer a merge keeps.
+void check_created_at(const std::string& v, const std::string& where) {
+  auto fail = [&](std::string_view why) {
+    const std::string shown = v.size() > 40 ? v.substr(0, 40) + "..." : v;
+    throw Error(fmt::format("{}: field \"created_at\": \"{}\" {}", where, shown, why));
+  };
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  bool shaped = v.size() > kShape.size();
+  for (std::size_t k = 0; shaped && k < kShape.size(); ++k)
+    shaped = kShape[k] == 'd' ? std::isdigit(static_cast<unsigned char>(v[k])) != 0 : v[k] == kShape[k];
+  std::tm tm{};
+  if (!shaped || std::sscanf(v.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                             &tm.tm_min, &tm.tm_sec) != 6)
+    fail("is not a UTC timestamp (expected YYYY-MM-DDTHH:MM:SS[.fff]Z, as sceval writes)");
+  std::size_t i = kShape.size();
+  if (v[i] == '.') {
+    const std::size_t digits = v.find_first_not_of("0123456789", i + 1);
+    if (digits == i + 1 || digits == std::string::npos) fail("is not a UTC timestamp (a '.' needs digits after it)");
+    i = digits;
+  }
+  if (i + 1 != v.size() || v[i] != 'Z') fail("is not a UTC timestamp (expected it to end in Z, UTC)");
+  const std::tm asked = tm;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t t = timegm(&tm);  // normalises an impossible date (Feb 30): compared below
+  if (t == static_cast<std::time_t>(-1) || tm.tm_year + 1900 != asked.tm_year || tm.tm_mon + 1 != asked.tm_mon ||
+      tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec)
+    fail("is not a valid date and time");
+  if (t > std::time(nullptr) + kFutureTolerance) fail("is in the future (more than an hour after this machine's clock)");
+}
+
 CacheEntry entry_from_line(const std::string& text, const std::string& where) {
   const json j = parse_json_bounded(text, where);
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
@@ -211,8 +250,10 @@ CacheEntry entry_from_line(const std::string& text, const std::string& where) {
   e.status = status == "ok" ? CacheStatus::Ok : CacheStatus::Error;
   e.error = str("error");
   e.created_at = str("created_at");
+  check_created_at(e.created_at, where);
   auto it = j.find("elapsed");
-  if (it == j.end() || !it->is_number()) throw Error(fmt::format("{}: field \"elapsed\": expected a number", where));
+  if (it == j.end() || !it->is_number() || !(it->get<double>() >= 0) || !std::isfinite(it->get<double>()))
+    throw Error(fmt::format("{}: field \"elapsed\": expected a number of seconds >= 0", where));
   e.elapsed = it->get<double>();
   it = j.find("batch_size");
   if (it == j.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > INT_MAX)
