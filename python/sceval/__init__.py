@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 
 import pandas as pd
 
-from . import _sceval
+from ._built import _sceval
 from ._progress import ProgressBar
 
 __all__ = [
