@@ -1,8 +1,10 @@
 // `sceval run`: the paper's protocol end to end on one model, cached and resumable.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/option_flags.h"
@@ -55,18 +57,16 @@ std::string why_nothing_scored(const nlohmann::json& r, const char* mode) {
   return failed ? fmt::format("{}; {} requests failed", why, failed) : why;
 }
 
-// Says why each mode scored nothing; true when no mode has a metric (exit 1: nothing measured).
-bool explain_empty_modes(const nlohmann::json& r) {
-  bool any_metric = false;
+// "mode: why" for each mode that scored nothing (N = 0); `any_metric` tells whether some mode has one.
+std::vector<std::string> empty_modes(const nlohmann::json& r, bool& any_metric) {
+  std::vector<std::string> out;
+  any_metric = false;
   for (const char* mode : {"paper", "strict"}) {
-    if (!r.contains(mode) || !r[mode].contains("metrics")) continue;
-    if (r[mode]["metrics"].value("n", std::int64_t{0}) > 0) {
-      any_metric = true;
-      continue;
-    }
-    fmt::print(stderr, "{}: nothing scored: {}\n", mode, why_nothing_scored(r, mode));
+    if (!r.contains(mode) || !r[mode].contains("metrics")) continue;  // lazy runs: no paper mode
+    if (r[mode]["metrics"].value("n", std::int64_t{0}) > 0) any_metric = true;
+    else out.push_back(fmt::format("{}: {}", mode, why_nothing_scored(r, mode)));
   }
-  return !any_metric;
+  return out;
 }
 
 void run_command(const RunArgs& a) {
@@ -82,12 +82,16 @@ void run_command(const RunArgs& a) {
     fmt::print(stderr, "warning: {} requests failed\n", r.failed_requests);
   print_metrics(r.results);  // the metrics go to stdout whatever the log level
   if (level >= LogLevel::Info) fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", a.output);
-  const bool nothing_scored = explain_empty_modes(r.results);
+  bool any_metric = false;
+  const std::vector<std::string> empty = empty_modes(r.results, any_metric);
   if (r.failed_requests)
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",
                             r.failed_requests));
-  if (nothing_scored)  // the files are written: every reply is in samples.jsonl
-    throw Error(fmt::format("no metric: nothing could be scored (the replies are in {}/samples.jsonl)", a.output));
+  if (!any_metric)  // N = 0 and NA everywhere is no measurement; the files are written all the same
+    throw Error(fmt::format("no metric, nothing could be scored: {} (every reply is in {}/samples.jsonl)",
+                            fmt::join(empty, "; "), a.output));
+  if (level >= LogLevel::Warn)
+    for (const auto& e : empty) fmt::print(stderr, "note: nothing scored in {}\n", e);
 }
 
 }  // namespace

@@ -26,17 +26,16 @@ start_stub "I would rather not say." "Nor here."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 -o "$W/prose" > "$W/out" 2> "$W/log" || rc=$?
 [ "$rc" = 1 ] || fail "exit $rc, expected 1 when nothing could be scored"
-grep -q "strict: nothing scored: no SCE was asked for: all 210 turn-1 answers unusable (210 with no answer parsed, 0 not one of the options)" "$W/log" \
+grep -q "error: no metric, nothing could be scored: .*strict: no SCE was asked for: all 210 turn-1 answers unusable (210 with no answer parsed, 0 not one of the options)" "$W/log" \
   || fail "no reason given"
-grep -q "error: no metric: nothing could be scored" "$W/log" || fail "no error line"
 [ -s "$W/prose/results.json" ] && [ -s "$W/prose/samples.jsonl" ] || fail "the run directory was not written"
-echo "1: exit 1, $(grep 'strict: nothing scored' "$W/log")"
+echo "1: exit 1, $(grep 'error: ' "$W/log")"
 
 start_stub '{"answer": "Low risk"}' "No counterfactual from me."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 --limit 5 -o "$W/nosce" > "$W/out" 2> "$W/log" || rc=$?
 [ "$rc" = 0 ] || fail "exit $rc, expected 0: strict mode has a metric"
-grep -q "paper: nothing scored: all 5 rows dropped: 5 SCE reply without JSON" "$W/log" || fail "paper mode's N=0 not explained"
+grep -q "note: nothing scored in paper: all 5 rows dropped: 5 SCE reply without JSON" "$W/log" || fail "paper mode's N=0 not explained"
 grep -q "^strict  N=5 " "$W/out" || { cat "$W/out"; fail "strict mode did not score the 5 rows"; }
-echo "2: exit 0, $(grep 'paper: nothing scored' "$W/log")"
+echo "2: exit 0, $(grep 'note: nothing scored' "$W/log")"
 echo "run_no_metric: ok"
