@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh --target sceval --target sceval_python --target sceval_python_files
 S=./build/src/cli/sceval
 OUT=${1:-out/demo}
-$S run --task toy_income --model gguf:models/toy/toy-income.gguf --threads 2 -o "$OUT"
+$S run --task toy_income --model gguf:models/toy/toy-income.gguf -o "$OUT"   # --threads 1 (the default)
 $S report "$OUT" -o "$OUT/report.html"
 echo "run directory: $OUT (results.json, decision_map.csv, sces.csv, samples.jsonl)"
 echo "report: $(cd "$OUT" && pwd)/report.html"

@@ -198,3 +198,10 @@ def test_progress_without_a_terminal_is_plain_lines_with_each_stages_own_cache_h
                for x in lines), err
     assert any(x.startswith(f"followup {LIMIT}/{LIMIT} (100%)") and x.endswith(f"| cache hits {LIMIT} | failed 0")
                for x in lines), err
+
+
+def test_the_engine_runs_one_thread_by_default():
+    # More threads spin-wait for each other at every decode and collapse when another program holds
+    # a core (bench/threads_under_load.sh); 0 (all cores) stays available.
+    threads = [o for o in sceval.options() if o["name"] == "threads"][0]
+    assert threads["default"] == 1 and threads["min"] == 0

@@ -72,7 +72,7 @@ std::vector<OptionSpec> make_table() {
       choice("log_level", "error | warn | info (progress, summary) | debug (every retried request)", "info",
              {"error", "warn", "info", "debug"}, kModel, "output"),
       // The in-process engine.
-      integer("threads", "gguf: CPU threads (0 = all)", 0, 0, 4096, kModel, "gguf"),
+      integer("threads", "gguf: CPU threads (0 = all cores; default 1: ggml's threads spin-wait for each other and collapse when another program holds a core, bench/threads_under_load.sh)", 1, 0, 4096, kModel, "gguf"),
       integer("ctx", "gguf: context size in tokens (0 = auto)", 0, 0, 1 << 24, kModel, "gguf"),
       integer("parallel", "gguf: sequences in flight (0 = auto)", 0, 0, 4096, kModel, "gguf"),
       integer("batch", "gguf: tokens per decode call (0 = auto)", 0, 0, 1 << 20, kModel, "gguf"),
