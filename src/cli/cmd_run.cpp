@@ -39,7 +39,12 @@ std::string why_nothing_scored(const nlohmann::json& r, const char* mode) {
   const auto total = c.value("total", std::int64_t{0});
   if (total > 0) {
     std::string parts;
-    for (const auto& [reason, n] : c.value("dropped_by_reason", nlohmann::json::object()).items())
+    const nlohmann::json reasons = c.value("dropped_by_reason", nlohmann::json::object());  // items() needs it alive
+    const auto na = reasons.value("original_na", std::int64_t{0}), off = reasons.value("original_off_label", std::int64_t{0});
+    if (na + off == total)  // the follow-ups never had a turn-1 answer to start from
+      return fmt::format("all {} turn-1 answers unusable ({} with no answer parsed, {} not one of the options)", total,
+                         na, off);
+    for (const auto& [reason, n] : reasons.items())
       parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n.get<std::int64_t>(), reason_text(reason));
     return fmt::format("all {} rows dropped: {}", total, parts);
   }

@@ -26,7 +26,7 @@ start_stub "I would rather not say." "Nor here."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 -o "$W/prose" > "$W/out" 2> "$W/log" || rc=$?
 [ "$rc" = 1 ] || fail "exit $rc, expected 1 when nothing could be scored"
-grep -q "error: no metric, nothing could be scored: .*strict: no SCE was asked for: all 210 turn-1 answers unusable (210 with no answer parsed, 0 not one of the options)" "$W/log" \
+grep -q "error: no metric, nothing could be scored: .*strict: all 210 turn-1 answers unusable (210 with no answer parsed, 0 not one of the options)" "$W/log" \
   || fail "no reason given"
 [ -s "$W/prose/results.json" ] && [ -s "$W/prose/samples.jsonl" ] || fail "the run directory was not written"
 echo "1: exit 1, $(grep 'error: ' "$W/log")"
