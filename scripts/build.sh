@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds sceval into build/ (Release).
 # Usage: scripts/build.sh [--target T]... [CMAKE_ARGS...]
-#   --target T   build only T (and what it needs), e.g. `sceval` (the CLI: what the demo needs) or
+#   --target T   build only T (and what it needs), e.g. `sceval` (the CLI), `sceval_python` (the
+#                Python package in build/python/sceval; the demo builds these two) or
 #                `sceval_llama_tools` (llama-server, llama-bench); repeatable. Default: everything,
 #                tests and benchmarks included.
 #   CMAKE_ARGS   go to CMake's configure step (e.g. -DSCEVAL_WITH_LLAMA=OFF).

@@ -1,7 +1,10 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Audit the toy model (models/toy/toy-income.gguf) on its task, in-process, and print the metrics.
 
-    PYTHONPATH=build/python python3 examples/python/audit_toy.py [--limit 50] [-o out/toy-py]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/audit_toy.py [--limit 50] [-o out/toy-py]
+
+(/usr/bin/python3: Debian's Python, with apt's pandas.) --limit N asks follow-ups for the first N points
+only; the decision map is always the whole grid (1,920 points).
 
 Needs a build with llama.cpp (the default). A second run answers from the response cache. To audit
 your own model instead, pass a callable: sceval.run(task, my_model) where my_model(conversations)
@@ -10,6 +13,12 @@ import argparse
 import os
 
 import sceval
+
+
+def fmt(x):
+    """A metric to 3 places; None (NaN in results.json: nothing to average) as NA."""
+    return "NA" if x is None else f"{x:.3f}"
+
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -24,8 +33,8 @@ opts = {"limit": a.limit} if a.limit else {}
 r = sceval.run(task, "gguf:" + os.path.join(ROOT, "models/toy/toy-income.gguf"), out=a.out, **opts)
 print(f"requests {r.requests}: {r.cache_hits} from the cache, {r.asked} asked")
 for mode, m in r.metrics.items():
-    lo, hi = r.ci[mode]["validity"]["lo"], r.ci[mode]["validity"]["hi"]
-    print(f"{mode:>6}: n={m['n']} validity={m['validity']:.3f} [{lo:.3f}, {hi:.3f}] "
-          f"mean RCF_A={m['mean_rcf_a']} exact={m['exact_match']}")
+    lo, hi = r.ci[mode].get("validity") or (None, None)  # results.json CIs: [low, high], null when undefined
+    print(f"{mode:>6}: n={m['n']} validity={fmt(m['validity'])} [{fmt(lo)}, {fmt(hi)}] "
+          f"mean RCF_A={fmt(m['mean_rcf_a'])} exact={fmt(m['exact_match'])}")
 print(r.sces[["index", "target", "valid", "distance", "d_min"]].head())
 print(f"wrote {a.out}")

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """A paper-style table from a sweep directory: models x tasks, validity and mean RCF_A with 95 % CIs.
 
-    PYTHONPATH=build/python python3 examples/python/paper_table.py out/sweep [--latex]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/paper_table.py out/sweep [--latex]
 """
 import argparse
 

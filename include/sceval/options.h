@@ -91,7 +91,7 @@ class Options {
   bool quiet = false;
   std::string log_level = "info";
   // The in-process engine (gguf: specs).
-  std::int64_t threads = 0;
+  std::int64_t threads = 1;  // more collapse when another program holds a core (bench/threads_under_load.sh)
   std::int64_t ctx = 0;
   std::int64_t parallel = 0;
   std::int64_t batch = 0;

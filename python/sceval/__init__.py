@@ -24,7 +24,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 
 import pandas as pd
 
-from . import _sceval
+from ._built import _sceval
+from ._compare import compare
 from ._options import with_run_options
 from ._progress import ProgressBar
 from ._reward import Reward, reward
@@ -408,16 +409,6 @@ def report(runs: Sequence[Union[Result, PathLike]], out_html: PathLike) -> int:
             else:
                 dirs.append(_path(r, f"runs[{k}]"))
         return _sceval.write_report(dirs, out)
-
-
-def compare(run_a: Union[Result, PathLike], run_b: Union[Result, PathLike], mode: str = "strict",
-            bootstrap: int = 2000, seed: int = 42) -> Dict[str, Any]:
-    """Paired difference B - A of two saved, scored runs on the same rows (as `sceval compare`)."""
-    a = run_a.path if isinstance(run_a, Result) else _path(run_a, "run_a")
-    b = run_b.path if isinstance(run_b, Result) else _path(run_b, "run_b")
-    if a is None or b is None:
-        raise Error("compare: save the Result first (Result.save)")
-    return _sceval.compare(a, b, _str(mode, "mode"), _index(bootstrap, "bootstrap"), _index(seed, "seed"))
 
 
 def sweep(config: PathLike, out: PathLike, shard: str = "0/1", cache: Optional[str] = None,

@@ -1,6 +1,6 @@
 """Type stub of the sceval package (see __init__.py for the docstrings)."""
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Union, overload
 
 import pandas as pd
 
@@ -99,7 +99,11 @@ def run(t: Union[Task, str], model: ModelLike, out: Optional[PathLike] = ..., pr
         reference_mode: bool = ...) -> Result: ...
 # END run options
 def report(runs: Sequence[Union[Result, PathLike]], out_html: PathLike) -> int: ...
+@overload
 def compare(run_a: Union[Result, PathLike], run_b: Union[Result, PathLike], mode: str = ..., bootstrap: int = ...,
-            seed: int = ...) -> Dict[str, Any]: ...
+            seed: int = ..., as_dict: Literal[False] = ...) -> pd.DataFrame: ...
+@overload
+def compare(run_a: Union[Result, PathLike], run_b: Union[Result, PathLike], mode: str = ..., bootstrap: int = ...,
+            seed: int = ..., *, as_dict: Literal[True]) -> Dict[str, Any]: ...
 def sweep(config: PathLike, out: PathLike, shard: str = ..., cache: Optional[str] = ..., summary_only: bool = ...,
           progress: bool = ...) -> Dict[str, Any]: ...

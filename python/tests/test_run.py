@@ -167,7 +167,41 @@ def test_compare_a_lazy_run_with_a_full_run(income, rule_model, tmp_path):
     lazy = sceval.run(income, rule_model, out=tmp_path / "lazy", limit=LIMIT, no_cache=True, bootstrap=0,
                       decision_map="lazy", progress=False)
     assert lazy.results["baselines"]["available"] is False
-    d = sceval.compare(full, lazy, bootstrap=50)
+    d = sceval.compare(full, lazy, bootstrap=50, as_dict=True)
     assert d["pairs"] == LIMIT
     assert d["difference"]["validity"] == pytest.approx(0)  # same model, same rows
     assert "one_step" in d["baselines"]["a"] and "b" not in d["baselines"]
+
+
+def test_compare_returns_a_table_with_the_dict_beside_it(income, rule_model, tmp_path):
+    a = sceval.run(income, rule_model, out=tmp_path / "a", limit=LIMIT, no_cache=True, bootstrap=0, progress=False)
+    df = sceval.compare(a, tmp_path / "a", bootstrap=20)
+    assert list(df.index) == ["validity", "mean_rcf_a", "exact_match", "tm"]
+    assert list(df.columns) == ["difference", "ci_lo", "ci_hi"]
+    assert df.loc["validity", "difference"] == pytest.approx(0)  # a run against itself
+    d = sceval.compare(a, tmp_path / "a", bootstrap=20, as_dict=True)
+    assert df.attrs["compare"] == d and d["pairs"] == LIMIT
+
+
+def test_progress_without_a_terminal_is_plain_lines_with_each_stages_own_cache_hits(income, rule_model, tmp_path,
+                                                                                   capsys):
+    # stderr is captured here (not a terminal), as in a log file: no carriage-return frames, one
+    # line at the end of each stage; the second run answers all from the cache, each stage its own.
+    cache = str(tmp_path / "cache.sqlite")
+    sceval.run(income, rule_model, limit=LIMIT, cache=cache, bootstrap=0)
+    capsys.readouterr()
+    sceval.run(income, rule_model, limit=LIMIT, cache=cache, bootstrap=0)
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert any(x.startswith("decision_map 1920/1920 (100%)") and x.endswith("| cache hits 1920 | failed 0")
+               for x in lines), err
+    assert any(x.startswith(f"followup {LIMIT}/{LIMIT} (100%)") and x.endswith(f"| cache hits {LIMIT} | failed 0")
+               for x in lines), err
+
+
+def test_the_engine_runs_one_thread_by_default():
+    # More threads spin-wait for each other at every decode and collapse when another program holds
+    # a core (bench/threads_under_load.sh); 0 (all cores) stays available.
+    threads = [o for o in sceval.options() if o["name"] == "threads"][0]
+    assert threads["default"] == 1 and threads["min"] == 0

@@ -121,7 +121,10 @@ std::vector<OptionSpec> make_table() {
       choice(&O::log_level, "log_level", "error | warn | info (progress, summary) | debug (every retried request)",
              {"error", "warn", "info", "debug"}, kModel, "output"),
       // The in-process engine.
-      integer(&O::threads, "threads", "gguf: CPU threads (0 = all)", 0, 4096, kModel, "gguf"),
+      integer(&O::threads, "threads",
+              "gguf: CPU threads (0 = all cores; default 1: ggml's threads spin-wait for each other and collapse "
+              "when another program holds a core, bench/threads_under_load.sh)",
+              0, 4096, kModel, "gguf"),
       integer(&O::ctx, "ctx", "gguf: context size in tokens (0 = auto)", 0, 1 << 24, kModel, "gguf"),
       integer(&O::parallel, "parallel", "gguf: sequences in flight (0 = auto)", 0, 4096, kModel, "gguf"),
       integer(&O::batch, "batch", "gguf: tokens per decode call (0 = auto)", 0, 1 << 20, kModel, "gguf"),

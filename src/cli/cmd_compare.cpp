@@ -1,4 +1,5 @@
-// `sceval compare RUN_A RUN_B`: paired difference (B - A) of two runs on the same points.
+// `sceval compare RUN_A RUN_B`: paired difference (B - A) of two runs on the same points, as a table
+// (the headline first) or, with --json, the library's JSON.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -7,10 +8,61 @@
 #include "sceval/sceval.h"
 
 namespace sceval::cli {
+namespace {
+
+struct MetricRow {
+  const char* key;
+  const char* title;
+  bool rate;  // a fraction: shown in percentage points
+};
+constexpr MetricRow kRows[] = {{"validity", "validity", true},
+                               {"mean_rcf_a", "mean RCF_A", false},
+                               {"exact_match", "exact match", true},
+                               {"tm", "TM", false}};
+
+// A difference: rates in signed percentage points, others to 4 places; null (no pair) as NA.
+std::string signed_cell(const nlohmann::json& x, bool rate) {
+  if (!x.is_number()) return "NA";
+  return rate ? fmt::format("{:+.2f} pp", 100 * x.get<double>()) : fmt::format("{:+.4f}", x.get<double>());
+}
+
+std::string ci_cell(const nlohmann::json& ci, bool rate) {
+  if (!ci.is_array() || ci.size() != 2 || !ci[0].is_number()) return "NA";
+  const double k = rate ? 100 : 1;
+  return rate ? fmt::format("[{:+.2f}, {:+.2f}]", k * ci[0].get<double>(), k * ci[1].get<double>())
+              : fmt::format("[{:+.4f}, {:+.4f}]", ci[0].get<double>(), ci[1].get<double>());
+}
+
+void print_baselines(const nlohmann::json& c) {
+  if (!c.contains("baselines")) return;
+  fmt::print("\nbaselines, each on its own run's decision map (not paired):\n");
+  fmt::print("{:<4} {:<14} {:>6} {:>10} {:>11} {:>12} {:>8}\n", "run", "baseline", "N", "validity", "mean RCF_A",
+             "exact match", "TM");
+  for (const auto& [run, bs] : c["baselines"].items())
+    for (const auto& [name, m] : bs.items())
+      fmt::print("{:<4} {:<14} {:>6} {:>10} {:>11} {:>12} {:>8}\n", run == "a" ? "A" : "B", name,
+                 m.value("n", std::int64_t{0}), format_rate(m["validity"]), format_value(m["mean_rcf_a"]),
+                 format_rate(m["exact_match"]), format_value(m["tm"]));
+}
+
+// The comparison as a table: what was compared, then one row per metric, B - A with its CI.
+void print_table(const nlohmann::json& c) {
+  fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
+  fmt::print("{} mode, {} rows scored in both runs{}\n", c["mode"].get<std::string>(), c["pairs"].get<std::size_t>(),
+             c["points"].is_string() ? ", points " + c["points"].get<std::string>() : "");
+  fmt::print("{:<12} {:>11}  {}\n", "metric", "B - A", "95 % CI (bootstrap)");
+  for (const auto& row : kRows)
+    fmt::print("{:<12} {:>11}  {}\n", row.title, signed_cell(c["difference"].value(row.key, nlohmann::json()), row.rate),
+               ci_cell(c["ci"].value(row.key, nlohmann::json()), row.rate));
+  print_baselines(c);
+}
+
+}  // namespace
 
 void add_compare_command(CLI::App& app) {
   static std::string a, b;
   static CompareOptions o;
+  static bool json = false;
   auto* c = app.add_subcommand("compare", "Paired difference (B - A) of two scored runs on the same points, with CIs");
   c->add_option("run_a", a, "Run directory A")->required();
   c->add_option("run_b", b, "Run directory B")->required();
@@ -18,7 +70,12 @@ void add_compare_command(CLI::App& app) {
   non_empty(c->add_option("--points", o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
-  c->callback([] { fmt::print("{}\n", compare(a, b, o).dump(2)); });
+  c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
+  c->callback([] {
+    const nlohmann::json r = compare(a, b, o);
+    if (json) fmt::print("{}\n", r.dump(2));
+    else print_table(r);
+  });
 }
 
 }  // namespace sceval::cli

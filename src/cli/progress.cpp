@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace sceval::cli {
@@ -16,9 +17,10 @@ ProgressReporter::ProgressReporter(ProgressStyle style, std::function<ProgressCo
     : style_(style), counts_(std::move(counts)), interval_s_(interval_s) {}
 
 void ProgressReporter::stage(const std::string& name, std::size_t done, std::size_t total) {
-  if (name != stage_ || done < base_) {  // a new stage
+  if (name != stage_ || done < base_) {  // a new stage: its own time and counts
     stage_ = name;
     started_ = last_shown_ = Clock::now();
+    at_stage_start_ = counts_ ? counts_() : ProgressCounts{};
   }
   base_ = done_ = done;
   total_ = total;
@@ -48,7 +50,11 @@ std::string ProgressReporter::line() const {
   std::string eta = done_ >= total_ ? duration_text(elapsed) + " total"
                     : rate > 0      ? "ETA " + duration_text(static_cast<double>(total_ - done_) / rate)
                                     : "ETA ?";
-  const ProgressCounts c = counts_ ? counts_() : ProgressCounts{};
+  const ProgressCounts now = counts_ ? counts_() : ProgressCounts{};
+  // The run's counters go on across stages; a stage's line shows its own (a cache hit of turn 1 is
+  // not one of the follow-ups).
+  const ProgressCounts c{now.cache_hits - std::min(now.cache_hits, at_stage_start_.cache_hits),
+                         now.failures - std::min(now.failures, at_stage_start_.failures)};
   const double pct = total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0;
   return fmt::format("{} {}/{} ({:.0f}%) {:.1f}/s {} | cache hits {} | failed {}", stage_, done_, total_, pct, rate,
                      eta, c.cache_hits, c.failures);

@@ -1,7 +1,7 @@
 #pragma once
-// Progress of a run's stages on stderr: done/total, rate, ETA, cache hits, failures. A bar redrawn
-// in place when stderr is a terminal; otherwise a plain line every `interval_s` seconds and at the
-// end of each stage (logs and CI stay readable); nothing with --quiet.
+// Progress of a run's stages on stderr: done/total, rate, ETA, and the stage's own cache hits and
+// failures. A bar redrawn in place when stderr is a terminal; otherwise a plain line every
+// `interval_s` seconds and at the end of each stage (logs and CI stay readable); nothing with --quiet.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -20,7 +20,8 @@ struct ProgressCounts {
 
 class ProgressReporter {
  public:
-  // `counts` is asked for the run's cache hits and failures so far at each redraw.
+  // `counts` is asked for the run's cache hits and failures so far (at each stage's start and at
+  // each redraw: a line shows the difference).
   ProgressReporter(ProgressStyle style, std::function<ProgressCounts()> counts, double interval_s = 10);
   // A stage's fixed chunks: called with done = 0 when it starts and after each chunk.
   void stage(const std::string& name, std::size_t done, std::size_t total);
@@ -37,6 +38,7 @@ class ProgressReporter {
   double interval_s_;
   std::string stage_;
   std::size_t base_ = 0, done_ = 0, total_ = 0;
+  ProgressCounts at_stage_start_;  // the run's counts when the current stage began
   Clock::time_point started_, last_shown_;
 };
 

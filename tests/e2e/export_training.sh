@@ -17,7 +17,7 @@ EX="$REPO/examples/income-rule"
 # The same spec gives the same split.
 "$SCEVAL" export-training "$W/run" -o "$W/sft2.jsonl" --format sft --split random:0.3:1 --split-out "$W/split2.json" > /dev/null
 cmp "$W/split.json" "$W/split2.json"
-"$SCEVAL" compare "$W/run" "$W/run" --points "$W/split.json:heldout" > "$W/compare.json"
+"$SCEVAL" compare "$W/run" "$W/run" --points "$W/split.json:heldout" --json > "$W/compare.json"
 "$SCEVAL" score --task income --decision-map "$EX/decision_map.csv" --sces "$EX/sces.csv" \
   --points "$W/split.json:heldout" -o "$W/heldout" > /dev/null
 if "$SCEVAL" export-training "$W/run" -o "$W/x.jsonl" --split 'nosuch>=3' 2> "$W/err.txt"; then

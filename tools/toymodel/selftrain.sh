@@ -91,8 +91,8 @@ LLAMA_CPP_SRC="$LSRC" "$PY" "$HERE/finalize_gguf.py" "$OUT/model-f32.gguf" "$OUT
 # --- 4. re-audit and compare ------------------------------------------------------------------------
 echo "== 4. re-auditing the fine-tuned model, comparing before/after"
 audit "$OUT/toy-selftrain.gguf" "$OUT/after" toy-selftrain
-"$SCEVAL" compare "$OUT/before" "$OUT/after" --points "$OUT/split.json:heldout" > "$OUT/compare-heldout.json"
-"$SCEVAL" compare "$OUT/before" "$OUT/after" --points "$OUT/split.json:train" > "$OUT/compare-train.json"
+"$SCEVAL" compare "$OUT/before" "$OUT/after" --points "$OUT/split.json:heldout" --json > "$OUT/compare-heldout.json"
+"$SCEVAL" compare "$OUT/before" "$OUT/after" --points "$OUT/split.json:train" --json > "$OUT/compare-train.json"
 "$PY" "$HERE/selftrain_summary.py" "$OUT/before" "$OUT/after" "$OUT/split.json" "$OUT/compare-heldout.json" \
   "$OUT/compare-train.json" "$OUT/summary.json" | tee "$OUT/summary.md"
 "$SCEVAL" report "$OUT/before" "$OUT/after" -o "$OUT/report.html" > "$OUT/report.log" 2>&1 \

@@ -74,8 +74,10 @@ function scatterRows(runs, mode) {
 }
 
 function scatterSpec(rows) {
-  const x = {field: 'validity', type: 'quantitative', axis: {format: '%'}, scale: {domain: [0, 1]}, title: 'validity'};
-  const y = {field: 'rcf_a', type: 'quantitative', title: 'mean RCF_A (0 = minimal)', scale: {zero: true}, axis: {format: '.2~g'}};
+  // padding (pixels beyond the domain's ends, no nice rounding after it): a run at 100 % validity or
+  // at RCF_A 0 (the ideal corner) is drawn whole inside the plot, not cut in half by its edge.
+  const x = {field: 'validity', type: 'quantitative', axis: {format: '%'}, scale: {domain: [0, 1], padding: 12, nice: false}, title: 'validity'};
+  const y = {field: 'rcf_a', type: 'quantitative', title: 'mean RCF_A (0 = minimal)', scale: {zero: true, padding: 12, nice: false}, axis: {format: '.2~g'}};
   const ci = rows.filter(d => isNum(d.v_lo) && isNum(d.v_hi) && isNum(d.r_lo) && isNum(d.r_hi));
   return {
     width: 420, height: 300,

@@ -175,7 +175,7 @@ async function main() {
   h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
   const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
   app.append(...[header(),
-    section('summary', 'Summary (both NA modes; baselines beside the model)', columnToggle(summaryTable, summary), summaryTable,
+    section('summary', 'Summary in both scoring modes (paper drops every row with an unusable answer; strict drops only rows without a turn-1 answer and counts an unusable SCE as invalid); baselines beside the model', columnToggle(summaryTable, summary), summaryTable,
             exportButtons(summary)),
     section('status', 'Counts by parse status', tableElement(status), exportButtons(status)),
     section('scatter', 'Validity vs mean RCF_A across runs',

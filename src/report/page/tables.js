@@ -1,4 +1,5 @@
-// Summary tables (both NA modes, baselines, parse status) and their CSV / Markdown / LaTeX export.
+// Summary tables (both scoring modes: paper drops rows with unusable answers, strict counts an
+// unusable SCE invalid; baselines; parse status) and their CSV / Markdown / LaTeX export.
 'use strict';
 
 const METRICS = [  // [key, header, kind]; kind 'rate' prints a percentage

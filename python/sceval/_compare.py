@@ -1,0 +1,50 @@
+"""sceval.compare: the paired difference B - A of two runs, as a DataFrame (the dict on request)."""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Optional, Union
+
+import pandas as pd
+
+from ._built import _sceval
+
+#: The compared metrics, in the order `sceval compare` prints them.
+METRICS = ("validity", "mean_rcf_a", "exact_match", "tm")
+
+
+def _run_dir(run: Any, arg: str) -> Optional[str]:
+    if isinstance(run, (str, os.PathLike)):
+        return os.fspath(run)
+    if hasattr(run, "path") and hasattr(run, "results"):  # a sceval.Result (saved or not)
+        return run.path
+    raise TypeError(f"{arg}: expected a sceval.Result or a run directory, got {type(run).__name__}")
+
+
+def _int(v: Any, arg: str) -> int:
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{arg}: expected an integer, got {type(v).__name__}")
+    return int(v)
+
+
+def compare(run_a: Any, run_b: Any, mode: str = "strict", bootstrap: int = 2000, seed: int = 42,
+            as_dict: bool = False) -> Union[pd.DataFrame, Dict[str, Any]]:
+    """Paired difference B - A of two saved, scored runs on the same rows (as `sceval compare`).
+
+    Returns a DataFrame indexed by metric (validity, mean_rcf_a, exact_match, tm) with columns
+    difference, ci_lo, ci_hi (rates as fractions); ``df.attrs["compare"]`` holds the whole result
+    (a, b, mode, pairs, points, difference, ci, baselines), which ``as_dict=True`` returns instead."""
+    a, b = _run_dir(run_a, "run_a"), _run_dir(run_b, "run_b")
+    if a is None or b is None:
+        raise _sceval.Error("compare: save the Result first (Result.save)")
+    if not isinstance(mode, str):
+        raise TypeError(f"mode: expected str, got {type(mode).__name__}")
+    d = _sceval.compare(a, b, mode, _int(bootstrap, "bootstrap"), _int(seed, "seed"))
+    if as_dict:
+        return d
+    rows = []
+    for k in METRICS:
+        lo, hi = (d["ci"].get(k) or [None, None])
+        rows.append({"metric": k, "difference": d["difference"].get(k), "ci_lo": lo, "ci_hi": hi})
+    df = pd.DataFrame(rows).set_index("metric").astype(float)  # None (no pair) -> NaN
+    df.attrs["compare"] = d
+    return df
