@@ -144,43 +144,7 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
     ++batches_created;
     return ServerReply::json(200, json{{"id", id}, {"object", "batch"}, {"status", "validating"}, {"input_file_id", file}}.dump());
   }
-  if (r.method == "GET" && r.target.starts_with("/v1/batches/")) {
-    const std::string id = r.target.substr(12);
-    if (!batches.count(id)) return error(404, "no batch " + id);
-    Batch& b = batches[id];
-    ++polls;
-    ++b.polls;
-    static const char* kSteps[] = {"validating", "in_progress", "finalizing", "completed"};
-    if (!b.fail_code.empty()) {
-      b.status = "failed";  // refused at validation: no request runs, no output file
-    } else if (b.status != "completed" && b.status != "expired") {
-      const int step = hold ? std::min(b.polls, 1) : std::min(b.polls, 3);
-      b.status = kSteps[step];
-      if (b.status == "completed") finish_openai(id, b);
-    }
-    int failed = 0;
-    if (!b.error_file.empty()) failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
-    json o{{"id", id},
-           {"object", "batch"},
-           {"endpoint", "/v1/chat/completions"},
-           {"status", b.status},
-           {"completion_window", "24h"},
-           {"output_file_id", b.output_file.empty() ? json() : json(b.output_file)},
-           {"error_file_id", b.error_file.empty() ? json() : json(b.error_file)},
-           {"request_counts", {{"total", b.lines.size()}, {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
-                               {"failed", failed}}}};
-    if (b.status == "failed") {  // as documented: errors.data entries with code, message, param, line
-      const bool line_error = b.fail_code != "token_limit_exceeded";
-      o["errors"] = {{"object", "list"},
-                     {"data", json::array({{{"code", b.fail_code},
-                                            {"message", line_error ? "This line is not parseable as valid JSON."
-                                                                   : "Enqueued token limit reached for test-model."},
-                                            {"param", nullptr},
-                                            {"line", line_error ? json(2) : json()}}})}};
-      o["failed_at"] = 1714508500;
-    }
-    return ServerReply::json(200, o.dump());
-  }
+  if (r.method == "GET" && r.target.starts_with("/v1/batches/")) return poll_openai(r.target.substr(12));
   if (r.method == "GET" && r.target.starts_with("/v1/files/") && r.target.ends_with("/content")) {
     const std::string id = r.target.substr(10, r.target.size() - 10 - 8);
     if (!files.count(id)) return error(404, "no file " + id);
@@ -188,6 +152,44 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
     return ServerReply{ServerReply::Kind::Respond, 200, {{"Content-Type", "application/octet-stream"}}, files[id], 0, 0};
   }
   return error(404, "not found: " + r.method + " " + r.target);
+}
+
+// GET /v1/batches/{id}: one step through the documented states per poll (mutex held).
+ServerReply BatchReplay::poll_openai(const std::string& id) {
+  if (!batches.count(id)) return error(404, "no batch " + id);
+  Batch& b = batches[id];
+  ++polls;
+  ++b.polls;
+  static const char* kSteps[] = {"validating", "in_progress", "finalizing", "completed"};
+  if (!b.fail_code.empty()) {
+    b.status = "failed";  // refused at validation: no request runs, no output file
+  } else if (b.status != "completed" && b.status != "expired") {
+    const int step = hold ? std::min(b.polls, 1) : std::min(b.polls, 3);
+    b.status = kSteps[step];
+    if (b.status == "completed") finish_openai(id, b);
+  }
+  int failed = 0;
+  if (!b.error_file.empty()) failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
+  json o{{"id", id},
+         {"object", "batch"},
+         {"endpoint", "/v1/chat/completions"},
+         {"status", b.status},
+         {"completion_window", "24h"},
+         {"output_file_id", b.output_file.empty() ? json() : json(b.output_file)},
+         {"error_file_id", b.error_file.empty() ? json() : json(b.error_file)},
+         {"request_counts", {{"total", b.lines.size()}, {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
+                             {"failed", failed}}}};
+  if (b.status == "failed") {  // as documented: errors.data entries with code, message, param, line
+    const bool line_error = b.fail_code != "token_limit_exceeded";
+    o["errors"] = {{"object", "list"},
+                   {"data", json::array({{{"code", b.fail_code},
+                                          {"message", line_error ? "This line is not parseable as valid JSON."
+                                                                 : "Enqueued token limit reached for test-model."},
+                                          {"param", nullptr},
+                                          {"line", line_error ? json(2) : json()}}})}};
+    o["failed_at"] = 1714508500;
+  }
+  return ServerReply::json(200, o.dump());
 }
 
 void BatchReplay::finish_openai(const std::string& id, Batch& b) {

@@ -61,6 +61,7 @@ class BatchReplay {
  private:
   ServerReply openai(const ServerRequest& r);
   ServerReply anthropic(const ServerRequest& r);
+  ServerReply poll_openai(const std::string& id);
   void finish_openai(const std::string& id, Batch& b);
   // The scripted outcome of a message: 0 = answer, else the HTTP status of the failure.
   int outcome(const std::string& last_user);
