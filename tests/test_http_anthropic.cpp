@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/provider_rules.h"
 #include "http/test_server.h"
 #include "llm/http/model_spec.h"
 
@@ -59,6 +60,8 @@ struct Replay {
     }
     if (r.method != "POST" || r.target != "/v1/messages")
       return ServerReply::json(404, error_json("not_found_error", "Not found: " + r.target));
+    if (auto refused = sceval::testing::anthropic_refusal(json::parse(r.body)))
+      return ServerReply::json(400, error_json("invalid_request_error", *refused));
     if (last == "overloaded once") {
       if (attempt == 1) return ServerReply::json(529, error_json("overloaded_error", "Overloaded"));
       return ServerReply::json(200, message_json(json::array({{{"type", "thinking"},
@@ -211,7 +214,7 @@ TEST_F(HttpAnthropic, ExtendedThinkingRequest) {
   auto spec = parse_model_spec("anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000;api_key_env=" +
                                kKeyVar + ";max_attempts=2");
   auto b = make_http_backend(spec);
-  EXPECT_EQ(b->identity(), "anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000");
+  EXPECT_EQ(b->identity(), "anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000;max_tokens=10000+answer");
   GenerationRequest r;
   r.messages = {{"user", "plain"}};
   r.sampling.max_tokens = 16000;
@@ -221,7 +224,7 @@ TEST_F(HttpAnthropic, ExtendedThinkingRequest) {
   EXPECT_EQ(body["thinking"], json({{"type", "enabled"}, {"budget_tokens", 10000}}));
   EXPECT_FALSE(body.contains("system"));
   EXPECT_FALSE(body.contains("temperature"));
-  EXPECT_EQ(body["max_tokens"], 16000);
+  EXPECT_EQ(body["max_tokens"], 26000);  // the budget, then the answer's share
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Hostile input, the HTTP backends: base URLs must be URLs, no credentials in the identity (the cache
-// key), an API key echoed by a server is redacted from the reply, and the attempt classifier as a
-// pure function (split out of Transport::post so it can be tested alone).
+// The HTTP backends' input hardening: base URLs must be URLs, no credentials in the identity (the
+// cache key), an API key echoed by a server is redacted from the reply, and the attempt classifier
+// as a pure function (split out of Transport::post so its status and header rules are testable
+// without a server).
 #include <gtest/gtest.h>
 
 #include <cstdlib>

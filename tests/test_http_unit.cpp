@@ -298,7 +298,7 @@ constexpr const char* kCompletion =
     R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
 
 // Nothing ever listened at the URL: the call fails fast (after a second failed connect) with the URL
-// and a hint, instead of retrying every request.
+// and a hint, instead of retrying every request for minutes against a server that was never started.
 TEST(HttpTransport, ConnectionRefusedFromTheStartFailsFast) {
   int port;
   { TestServer gone([](const ServerRequest&) { return ServerReply::json(200, "{}"); }); port = gone.port(); }

@@ -1,8 +1,11 @@
 #include "http/batch_replay.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "http/provider_rules.h"
 
 namespace sceval::testing {
 
@@ -94,14 +97,23 @@ ServerReply BatchReplay::operator()(const ServerRequest& r) {
 }
 
 std::string BatchReplay::echoed(const std::string& text) const {
-  return echo_key ? text + " (you sent " + key_seen_ + ")" : text;
+  return (echo_key ? text + " (you sent " + key_seen_ + ")" : text) + std::string(pad_answers.load(), 'x');
+}
+
+bool BatchReplay::download_fails() {
+  ++downloads;
+  if (fail_downloads.load() <= 0) return false;
+  --fail_downloads;
+  return true;
 }
 
 ServerReply BatchReplay::openai(const ServerRequest& r) {
   std::lock_guard lock(mutex);
   if (r.method == "POST" && r.target == "/v1/chat/completions") {
     ++direct_calls;
-    return ServerReply::json(200, openai_completion(json::parse(r.body)).dump());
+    const json body = json::parse(r.body);
+    if (auto refused = openai_refusal(body)) return error(400, *refused);
+    return ServerReply::json(200, openai_completion(body).dump());
   }
   if (r.method == "POST" && r.target == "/v1/files") {
     upload_parts = parse_multipart(r);
@@ -119,7 +131,7 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
     if (!files.count(file) || create.value("endpoint", "") != "/v1/chat/completions" ||
         create.value("completion_window", "") != "24h")
       return error(400, "bad batch");
-    Batch b{"openai", "validating", {}, 0, expire_next.exchange(false), "", "", create};
+    Batch b{"openai", "validating", {}, 0, expire_next.exchange(false), "", "", std::exchange(fail_next, {}), create};
     const std::string& text = files[file];
     for (std::size_t s = 0, e; s < text.size(); s = e + 1) {
       e = text.find('\n', s);
@@ -132,37 +144,52 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
     ++batches_created;
     return ServerReply::json(200, json{{"id", id}, {"object", "batch"}, {"status", "validating"}, {"input_file_id", file}}.dump());
   }
-  if (r.method == "GET" && r.target.starts_with("/v1/batches/")) {
-    const std::string id = r.target.substr(12);
-    if (!batches.count(id)) return error(404, "no batch " + id);
-    Batch& b = batches[id];
-    ++polls;
-    ++b.polls;
-    static const char* kSteps[] = {"validating", "in_progress", "finalizing", "completed"};
-    if (b.status != "completed" && b.status != "expired") {
-      const int step = hold ? std::min(b.polls, 1) : std::min(b.polls, 3);
-      b.status = kSteps[step];
-      if (b.status == "completed") finish_openai(id, b);
-    }
-    int failed = 0;
-    if (!b.error_file.empty()) failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
-    json o{{"id", id},
-           {"object", "batch"},
-           {"endpoint", "/v1/chat/completions"},
-           {"status", b.status},
-           {"completion_window", "24h"},
-           {"output_file_id", b.output_file.empty() ? json() : json(b.output_file)},
-           {"error_file_id", b.error_file.empty() ? json() : json(b.error_file)},
-           {"request_counts", {{"total", b.lines.size()}, {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
-                               {"failed", failed}}}};
-    return ServerReply::json(200, o.dump());
-  }
+  if (r.method == "GET" && r.target.starts_with("/v1/batches/")) return poll_openai(r.target.substr(12));
   if (r.method == "GET" && r.target.starts_with("/v1/files/") && r.target.ends_with("/content")) {
     const std::string id = r.target.substr(10, r.target.size() - 10 - 8);
     if (!files.count(id)) return error(404, "no file " + id);
+    if (download_fails()) return error(500, "scripted download failure");
     return ServerReply{ServerReply::Kind::Respond, 200, {{"Content-Type", "application/octet-stream"}}, files[id], 0, 0};
   }
   return error(404, "not found: " + r.method + " " + r.target);
+}
+
+// GET /v1/batches/{id}: one step through the documented states per poll (mutex held).
+ServerReply BatchReplay::poll_openai(const std::string& id) {
+  if (!batches.count(id)) return error(404, "no batch " + id);
+  Batch& b = batches[id];
+  ++polls;
+  ++b.polls;
+  static const char* kSteps[] = {"validating", "in_progress", "finalizing", "completed"};
+  if (!b.fail_code.empty()) {
+    b.status = "failed";  // refused at validation: no request runs, no output file
+  } else if (b.status != "completed" && b.status != "expired") {
+    const int step = hold ? std::min(b.polls, 1) : std::min(b.polls, 3);
+    b.status = kSteps[step];
+    if (b.status == "completed") finish_openai(id, b);
+  }
+  int failed = 0;
+  if (!b.error_file.empty()) failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
+  json o{{"id", id},
+         {"object", "batch"},
+         {"endpoint", "/v1/chat/completions"},
+         {"status", b.status},
+         {"completion_window", "24h"},
+         {"output_file_id", b.output_file.empty() ? json() : json(b.output_file)},
+         {"error_file_id", b.error_file.empty() ? json() : json(b.error_file)},
+         {"request_counts", {{"total", b.lines.size()}, {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
+                             {"failed", failed}}}};
+  if (b.status == "failed") {  // as documented: errors.data entries with code, message, param, line
+    const bool line_error = b.fail_code != "token_limit_exceeded";
+    o["errors"] = {{"object", "list"},
+                   {"data", json::array({{{"code", b.fail_code},
+                                          {"message", line_error ? "This line is not parseable as valid JSON."
+                                                                 : "Enqueued token limit reached for test-model."},
+                                          {"param", nullptr},
+                                          {"line", line_error ? json(2) : json()}}})}};
+    o["failed_at"] = 1714508500;
+  }
+  return ServerReply::json(200, o.dump());
 }
 
 void BatchReplay::finish_openai(const std::string& id, Batch& b) {
@@ -177,7 +204,8 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
                  .dump() + "\n";
       continue;
     }
-    const int status = outcome(last_user(l["body"]["messages"]));
+    const auto refused = openai_refusal(l["body"]);
+    const int status = refused ? 400 : outcome(last_user(l["body"]["messages"]));
     if (status == 0) {
       json body = openai_completion(l["body"]);
       body["choices"][0]["message"]["content"] = echoed(body["choices"][0]["message"]["content"]);
@@ -188,7 +216,8 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
     } else {
       err += json{{"id", "batch_req_x"}, {"custom_id", cid},
                   {"response", {{"status_code", status}, {"request_id", "req_x"},
-                                {"body", {{"error", {{"message", "scripted failure"}, {"type", "server_error"}}}}}}},
+                                {"body", {{"error", {{"message", refused ? *refused : "scripted failure"},
+                                                     {"type", status == 400 ? "invalid_request_error" : "server_error"}}}}}}},
                   {"error", nullptr}}
                  .dump() + "\n";
     }
@@ -206,7 +235,9 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
   if (!r.headers.count("anthropic-version")) return anthropic_error(400, "invalid_request_error", "anthropic-version");
   if (r.method == "POST" && r.target == "/v1/messages") {
     ++direct_calls;
-    return ServerReply::json(200, anthropic_message(json::parse(r.body)).dump());
+    const json params = json::parse(r.body);
+    if (auto refused = anthropic_refusal(params)) return anthropic_error(400, "invalid_request_error", *refused);
+    return ServerReply::json(200, anthropic_message(params).dump());
   }
   auto batch_object = [&](const std::string& id, const Batch& b) {
     json counts{{"processing", b.status == "ended" ? 0 : b.lines.size()}, {"succeeded", 0}, {"errored", 0}, {"canceled", 0}, {"expired", 0}};
@@ -215,7 +246,7 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
   };
   if (r.method == "POST" && r.target == "/v1/messages/batches") {
     const json body = json::parse(r.body);
-    Batch b{"anthropic", "in_progress", {}, 0, expire_next.exchange(false), "", "", body};
+    Batch b{"anthropic", "in_progress", {}, 0, expire_next.exchange(false), "", "", "", body};
     for (const auto& q : body["requests"]) b.lines.push_back(q);
     const std::string id = fmt::format("msgbatch_{:04}", next_id_++);
     batches[id] = b;
@@ -236,6 +267,7 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
       return ServerReply::json(200, batch_object(id, b).dump());
     }
     if (b.status != "ended") return anthropic_error(400, "invalid_request_error", "not ended");
+    if (download_fails()) return anthropic_error(500, "api_error", "scripted download failure");
     if (b.output_file.empty()) {  // computed once, when first read
       std::string out;
       const std::size_t answered = b.expire ? b.lines.size() / 2 : b.lines.size();
@@ -244,6 +276,9 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
         json result;
         if (k >= answered) {
           result = {{"type", k % 2 ? "expired" : "canceled"}};
+        } else if (auto refused = anthropic_refusal(q["params"])) {
+          result = {{"type", "errored"},
+                    {"error", {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", *refused}}}}}};
         } else if (const int status = outcome(last_user(q["params"]["messages"])); status == 0) {
           json message = anthropic_message(q["params"]);
           message["content"][0]["text"] = echoed(message["content"][0]["text"]);

@@ -14,7 +14,10 @@
 // invalid_request_error; "flaky" -> a server error the first time it is seen, then an answer;
 // "always fails" -> a server error every time; anything else -> the answer "answer to: <message>".
 // expire_next makes the next batch expire with only its first half answered; echo_key appends the
-// key the client authenticated with to every batch answer.
+// key the client authenticated with to every batch answer; pad_answers lengthens every batch answer
+// (result files larger than any reply limit); fail_downloads makes that many result file downloads
+// fail with a 500 first; fail_next makes the next OpenAI batch fail validation with that error
+// code (status "failed", errors.data with code, line and message, no output file).
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -35,7 +38,10 @@ class BatchReplay {
   std::atomic<bool> hold{false};     // batches stay in progress while set
   std::atomic<bool> expire_next{false};
   std::atomic<bool> echo_key{false};  // answers end with the API key the client sent (a careless server)
-  std::atomic<int> files_uploaded{0}, batches_created{0}, polls{0}, direct_calls{0};
+  std::atomic<std::size_t> pad_answers{0};  // bytes of 'x' appended to every batch answer
+  std::atomic<int> fail_downloads{0};
+  std::string fail_next;  // an OpenAI errors.data code; set before the batch is created
+  std::atomic<int> files_uploaded{0}, batches_created{0}, polls{0}, direct_calls{0}, downloads{0};
 
   struct Batch {
     std::string provider, status;
@@ -43,6 +49,7 @@ class BatchReplay {
     int polls = 0;
     bool expire = false;
     std::string output_file, error_file;
+    std::string fail_code;             // OpenAI: fails validation with this errors.data code
     nlohmann::json create;             // the create request (OpenAI)
   };
   std::mutex mutex;
@@ -54,12 +61,14 @@ class BatchReplay {
  private:
   ServerReply openai(const ServerRequest& r);
   ServerReply anthropic(const ServerRequest& r);
+  ServerReply poll_openai(const std::string& id);
   void finish_openai(const std::string& id, Batch& b);
   // The scripted outcome of a message: 0 = answer, else the HTTP status of the failure.
   int outcome(const std::string& last_user);
   std::map<std::string, int> seen_;
   std::string key_seen_;  // the last Authorization bearer token or x-api-key
-  std::string echoed(const std::string& text) const;
+  std::string echoed(const std::string& text) const;  // with the key (echo_key) and padding
+  bool download_fails();  // counts a download; true while fail_downloads lasts
   int next_id_ = 1;
 };
 

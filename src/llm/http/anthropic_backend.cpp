@@ -6,18 +6,40 @@
 #include "common/json_bounded.h"
 #include "common/redact.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/model_rules.h"
 
 namespace sceval::llm {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
 
+namespace {
+
+// Before the first request: what the API would refuse on every request.
+void check_thinking(const AnthropicOptions& o) {
+  if (o.thinking == AnthropicThinking::Enabled && o.thinking_budget < kMinThinkingBudget)
+    throw Error(fmt::format("Anthropic backend: thinking budget {} is below the API's minimum of {} tokens",
+                            o.thinking_budget, kMinThinkingBudget));
+  const auto* rule = http::find_anthropic_rule(o.model);
+  if (!rule) return;  // a model the table does not know: the server decides
+  using R = http::AnthropicThinkingRule;
+  if (o.thinking == AnthropicThinking::Adaptive && rule->thinking == R::ManualOnly)
+    throw Error(fmt::format("Anthropic backend: {} ({}) has no adaptive thinking; use ;thinking=N with N >= {} tokens",
+                            o.model, rule->family, kMinThinkingBudget));
+  if ((o.thinking == AnthropicThinking::Enabled || o.thinking == AnthropicThinking::Disabled) &&
+      rule->thinking == R::AdaptiveOnly)
+    throw Error(fmt::format("Anthropic backend: {} ({}) takes adaptive thinking only; use ;thinking=adaptive (with "
+                            ";effort=...) or leave thinking out",
+                            o.model, rule->family));
+}
+
+}  // namespace
+
 AnthropicBackend::AnthropicBackend(AnthropicOptions options)
     : options_(std::move(options)), transport_(options_.transport) {
   if (options_.model.empty()) throw Error("Anthropic backend: the model name is empty");
   options_.base_url = http::normalize_base_url(options_.base_url, "Anthropic backend");
-  if (options_.thinking == AnthropicThinking::Enabled && options_.thinking_budget < 1)
-    throw Error(fmt::format("Anthropic backend: thinking budget must be positive, got {}", options_.thinking_budget));
+  check_thinking(options_);
   api_key_ = http::read_env(options_.api_key_env);
   if (api_key_.empty() && http::url_host(options_.base_url) == "api.anthropic.com")
     throw Error("Anthropic backend: the environment variable " + options_.api_key_env +
@@ -27,7 +49,10 @@ AnthropicBackend::AnthropicBackend(AnthropicOptions options)
 std::string AnthropicBackend::identity() const {
   std::string id = "anthropic:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.thinking == AnthropicThinking::Disabled) id += ";thinking=disabled";
-  if (options_.thinking == AnthropicThinking::Enabled) id += fmt::format(";thinking={}", options_.thinking_budget);
+  if (options_.thinking == AnthropicThinking::Enabled)
+    id += fmt::format(";thinking={0};max_tokens={0}+answer", options_.thinking_budget);
+  if (options_.thinking == AnthropicThinking::Adaptive) id += ";thinking=adaptive";
+  if (!options_.effort.empty()) id += ";effort=" + options_.effort;
   if (options_.omit_temperature) id += ";omit_temperature";
   if (options_.version != "2023-06-01") id += ";anthropic_version=" + options_.version;
   return id;
@@ -57,10 +82,13 @@ ordered_json anthropic_request_body(const GenerationRequest& request, const Anth
   }
   if (messages.empty()) throw Error("the conversation has no user message");
 
-  const bool thinking = options.thinking == AnthropicThinking::Enabled;
+  const bool manual = options.thinking == AnthropicThinking::Enabled;
+  const bool thinking = manual || options.thinking == AnthropicThinking::Adaptive;
   ordered_json body;
   body["model"] = options.model;
-  body["max_tokens"] = s.max_tokens;
+  // budget_tokens must stay below max_tokens, which counts thinking and answer together: the
+  // request's max_tokens is the answer's share, on top of the budget.
+  body["max_tokens"] = manual ? static_cast<long long>(s.max_tokens) + options.thinking_budget : s.max_tokens;
   if (have_system) body["system"] = system;
   body["messages"] = std::move(messages);
   if (!options.omit_temperature && !thinking) {
@@ -68,7 +96,9 @@ ordered_json anthropic_request_body(const GenerationRequest& request, const Anth
     if (s.top_p != 1.0) body["top_p"] = s.top_p;
   }
   if (options.thinking == AnthropicThinking::Disabled) body["thinking"] = {{"type", "disabled"}};
-  if (thinking) body["thinking"] = {{"type", "enabled"}, {"budget_tokens", options.thinking_budget}};
+  if (manual) body["thinking"] = {{"type", "enabled"}, {"budget_tokens", options.thinking_budget}};
+  if (options.thinking == AnthropicThinking::Adaptive) body["thinking"] = {{"type", "adaptive"}};
+  if (!options.effort.empty()) body["output_config"] = {{"effort", options.effort}};
   return body;
 }
 

@@ -16,8 +16,12 @@ namespace sceval::llm {
 enum class AnthropicThinking {
   Omit,      // no `thinking` field (models without extended thinking; the paper's non-reasoning models)
   Disabled,  // {"type": "disabled"}: what the paper sent to its reasoning models by default
-  Enabled,   // {"type": "enabled", "budget_tokens": thinking_budget}
+  Enabled,   // {"type": "enabled", "budget_tokens": thinking_budget}: manual extended thinking
+  Adaptive,  // {"type": "adaptive"}: the model decides how much to think (Claude 4.6 and later)
 };
+
+// The API's smallest budget_tokens for manual extended thinking.
+inline constexpr int kMinThinkingBudget = 1024;
 
 struct AnthropicOptions {
   std::string model;
@@ -25,9 +29,12 @@ struct AnthropicOptions {
   std::string api_key_env = "ANTHROPIC_API_KEY";
   std::string version = "2023-06-01";                   // anthropic-version header
   AnthropicThinking thinking = AnthropicThinking::Omit;
-  int thinking_budget = 10000;                          // the paper's budget_tokens
-  // No temperature / top_p in the request. Implied by thinking = Enabled: the API accepts no
-  // temperature other than 1 with extended thinking.
+  // The paper's budget_tokens. The API wants it below max_tokens, which counts thinking and answer
+  // together: each request asks for max_tokens = budget + its own max_tokens (the answer's share).
+  int thinking_budget = 10000;
+  std::string effort;  // "" = not sent; else output_config.effort: low | medium | high | max
+  // No temperature / top_p in the request. Implied by thinking = Enabled or Adaptive: the API
+  // accepts no temperature other than 1 with extended thinking.
   bool omit_temperature = false;
   http::TransportOptions transport;
 };
@@ -35,10 +42,14 @@ struct AnthropicOptions {
 class AnthropicBackend final : public Backend {
  public:
   // Reads the key from the environment variable named in options. Throws sceval::Error when the
-  // base URL is not http(s), or when api.anthropic.com is used and the variable is unset.
+  // base URL is not http(s), when api.anthropic.com is used and the variable is unset, when the
+  // thinking budget is below 1024, or when the model table (model_rules.h) says the model refuses
+  // the thinking mode asked for (adaptive on a model before 4.6; enabled or disabled on an
+  // adaptive-only model).
   explicit AnthropicBackend(AnthropicOptions options);
 
-  // "anthropic:MODEL@BASE_URL", plus ";thinking=disabled|N" and ";omit_temperature" when set.
+  // "anthropic:MODEL@BASE_URL", plus ";thinking=disabled|adaptive|N;max_tokens=N+answer",
+  // ";effort=E" and ";omit_temperature" when set: what changes the request is in the model info.
   std::string identity() const override;
   // A request with a grammar, a JSON schema or top_logprobs > 0 fails (FinishReason::Error)
   // without being sent: the Messages API cannot honour them.

@@ -1,7 +1,8 @@
 // Anthropic's Message Batches API (https://docs.anthropic.com/en/api/creating-message-batches):
 // POST /v1/messages/batches with "requests": [{"custom_id", "params"}], GET
 // /v1/messages/batches/{id} until processing_status is "ended", then GET results_url: JSONL, one
-// line per request, {"custom_id", "result": {"type": succeeded | errored | canceled | expired}}.
+// line per request, {"custom_id", "result": {"type": succeeded | errored | canceled | expired}},
+// streamed to a temporary file and read line by line, whatever its size.
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -49,15 +50,21 @@ class AnthropicBatches final : public BatchProvider {
     return s;
   }
 
-  std::vector<LineResult> results(const std::string& id, const BatchStatus& s) override {
+  void results(const std::string& id, const BatchStatus& s, const LineCallback& each) override {
     auto u = s.object.find("results_url");
-    if (u == s.object.end() || !u->is_string()) return {};  // nothing to read: every request counts as failed
-    const std::string text = http_.get(u->get<std::string>(), headers());
-    std::vector<LineResult> out;
-    for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
-      out.push_back(without_secret(read_line(l, fmt::format("batch {} results line {}", id, n)), key_));
+    if (u == s.object.end() || !u->is_string()) return;  // nothing to read: every request counts as failed
+    // Streamed to disk: a full batch's results are far beyond any reply size limit.
+    const DownloadedFile file = http_.download(u->get<std::string>(), headers());
+    for_each_jsonl_line(file.file(), http_.options().max_response_bytes, [&](std::size_t n, std::string_view l) {
+      LineResult r;
+      try {
+        r = read_line(l, fmt::format("batch {} results line {}", id, n));
+      } catch (const Error& e) {  // no custom_id to match: the backend reports it, the rest is read on
+        r = LineResult{};
+        r.error = e.what();
+      }
+      each(without_secret(std::move(r), key_));
     });
-    return out;
   }
 
  private:

@@ -23,7 +23,9 @@ std::string BatchEvent::line() const {
     case Kind::Submitted: return fmt::format("{} batch submitted: {} requests (submission {})", provider, requests, attempt);
     case Kind::Resumed: return fmt::format("{} batch resumed: {} requests, last seen {}", provider, requests, state);
     case Kind::State: return fmt::format("{} batch {}{}", provider, state, counts.empty() ? "" : ": " + counts);
-    case Kind::Collected: return fmt::format("{} batch {}: {} answers, {} failed", provider, state, succeeded, failed);
+    case Kind::Collected:
+      return fmt::format("{} batch {}: {} answers, {} failed{}", provider, state, succeeded, failed,
+                         detail.empty() ? "" : " (" + detail + ")");
     case Kind::Resubmitting: return fmt::format("{}: resubmitting {} failed requests (submission {})", provider, requests, attempt);
     case Kind::Waiting: return fmt::format("{}: {} batches open", provider, open_batches);
   }
@@ -212,6 +214,50 @@ struct BatchBackend::Run {
     flush();
   }
 
+  // Reads the results of an ended batch as they stream in: answers go to the cache at once, failed
+  // lines are added to `failed`. Returns the number of answers. A download that fails (after the
+  // transport's retries) ends the run like a failed poll: the batch stays open in the journal, so
+  // a rerun downloads it again and submits nothing.
+  std::size_t collect(const Open& b, const http::BatchStatus& s, std::vector<std::pair<int, Failure>>& failed) {
+    std::unordered_map<std::string, bool> done;  // this batch's keys: answered?
+    for (const auto& k : b.keys) done.emplace(k, false);
+    std::unordered_map<std::string, Failure> failures;
+    std::string unreadable;  // the first line that could not be read, if any
+    std::size_t ok = 0;
+    try {
+      self.provider_->results(b.id, s, [&](http::LineResult r) {
+        if (r.custom_id.empty()) {
+          if (unreadable.empty()) unreadable = r.error;
+          return;
+        }
+        auto d = done.find(r.custom_id);
+        if (d == done.end() || d->second) return;  // not ours, or answered by an earlier line
+        if (!r.ok) {
+          failures.insert_or_assign(r.custom_id, Failure{r.custom_id, std::move(r.error), r.retryable});
+          return;
+        }
+        d->second = true;
+        failures.erase(r.custom_id);
+        ++ok;
+        deliver(r.custom_id, std::move(r.answer));
+      });
+    } catch (const Error& e) {
+      throw Error(fmt::format("{} batch {}: downloading its results failed: {}; the answers are paid for: run the same "
+                              "command again to download them (nothing is submitted again)",
+                              provider, b.id, e.what()));
+    }
+    for (const auto& k : b.keys) {
+      if (done.at(k)) continue;
+      if (auto f = failures.find(k); f != failures.end()) failed.push_back({b.attempt, std::move(f->second)});
+      else if (!s.failure.empty()) failed.push_back({b.attempt, Failure{k, s.failure, s.failure_retryable}});
+      else
+        failed.push_back({b.attempt, Failure{k, fmt::format("no result (batch {}){}", s.state,
+                                                            unreadable.empty() ? "" : "; an unreadable result line: " + unreadable),
+                                             true}});
+    }
+    return ok;
+  }
+
   // Polls every open batch once; collects those that ended. Returns the failed lines.
   std::vector<std::pair<int, Failure>> poll_once() {
     std::vector<std::pair<int, Failure>> failed;
@@ -234,22 +280,10 @@ struct BatchBackend::Run {
         ++it;
         continue;
       }
-      std::unordered_map<std::string, http::LineResult> by_id;
-      for (auto& r : self.provider_->results(it->id, s)) by_id.insert_or_assign(r.custom_id, std::move(r));
-      std::size_t ok = 0;
-      for (const auto& k : it->keys) {
-        auto r = by_id.find(k);
-        if (r != by_id.end() && r->second.ok) {
-          ++ok;
-          deliver(k, std::move(r->second.answer));
-        } else if (r != by_id.end()) {
-          failed.push_back({it->attempt, Failure{k, r->second.error, r->second.retryable}});
-        } else {
-          failed.push_back({it->attempt, Failure{k, fmt::format("no result (batch {})", s.state), true}});
-        }
-      }
+      const std::size_t ok = collect(*it, s, failed);
       if (self.journal_) self.journal_->collected(identity, it->id);
       BatchEvent e = event(BatchEvent::Kind::Collected, it->id, s.state);
+      e.detail = s.failure;
       e.succeeded = ok;
       e.failed = it->keys.size() - ok;
       emit(e);

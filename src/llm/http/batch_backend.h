@@ -35,6 +35,7 @@ struct BatchEvent {
   std::string counts;
   std::size_t requests = 0;   // in this batch (Submitted, Resumed) / to resubmit
   std::size_t succeeded = 0, failed = 0;  // Collected
+  std::string detail;            // Collected: why the batch as a whole failed, when it did
   int attempt = 1;
   std::size_t open_batches = 0;  // Waiting
   std::string line() const;

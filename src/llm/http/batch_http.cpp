@@ -2,7 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -20,14 +25,29 @@ namespace sceval::llm::http {
 namespace {
 
 struct Received {
-  std::string body;
+  std::string body;         // a JSON reply, or the start of an error reply to a download
   std::string retry_after;
   std::size_t limit = 0;
   bool too_large = false;
+  std::FILE* file = nullptr;  // a download: a 2xx body goes here, unbounded
+  bool write_failed = false;
+  CURL* handle = nullptr;
 };
 
 std::size_t received_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* r = static_cast<Received*>(user);
+  if (r->file) {
+    long status = 0;
+    curl_easy_getinfo(r->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (std::fwrite(data, 1, size * n, r->file) == size * n) return size * n;
+      r->write_failed = true;  // disk full: retrying would not help
+      return 0;
+    }
+    // An error reply is only quoted: keep its start, drop the rest.
+    r->body.append(data, std::min(size * n, r->limit > r->body.size() ? r->limit - r->body.size() : 0));
+    return size * n;
+  }
   if (r->body.size() + size * n > r->limit) {
     r->too_large = true;
     return 0;  // aborts the transfer
@@ -106,17 +126,49 @@ std::string BatchHttp::post_file(const std::string& url, const std::vector<std::
   return send("POST", url, std::move(h), multipart_body(boundary, fields, file_field, filename, content_type, content));
 }
 
+DownloadedFile::~DownloadedFile() {
+  if (file_) std::fclose(file_);
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+DownloadedFile BatchHttp::download(const std::string& url, const std::vector<std::string>& headers) {
+  // mkstemp creates the file exclusively (O_CREAT | O_EXCL, mode 0600): no other user's file or
+  // symlink is ever opened or overwritten, and concurrent runs never share one.
+  std::string name = (std::filesystem::temp_directory_path() / "sceval-batch-results-XXXXXX").string();
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) throw Error(fmt::format("cannot create a temporary file for the batch results ({}): {}", name, std::strerror(errno)));
+  DownloadedFile f;
+  f.path_ = name;
+  f.file_ = ::fdopen(fd, "w+b");
+  if (!f.file_) {
+    ::close(fd);
+    throw Error(fmt::format("cannot open {}: {}", name, std::strerror(errno)));
+  }
+  send("GET", url, headers, {}, f.file_);
+  if (std::fflush(f.file_) != 0 || std::ferror(f.file_))
+    throw Error(fmt::format("cannot write the batch results to {}: {}", name, std::strerror(errno)));
+  std::rewind(f.file_);
+  return f;
+}
+
 std::string BatchHttp::send(const char* method, const std::string& url, std::vector<std::string> headers,
-                            const std::string& body) {
+                            const std::string& body, std::FILE* file) {
   const RetryPolicy& policy = options_.retry;
   for (int attempt = 1;; ++attempt) {
+    if (file) {  // each attempt starts the file again
+      std::fflush(file);
+      if (::ftruncate(::fileno(file), 0) != 0) throw Error(std::string("cannot truncate the results file: ") + std::strerror(errno));
+      std::rewind(file);
+    }
     CURL* e = curl_easy_init();
     if (!e) throw Error("libcurl: cannot create a handle");
     curl_slist* list = nullptr;
     for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
     list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for uploads
     Received r;
-    r.limit = options_.max_response_bytes;
+    r.limit = file ? 4096 : options_.max_response_bytes;  // a download keeps only an error reply's start
+    r.file = file;
+    r.handle = e;
     char errbuf[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     if (std::string_view(method) == "POST") {
@@ -143,7 +195,9 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
 
     std::string why;
     bool retry = false;
-    if (r.too_large) {
+    if (r.write_failed) {
+      throw Error(redact(fmt::format("{} {}: cannot write the reply to disk: {}", method, url, std::strerror(errno)), secret_));
+    } else if (r.too_large) {
       why = fmt::format("the reply is larger than {} bytes", options_.max_response_bytes);
     } else if (rc != CURLE_OK) {
       why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
@@ -205,6 +259,41 @@ void for_each_jsonl_line(std::string_view text, const std::function<void(std::si
     ++n;
     if (line.find_first_not_of(" \r\t") != std::string_view::npos) f(n, line);
   }
+}
+
+}  // namespace sceval::llm::http
+
+namespace sceval::llm::http {
+
+void for_each_jsonl_line(std::FILE* file, std::size_t max_line_bytes,
+                         const std::function<void(std::size_t, std::string_view)>& f) {
+  // Read in blocks and keep only the current line: memory is one line, whatever the file's size.
+  std::vector<char> block(1u << 16);
+  std::string line;
+  std::size_t n = 0;
+  auto emit = [&] {
+    ++n;
+    if (line.find_first_not_of(" \r\t") != std::string::npos) f(n, line);
+    line.clear();
+  };
+  for (;;) {
+    const std::size_t got = std::fread(block.data(), 1, block.size(), file);
+    for (std::size_t start = 0; start < got;) {
+      const char* nl = static_cast<const char*>(std::memchr(block.data() + start, '\n', got - start));
+      const std::size_t end = nl ? static_cast<std::size_t>(nl - block.data()) : got;
+      if (line.size() + (end - start) > max_line_bytes)
+        throw Error(fmt::format("line {} of the batch results is longer than {} bytes", n + 1, max_line_bytes));
+      line.append(block.data() + start, end - start);
+      start = end;
+      if (nl) {
+        emit();
+        ++start;
+      }
+    }
+    if (got < block.size()) break;
+  }
+  if (std::ferror(file)) throw Error(std::string("cannot read the batch results file: ") + std::strerror(errno));
+  if (!line.empty()) emit();
 }
 
 }  // namespace sceval::llm::http

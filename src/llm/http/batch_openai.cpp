@@ -3,7 +3,9 @@
 // starts the batch (endpoint /v1/chat/completions, completion_window 24h), GET /v1/batches/{id}
 // reports validating -> in_progress -> finalizing -> completed (or failed, expired, cancelled), and
 // the answers are in output_file_id, the failures in error_file_id (GET /v1/files/{id}/content),
-// one line per request, matched by custom_id in any order.
+// one line per request, matched by custom_id in any order; they are streamed to a temporary file
+// and read line by line, whatever their size. A "failed" batch was refused at validation and lists
+// why in errors.data (code, input line, message).
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -57,24 +59,60 @@ class OpenAIBatches final : public BatchProvider {
     if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
       s.counts = fmt::format("{} completed, {} failed of {}", c->value("completed", 0), c->value("failed", 0),
                              c->value("total", 0));
+    if (s.state == "failed") describe_failure(s);
     return s;
   }
 
-  std::vector<LineResult> results(const std::string& id, const BatchStatus& s) override {
-    std::vector<LineResult> out;
+  void results(const std::string& id, const BatchStatus& s, const LineCallback& each) override {
     for (const char* field : {"output_file_id", "error_file_id"}) {
       auto f = s.object.find(field);
       if (f == s.object.end() || !f->is_string() || f->get<std::string>().empty()) continue;
       const std::string where = fmt::format("batch {} {}", id, field);
-      const std::string text = http_.get(base_ + "/files/" + f->get<std::string>() + "/content", auth());
-      for_each_jsonl_line(text, [&](std::size_t n, std::string_view l) {
-        out.push_back(without_secret(read_line(l, fmt::format("{} line {}", where, n)), key_));
+      // Streamed to disk: a full batch's output file is far beyond any reply size limit.
+      const DownloadedFile file = http_.download(base_ + "/files/" + f->get<std::string>() + "/content", auth());
+      for_each_jsonl_line(file.file(), http_.options().max_response_bytes, [&](std::size_t n, std::string_view l) {
+        LineResult r;
+        try {
+          r = read_line(l, fmt::format("{} line {}", where, n));
+        } catch (const Error& e) {  // no custom_id to match: the backend reports it, the rest is read on
+          r = LineResult{};
+          r.error = e.what();
+        }
+        each(without_secret(std::move(r), key_));
       });
     }
-    return out;  // ids without a line (a failed or expired batch) count as failed
+    // ids without a line (a failed or expired batch) count as failed
   }
 
  private:
+  // A failed batch was refused as a whole, at validation: errors.data says why, each entry with a
+  // code, a message and the input file line it concerns. Only an enqueued-token limit passes with
+  // time; a malformed or mismatched input file would be refused again.
+  static void describe_failure(BatchStatus& s) {
+    std::vector<std::string> parts;
+    bool only_transient = true;
+    const json* data = nullptr;
+    if (auto e = s.object.find("errors"); e != s.object.end() && e->is_object())
+      if (auto d = e->find("data"); d != e->end() && d->is_array()) data = &*d;
+    for (const auto& err : data ? *data : json::array()) {
+      if (!err.is_object()) continue;
+      const std::string code = err.contains("code") && err["code"].is_string() ? err["code"].get<std::string>() : "error";
+      std::string part = code;
+      if (auto l = err.find("line"); l != err.end() && l->is_number_integer()) part += fmt::format(" (input line {})", l->get<long>());
+      if (auto m = err.find("message"); m != err.end() && m->is_string()) part += ": " + m->get<std::string>();
+      parts.push_back(excerpt(part, 300));
+      only_transient = only_transient && code == "token_limit_exceeded";
+    }
+    if (parts.empty()) {
+      s.failure = "batch failed (the provider gave no reason)";
+      return;  // nothing says it would fail again
+    }
+    s.failure = "batch failed: " + parts.front();
+    for (std::size_t i = 1; i < parts.size() && i < 5; ++i) s.failure += "; " + parts[i];
+    if (parts.size() > 5) s.failure += fmt::format("; and {} more", parts.size() - 5);
+    s.failure_retryable = only_transient;
+  }
+
   static std::string line(const BatchLine& l) {
     return ordered_json{{"custom_id", l.custom_id}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", l.body}}
         .dump();

@@ -2,6 +2,7 @@
 // One provider's batch API, as the batch backend (batch_backend.h) uses it: submit lines, poll a
 // batch, read its results. OpenAI: batch_openai.cpp; Anthropic: batch_anthropic.cpp.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,10 +27,14 @@ struct BatchStatus {
   bool ended = false;   // no further change: results can be read
   std::string counts;   // "950 completed, 3 failed of 1000", for progress lines
   nlohmann::json object;  // the batch object as returned
+  // The batch as a whole failed (OpenAI: status "failed", its errors.data): why, for every request
+  // it held that has no result line, and whether resubmitting them could succeed.
+  std::string failure;
+  bool failure_retryable = true;
 };
 
 struct LineResult {
-  std::string custom_id;
+  std::string custom_id;  // empty: a line that could not be read (`error` says why)
   bool ok = false;
   Generation answer;     // when ok
   std::string error;     // when !ok: what the provider said
@@ -61,8 +66,11 @@ class BatchProvider {
   // Submits the lines as one batch; returns its id. Throws sceval::Error when it was not accepted.
   virtual std::string submit(const std::vector<BatchLine>& lines) = 0;
   virtual BatchStatus poll(const std::string& id) = 0;
-  // Results of an ended batch, any order; custom_ids it has no line for are treated as failed.
-  virtual std::vector<LineResult> results(const std::string& id, const BatchStatus& status) = 0;
+  // Reads the results of an ended batch and calls `each` once per result line, any order, as it is
+  // read (a result file may be larger than memory). custom_ids without a line count as failed.
+  // Throws sceval::Error when the results cannot be downloaded (after the transport's retries).
+  using LineCallback = std::function<void(LineResult)>;
+  virtual void results(const std::string& id, const BatchStatus& status, const LineCallback& each) = 0;
 };
 
 std::unique_ptr<BatchProvider> make_openai_batch_provider(const OpenAIOptions& options);

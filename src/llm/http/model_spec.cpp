@@ -4,8 +4,11 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
+#include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.h"
 #include "common/redact.h"
@@ -58,6 +61,11 @@ struct SettingReader {
     }
     if (!std::isfinite(v) || v < 0 || (!allow_zero && v == 0)) fail(allow_zero ? "seconds >= 0" : "seconds > 0");
     return v;
+  }
+  std::string one_of(std::initializer_list<std::string_view> allowed) const {
+    for (auto a : allowed)
+      if (value == a) return value;
+    fail(fmt::format("one of {}", fmt::join(allowed, ", ")));
   }
   std::string text() const {
     if (value.empty()) fail("a value");
@@ -141,18 +149,25 @@ OpenAIOptions openai_options(const ModelSpec& spec) {
   OpenAIOptions o;
   o.model = spec.model;
   if (!spec.base_url.empty()) o.base_url = spec.base_url;
-  o.omit_temperature = o.max_completion_tokens = is_openai_reasoning_model(spec.model);
   const std::string where = "openai:" + spec.model;
+  // The model table decides the shape; ;reasoning=0|1 overrides it, and the two finer settings
+  // override that, whatever their order.
+  o.reasoning = is_openai_reasoning_model(spec.model);
+  std::optional<bool> omit_temperature, max_completion_tokens;
   for (const auto& [key, value] : spec.settings) {
     SettingReader r{where, key, value};
     if (apply_common(r, o.transport, o.api_key_env)) continue;
-    if (key == "omit_temperature") o.omit_temperature = r.boolean();
-    else if (key == "max_completion_tokens") o.max_completion_tokens = r.boolean();
+    if (key == "omit_temperature") omit_temperature = r.boolean();
+    else if (key == "max_completion_tokens") max_completion_tokens = r.boolean();
+    else if (key == "reasoning") o.reasoning = r.boolean();
+    else if (key == "reasoning_effort") o.reasoning_effort = r.one_of({"none", "minimal", "low", "medium", "high", "xhigh"});
     else if (key == "json_schema_strict") o.json_schema_strict = r.boolean();
     else
-      bad(where, fmt::format("unknown setting \"{}\" (known: {}, omit_temperature, max_completion_tokens, "
-                             "json_schema_strict)", key, kCommonKeys));
+      bad(where, fmt::format("unknown setting \"{}\" (known: {}, reasoning, reasoning_effort, omit_temperature, "
+                             "max_completion_tokens, json_schema_strict)", key, kCommonKeys));
   }
+  o.omit_temperature = omit_temperature.value_or(o.reasoning);
+  o.max_completion_tokens = max_completion_tokens.value_or(o.reasoning);
   return o;
 }
 
@@ -170,17 +185,20 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
     } else if (key == "anthropic_version") {
       o.version = r.text();
     } else if (key == "thinking_budget") {
-      o.thinking_budget = r.integer(1);
+      o.thinking_budget = r.integer(kMinThinkingBudget);
+    } else if (key == "effort") {
+      o.effort = r.one_of({"low", "medium", "high", "max"});
     } else if (key == "thinking") {
       if (value == "omit" || value == "off" || value == "none") o.thinking = AnthropicThinking::Omit;
       else if (value == "disabled") o.thinking = AnthropicThinking::Disabled;
+      else if (value == "adaptive") o.thinking = AnthropicThinking::Adaptive;
       else if (value == "enabled" || value.empty()) o.thinking = AnthropicThinking::Enabled;
       else {
         o.thinking = AnthropicThinking::Enabled;
-        o.thinking_budget = r.integer(1);
+        o.thinking_budget = r.integer(kMinThinkingBudget);
       }
     } else {
-      bad(where, fmt::format("unknown setting \"{}\" (known: {}, thinking, thinking_budget, omit_temperature, "
+      bad(where, fmt::format("unknown setting \"{}\" (known: {}, thinking, thinking_budget, effort, omit_temperature, "
                              "anthropic_version)", key, kCommonKeys));
     }
   }

@@ -6,9 +6,10 @@
 //   anthropic:MODEL[@BASE_URL][;KEY=VALUE...] base URL https://api.anthropic.com
 //
 // Settings (all optional): concurrency, timeout, connect_timeout (seconds), max_attempts,
-// backoff, max_backoff, max_retry_after (seconds), api_key_env; OpenAI: omit_temperature,
-// max_completion_tokens, json_schema_strict; Anthropic: thinking (omit|disabled|enabled|N tokens),
-// thinking_budget, omit_temperature, anthropic_version. A boolean setting without "=VALUE" is true.
+// backoff, max_backoff, max_retry_after (seconds), api_key_env; OpenAI: reasoning,
+// reasoning_effort, omit_temperature, max_completion_tokens, json_schema_strict; Anthropic:
+// thinking (omit|disabled|adaptive|enabled|N tokens), thinking_budget, effort, omit_temperature,
+// anthropic_version. A boolean setting without "=VALUE" is true.
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,8 +36,8 @@ bool is_http_model_spec(std::string_view spec);
 // Splits a spec. Throws sceval::Error quoting the spec and saying what was expected.
 ModelSpec parse_model_spec(std::string_view spec);
 
-// Backend options from a spec: provider defaults (o-series models: omit_temperature and
-// max_completion_tokens), then the settings in order. Throws sceval::Error on an unknown setting or
+// Backend options from a spec: provider defaults (reasoning models by the model table,
+// model_rules.h: omit_temperature and max_completion_tokens), then the settings in order. Throws sceval::Error on an unknown setting or
 // a bad value. Apply the settings of `spec` only (no environment is read here).
 OpenAIOptions openai_options(const ModelSpec& spec);
 AnthropicOptions anthropic_options(const ModelSpec& spec);

@@ -9,6 +9,7 @@
 #include "common/json_bounded.h"
 #include "common/redact.h"
 #include "llm/http/backend_common.h"
+#include "llm/http/model_rules.h"
 
 namespace sceval::llm {
 
@@ -16,8 +17,8 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 bool is_openai_reasoning_model(std::string_view model) {
-  if (auto slash = model.rfind('/'); slash != std::string_view::npos) model.remove_prefix(slash + 1);  // "openai/o3"
-  return model.size() >= 2 && model[0] == 'o' && model[1] >= '1' && model[1] <= '9';
+  const auto* rule = http::find_openai_rule(model);
+  return rule && rule->shape == http::OpenAIShape::Reasoning;
 }
 
 OpenAIBackend::OpenAIBackend(OpenAIOptions options)
@@ -32,6 +33,10 @@ OpenAIBackend::OpenAIBackend(OpenAIOptions options)
   std::vector<std::string> sorted = urls_;
   std::sort(sorted.begin(), sorted.end());
   options_.base_url = fmt::format("{}", fmt::join(sorted, ","));
+  if (!options_.reasoning_effort.empty() && !options_.reasoning)
+    throw Error(fmt::format("OpenAI backend: reasoning_effort={} is for reasoning models, and {} is not one by the model "
+                            "table (docs/backends.md); add ;reasoning=1 if it is one",
+                            options_.reasoning_effort, options_.model));
   api_key_ = http::read_env(options_.api_key_env);
   bool hosted = false;
   for (const auto& u : urls_) hosted = hosted || http::url_host(u) == "api.openai.com";
@@ -45,6 +50,7 @@ std::string OpenAIBackend::identity() const {
   std::string id = "openai:" + options_.model + "@" + without_url_credentials(options_.base_url);
   if (options_.omit_temperature) id += ";omit_temperature";
   if (options_.max_completion_tokens) id += ";max_completion_tokens";
+  if (!options_.reasoning_effort.empty()) id += ";reasoning_effort=" + options_.reasoning_effort;
   if (!options_.json_schema_strict) id += ";json_schema_strict=0";
   return id;
 }
@@ -53,6 +59,9 @@ ordered_json openai_request_body(const GenerationRequest& request, const OpenAIO
   const GenerateOptions& s = request.sampling;
   if (request.messages.empty()) throw Error("the conversation is empty");
   if (s.grammar && s.json_schema) throw Error("a request may have a grammar or a JSON schema, not both");
+  if (s.top_logprobs > kOpenAIMaxTopLogprobs)
+    throw Error(fmt::format("top_logprobs {}: the chat completions API returns at most {} alternatives per token",
+                            s.top_logprobs, kOpenAIMaxTopLogprobs));
   ordered_json body;
   body["model"] = options.model;
   body["messages"] = to_json(request.messages);
@@ -61,6 +70,7 @@ ordered_json openai_request_body(const GenerationRequest& request, const OpenAIO
     if (s.top_p != 1.0) body["top_p"] = s.top_p;
   }
   if (s.max_tokens > 0) body[options.max_completion_tokens ? "max_completion_tokens" : "max_tokens"] = s.max_tokens;
+  if (!options.reasoning_effort.empty()) body["reasoning_effort"] = options.reasoning_effort;
   body["seed"] = s.seed;
   if (s.json_schema) {
     body["response_format"] = {{"type", "json_schema"},
@@ -152,6 +162,11 @@ std::vector<Generation> OpenAIBackend::generate(std::span<const GenerationReques
 
 std::vector<Generation> OpenAIBackend::generate_each(std::span<const GenerationRequest> batch,
                                                      const ResultCallback& on_result) {
+  // Refused before anything is sent: every request would come back 400, after the others were paid.
+  for (const auto& r : batch)
+    if (r.sampling.top_logprobs > kOpenAIMaxTopLogprobs)
+      throw Error(fmt::format("OpenAI-compatible backend: top_logprobs {} is out of the API's range (0 to {})",
+                              r.sampling.top_logprobs, kOpenAIMaxTopLogprobs));
   auto build = [&](const GenerationRequest& r) {
     http::HttpRequest h;
     h.url = urls_[next_url_++ % urls_.size()] + "/chat/completions";

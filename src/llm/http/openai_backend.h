@@ -19,15 +19,21 @@ struct OpenAIOptions {
   // separated by commas, used round robin (request i of a batch goes to URL i mod n).
   std::string base_url = "https://api.openai.com/v1";
   std::string api_key_env = "OPENAI_API_KEY";     // environment variable holding the key; unset = no key
-  bool omit_temperature = false;       // send no temperature (and no top_p): o-series models
-  bool max_completion_tokens = false;  // send max_completion_tokens instead of max_tokens: o-series
+  bool omit_temperature = false;       // send no temperature (and no top_p): reasoning models
+  bool max_completion_tokens = false;  // send max_completion_tokens instead of max_tokens: reasoning models
+  bool reasoning = false;              // a reasoning model: reasoning_effort may be sent
+  std::string reasoning_effort;        // "" = not sent (the model's default); else none|minimal|low|medium|high|xhigh
   bool json_schema_strict = true;      // response_format.json_schema.strict
   http::TransportOptions transport;
 };
 
-// True for OpenAI's o-series reasoning models (o1, o3, o4-mini, ... and dated versions), which take
-// no temperature and want max_completion_tokens. The paper lists o3-2025-04-16.
+// True for the reasoning models of the model table (model_rules.h): the o-series (o1, o3, o4-mini,
+// ... and dated versions; the paper lists o3-2025-04-16) and the GPT-5 family. They take no
+// temperature and want max_completion_tokens.
 bool is_openai_reasoning_model(std::string_view model);
+
+// The most alternatives per token the chat completions API returns (top_logprobs is 0 to 20).
+inline constexpr int kOpenAIMaxTopLogprobs = 20;
 
 class OpenAIBackend final : public Backend {
  public:
@@ -36,7 +42,8 @@ class OpenAIBackend final : public Backend {
   explicit OpenAIBackend(OpenAIOptions options);
 
   // "openai:MODEL@BASE_URL", plus ";omit_temperature" / ";max_completion_tokens" /
-  // ";json_schema_strict=0" when they change what is sent. Never the key. Several base URLs appear
+  // ";reasoning_effort=E" / ";json_schema_strict=0" when they change what is sent. Never the key.
+  // Throws sceval::Error for reasoning_effort on a model that is not a reasoning model. Several base URLs appear
   // sorted, so the order they were given in does not change cache keys.
   std::string identity() const override;
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
@@ -56,7 +63,8 @@ class OpenAIBackend final : public Backend {
 };
 
 // The JSON body sent for one request. Throws sceval::Error when the request cannot be expressed
-// (both a grammar and a JSON schema; a system message after the first turn is fine here).
+// (both a grammar and a JSON schema, top_logprobs above 20; a system message after the first turn
+// is fine here).
 nlohmann::ordered_json openai_request_body(const GenerationRequest& request, const OpenAIOptions& options);
 
 // Reads a chat.completion response: choices[0].message.content (null = ""), reasoning_content
