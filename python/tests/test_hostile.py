@@ -79,7 +79,7 @@ def test_a_paper_compare_of_a_lazy_run_says_why(income, rule_model, tmp_path):
                       decision_map="lazy", progress=False)
     with pytest.raises(sceval.Error, match="the run has no paper mode scores .paper mode needs the full decision map"):
         sceval.compare(full, lazy, mode="paper", bootstrap=10)
-    assert sceval.compare(full, lazy, mode="strict", bootstrap=10)["pairs"] == LIMIT
+    assert sceval.compare(full, lazy, mode="strict", bootstrap=10, as_dict=True)["pairs"] == LIMIT
 
 
 def test_option_values_are_named_not_shown_as_json_errors(income, rule_model):
