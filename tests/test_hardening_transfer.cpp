@@ -2,6 +2,7 @@
 // files are read, one line at a time with a bound; outputs appear whole or not at all; rows copied
 // from an older or foreign file lose their URL credentials and keep the key the live path computes;
 // filesystem failures are sceval::Errors naming the path.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -169,6 +170,20 @@ TEST(HardeningTransfer, AFailedMergeLeavesNoPartialOutput) {
   EXPECT_EQ(merge_caches({d.file("good.sqlite")}, merged).added, 1u);  // and the same path works afterwards
 }
 
+// The merge's temporary database is created exclusively at a random name: a link planted at the
+// name it had before (OUTPUT.tmp.<pid>) is never written through.
+TEST(HardeningTransfer, AMergeDoesNotFollowALinkAtATemporaryName) {
+  TempDir d;
+  { ResponseCache good(d.file("good.sqlite")); good.put(old_row("test-model", "q1", "fine", "2026-01-01T00:00:01.000Z")); }
+  std::ofstream(d.file("victim")) << "untouched";
+  const std::string merged = d.file("merged.sqlite");
+  fs::create_symlink(d.file("victim"), fmt::format("{}.tmp.{}", merged, ::getpid()));
+  EXPECT_EQ(merge_caches({d.file("good.sqlite")}, merged).added, 1u);
+  EXPECT_EQ(slurp(d.file("victim")), "untouched");
+  for (const auto& e : fs::directory_iterator(d.path))
+    EXPECT_NE(e.path().filename().string().front(), '.') << "temporary left: " << e.path();
+}
+
 TEST(HardeningTransfer, ImportReadsOnlyRegularFiles) {
   TempDir d;
   const std::string cache = d.file("c.sqlite");
@@ -237,8 +252,8 @@ TEST(HardeningTransfer, ExportIntoAMissingFolderSaysSoAndWritesNothing) {
   std::ofstream(d.file("x.jsonl")) << "before\n";
   EXPECT_TRUE(sceval::testing::has(error_of([&] { export_jsonl(d.file("nope.sqlite"), d.file("x.jsonl")); }), "nope.sqlite"));
   EXPECT_EQ(slurp(d.file("x.jsonl")), "before\n");
-  for (const auto& e : fs::directory_iterator(d.path))
-    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  for (const auto& e : fs::directory_iterator(d.path))  // temporaries are ".NAME.XXXXXX"
+    EXPECT_NE(e.path().filename().string().front(), '.') << e.path();
 }
 
 // `cache export C -o C` wrote the JSONL over the cache it read (exit 0, every answer lost).

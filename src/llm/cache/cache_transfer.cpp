@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/exclusive.h"
 #include "common/file.h"
 #include "common/json_bounded.h"
 #include "common/redact.h"
@@ -129,7 +130,13 @@ MergeStats merge_caches(const std::vector<std::string>& sources, const std::stri
   for (const auto& s : sources) opened.push_back(std::make_unique<ResponseCache>(s, read_only()));
   // Merged into a temporary file, put in place whole once closed: a source row that fails midway
   // leaves no partial output.
-  const std::string tmp = fmt::format("{}.tmp.{}", output, ::getpid());
+  // Created exclusively at a random name beside the output (SQLite takes the empty file as a new
+  // database): a link planted at a predictable name could otherwise redirect the merge elsewhere.
+  const std::filesystem::path out_path(output);
+  std::unique_ptr<std::ostream> created;
+  const std::string tmp = create_temporary_file(out_path.has_parent_path() ? out_path.parent_path() : ".",
+                                                out_path.filename().string(), created);
+  created.reset();
   auto remove_tmp = [&tmp] {
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((tmp + suffix).c_str());
   };
