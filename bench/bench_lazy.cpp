@@ -102,15 +102,25 @@ void audit(const task::Task& t, std::size_t points, std::size_t max_queries, con
   }
   double mean = 0;
   for (double x : q) mean += x / static_cast<double>(q.size());
-  std::cout << nlohmann::json{{"measure", "lazy_audit"}, {"task", t.name}, {"rule", rule},
-                              {"features", g.dims()}, {"grid_points", g.size()}, {"audited_rows", a.sces.size()},
-                              {"max_queries_per_point", max_queries}, {"queries_mean", mean},
-                              {"queries_p50", percentile(q, 0.5)}, {"queries_p99", percentile(q, 0.99)},
-                              {"censored", censored}, {"distinct_labels_asked", a.asked.label.size()},
-                              {"model_requests", asker.calls}, {"rounds", a.rounds},
+  std::cout << nlohmann::json{{"measure", "lazy_audit"},
+                              {"task", t.name},
+                              {"rule", rule},
+                              {"features", g.dims()},
+                              {"grid_points", g.size()},
+                              {"audited_rows", a.sces.size()},
+                              {"max_queries_per_point", max_queries},
+                              {"queries_mean", mean},
+                              {"queries_p50", percentile(q, 0.5)},
+                              {"queries_p99", percentile(q, 0.99)},
+                              {"censored", censored},
+                              {"distinct_labels_asked", a.asked.label.size()},
+                              {"model_requests", asker.calls},
+                              {"rounds", a.rounds},
                               {"search_state_peak_mb", static_cast<double>(a.peak_state_bytes) / 1e6},
-                              {"wall_s", wall}, {"cpu_s", cpu},
-                              {"cpu_us_per_point_taken", 1e6 * cpu / static_cast<double>(std::max<std::size_t>(1, taken))},
+                              {"wall_s", wall},
+                              {"cpu_s", cpu},
+                              {"cpu_us_per_point_taken",
+                               1e6 * cpu / static_cast<double>(std::max<std::size_t>(1, taken))},
                               {"peak_rss_mb", peak_rss_mb()}}
                    .dump()
             << std::endl;
@@ -130,8 +140,11 @@ void enumerate(const task::Task& t, std::size_t n_points) {
     state = std::max(state, e.state_bytes());
   }
   const double cpu = cpu_seconds() - c0;
-  std::cout << nlohmann::json{{"measure", "enumeration"}, {"task", t.name}, {"grid_points", g.size()},
-                              {"points_per_origin", n_points}, {"origins", 20},
+  std::cout << nlohmann::json{{"measure", "enumeration"},
+                              {"task", t.name},
+                              {"grid_points", g.size()},
+                              {"points_per_origin", n_points},
+                              {"origins", 20},
                               {"cpu_ns_per_point", 1e9 * cpu / static_cast<double>(total)},
                               {"state_peak_mb", static_cast<double>(state) / 1e6}}
                    .dump()
@@ -162,10 +175,16 @@ void paper_ratio(const std::string& name, std::size_t points, bool noise) {
   grid::Distance exact(g, t.distance, grid::Arithmetic::Exact);
   auto a = experiment::lazy_audit(t, g, s, exact, asker);
   const std::size_t followups = a.sces.size();
-  std::cout << nlohmann::json{{"measure", "paper_grid_ratio"}, {"task", t.name}, {"labels", noise ? "noise" : "linear_rule"}, {"grid_points", g.size()},
-                              {"audited_rows", followups}, {"lazy_labels_asked", a.asked.label.size()},
-                              {"lazy_requests", asker.calls}, {"full_map_requests", g.size() + followups},
-                              {"label_ratio_lazy_over_full", static_cast<double>(a.asked.label.size()) / static_cast<double>(g.size())}}
+  std::cout << nlohmann::json{{"measure", "paper_grid_ratio"},
+                              {"task", t.name},
+                              {"labels", noise ? "noise" : "linear_rule"},
+                              {"grid_points", g.size()},
+                              {"audited_rows", followups},
+                              {"lazy_labels_asked", a.asked.label.size()},
+                              {"lazy_requests", asker.calls},
+                              {"full_map_requests", g.size() + followups},
+                              {"label_ratio_lazy_over_full",
+                               static_cast<double>(a.asked.label.size()) / static_cast<double>(g.size())}}
                    .dump()
             << std::endl;
 }

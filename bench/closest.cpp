@@ -63,22 +63,23 @@ nlohmann::json compare_with_brute_force(const grid::Distance& dist, const std::v
                                         const grid::BoundaryDistances& bd, int repeat) {
   const grid::Grid& g = dist.grid();
   std::vector<std::vector<grid::Nearest>> slow(n_labels);
-  auto secs = time_runs(
-      [] {},
-      [&] {
-        for (int l = 0; l < n_labels; ++l) {
-          std::vector<bool> tg(n_labels, false);
-          tg[l] = true;
-          slow[l] = grid::nearest_with_label_brute_force(dist, labels, tg);
-        }
-      },
-      repeat, 1.0, 20);
+  auto secs = time_runs([] {},
+                        [&] {
+                          for (int l = 0; l < n_labels; ++l) {
+                            std::vector<bool> tg(n_labels, false);
+                            tg[l] = true;
+                            slow[l] = grid::nearest_with_label_brute_force(dist, labels, tg);
+                          }
+                        },
+                        repeat, 1.0, 20);
   std::uint64_t bad = 0, bad_index = 0;
   for (int l = 0; l < n_labels; ++l)
     for (Index i = 0; i < g.size(); ++i) {
       grid::Nearest fast = bd.nearest(i, l), ref = slow[l][i];
-      if (fast.found() != ref.found() || (ref.found() && fast.distance != ref.distance)) ++bad;
-      else if (fast.index != ref.index) ++bad_index;
+      if (fast.found() != ref.found() || (ref.found() && fast.distance != ref.distance))
+        ++bad;
+      else if (fast.index != ref.index)
+        ++bad_index;
     }
   // The chosen points must agree too when sums are exact integers, and for float sums on grids
   // small enough for closest.cpp's lowest-index scan; beyond that another point at the same
@@ -127,7 +128,8 @@ nlohmann::json run_closest(const task::Task& t, task::DistanceKind kind, Arithme
       {"repeats", secs.size()},
       {"brute_force_seconds", from_brute("seconds")},
       {"brute_force_repeats", from_brute("repeats")},
-      {"speedup", compare ? nlohmann::json(round_to(brute["seconds"].get<double>() / med, 1)) : nlohmann::json(nullptr)},
+      {"speedup",
+       compare ? nlohmann::json(round_to(brute["seconds"].get<double>() / med, 1)) : nlohmann::json(nullptr)},
       {"mismatches", from_brute("mismatches")},
       {"index_mismatches", from_brute("index_mismatches")},
       {"rss_before_mb", round_to(rss_before, 1)},
@@ -152,8 +154,8 @@ task::DistanceKind parse_distance(const std::string& s) {
 void run_on_tasks(const ClosestOptions& o, const CLI::App& app) {
   std::vector<std::string> tasks = o.tasks;
   if (o.paper_grids) tasks.insert(tasks.end(), {"income", "house_prices", "heart_disease"});
-  const std::vector<Arithmetic> modes = app.count("--mode") ? std::vector{parse_mode(o.mode)}
-                                                            : std::vector{Arithmetic::Exact, Arithmetic::Paper};
+  const std::vector<Arithmetic> modes =
+      app.count("--mode") ? std::vector{parse_mode(o.mode)} : std::vector{Arithmetic::Exact, Arithmetic::Paper};
   for (const auto& name : tasks) {
     task::Task t = task::resolve_task(name);
     auto kind = app.count("--distance") ? parse_distance(o.distance) : t.distance;

@@ -44,8 +44,8 @@ task::Task paper_task(const std::string& name) {
 void set_counters(benchmark::State& state, const Fixture& f) {
   state.counters["points"] = static_cast<double>(f.g->size());
   state.counters["labels"] = f.n_labels;
-  state.counters["points_per_s"] = benchmark::Counter(static_cast<double>(f.g->size()) * f.n_labels,
-                                                      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["points_per_s"] =
+      benchmark::Counter(static_cast<double>(f.g->size()) * f.n_labels, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_rss_mb"] = bench::peak_rss_mb();
 }
 
@@ -86,12 +86,12 @@ void register_all() {
     for (const auto& c : kPaperConfigs) {
       auto f = std::make_shared<Fixture>(paper_task(grid_name), c.kind, c.mode, 2);
       std::string suffix = std::string(grid_name) + "/" + c.name;
-      benchmark::RegisterBenchmark(("transform/" + suffix).c_str(),
-                                   [f](benchmark::State& s) { transform(s, *f); })
-          ->Unit(benchmark::kMicrosecond);
-      benchmark::RegisterBenchmark(("brute_force/" + suffix).c_str(),
-                                   [f](benchmark::State& s) { brute_force(s, *f); })
-          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("transform/" + suffix).c_str(), [f](benchmark::State& s) {
+        transform(s, *f);
+      })->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(("brute_force/" + suffix).c_str(), [f](benchmark::State& s) {
+        brute_force(s, *f);
+      })->Unit(benchmark::kMillisecond);
     }
   // Large random grids: 4 ordered features, 2 labels. Fixtures are built lazily (the 10^7 one holds
   // 40 MB of labels) and released after their benchmark, so --benchmark_filter runs one alone and
@@ -105,11 +105,14 @@ void register_all() {
   for (std::uint64_t n : {std::uint64_t{100000}, std::uint64_t{1000000}, std::uint64_t{10000000}})
     for (const auto& c : kLargeConfigs) {
       std::string name = "transform/random_" + std::to_string(n) + "x4/" + c.name;
-      benchmark::RegisterBenchmark(name.c_str(), [n, c](benchmark::State& s) {
-        std::mt19937_64 rng(kSeed);
-        Fixture f(testing::random_ordered_task(n, 4, 2, rng), c.kind, c.mode, 2);
-        transform(s, f);
-      })->Unit(benchmark::kMillisecond)->UseRealTime();
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [n, c](benchmark::State& s) {
+                                     std::mt19937_64 rng(kSeed);
+                                     Fixture f(testing::random_ordered_task(n, 4, 2, rng), c.kind, c.mode, 2);
+                                     transform(s, f);
+                                   })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
 }
 

@@ -227,11 +227,12 @@ double through_llama_server(const Args& a, const std::string& server_bin, const 
 }
 
 // Phase 4: llama-bench's prompt-processing rate (tokens/s) at the typical prompt length.
-double llama_bench_pp(const Args& a, const std::string& bench_bin, int prompt_tokens, int threads,
-                      const fs::path& dir, ordered_json& j) {
+double llama_bench_pp(const Args& a, const std::string& bench_bin, int prompt_tokens, int threads, const fs::path& dir,
+                      ordered_json& j) {
   const std::string out = (dir / "llama-bench.json").string();
-  std::vector<std::string> argv{bench_bin, "-m", a.model, "-p", std::to_string(prompt_tokens), "-n", "0",
-                                "-t", std::to_string(threads), "-o", "json"};
+  std::vector<std::string> argv{
+      bench_bin, "-m",  a.model, "-p", std::to_string(prompt_tokens), "-n", "0", "-t", std::to_string(threads),
+      "-o",      "json"};
   std::cerr << "  llama-bench -p " << prompt_tokens << "...\n";
   llm::ChildProcess bench(argv, out);
   if (bench.wait() != 0) throw Error("llama-bench failed:\n" + read_text(out));
@@ -250,8 +251,8 @@ double llama_bench_pp(const Args& a, const std::string& bench_bin, int prompt_to
 }
 
 // The limit and the ratios between the engines, memory and model size.
-void summarize(const Args& a, const PromptShape& shape, std::size_t n, double pp, double self_rss,
-               double server_rss, ordered_json& j) {
+void summarize(const Args& a, const PromptShape& shape, std::size_t n, double pp, double self_rss, double server_rss,
+               ordered_json& j) {
   const double unshared_per_point = shape.unshared_total / static_cast<double>(n);
   j["prefix_tokens"] = static_cast<std::int64_t>(shape.prefix);
   j["mean_prompt_tokens"] = round_to(shape.mean, 2);
@@ -282,7 +283,7 @@ void run(const Args& a) {
   const auto convs = sample_conversations(t, a.points, a.seed);
   const std::size_t n = convs.size();
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ordered_json j{{"model", a.model}, {"task", t.name}, {"points", n}, {"seed", a.seed},
+  ordered_json j{{"model", a.model},           {"task", t.name},    {"points", n}, {"seed", a.seed},
                  {"max_tokens", a.max_tokens}, {"threads", threads}};
   std::cerr << fmt::format("sceval-bench-decision-map: {} points of {}, max_tokens {}, {} threads\n", n, t.name,
                            a.max_tokens, threads);

@@ -32,10 +32,14 @@ struct Args {
 };
 
 ordered_json stats_json(const llm::LlamaStats& s) {
-  return {{"load_seconds", s.load_seconds},       {"hash_seconds", s.hash_seconds},
-          {"decode_seconds", s.decode_seconds},   {"sample_seconds", s.sample_seconds},
-          {"decode_calls", s.decode_calls},       {"tokens_evaluated", s.tokens_evaluated},
-          {"prefix_tokens_reused", s.prefix_tokens_reused}, {"tokens_generated", s.tokens_generated},
+  return {{"load_seconds", s.load_seconds},
+          {"hash_seconds", s.hash_seconds},
+          {"decode_seconds", s.decode_seconds},
+          {"sample_seconds", s.sample_seconds},
+          {"decode_calls", s.decode_calls},
+          {"tokens_evaluated", s.tokens_evaluated},
+          {"prefix_tokens_reused", s.prefix_tokens_reused},
+          {"tokens_generated", s.tokens_generated},
           {"preemptions", s.preemptions}};
 }
 
@@ -171,11 +175,19 @@ void run(const Args& a) {
   llm::LlamaBackend b(a.model);
   const double construct = seconds_since(t0);
   const auto& o = b.options();
-  ordered_json j{{"model", o.model_path},     {"task", t.name},         {"points", convs.size()},
-                 {"reference_mode", o.reference_mode}, {"n_ctx", o.n_ctx}, {"n_batch", o.n_batch},
-                 {"n_parallel", o.n_parallel}, {"n_threads", o.n_threads}, {"kv_f32", o.kv_f32},
-                 {"flash_attn", o.flash_attn}, {"construct_seconds", construct},
-                 {"load_seconds", b.stats().load_seconds}, {"hash_seconds", b.stats().hash_seconds}};
+  ordered_json j{{"model", o.model_path},
+                 {"task", t.name},
+                 {"points", convs.size()},
+                 {"reference_mode", o.reference_mode},
+                 {"n_ctx", o.n_ctx},
+                 {"n_batch", o.n_batch},
+                 {"n_parallel", o.n_parallel},
+                 {"n_threads", o.n_threads},
+                 {"kv_f32", o.kv_f32},
+                 {"flash_attn", o.flash_attn},
+                 {"construct_seconds", construct},
+                 {"load_seconds", b.stats().load_seconds},
+                 {"hash_seconds", b.stats().hash_seconds}};
   double prompt_tokens = 0;
   for (const auto& c : convs) prompt_tokens += static_cast<double>(b.tokenize(b.render(c)).size());
   j["mean_prompt_tokens"] = prompt_tokens / static_cast<double>(convs.size());
@@ -211,8 +223,9 @@ void add_options(CLI::App& app, Args& a) {
 }  // namespace sceval::bench
 
 int main(int argc, char** argv) {
-  CLI::App app{"sceval-bench-llm: times decision-map work on a task's turn-1 prompts: greedy generation and "
-               "option scoring (in-process llama.cpp)"};
+  CLI::App app{
+      "sceval-bench-llm: times decision-map work on a task's turn-1 prompts: greedy generation and "
+      "option scoring (in-process llama.cpp)"};
   sceval::bench::Args a;
   sceval::bench::add_options(app, a);
   return sceval::bench::run_program("sceval-bench-llm", app, argc, argv, [&] { sceval::bench::run(a); });

@@ -16,7 +16,8 @@ inline const task::Task& paper_task(const std::string& name) {
   static std::map<std::string, task::Task> tasks;
   auto it = tasks.find(name);
   if (it == tasks.end())
-    it = tasks.emplace(name, task::load_task_file(std::string(SCEVAL_SOURCE_DIR) + "/tasks/paper/" + name + ".json")).first;
+    it = tasks.emplace(name, task::load_task_file(std::string(SCEVAL_SOURCE_DIR) + "/tasks/paper/" + name + ".json"))
+             .first;
   return it->second;
 }
 inline const task::Task& income() { return paper_task("income"); }

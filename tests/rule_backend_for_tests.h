@@ -75,7 +75,8 @@ class RuleBackendForTests : public llm::Backend {
   static std::vector<std::string> split(const std::string& s, const std::string& sep) {
     std::vector<std::string> out;
     std::size_t b = 0;
-    for (std::size_t e; (e = s.find(sep, b)) != std::string::npos; b = e + sep.size()) out.push_back(s.substr(b, e - b));
+    for (std::size_t e; (e = s.find(sep, b)) != std::string::npos; b = e + sep.size())
+      out.push_back(s.substr(b, e - b));
     out.push_back(s.substr(b));
     return out;
   }
@@ -97,7 +98,10 @@ class RuleBackendForTests : public llm::Backend {
   std::string followup(const Conversation& m) const {
     std::string first;
     for (const auto& x : m)
-      if (x.role == "user") { first = x.content; break; }
+      if (x.role == "user") {
+        first = x.content;
+        break;
+      }
     auto x = point_of(first);
     if (!x) return "no idea";
     std::uint64_t h = mix(*x);

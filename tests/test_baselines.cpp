@@ -59,7 +59,7 @@ TEST(Baselines, HandWorkedOracleAndOneStep) {
     EXPECT_EQ(o["exact_match"], 1.0) << mode;
     const auto& s = j["one_step"][mode]["metrics"];
     EXPECT_NEAR(s["validity"].get<double>(), 1.0 / 3.0, 1e-12) << mode;  // only (2,1) flips
-    EXPECT_EQ(s["mean_rcf"], 0.0) << mode;  // (3,1) is also its closest counterfactual
+    EXPECT_EQ(s["mean_rcf"], 0.0) << mode;                               // (3,1) is also its closest counterfactual
     EXPECT_EQ(j["random_valid"][mode]["metrics"]["validity"], 1.0) << mode;
   }
   EXPECT_DOUBLE_EQ(j["oracle"]["strict"]["metrics"]["mean_distance"].get<double>(), (3.0 / 8 + 1.0 / 8 + 1.0 / 4) / 3);

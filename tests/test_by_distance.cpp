@@ -69,8 +69,8 @@ TEST(PointsByDistance, EqualsSortedGridOnRandomGrids) {
 TEST(PointsByDistance, HandWorkedTies) {
   // 3 x 3 grid of two integer axes 0..2, L1/MAD (MAD = 1 on each axis), origin (1, 1) = index 4.
   // Distance 1: indices 1, 3, 5, 7 (in index order); distance 2: 0, 2, 6, 8.
-  auto t = sceval::testing::make_task({sceval::testing::integer_feature("a", 0, 2),
-                                       sceval::testing::integer_feature("b", 0, 2)});
+  auto t = sceval::testing::make_task(
+      {sceval::testing::integer_feature("a", 0, 2), sceval::testing::integer_feature("b", 0, 2)});
   Grid g(t);
   Distance dist(g, task::DistanceKind::L1Mad, Arithmetic::Exact);
   PointsByDistance e(dist, 4);
@@ -95,7 +95,8 @@ TEST(PointsByDistance, OffGridOriginMatchesBetweenValues) {
       std::vector<std::pair<double, Index>> want;
       for (Index i = 0; i < g.size(); ++i) {
         std::vector<double> y;
-        for (std::size_t j = 0; j < g.dims(); ++j) y.push_back(static_cast<double>(g.feature(j).code(g.position(i, j))));
+        for (std::size_t j = 0; j < g.dims(); ++j)
+          y.push_back(static_cast<double>(g.feature(j).code(g.position(i, j))));
         want.push_back({dist.between_values(codes, y), i});
       }
       std::sort(want.begin(), want.end());

@@ -31,8 +31,8 @@ class CountingBackend : public Backend {
  public:
   std::string id = "counting:1";
   int version = 1;
-  std::set<std::string> fail_once;     // prompts that fail the first time they are asked
-  std::set<std::string> throw_on;      // prompts whose score_options call throws
+  std::set<std::string> fail_once;  // prompts that fail the first time they are asked
+  std::set<std::string> throw_on;   // prompts whose score_options call throws
   int sleep_ms_per_call = 0;
   std::vector<std::vector<std::string>> calls;  // prompts of each call
   std::map<std::string, int> asked;
@@ -316,7 +316,8 @@ TEST(CachingBackend, UnreadableRowIsAskedAgain) {
   { CachingBackend(inner, at(path)).generate(batch); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const std::string sql = "UPDATE responses SET response = 'garbage' WHERE key = '" + cache_request(inner.id, batch[1]).key + "'";
+  const std::string sql =
+      "UPDATE responses SET response = 'garbage' WHERE key = '" + cache_request(inner.id, batch[1]).key + "'";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   inner.calls.clear();

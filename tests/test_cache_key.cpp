@@ -153,11 +153,25 @@ bool same_bits(double a, double b) {
 double through_text(double x) { return double_from_json(json::parse(double_to_json(x).dump())); }
 
 TEST(CacheJson, DoublesRoundTripBitForBit) {
-  const double special[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1.0 / 3.0, 1e300, -1e-300,
-                            std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
-                            -std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max(),
-                            std::numeric_limits<double>::lowest(), std::numeric_limits<double>::epsilon(),
-                            INFINITY, -INFINITY, NAN, 9007199254740993.0, -2.302585092994046};
+  const double special[] = {0.0,
+                            -0.0,
+                            1.0,
+                            -1.0,
+                            0.1,
+                            1.0 / 3.0,
+                            1e300,
+                            -1e-300,
+                            std::numeric_limits<double>::min(),
+                            std::numeric_limits<double>::denorm_min(),
+                            -std::numeric_limits<double>::denorm_min(),
+                            std::numeric_limits<double>::max(),
+                            std::numeric_limits<double>::lowest(),
+                            std::numeric_limits<double>::epsilon(),
+                            INFINITY,
+                            -INFINITY,
+                            NAN,
+                            9007199254740993.0,
+                            -2.302585092994046};
   for (double x : special) EXPECT_TRUE(same_bits(through_text(x), x)) << x;
   std::mt19937_64 rng(7);
   int failures = 0;
@@ -172,14 +186,15 @@ TEST(CacheJson, DoublesRoundTripBitForBit) {
 
 TEST(CacheJson, BytesRoundTripAndValidUtf8StaysText) {
   EXPECT_EQ(bytes_to_json("héllo ✓ 𝄞"), json("héllo ✓ 𝄞"));
-  EXPECT_TRUE(bytes_to_json("\xe2\x9c").is_object());  // truncated ✓
-  EXPECT_TRUE(bytes_to_json("\xc0\xaf").is_object());  // overlong
-  EXPECT_TRUE(bytes_to_json("\xed\xa0\x80").is_object());  // surrogate
+  EXPECT_TRUE(bytes_to_json("\xe2\x9c").is_object());          // truncated ✓
+  EXPECT_TRUE(bytes_to_json("\xc0\xaf").is_object());          // overlong
+  EXPECT_TRUE(bytes_to_json("\xed\xa0\x80").is_object());      // surrogate
   EXPECT_TRUE(bytes_to_json("\xf4\x90\x80\x80").is_object());  // above U+10FFFF
   std::mt19937_64 rng(11);
   for (int i = 0; i < 20000; ++i) {
     std::string s(rng() % 12, '\0');
-    for (auto& c : s) c = static_cast<char>(rng() % 4 == 0 ? 0x80 + rng() % 0x80 : (rng() % 2 ? rng() % 0x80 : rng() % 256));
+    for (auto& c : s)
+      c = static_cast<char>(rng() % 4 == 0 ? 0x80 + rng() % 0x80 : (rng() % 2 ? rng() % 0x80 : rng() % 256));
     const json j = bytes_to_json(s);
     ASSERT_EQ(bytes_from_json(json::parse(j.dump())), s);
     // Our validity judgement agrees with nlohmann's serializer (which throws on invalid UTF-8).
@@ -247,8 +262,9 @@ TEST(CacheJson, UnreadableAnswersNameTheField) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("finish"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(scores_from_json(json{{"logprob", {"oops"}}, {"probability", json::array()}, {"n_tokens", json::array()}}),
-               Error);
+  EXPECT_THROW(
+      scores_from_json(json{{"logprob", {"oops"}}, {"probability", json::array()}, {"n_tokens", json::array()}}),
+      Error);
 }
 
 }  // namespace

@@ -187,8 +187,10 @@ TEST(ResponseCache, DefaultPath) {
       if (const char* v = std::getenv(name.c_str())) saved = v;
     }
     ~Env() {
-      if (saved) setenv(name.c_str(), saved->c_str(), 1);
-      else unsetenv(name.c_str());
+      if (saved)
+        setenv(name.c_str(), saved->c_str(), 1);
+      else
+        unsetenv(name.c_str());
     }
   } a("SCEVAL_CACHE"), b("XDG_CACHE_HOME"), h("HOME");
   setenv("SCEVAL_CACHE", "/x/y.sqlite", 1);
@@ -410,8 +412,10 @@ TEST(ResponseCacheProcesses, SigkillLosesNothingCommitted) {
     char buf[4096];
     while (std::chrono::steady_clock::now() < kill_at) {
       const ssize_t r = read(fds[0], buf, sizeof buf);
-      if (r > 0) bytes.insert(bytes.end(), buf, buf + r);
-      else std::this_thread::sleep_for(std::chrono::microseconds(200));
+      if (r > 0)
+        bytes.insert(bytes.end(), buf, buf + r);
+      else
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;

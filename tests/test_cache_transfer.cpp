@@ -89,9 +89,12 @@ struct TwoShards {
       const CacheEntry& have = it->second;
       const bool b_ok = e.status == CacheStatus::Ok, a_ok = have.status == CacheStatus::Ok;
       bool take_b;
-      if (b_ok != a_ok) take_b = b_ok;
-      else if (e.created_at != have.created_at) take_b = e.created_at < have.created_at;
-      else take_b = e.response < have.response;
+      if (b_ok != a_ok)
+        take_b = b_ok;
+      else if (e.created_at != have.created_at)
+        take_b = e.created_at < have.created_at;
+      else
+        take_b = e.response < have.response;
       if (take_b) it->second = e;
     }
     return m;

@@ -47,8 +47,7 @@ TEST(Closest, EqualsBruteForceOnRandomGrids) {
           if (trial % 2) {
             tg[(target + 1) % k] = true;  // label sets too
           }
-          expect_same(nearest_with_label(dist, labels, tg),
-                      nearest_with_label_brute_force(dist, labels, tg),
+          expect_same(nearest_with_label(dist, labels, tg), nearest_with_label_brute_force(dist, labels, tg),
                       "trial " + std::to_string(trial) + " " + dist.name());
           ++checked;
         }

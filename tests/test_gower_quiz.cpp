@@ -55,7 +55,8 @@ TEST(GowerQuiz, PaperItemsPromptsByteForByte) {
   for (const auto& it : items) {
     experiment::QuizItem item;
     item.start = it["start_id"].get<grid::Index>();
-    for (const char* letter : {"A", "B", "C", "D"}) item.candidates.push_back(it["start_ids"][letter].get<grid::Index>());
+    for (const char* letter : {"A", "B", "C", "D"})
+      item.candidates.push_back(it["start_ids"][letter].get<grid::Index>());
     EXPECT_EQ(experiment::quiz_prompt(q, t, g, item), it["prompt_complete"].get<std::string>()) << it["start_id"];
     // The hand-written Gower agrees with the paper's (float32, gower package) distances.
     std::size_t best = 0;
@@ -114,7 +115,7 @@ TEST(GowerQuiz, ParsesAnswersAsThePaper) {
   EXPECT_EQ(parse(R"({"answer": "B"})").choice, 1u);
   EXPECT_EQ(parse("Distances: A 0.2, C 0.1.\n{\"answer\": \"C\"} done").choice, 2u);
   EXPECT_EQ(parse("<think>maybe {\"answer\": \"A\"}</think>{\"answer\": \"D\"}").choice, 3u);
-  EXPECT_EQ(parse(R"({"answer": A})").choice, 0u);  // invalid JSON: the paper's regex fallback
+  EXPECT_EQ(parse(R"({"answer": A})").choice, 0u);          // invalid JSON: the paper's regex fallback
   EXPECT_EQ(parse("{\"answer\" :\n \"B\", }").choice, 1u);  // trailing comma: invalid JSON, the regex finds B
   EXPECT_EQ(parse(R"({"answer": b})").status, "no_json");   // the regex wants a capital letter
   auto none = parse("The closest is B.");

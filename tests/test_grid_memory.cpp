@@ -31,7 +31,9 @@ task::Task mid_task() {
 TEST(GridMemory, TheSmallestLimitCounts) {
   const task::Task t = mid_task();
   const grid::Grid g(t);
-  const auto check = [&](grid::MemoryLimits l) { return error_of([&] { grid::require_grid_memory(g, 37, "a map", l); }); };
+  const auto check = [&](grid::MemoryLimits l) {
+    return error_of([&] { grid::require_grid_memory(g, 37, "a map", l); });
+  };
   EXPECT_EQ(check({25e9, 0, 0, 0}), "(no error)");  // fits this machine's RAM
   std::string msg = check({25e9, 0.4e9, 0, 0});
   EXPECT_TRUE(has(msg, "a map over the 20000000 points of task")) << msg;
@@ -52,8 +54,10 @@ TEST(GridMemory, TheHintFitsEveryCommand) {
   const task::Task t = mid_task();
   const grid::Grid g(t);
   const std::string msg = error_of([&] { grid::require_grid_memory(g, 37, "a full decision map", {0.5e9, 0, 0, 0}); });
-  EXPECT_TRUE(has(msg, "grids this large can only be audited without a full decision map, by "
-                       "`sceval run --decision-map lazy` (docs/lazy.md)")) << msg;
+  EXPECT_TRUE(has(msg,
+                  "grids this large can only be audited without a full decision map, by "
+                  "`sceval run --decision-map lazy` (docs/lazy.md)"))
+      << msg;
   EXPECT_FALSE(has(msg, "use --decision-map lazy")) << msg;
 }
 
@@ -74,7 +78,7 @@ TEST(GridMemory, CgroupLimitOfTheProcessOrAnAncestor) {
   EXPECT_EQ(grid::cgroup_memory_limit("0::/a/b\n", r), 0.0);  // "max": none
   c.put("a/memory.max", "2000000000\n");
   EXPECT_EQ(grid::cgroup_memory_limit("0::/a/b\n", r), 2e9);  // the parent's limit binds the child
-  c.put("memory.max", "1500000000\n");  // a container's own cgroup, seen as the root
+  c.put("memory.max", "1500000000\n");                        // a container's own cgroup, seen as the root
   EXPECT_EQ(grid::cgroup_memory_limit("0::/a/b\n", r), 1.5e9);
   EXPECT_EQ(grid::cgroup_memory_limit("0::/\n", r), 1.5e9);
   // cgroup v1 (hybrid hosts): the memory controller's line; 2^63 - 4096 means no limit.

@@ -99,7 +99,8 @@ TEST(HardeningCache, OnlyRegularFilesAreOpenedAsACache) {
     o.read_only = read_only;
     std::string msg = sceval::testing::error_of([&] { ResponseCache c(dev.string(), o); });
     EXPECT_NE(msg.find("zero.sqlite: not a regular file (a device, pipe or socket), expected a response cache"),
-              std::string::npos) << msg;
+              std::string::npos)
+        << msg;
     msg = sceval::testing::error_of([&] { ResponseCache c(d.path.string(), o); });
     EXPECT_NE(msg.find(": is a directory, expected a response cache"), std::string::npos) << msg;
   }

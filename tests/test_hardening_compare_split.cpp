@@ -38,7 +38,8 @@ std::string toy_variant(const ScratchDir& d, const std::string& name, const std:
 json real_run(const ScratchDir& d, const std::string& task_spec, const std::string& name) {
   const task::Task t = task::resolve_task(task_spec);
   grid::Grid g(t);
-  testing::RuleBackendForTests model(g, [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
+  testing::RuleBackendForTests model(g,
+                                     [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
   experiment::RunSettings s;
   s.task = task_spec;
   s.model = "rule";
@@ -66,19 +67,22 @@ TEST(HardeningCompare, RunsOfAnotherGridAreRefusedNamingBothFilesAndTheDifferenc
   ScratchDir d;
   const json a = real_run(d, "toy_income", "a");
   // Another range of ages: as many points, the same names, other values.
-  const json shifted = real_run(d, toy_variant(d, "shifted", [](json& t) {
-    t["features"][0]["start"] = 18, t["features"][0]["stop"] = 97;
-  }), "shifted");
-  const json relabelled = real_run(d, toy_variant(d, "relabelled", [](json& t) { t["options"] = {"low", "high"}; }),
+  const json shifted = real_run(
+      d, toy_variant(d, "shifted", [](json& t) { t["features"][0]["start"] = 18, t["features"][0]["stop"] = 97; }),
+      "shifted");
+  const json relabelled = real_run(d,
+                                   toy_variant(d, "relabelled",
+                                               [](json& t) {
+                                                 t["options"] = {"low", "high"};
+                                               }),
                                    "relabelled");
-  const json one_feature = real_run(d, toy_variant(d, "one_feature", [](json& t) { t["features"].erase(1); }),
-                                    "one_feature");
-  const json renamed = real_run(d, toy_variant(d, "renamed", [](json& t) { t["features"][1]["name"] = "SCHL"; }),
-                                "renamed");
-  for (const auto& [b, field] : {std::pair{&shifted, "task.features[0].values[0] (age)"},
-                                 std::pair{&relabelled, "task.options"},
-                                 std::pair{&one_feature, "task.features: age"},
-                                 std::pair{&renamed, "task.features[1].name"}}) {
+  const json one_feature =
+      real_run(d, toy_variant(d, "one_feature", [](json& t) { t["features"].erase(1); }), "one_feature");
+  const json renamed =
+      real_run(d, toy_variant(d, "renamed", [](json& t) { t["features"][1]["name"] = "SCHL"; }), "renamed");
+  for (const auto& [b, field] :
+       {std::pair{&shifted, "task.features[0].values[0] (age)"}, std::pair{&relabelled, "task.options"},
+        std::pair{&one_feature, "task.features: age"}, std::pair{&renamed, "task.features[1].name"}}) {
     const std::string e = grid_error(a, *b);
     EXPECT_TRUE(has(e, "not of the same grid") && has(e, "RUN_A/results.json (task toy_income)") &&
                 has(e, "RUN_B/results.json (task " + (*b)["task"]["name"].get<std::string>() + ")") && has(e, field))
@@ -103,10 +107,11 @@ const char* kSplitTask = R"({"sceval_task": 1, "name": "splits",
 TEST(HardeningSplit, ThresholdMustBeAFiniteNumberOrALevel) {
   const task::Task t = task::parse_task(json::parse(kSplitTask), "splits.json");
   grid::Grid g(t);
-  for (const char* spec : {"AGEP>=nan", "AGEP!=nan", "AGEP<nan", "AGEP>=-inf", "AGEP<=inf", "AGEP==infinity",
-                           "AGEP>=1e400", "age>=NaN"}) {
+  for (const char* spec :
+       {"AGEP>=nan", "AGEP!=nan", "AGEP<nan", "AGEP>=-inf", "AGEP<=inf", "AGEP==infinity", "AGEP>=1e400", "age>=NaN"}) {
     const std::string e = error_of([&] { training::make_split(g, spec); });
-    EXPECT_TRUE(has(e, std::string("--split \"") + spec + "\"") && has(e, "is neither a finite number nor a level of AGEP"))
+    EXPECT_TRUE(has(e, std::string("--split \"") + spec + "\"") &&
+                has(e, "is neither a finite number nor a level of AGEP"))
         << spec << ": " << e;
   }
   // Finite numbers still compare; a level whose text reads like "nan" is still that level.

@@ -59,8 +59,10 @@ TEST(HardeningCsvLines, QuoteLeftOpenBeforeQuotedFieldsNamesItsLine) {
 TEST(HardeningCsvLines, FieldCountAfterAQuoteSpanningLinesNamesTheQuote) {
   // The quote on line 3 closes on line 4 and swallows a comma: the record has one field too few.
   const std::string msg = error_of([] { csv::parse("a,b,c\n1,2,3\n4,\"x\n5,6\"\n", "n.csv"); });
-  EXPECT_TRUE(has(msg, "n.csv:3: the quoted field opened on this line may be unclosed (line 4: the record ends with "
-                       "2 fields, the header has 3)")) << msg;
+  EXPECT_TRUE(has(msg,
+                  "n.csv:3: the quoted field opened on this line may be unclosed (line 4: the record ends with "
+                  "2 fields, the header has 3)"))
+      << msg;
   // Without a quote across lines the record's own line, as before; a closed multi-line field is fine.
   EXPECT_TRUE(has(error_of([] { csv::parse("a,b\n1,2\n3\n", "m.csv"); }), "m.csv:3: 1 fields, the header has 2"));
   EXPECT_TRUE(has(error_of([] { csv::parse("a,b\n1,2,3\n", "m.csv"); }), "m.csv:2: 3 fields"));
@@ -134,11 +136,13 @@ TEST(HardeningCsvLines, RequiredColumnsAreCheckedBeforeAnyRowIsRead) {
   });
   EXPECT_EQ(msg, f.path + ": missing column 'index' in the header");
   EXPECT_EQ(rows_seen, 0u);
-  EXPECT_TRUE(has(error_of([&] { csv::parse("index,label\nx\"y\n", "p.csv", csv::kMaxRecordBytes,
-                                           csv::require_columns({"index", "label"})); }),
-                  "p.csv:2: stray quote"));  // a header with the columns: read on
-  EXPECT_EQ(csv::parse("index,label\n0,a\n", "p.csv", csv::kMaxRecordBytes, csv::require_columns({"label"})).rows.size(),
-            1u);
+  EXPECT_TRUE(
+      has(error_of([&] {
+            csv::parse("index,label\nx\"y\n", "p.csv", csv::kMaxRecordBytes, csv::require_columns({"index", "label"}));
+          }),
+          "p.csv:2: stray quote"));  // a header with the columns: read on
+  EXPECT_EQ(
+      csv::parse("index,label\n0,a\n", "p.csv", csv::kMaxRecordBytes, csv::require_columns({"label"})).rows.size(), 1u);
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ TEST(HardeningOptions, FlagValuesOutOfRangeAreRefused) {
   EXPECT_EQ(error_of([&] { o.set_text("temperature", "inf"); }), "--temperature: inf is out of range (0 to 100)");
   EXPECT_EQ(error_of([&] { o.set_text("max_tokens", "-1"); }), "--max-tokens: -1 is out of range (1 to 10000000)");
   EXPECT_EQ(error_of([&] { o.set_text("bootstrap", "-5"); }), "--bootstrap: -5 is out of range (0 to 10000000)");
-  EXPECT_EQ(error_of([&] { o.set_text("limit", "18446744073709551611"); }), "--limit: \"18446744073709551611\" is out of range");
+  EXPECT_EQ(error_of([&] { o.set_text("limit", "18446744073709551611"); }),
+            "--limit: \"18446744073709551611\" is out of range");
   EXPECT_EQ(error_of([&] { o.set_text("limit", "5x"); }), "--limit: expected a whole number, got \"5x\"");
   // JSON values (Python keyword arguments) take the same check.
   EXPECT_EQ(error_of([&] { o.set("limit", 0); }), "--limit: 0 is out of range (1 to 2^63)");
@@ -47,7 +48,8 @@ TEST(HardeningOptions, CommandFlagsAreCheckedLikeTheTable) {
   // Run options that commands also take as their own flags (score --bootstrap, llm --max-tokens).
   EXPECT_EQ(error_of([] { option_spec("bootstrap").parse("-5"); }), "--bootstrap: -5 is out of range (0 to 10000000)");
   EXPECT_EQ(error_of([] { option_spec("seed").parse("-5"); }), "--seed: -5 is out of range (0 to 2^63)");
-  EXPECT_EQ(error_of([] { option_spec("max_tokens").parse("-1"); }), "--max-tokens: -1 is out of range (1 to 10000000)");
+  EXPECT_EQ(error_of([] { option_spec("max_tokens").parse("-1"); }),
+            "--max-tokens: -1 is out of range (1 to 10000000)");
   EXPECT_EQ(error_of([] { option_spec("temperature").parse("nan"); }), "--temperature: nan is out of range (0 to 100)");
   // A command's own flags.
   EXPECT_EQ(error_of([] { option_spec("items").parse("0"); }), "--items: 0 is out of range (1 to 1000000)");
@@ -85,13 +87,16 @@ TEST(HardeningOptions, SweepSettingsAreCheckedByTheTable) {
   EXPECT_EQ(cell_error("{" + models + R"(, "settings": {"temperature": "nan"}})", 0),
             "s.json: settings.temperature: expected a number, got \"nan\"");
   // A model's own settings name the model by its place in the list.
-  EXPECT_EQ(cell_error("{" + models + "}", 1), "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
+  EXPECT_EQ(cell_error("{" + models + "}", 1),
+            "s.json: models[1].settings.max_tokens: -1 is out of range (1 to 10000000)");
   EXPECT_EQ(cell_error("{" + models + "}", 0), "(no error)");
 }
 
 // A setting given twice is refused, not decided silently by whichever comes last.
 TEST(HardeningOptions, SettingsGivenTwiceAreRefused) {
-  const std::string twice = error_of([] { Options().update({{"max_tokens", 5}, {"max-tokens", 7}}, "s.json: settings"); });
+  const std::string twice = error_of([] {
+    Options().update({{"max_tokens", 5}, {"max-tokens", 7}}, "s.json: settings");
+  });
   EXPECT_TRUE(has(twice, "s.json: settings.max_tokens: the same option as \"max-tokens\"")) << twice;
   EXPECT_EQ(error_of([] { Options().update({{"max_tokens", 5}, {"limit", 7}}, "s.json: settings"); }), "(no error)");
   // A model spec's settings: tests/CMakeLists.txt, cli_sweep_spec_setting_twice (parse_model_spec

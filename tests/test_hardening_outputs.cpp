@@ -29,8 +29,9 @@ TEST(HardeningOutputs, OtherSpellingsLinksAndHardLinksAreTheSameFile) {
   fs::create_directory(d.path / "sub");
   fs::create_symlink(in, d.path / "link.json");
   fs::create_hard_link(in, d.path / "hard.json");
-  for (const std::string& out : {(d.path / "." / "results.json").string(), (d.path / "sub" / ".." / "results.json").string(),
-                                d.file("link.json"), d.file("hard.json")})
+  for (const std::string& out :
+       {(d.path / "." / "results.json").string(), (d.path / "sub" / ".." / "results.json").string(),
+        d.file("link.json"), d.file("hard.json")})
     EXPECT_TRUE(has(error_of([&] { refuse_overwriting_inputs(out, {in}); }), "is also an input")) << out;
   // ... and the other way round: the input named through the link.
   EXPECT_TRUE(has(error_of([&] { refuse_overwriting_inputs(in, {d.file("link.json")}); }), "is also an input"));

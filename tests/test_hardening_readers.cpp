@@ -45,7 +45,7 @@ TEST(HardeningJson, DeepNestingIsRefusedWithAPosition) {
 }
 
 TEST(HardeningJson, NumbersOutOfRangeNameTheFile) {
-  EXPECT_TRUE(has(error_of([] { parse_json_bounded("{\"w\": 1e400}", "a.json"); }), "a.json:1:")) ;
+  EXPECT_TRUE(has(error_of([] { parse_json_bounded("{\"w\": 1e400}", "a.json"); }), "a.json:1:"));
   EXPECT_TRUE(has(error_of([] { parse_json_bounded("{\"w\": 1e400}", "a.json"); }), "number out of range"));
   const std::string big = error_of([] { parse_json_bounded("{\"x\": {\"start\": 18446744073709551615}}", "b.json"); });
   EXPECT_TRUE(has(big, "b.json: x.start: integer 18446744073709551615 is out of range")) << big;
@@ -63,8 +63,8 @@ TEST(HardeningJson, DuplicateKeysAreErrors) {
 
 TEST(HardeningJson, SameValueAsNlohmannOnValidDocuments) {
   // The bounded reader must not change what valid JSON means: compare with nlohmann's own parser.
-  for (const char* doc : {R"({"a": [1, 2.5, -3, true, null, "x\u00e9"], "b": {"c": {}}, "d": []})", "[]", "\"s\"",
-                          "-0", "1.5e300", R"([{"a":1},{"a":2}])", "9223372036854775807", "-9223372036854775808"})
+  for (const char* doc : {R"({"a": [1, 2.5, -3, true, null, "x\u00e9"], "b": {"c": {}}, "d": []})", "[]", "\"s\"", "-0",
+                          "1.5e300", R"([{"a":1},{"a":2}])", "9223372036854775807", "-9223372036854775808"})
     EXPECT_EQ(parse_json_bounded(doc, "e"), nlohmann::json::parse(doc)) << doc;
   std::mt19937_64 rng(7);  // random valid documents
   for (int n = 0; n < 200; ++n) {
@@ -72,10 +72,18 @@ TEST(HardeningJson, SameValueAsNlohmannOnValidDocuments) {
     nlohmann::json* cur = &j;
     for (int d = 0; d < 20; ++d) {
       switch (rng() % 4) {
-        case 0: cur->push_back(static_cast<std::int64_t>(rng() % 100000) - 50000); break;
-        case 1: cur->push_back(std::string(1 + rng() % 5, static_cast<char>('a' + rng() % 26))); break;
-        case 2: cur->push_back(nlohmann::json::object({{fmt::format("k{}", d), d}})); break;
-        default: cur->push_back(nlohmann::json::array()); cur = &cur->back();
+        case 0:
+          cur->push_back(static_cast<std::int64_t>(rng() % 100000) - 50000);
+          break;
+        case 1:
+          cur->push_back(std::string(1 + rng() % 5, static_cast<char>('a' + rng() % 26)));
+          break;
+        case 2:
+          cur->push_back(nlohmann::json::object({{fmt::format("k{}", d), d}}));
+          break;
+        default:
+          cur->push_back(nlohmann::json::array());
+          cur = &cur->back();
       }
     }
     EXPECT_EQ(parse_json_bounded(j.dump(), "r"), j);
@@ -128,8 +136,9 @@ TEST(HardeningCsv, AHugeHeaderIsCheckedAndReportedInBrief) {
   csv::warn_unknown_columns(csv::parse(header + "\n", "wide.csv"), {"index", "label", "c0"});
   set_warning_sink(old);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0], "wide.csv: ignoring unknown columns c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, "
-                         "c14, c15, c16, c17, c18, c19, c20 and 999979 more");
+  EXPECT_EQ(warnings[0],
+            "wide.csv: ignoring unknown columns c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, "
+            "c14, c15, c16, c17, c18, c19, c20 and 999979 more");
 }
 
 TEST(HardeningCsv, CrOnlyLineEndsReadLikeLf) {
@@ -147,7 +156,8 @@ TEST(HardeningCsv, CrOnlyLineEndsReadLikeLf) {
 
 TEST(HardeningCsv, Utf16SaysSo) {
   const std::string utf16("\xFF\xFEi\0n\0d\0e\0x\0", 12);
-  EXPECT_TRUE(has(error_of([&] { csv::parse(utf16, "u.csv"); }), "UTF-16")) << error_of([&] { csv::parse(utf16, "u.csv"); });
+  EXPECT_TRUE(has(error_of([&] { csv::parse(utf16, "u.csv"); }), "UTF-16"))
+      << error_of([&] { csv::parse(utf16, "u.csv"); });
   const std::string no_bom("i\0n\0d\0e\0x\0\n\0", 12);
   EXPECT_TRUE(has(error_of([&] { csv::parse(no_bom, "v.csv"); }), "NUL bytes"));
 }
@@ -167,7 +177,8 @@ TEST(HardeningCsv, GarbageFailsAtItsSecondRecord) {
   TempDir d;
   std::mt19937_64 rng(3);
   std::string garbage = "index,label\n";
-  for (int i = 0; i < 200000; ++i) garbage += static_cast<char>('a' + rng() % 20) + std::string(rng() % 7 == 0 ? "," : "");
+  for (int i = 0; i < 200000; ++i)
+    garbage += static_cast<char>('a' + rng() % 20) + std::string(rng() % 7 == 0 ? "," : "");
   const std::string msg = error_of([&] { csv::read_file(d.write("g.csv", garbage)); });
   EXPECT_TRUE(has(msg, "g.csv:2: ")) << msg;
 }
@@ -176,11 +187,13 @@ TEST(HardeningCsv, GarbageFailsAtItsSecondRecord) {
 
 TEST(HardeningFiles, OnlyRegularFilesAreRead) {
   TempDir d;
-  EXPECT_TRUE(has(error_of([&] { read_file_text(d.path.string(), "task file"); }), "is a directory, expected a task file"));
+  EXPECT_TRUE(
+      has(error_of([&] { read_file_text(d.path.string(), "task file"); }), "is a directory, expected a task file"));
   EXPECT_TRUE(has(error_of([&] { csv::read_file(d.path.string()); }), "is a directory"));
   EXPECT_TRUE(has(error_of([] { csv::read_file("/dev/zero"); }), "/dev/zero: not a regular file"));
   EXPECT_TRUE(has(error_of([&] { read_file_text((d.path / "none.json").string()); }), "no such file"));
-  EXPECT_TRUE(has(error_of([&] { read_file_text(d.write("big", std::string(3000, 'x')), "file", 1000); }), "larger than"));
+  EXPECT_TRUE(
+      has(error_of([&] { read_file_text(d.write("big", std::string(3000, 'x')), "file", 1000); }), "larger than"));
 }
 
 TEST(HardeningFiles, OutputPathNeverLeavesItsRoot) {
@@ -214,7 +227,8 @@ TEST(HardeningFiles, AtomicWriteReplacesWholeOrNotAtAll) {
   EXPECT_TRUE(has(msg, "does not exist")) << msg;
   // A folder at the path: the error names it, nothing is written beside it.
   fs::create_directory(d.path / "dir.csv");
-  EXPECT_TRUE(has(error_of([&] { write_file_atomic((d.path / "dir.csv").string(), "z"); }), "dir.csv: cannot write: is a directory"));
+  EXPECT_TRUE(has(error_of([&] { write_file_atomic((d.path / "dir.csv").string(), "z"); }),
+                  "dir.csv: cannot write: is a directory"));
 }
 
 // A device or pipe given as the output is written to, not replaced by a renamed file (which once

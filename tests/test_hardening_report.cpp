@@ -37,7 +37,8 @@ using nlohmann::json;
 json real_run(const std::string& dir, experiment::DecisionMapMode mode, const json& model_info) {
   const task::Task t = task::resolve_task("toy_income");
   grid::Grid g(t);
-  testing::RuleBackendForTests model(g, [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
+  testing::RuleBackendForTests model(g,
+                                     [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
   experiment::RunSettings s;
   s.task = "toy_income";
   s.model = "rule";
@@ -86,17 +87,21 @@ TEST(HardeningReport, TamperedModelAndBaselinesAreRefusedWithTheField) {
   const std::vector<Case> cases = {
       {"/model/spec", 5, "model.spec: expected a string, got number"},
       {"/model", "function:rule", "model: expected an object, got string"},
-      {"/baselines/oracle/strict/metrics/validity", 7.5, "baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
-      {"/baselines/oracle/paper/ci/validity", json::array({0.5, 7.5}), "baselines.oracle.paper.ci.validity[1]: 7.5 is outside [0, 1]"},
-      {"/baselines/one_step/strict/metrics/n", -2, "baselines.one_step.strict.metrics.n: expected a count >= 0, got -2"},
+      {"/baselines/oracle/strict/metrics/validity", 7.5,
+       "baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
+      {"/baselines/oracle/paper/ci/validity", json::array({0.5, 7.5}),
+       "baselines.oracle.paper.ci.validity[1]: 7.5 is outside [0, 1]"},
+      {"/baselines/one_step/strict/metrics/n", -2,
+       "baselines.one_step.strict.metrics.n: expected a count >= 0, got -2"},
       {"/baselines/oracle", "oops", "baselines.oracle: expected an object, got string"},
       {"/baselines/oracle/strict", json::object(), "baselines.oracle.strict.metrics: missing"},
       {"/baselines", json::array(), "baselines: expected an object, got array"},
       // The grid: `report`, `compare` and `export-training` once exited 0 on these.
       {"/task/features", json::array(), "task.features: expected a non-empty array of features, got []"},
       {"/task/features/0/values", json::array(), "task.features[0].values: expected at least one value"},
-      {"/task/grid_points", 5, "task.grid_points: 5, but task.features span a grid of 1920 points (the product of "
-                               "their value counts; files of different runs, or an edited file?)"},
+      {"/task/grid_points", 5,
+       "task.grid_points: 5, but task.features span a grid of 1920 points (the product of "
+       "their value counts; files of different runs, or an edited file?)"},
   };
   int k = 0;
   for (const auto& c : cases) {
@@ -146,7 +151,8 @@ TEST(HardeningReport, ArtifactsOfAnotherKindAreErrorsNotTypeErrors) {
   for (const char* text : {R"({"kind": 5, "schema_version": 1})", R"({"kind": "stability", "schema_version": "1"})"}) {
     std::ofstream(run + "/stability.json") << text;
     const std::string msg = error_of([&] { report::load_run(run, "r"); });
-    EXPECT_TRUE(has(msg, run + "/stability.json: expected an object with \"kind\": \"stability\" and \"schema_version\": 1"))
+    EXPECT_TRUE(
+        has(msg, run + "/stability.json: expected an object with \"kind\": \"stability\" and \"schema_version\": 1"))
         << text << ": " << msg;
   }
 }

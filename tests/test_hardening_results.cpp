@@ -34,12 +34,15 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // A 3 x 2 grid: a in 0..2 (slow), b in 0..1; labels "label 0" / "label 1".
-task::Task small_task() { return testing::make_task({testing::integer_feature("a", 0, 2), testing::integer_feature("b", 0, 1)}); }
+task::Task small_task() {
+  return testing::make_task({testing::integer_feature("a", 0, 2), testing::integer_feature("b", 0, 1)});
+}
 
 TEST(HardeningResults, DecisionMapDuplicateHeader) {
   task::Task t = small_task();
   grid::Grid g(t);
-  const std::string msg = error_of([&] { results::read_decision_map(g, csv::parse("index,label,a,label\n", "d.csv")); });
+  const std::string msg =
+      error_of([&] { results::read_decision_map(g, csv::parse("index,label,a,label\n", "d.csv")); });
   EXPECT_TRUE(has(msg, "d.csv:1: column 'label' appears twice")) << msg;
 }
 
@@ -48,7 +51,8 @@ TEST(HardeningResults, UnknownColumnsGetOneWarningLine) {
   grid::Grid g(t);
   std::vector<std::string> warnings;
   auto old = set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
-  auto map = results::read_decision_map(g, csv::parse("index,a,lable,label,p_label 0,extra\n0,0,x,label 1,0.2,y\n", "u.csv"));
+  auto map =
+      results::read_decision_map(g, csv::parse("index,a,lable,label,p_label 0,extra\n0,0,x,label 1,0.2,y\n", "u.csv"));
   set_warning_sink(old);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0], "u.csv: ignoring unknown columns lable, extra");
@@ -77,7 +81,8 @@ TEST(HardeningResults, SceUnknownColumnsGetOneWarningLine) {
   std::vector<std::string> warnings;
   auto old = set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
   // Every column sceval writes is known, `censored` (lazy runs) included; misspelt ones are listed.
-  results::read_sces(g, csv::parse("index,orig_a,target,sce_a,sce_b,valid,paper_valid,censored\n0,0,label 1,2,0,1,1,0\n", "lazy.csv"));
+  results::read_sces(
+      g, csv::parse("index,orig_a,target,sce_a,sce_b,valid,paper_valid,censored\n0,0,label 1,2,0,1,1,0\n", "lazy.csv"));
   const std::size_t after_known = warnings.size();
   results::read_sces(g, csv::parse("index,target,sce_a,sce_b,sce_c,vaild,censored\n0,label 1,2,0,x,1,0\n", "s.csv"));
   set_warning_sink(old);
@@ -90,12 +95,12 @@ TEST(HardeningResults, FeatureColumnsAreCheckedAgainstTheIndexEvenWhenSomeAreMis
   task::Task t = small_task();
   grid::Grid g(t);
   // Point 3 is a = 1, b = 1 (b is the fast axis). Column b is missing; a says 2.
-  const std::string msg = error_of([&] { results::read_decision_map(g, csv::parse("index,a,label\n0,0,label 0\n3,2,label 1\n", "i.csv")); });
+  const std::string msg = error_of(
+      [&] { results::read_decision_map(g, csv::parse("index,a,label\n0,0,label 0\n3,2,label 1\n", "i.csv")); });
   EXPECT_TRUE(has(msg, "i.csv:3, column 'a': index 3 has a = 1, but the row says 2")) << msg;
   EXPECT_NO_THROW(results::read_decision_map(g, csv::parse("index,a,label\n3,1,label 1\n", "ok.csv")));
-  const std::string sce = error_of([&] {
-    results::read_sces(g, csv::parse("index,orig_b,target,sce_a,sce_b\n3,0,label 0,0,0\n", "s.csv"));
-  });
+  const std::string sce = error_of(
+      [&] { results::read_sces(g, csv::parse("index,orig_b,target,sce_a,sce_b\n3,0,label 0,0,0\n", "s.csv")); });
   EXPECT_TRUE(has(sce, "s.csv:2, column 'orig_b': index 3 has b = 1, but the row says 0")) << sce;
 }
 
@@ -109,7 +114,8 @@ TEST(HardeningResults, TargetEqualToOwnLabelIsDroppedNeverValid) {
   auto sces = results::read_sces(g, csv::parse("index,target,sce_a,sce_b\n0,label 0,0,0\n0,label 1,2,0\n", "s.csv"));
   grid::Distance dist(g, task::DistanceKind::Gower, grid::Arithmetic::Exact);
   for (auto mode : {metrics::Mode::Strict, metrics::Mode::Paper}) {
-    grid::Distance d(g, task::DistanceKind::Gower, mode == metrics::Mode::Paper ? grid::Arithmetic::Paper : grid::Arithmetic::Exact);
+    grid::Distance d(g, task::DistanceKind::Gower,
+                     mode == metrics::Mode::Paper ? grid::Arithmetic::Paper : grid::Arithmetic::Exact);
     metrics::Scorer scorer(d, map, mode);
     auto own = scorer.score(sces[0]), real = scorer.score(sces[1]);
     EXPECT_FALSE(own.kept);
@@ -123,15 +129,27 @@ TEST(HardeningResults, TargetEqualToOwnLabelIsDroppedNeverValid) {
 }
 
 json minimal_results() {
-  json mode = {{"arithmetic", "exact"}, {"distance", "gower"},
-               {"metrics", {{"n", 3}, {"validity", 0.5}, {"mean_distance", 0.2}, {"mean_rcf_a", 0.1}, {"exact_match", 0.0},
-                            {"tm", nullptr}}},
-               {"ci", {{"validity", {0.1, 0.9}}}}, {"counts", {{"total", 4}, {"by_status", {{"ok", 3}}}}}};
+  json mode = {{"arithmetic", "exact"},
+               {"distance", "gower"},
+               {"metrics",
+                {{"n", 3},
+                 {"validity", 0.5},
+                 {"mean_distance", 0.2},
+                 {"mean_rcf_a", 0.1},
+                 {"exact_match", 0.0},
+                 {"tm", nullptr}}},
+               {"ci", {{"validity", {0.1, 0.9}}}},
+               {"counts", {{"total", 4}, {"by_status", {{"ok", 3}}}}}};
   return {{"schema_version", 1},
-          {"task", {{"name", "x"}, {"options", {"a", "b"}}, {"grid_points", 6},
-                    {"features", {{{"name", "a"}, {"values", {"0", "1", "2"}}}, {{"name", "b"}, {"values", {"0", "1"}}}}}}},
+          {"task",
+           {{"name", "x"},
+            {"options", {"a", "b"}},
+            {"grid_points", 6},
+            {"features", {{{"name", "a"}, {"values", {"0", "1", "2"}}}, {{"name", "b"}, {"values", {"0", "1"}}}}}}},
           {"decision_map", {{"labels", {{"a", 3}, {"b", 3}}}}},
-          {"paper", mode}, {"strict", mode}, {"complete", true},
+          {"paper", mode},
+          {"strict", mode},
+          {"complete", true},
           {"model", {{"spec", "openai:m@http://h/v1"}, {"identity", "h m"}}},
           {"requests", {{"total", 10}, {"failed", 0}}},
           {"baselines", {{"oracle", {{"paper", mode}, {"strict", mode}}}}}};
@@ -176,8 +194,10 @@ TEST(HardeningResults, ResultsJsonSchema) {
       {"/model/spec", 5, "r.json: model.spec: expected a string, got number"},
       {"/requests/total", "many", "r.json: requests.total: expected a count >= 0, got \"many\""},
       {"/baselines/oracle", "oops", "r.json: baselines.oracle: expected an object, got string"},
-      {"/baselines/oracle/strict/metrics/validity", 7.5, "r.json: baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
-      {"/baselines/oracle/paper/metrics", json::object(), "r.json: baselines.oracle.paper.metrics: needs n, validity, mean_rcf_a, exact_match, tm (missing n)"},
+      {"/baselines/oracle/strict/metrics/validity", 7.5,
+       "r.json: baselines.oracle.strict.metrics.validity: 7.5 is outside [0, 1]"},
+      {"/baselines/oracle/paper/metrics", json::object(),
+       "r.json: baselines.oracle.paper.metrics: needs n, validity, mean_rcf_a, exact_match, tm (missing n)"},
       {"/baselines/available", "no", "r.json: baselines.available: expected true or false"},
       {"/baselines/reason", 1, "r.json: baselines.reason: expected a string, got number"},
   };
@@ -207,14 +227,16 @@ TEST(HardeningResults, ResultsJsonSchema) {
     j["task"]["features"].push_back({{"name", "f" + std::to_string(f)}, {"values", values}});
   }
   j["task"]["grid_points"] = std::uint64_t{18446744073709551615u};  // 2^64 - 1: 65536^4 is 2^64
-  EXPECT_EQ(error_of([&] { results::validate_results_json(j, "r.json"); }),
-            "r.json: task.grid_points: 18446744073709551615, but task.features span a grid of more than "
-            "18446744073709551615 points (the product of their value counts; files of different runs, or an edited file?)");
+  EXPECT_EQ(
+      error_of([&] { results::validate_results_json(j, "r.json"); }),
+      "r.json: task.grid_points: 18446744073709551615, but task.features span a grid of more than "
+      "18446744073709551615 points (the product of their value counts; files of different runs, or an edited file?)");
   j["task"]["features"][3]["values"].erase(65535);  // 65536^3 * 65535 = 2^64 - 2^48
   j["task"]["grid_points"] = std::uint64_t{18446462598732840960u};
   EXPECT_NO_THROW(results::validate_results_json(j, "r.json"));
   j["task"]["grid_points"] = std::uint64_t{18446462598732840961u};
-  EXPECT_TRUE(has(error_of([&] { results::validate_results_json(j, "r.json"); }), "span a grid of 18446462598732840960 points"));
+  EXPECT_TRUE(has(error_of([&] { results::validate_results_json(j, "r.json"); }),
+                  "span a grid of 18446462598732840960 points"));
   // A lazy run: paper and baselines unavailable, with the reason.
   j = minimal_results();
   j["paper"] = {{"available", false}, {"reason", "needs the full map"}};
@@ -235,8 +257,9 @@ TEST(HardeningResults, RealOutputPassesTheSchemaAndTamperedRunsAreRefused) {
   metrics::BootstrapSettings bs;
   bs.resamples = 20;
   // As `sceval score` writes it: with the baselines (and a model, as `run` adds).
-  const json extra = {{"baselines", experiment::baselines_json(g, map, t.distance, experiment::baseline_rows(sces), 42, bs)},
-                      {"model", {{"kind", "function"}, {"spec", "function:rule"}, {"identity", "rule"}}}};
+  const json extra = {
+      {"baselines", experiment::baselines_json(g, map, t.distance, experiment::baseline_rows(sces), 42, bs)},
+      {"model", {{"kind", "function"}, {"spec", "function:rule"}, {"identity", "rule"}}}};
   json r = results::results_json(t, g, map, t.distance, results::mode_json(pd, ps, sces, bs),
                                  results::mode_json(sd, ss, sces, bs), bs, extra);
   ASSERT_EQ(r["baselines"].size(), 3u);
@@ -283,7 +306,8 @@ TEST(HardeningResults, HugeGridsAreRefusedBeforeAllocating) {
   EXPECT_TRUE(has(msg, "1000000000000000000 points")) << msg;
   EXPECT_TRUE(has(msg, "--decision-map lazy")) << msg;
   EXPECT_TRUE(has(msg, "GB")) << msg;
-  const std::string read = error_of([&] { results::read_decision_map(g, csv::parse("index,label\n0,label 0\n", "h.csv")); });
+  const std::string read =
+      error_of([&] { results::read_decision_map(g, csv::parse("index,label\n0,label 0\n", "h.csv")); });
   EXPECT_TRUE(has(read, "--decision-map lazy")) << read;
 }
 

@@ -142,7 +142,8 @@ TEST(HardeningTask, WeightsKeepDistancesDefined) {
   }
   for (double bad : {5e-324, 9.9e-7, 1.1e6, -1.0}) {
     j["features"][1]["weight"] = bad;
-    EXPECT_TRUE(has(error_of(j), "t.json: features[1].weight: must be 0 or a number from 1e-06 to 1000000")) << error_of(j);
+    EXPECT_TRUE(has(error_of(j), "t.json: features[1].weight: must be 0 or a number from 1e-06 to 1000000"))
+        << error_of(j);
   }
 }
 
@@ -186,8 +187,10 @@ TEST(HardeningTask, ADirectoryOrDeviceGivenAsTheTaskSaysWhatItIs) {
   ASSERT_TRUE(mkdtemp(tmpl));
   const std::string dir = tmpl;
   EXPECT_EQ(resolve_error(dir), dir + ": is a directory, expected a task file");
-  EXPECT_EQ(resolve_error("/dev/zero"), "/dev/zero: not a regular file (a device, pipe or socket), expected a task file");
-  EXPECT_TRUE(has(resolve_error(dir + "/none"), "unknown task '" + dir + "/none': no such file")) << resolve_error(dir + "/none");
+  EXPECT_EQ(resolve_error("/dev/zero"),
+            "/dev/zero: not a regular file (a device, pipe or socket), expected a task file");
+  EXPECT_TRUE(has(resolve_error(dir + "/none"), "unknown task '" + dir + "/none': no such file"))
+      << resolve_error(dir + "/none");
   EXPECT_EQ(resolve_error("toy_income"), "(accepted)");
   std::filesystem::remove_all(dir);
 }

@@ -69,10 +69,11 @@ CacheEntry old_row(const std::string& identity, const std::string& question, con
 }
 
 std::string jsonl_line(const CacheEntry& e) {
-  return ordered_json{{"key", e.key},           {"kind", "generate"},  {"backend", e.backend},
-                      {"request", e.request},   {"response", e.response}, {"status", "ok"},
-                      {"error", e.error},       {"created_at", e.created_at}, {"elapsed", e.elapsed},
-                      {"batch_size", e.batch_size}}
+  return ordered_json{{"key", e.key},           {"kind", "generate"},
+                      {"backend", e.backend},   {"request", e.request},
+                      {"response", e.response}, {"status", "ok"},
+                      {"error", e.error},       {"created_at", e.created_at},
+                      {"elapsed", e.elapsed},   {"batch_size", e.batch_size}}
       .dump();
 }
 
@@ -174,7 +175,10 @@ TEST(HardeningTransfer, AFailedMergeLeavesNoPartialOutput) {
 // name it had before (OUTPUT.tmp.<pid>) is never written through.
 TEST(HardeningTransfer, AMergeDoesNotFollowALinkAtATemporaryName) {
   TempDir d;
-  { ResponseCache good(d.file("good.sqlite")); good.put(old_row("test-model", "q1", "fine", "2026-01-01T00:00:01.000Z")); }
+  {
+    ResponseCache good(d.file("good.sqlite"));
+    good.put(old_row("test-model", "q1", "fine", "2026-01-01T00:00:01.000Z"));
+  }
   std::ofstream(d.file("victim")) << "untouched";
   const std::string merged = d.file("merged.sqlite");
   fs::create_symlink(d.file("victim"), fmt::format("{}.tmp.{}", merged, ::getpid()));
@@ -243,14 +247,18 @@ TEST(HardeningTransfer, LineReaderSplitsLinesAcrossChunks) {
 
 TEST(HardeningTransfer, ExportIntoAMissingFolderSaysSoAndWritesNothing) {
   TempDir d;
-  { ResponseCache c(d.file("c.sqlite")); c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z")); }
+  {
+    ResponseCache c(d.file("c.sqlite"));
+    c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z"));
+  }
   const std::string out = d.file("missing/x.jsonl");
   const std::string msg = error_of([&] { export_jsonl(d.file("c.sqlite"), out); });
   EXPECT_NE(msg.find(out + ": cannot write: folder " + d.file("missing") + " does not exist"), std::string::npos)
       << msg;
   // A failed export leaves an existing file as it was and no temporary file beside it.
   std::ofstream(d.file("x.jsonl")) << "before\n";
-  EXPECT_TRUE(sceval::testing::has(error_of([&] { export_jsonl(d.file("nope.sqlite"), d.file("x.jsonl")); }), "nope.sqlite"));
+  EXPECT_TRUE(
+      sceval::testing::has(error_of([&] { export_jsonl(d.file("nope.sqlite"), d.file("x.jsonl")); }), "nope.sqlite"));
   EXPECT_EQ(slurp(d.file("x.jsonl")), "before\n");
   for (const auto& e : fs::directory_iterator(d.path))  // temporaries are ".NAME.XXXXXX"
     EXPECT_NE(e.path().filename().string().front(), '.') << e.path();
@@ -259,7 +267,10 @@ TEST(HardeningTransfer, ExportIntoAMissingFolderSaysSoAndWritesNothing) {
 // `cache export C -o C` wrote the JSONL over the cache it read (exit 0, every answer lost).
 TEST(HardeningTransfer, ExportOverItsOwnCacheIsRefused) {
   TempDir d;
-  { ResponseCache c(d.file("c.sqlite")); c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z")); }
+  {
+    ResponseCache c(d.file("c.sqlite"));
+    c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z"));
+  }
   const std::string before = slurp(d.file("c.sqlite"));
   const std::string msg = error_of([&] { export_jsonl(d.file("c.sqlite"), d.path.string() + "/./c.sqlite"); });
   EXPECT_TRUE(sceval::testing::has(msg, "c.sqlite: is also an input of this command")) << msg;
@@ -270,7 +281,10 @@ TEST(HardeningTransfer, ExportOverItsOwnCacheIsRefused) {
 TEST(HardeningTransfer, FilesystemFailuresNameThePath) {
   TempDir d;
   fs::create_directory_symlink(d.path / "loop", d.path / "loop");  // stat: too many levels of symbolic links
-  { ResponseCache c(d.file("a.sqlite")); c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z")); }
+  {
+    ResponseCache c(d.file("a.sqlite"));
+    c.put(old_row("test-model", "q", "a", "2026-01-01T00:00:00.000Z"));
+  }
   const std::string in_loop = d.file("loop/a.sqlite");
   std::string msg = error_of([&] { merge_caches({in_loop}, d.file("m.sqlite")); });
   EXPECT_NE(msg.find(in_loop + ": cannot access: Too many levels of symbolic links"), std::string::npos) << msg;

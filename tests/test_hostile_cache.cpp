@@ -31,16 +31,17 @@ std::string row(const std::string& question, const std::string& created_at, doub
   Generation answer;
   answer.text = "yes";
   CacheEntry e = make_entry(r, answer);
-  return ordered_json{{"key", e.key},           {"kind", "generate"}, {"backend", e.backend}, {"request", e.request},
-                      {"response", e.response}, {"status", "ok"},     {"error", ""},         {"created_at", created_at},
-                      {"elapsed", elapsed},     {"batch_size", 1}}
+  return ordered_json{{"key", e.key},         {"kind", "generate"},       {"backend", e.backend},
+                      {"request", e.request}, {"response", e.response},   {"status", "ok"},
+                      {"error", ""},          {"created_at", created_at}, {"elapsed", elapsed},
+                      {"batch_size", 1}}
       .dump();
 }
 
 std::string import_error(const std::string& created_at, double elapsed = 0.5) {
   sceval::testing::ScratchDir d;
-  const std::string jsonl = d.write("rows.jsonl", row("q1", "2026-01-01T00:00:00.000Z") + "\n" +
-                                                      row("q2", created_at, elapsed) + "\n");
+  const std::string jsonl =
+      d.write("rows.jsonl", row("q1", "2026-01-01T00:00:00.000Z") + "\n" + row("q2", created_at, elapsed) + "\n");
   const std::string cache = d.file("c.sqlite");
   const std::string e = error_of([&] { import_jsonl(jsonl, cache); });
   EXPECT_FALSE(std::filesystem::exists(cache)) << "a refused import wrote " << cache;
@@ -57,8 +58,8 @@ TEST(HostileCache, ImportTakesTimestampsAsScevalWritesThem) {
 
 TEST(HostileCache, ImportRefusesACreatedAtThatIsNoTimestamp) {
   for (const char* bad : {"", "yesterday", "2026-01-31 12:00:00Z", "2026-01-31T12:00:00", "2026-01-31T12:00:00+01:00",
-                          "2026-02-30T12:00:00Z", "2026-01-31T24:00:00Z", "2026-13-01T00:00:00Z", "2026-01-31T12:00:00.Z",
-                          "+026-01-31T12:00:00Z", "zzzz"}) {
+                          "2026-02-30T12:00:00Z", "2026-01-31T24:00:00Z", "2026-13-01T00:00:00Z",
+                          "2026-01-31T12:00:00.Z", "+026-01-31T12:00:00Z", "zzzz"}) {
     const std::string e = import_error(bad);
     EXPECT_TRUE(has(e, "rows.jsonl:2: field \"created_at\": \"" + std::string(bad) + "\"")) << bad << ": " << e;
   }

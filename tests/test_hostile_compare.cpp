@@ -34,7 +34,8 @@ json real_run(const ScratchDir& d, const std::string& name, const std::string& d
   const std::string spec = d.write(name + ".json", tf.dump());
   const task::Task t = task::resolve_task(spec);
   grid::Grid g(t);
-  testing::RuleBackendForTests model(g, [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
+  testing::RuleBackendForTests model(g,
+                                     [&g](grid::Index i) { return static_cast<metrics::Label>(g.position(i, 0) % 2); });
   experiment::RunSettings s;
   s.task = spec;
   s.model = "rule";

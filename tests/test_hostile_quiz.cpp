@@ -31,7 +31,8 @@ TEST(HostileQuiz, RepeatedOrEmptyLettersAreRefused) {
   ASSERT_GE(q["letters"].size(), 3u);
   q["letters"][2] = q["letters"][0];
   std::string e = load_error(q);
-  EXPECT_TRUE(has(e, "q.quiz: field \"letters[2]\": \"" + q["letters"][0].get<std::string>() + "\" repeats letters[0]")) << e;
+  EXPECT_TRUE(has(e, "q.quiz: field \"letters[2]\": \"" + q["letters"][0].get<std::string>() + "\" repeats letters[0]"))
+      << e;
   q = paper_quiz();
   q["letters"][1] = "";
   e = load_error(q);
@@ -39,10 +40,11 @@ TEST(HostileQuiz, RepeatedOrEmptyLettersAreRefused) {
 }
 
 TEST(HostileQuiz, WrongTypesAreNamedByField) {
-  const std::pair<const char*, json> cases[] = {{"letters[1]", json{{"letters", json::array({"A", 2})}}},
-                                                {"prompt", json{{"prompt", 7}}},
-                                                {"letters", json{{"letters", "AB"}}},
-                                                {"tasks.income.record", json{{"tasks", {{"income", {{"record", 1}}}}}}}};
+  const std::pair<const char*, json> cases[] = {
+      {"letters[1]", json{{"letters", json::array({"A", 2})}}},
+      {"prompt", json{{"prompt", 7}}},
+      {"letters", json{{"letters", "AB"}}},
+      {"tasks.income.record", json{{"tasks", {{"income", {{"record", 1}}}}}}}};
   for (const auto& [field, patch] : cases) {
     json q = paper_quiz();
     q.merge_patch(patch);

@@ -34,16 +34,21 @@ TEST(HostileTask, AnswerFormIsTheParsersNormalisation) {
     if (c >= 0xD800 && c <= 0xDFFF) continue;
     for (const std::u32string& s : {std::u32string(1, c), U"a" + std::u32string(1, c) + U"b"}) {
       const std::string utf8 = parse::unicode::encode_utf8(s);
-      ASSERT_EQ(task::answer_form(utf8), parse::normalize_level_text(utf8)) << "U+" << std::hex << static_cast<std::uint32_t>(c);
+      ASSERT_EQ(task::answer_form(utf8), parse::normalize_level_text(utf8))
+          << "U+" << std::hex << static_cast<std::uint32_t>(c);
     }
   }
-  for (const char* s : {"Bachelor's degree", "  Self--employed ", "A+", "\xC4\xB0stanbul", "\xE2\x84\xAA" "elvin"})
+  for (const char* s : {"Bachelor's degree", "  Self--employed ", "A+", "\xC4\xB0stanbul",
+                        "\xE2\x84\xAA"
+                        "elvin"})
     EXPECT_EQ(task::answer_form(s), parse::normalize_level_text(s)) << s;
 }
 
 TEST(HostileTask, LevelsThatReadAlikeAreRefusedNamingBoth) {
-  const std::pair<const char*, const char*> alike[] = {
-      {"A+", "A-"}, {"Self-employed", "Self employed"}, {"Bachelor's", "bachelors"}, {"\xF0\x9F\x98\x80 A", "A \xF0\x9F\x98\xA2"}};
+  const std::pair<const char*, const char*> alike[] = {{"A+", "A-"},
+                                                       {"Self-employed", "Self employed"},
+                                                       {"Bachelor's", "bachelors"},
+                                                       {"\xF0\x9F\x98\x80 A", "A \xF0\x9F\x98\xA2"}};
   for (const auto& [first, second] : alike) {
     json j = income();
     json& f = j["features"][1];

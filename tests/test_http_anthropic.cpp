@@ -39,7 +39,9 @@ std::string message_json(const json& content, const std::string& stop_reason, in
 }
 
 std::string error_json(const std::string& type, const std::string& message) {
-  return json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", "req_011CSHoEeqs5C35K2UUqR7Fy"}}
+  return json{{"type", "error"},
+              {"error", {{"type", type}, {"message", message}}},
+              {"request_id", "req_011CSHoEeqs5C35K2UUqR7Fy"}}
       .dump();
 }
 
@@ -64,20 +66,24 @@ struct Replay {
       return ServerReply::json(400, error_json("invalid_request_error", *refused));
     if (last == "overloaded once") {
       if (attempt == 1) return ServerReply::json(529, error_json("overloaded_error", "Overloaded"));
-      return ServerReply::json(200, message_json(json::array({{{"type", "thinking"},
-                                                               {"thinking", "The income is high, so above."},
-                                                               {"signature", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}},
-                                                              {{"type", "text"}, {"text", "{\"answer\": \"Above $50,000\"}"}}}),
-                                                 "end_turn", 41, 27));
+      return ServerReply::json(
+          200, message_json(json::array({{{"type", "thinking"},
+                                          {"thinking", "The income is high, so above."},
+                                          {"signature", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}},
+                                         {{"type", "text"}, {"text", "{\"answer\": \"Above $50,000\"}"}}}),
+                            "end_turn", 41, 27));
     }
     if (last == "rate limited once") {
       if (attempt == 1)
-        return ServerReply::json(429, error_json("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
-                                 {{"retry-after", "1"}});
-      return ServerReply::json(200, message_json(json::array({{{"type", "text"}, {"text", "Below"}}}), "max_tokens", 12, 5));
+        return ServerReply::json(
+            429, error_json("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
+            {{"retry-after", "1"}});
+      return ServerReply::json(200,
+                               message_json(json::array({{{"type", "text"}, {"text", "Below"}}}), "max_tokens", 12, 5));
     }
     if (last == "always overloaded") return ServerReply::json(529, error_json("overloaded_error", "Overloaded"));
-    if (last == "invalid") return ServerReply::json(400, error_json("invalid_request_error", "max_tokens: Field required"));
+    if (last == "invalid")
+      return ServerReply::json(400, error_json("invalid_request_error", "max_tokens: Field required"));
     return ServerReply::json(200, message_json(json::array({{{"type", "text"}, {"text", "ok"}}}), "end_turn", 5, 1));
   }
 };
@@ -211,10 +217,11 @@ TEST_F(HttpAnthropic, BatchWithRateLimitsOverloadsAndBadRequests) {
 TEST_F(HttpAnthropic, ExtendedThinkingRequest) {
   Replay replay;
   TestServer server(std::ref(replay));
-  auto spec = parse_model_spec("anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000;api_key_env=" +
-                               kKeyVar + ";max_attempts=2");
+  auto spec = parse_model_spec("anthropic:claude-sonnet-4-20250514@" + server.url() +
+                               ";thinking=10000;api_key_env=" + kKeyVar + ";max_attempts=2");
   auto b = make_http_backend(spec);
-  EXPECT_EQ(b->identity(), "anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000;max_tokens=10000+answer");
+  EXPECT_EQ(b->identity(),
+            "anthropic:claude-sonnet-4-20250514@" + server.url() + ";thinking=10000;max_tokens=10000+answer");
   GenerationRequest r;
   r.messages = {{"user", "plain"}};
   r.sampling.max_tokens = 16000;

@@ -63,8 +63,8 @@ struct Fixture : ::testing::Test {
     ::setenv(kKeyVar, kKey, 1);
     server = std::make_unique<TestServer>(std::ref(replay));
     replay.base = server->url();
-    dir = std::filesystem::temp_directory_path() /
-          ("sceval-batch-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = std::filesystem::temp_directory_path() / ("sceval-batch-" + std::to_string(::getpid()) + "-" +
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
@@ -74,8 +74,8 @@ struct Fixture : ::testing::Test {
   }
   std::string spec(const std::string& provider, const std::string& extra = "") const {
     const std::string url = provider == "openai" ? server->url() + "/v1" : server->url();
-    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}", provider,
-                       url, kKeyVar, extra);
+    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}",
+                       provider, url, kKeyVar, extra);
   }
   std::unique_ptr<Backend> make(const std::string& s) {
     auto b = make_http_backend(s);
@@ -166,7 +166,8 @@ TEST_F(HttpBatch, OpenAISplitsByTheLimitAndResubmitsAnExpiredBatch) {
   replay.expire_next = true;  // the first batch expires with its first half answered
   const auto reqs = asks({"a", "b", "c", "d", "e", "f", "g"});
   auto out = b->generate(reqs);
-  for (std::size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(out[i].text, "answer to: " + reqs[i].messages[1].content) << i;
+  for (std::size_t i = 0; i < reqs.size(); ++i)
+    EXPECT_EQ(out[i].text, "answer to: " + reqs[i].messages[1].content) << i;
   // 7 requests, at most 3 per batch: 3 batches; the expired one (3 lines, 1 answered) sends 2 again.
   ASSERT_EQ(replay.batches_created.load(), 4);
   EXPECT_EQ(replay.batches[replay.batch_order[0]].status, "expired");
@@ -191,7 +192,7 @@ TEST_F(HttpBatch, AnthropicMessageBatches) {
   const auto reqs = asks({"one", "two", "invalid three", "flaky four"});
   auto out = b->generate(reqs);
   EXPECT_EQ(out[0].text, "answer to: one");
-  EXPECT_EQ(out[1].text, "answer to: two");   // canceled or expired in the first batch, then answered
+  EXPECT_EQ(out[1].text, "answer to: two");  // canceled or expired in the first batch, then answered
   EXPECT_EQ(out[3].text, "answer to: flaky four");
   EXPECT_EQ(out[2].finish, FinishReason::Error);
   EXPECT_NE(out[2].error.find("invalid_request_error"), std::string::npos) << out[2].error;
@@ -337,10 +338,20 @@ TEST_F(HttpBatch, CliRunInBatchModeThenDirectFromTheSameCache) {
   const std::string cli = env_cli && *env_cli ? env_cli : SCEVAL_CLI;
   if (cli.empty() || !std::filesystem::is_regular_file(cli)) GTEST_SKIP() << "no sceval binary (SCEVAL_CLI)";
   auto args = [&](const std::string& extra, const std::string& out) {
-    return std::vector<std::string>{cli, "run", "--task", "credit_risk_3way", "--model",
+    return std::vector<std::string>{cli,
+                                    "run",
+                                    "--task",
+                                    "credit_risk_3way",
+                                    "--model",
                                     "openai:test-model@" + server->url() + "/v1;api_key_env=" + kKeyVar + extra,
-                                    "--limit", "5", "--max-tokens", "16", "--cache", (dir / "c.sqlite").string(),
-                                    "-o", (dir / out).string()};
+                                    "--limit",
+                                    "5",
+                                    "--max-tokens",
+                                    "16",
+                                    "--cache",
+                                    (dir / "c.sqlite").string(),
+                                    "-o",
+                                    (dir / out).string()};
   };
   {
     ChildProcess p(args(";batch=1;batch_poll=0.01", "batch"), (dir / "batch.log").string());

@@ -50,9 +50,8 @@ struct HttpBatchResults : ::testing::Test {
     ::setenv(kKeyVar, "sk-results-test", 1);
     server = std::make_unique<TestServer>(std::ref(replay));
     replay.base = server->url();
-    dir = std::filesystem::temp_directory_path() /
-          ("sceval-batch-results-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = std::filesystem::temp_directory_path() / ("sceval-batch-results-" + std::to_string(::getpid()) + "-" +
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
@@ -62,8 +61,8 @@ struct HttpBatchResults : ::testing::Test {
   }
   std::string spec(const std::string& provider, const std::string& extra = "") const {
     const std::string url = provider == "openai" ? server->url() + "/v1" : server->url();
-    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}", provider,
-                       url, kKeyVar, extra);
+    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}",
+                       provider, url, kKeyVar, extra);
   }
   // The batch backend of `spec`, with a reply size limit of `max_reply` bytes.
   std::unique_ptr<BatchBackend> make(const std::string& s, std::size_t max_reply = 64u << 20) {
@@ -93,7 +92,8 @@ struct HttpBatchResults : ::testing::Test {
 
 std::size_t results_bytes(BatchReplay& replay) {
   std::size_t n = 0;
-  for (const auto& [id, b] : replay.batches) n += b.provider == "openai" ? replay.files[b.output_file].size() : b.output_file.size();
+  for (const auto& [id, b] : replay.batches)
+    n += b.provider == "openai" ? replay.files[b.output_file].size() : b.output_file.size();
   return n;
 }
 
@@ -199,7 +199,8 @@ TEST_F(HttpBatchResults, AFailedOpenAIBatchShowsItsErrorsAndIsNotResubmitted) {
   auto out = b->generate(asks(3));
   for (const auto& g : out) {
     ASSERT_EQ(g.finish, FinishReason::Error);
-    EXPECT_NE(g.error.find("invalid_json_line (input line 2): This line is not parseable as valid JSON."), std::string::npos)
+    EXPECT_NE(g.error.find("invalid_json_line (input line 2): This line is not parseable as valid JSON."),
+              std::string::npos)
         << g.error;
     EXPECT_NE(g.error.find("after 1 submission"), std::string::npos) << g.error;
   }

@@ -37,23 +37,38 @@ std::string http_date(std::chrono::system_clock::time_point t) {
 
 // What the proxy does with attempt `attempt` (1-based) of request k.
 Fault schedule(int k, int attempt) {
-  auto seq = [&](std::vector<Fault> faults) { return attempt <= static_cast<int>(faults.size()) ? faults[attempt - 1] : Fault::forward(); };
+  auto seq = [&](std::vector<Fault> faults) {
+    return attempt <= static_cast<int>(faults.size()) ? faults[attempt - 1] : Fault::forward();
+  };
   switch (k) {
-    case 0: return seq({Fault::respond(429, R"({"error":{"message":"rate limited"}})", {{"Retry-After", "1"}})});
-    case 1: return seq({Fault::respond(503), Fault::respond(500)});
-    case 2: return seq({Fault::drop()});
-    case 3: return seq({Fault::hang(30)});  // the client gives up after kTimeout
-    case 4: return seq({Fault::truncated_json()});
-    case 5: return seq({Fault::cut_connection()});
+    case 0:
+      return seq({Fault::respond(429, R"({"error":{"message":"rate limited"}})", {{"Retry-After", "1"}})});
+    case 1:
+      return seq({Fault::respond(503), Fault::respond(500)});
+    case 2:
+      return seq({Fault::drop()});
+    case 3:
+      return seq({Fault::hang(30)});  // the client gives up after kTimeout
+    case 4:
+      return seq({Fault::truncated_json()});
+    case 5:
+      return seq({Fault::cut_connection()});
     case 6:
-      return seq({Fault::respond(429, R"({"error":{"message":"slow down"}})",
-                                 {{"Retry-After", http_date(std::chrono::system_clock::now() + std::chrono::seconds(2))}})});
-    case 7: return seq({Fault::respond(502), Fault::drop(), Fault::respond(503)});  // recovers on the last allowed attempt
-    case 8: return Fault::respond(503, R"({"error":{"message":"server overloaded, try later"}})");  // never recovers
-    case 9: return Fault::respond(400, R"({"error":{"message":"bad request: no such model"}})");   // not retryable
-    case 10: return Fault::drop();            // never recovers
-    case 11: return Fault::truncated_json();  // never recovers
-    default: return Fault::forward();
+      return seq(
+          {Fault::respond(429, R"({"error":{"message":"slow down"}})",
+                          {{"Retry-After", http_date(std::chrono::system_clock::now() + std::chrono::seconds(2))}})});
+    case 7:
+      return seq({Fault::respond(502), Fault::drop(), Fault::respond(503)});  // recovers on the last allowed attempt
+    case 8:
+      return Fault::respond(503, R"({"error":{"message":"server overloaded, try later"}})");  // never recovers
+    case 9:
+      return Fault::respond(400, R"({"error":{"message":"bad request: no such model"}})");  // not retryable
+    case 10:
+      return Fault::drop();  // never recovers
+    case 11:
+      return Fault::truncated_json();  // never recovers
+    default:
+      return Fault::forward();
   }
 }
 constexpr int kRequests = 14;
@@ -125,7 +140,7 @@ TEST(HttpFaults, RetriesRecoverEveryRequestThatCan) {
     const bool recovers = k != 8 && k != 9 && k != 10 && k != 11;
     if (recovers) {
       ASSERT_NE(out[k].finish, FinishReason::Error) << out[k].error;
-      EXPECT_EQ(delivered, 1);  // not duplicated
+      EXPECT_EQ(delivered, 1);                    // not duplicated
       EXPECT_EQ(out[k].text, reference[k].text);  // the right answer, in the right place
       EXPECT_EQ(out[k].completion_tokens, reference[k].completion_tokens);
       // ... and the one the proxy delivered for this request

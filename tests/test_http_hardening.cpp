@@ -32,7 +32,8 @@ std::string spec_error(const std::string& spec) {
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 TEST(HttpHardening, ABaseUrlMustBeAUrl) {
-  EXPECT_TRUE(has(spec_error("openai:m@notaurl"), "\"notaurl\" after '@' is not a base URL")) << spec_error("openai:m@notaurl");
+  EXPECT_TRUE(has(spec_error("openai:m@notaurl"), "\"notaurl\" after '@' is not a base URL"))
+      << spec_error("openai:m@notaurl");
   EXPECT_TRUE(has(spec_error("openai:m@http://"), "not a base URL"));
   EXPECT_TRUE(has(spec_error("openai:m@http://host:99999/v1"), "port \"99999\""));
   EXPECT_TRUE(has(spec_error("openai:m@http://host:/v1"), "empty port"));
@@ -40,7 +41,7 @@ TEST(HttpHardening, ABaseUrlMustBeAUrl) {
   EXPECT_TRUE(has(spec_error("openai:m@http://ho st/v1"), "white space"));
   EXPECT_TRUE(has(spec_error("openai:m@http://u:pw@h:x/v1"), "port \"x\""));
   EXPECT_FALSE(has(spec_error("openai:m@http://u:secretpw@h:x/v1"), "secretpw"));  // messages hide credentials
-  EXPECT_EQ(spec_error("openai:gpt-4o"), "(accepted)");  // the default endpoint: no '@' part
+  EXPECT_EQ(spec_error("openai:gpt-4o"), "(accepted)");                            // the default endpoint: no '@' part
   EXPECT_EQ(spec_error("openai:m@http://[::1]:8080/v1"), "(accepted)");
   EXPECT_EQ(spec_error("openai:m@https://user:pw@example.org/v1"), "(accepted)");
 }
@@ -65,8 +66,10 @@ TEST(HttpHardening, AnEchoedKeyIsRedactedFromTheReply) {
     std::string auth;
     for (const auto& [k, v] : r.headers)
       if (k == "authorization" || k == "Authorization") auth = v;
-    const nlohmann::json body = {
-        {"choices", {{{"index", 0}, {"finish_reason", "stop"}, {"message", {{"role", "assistant"}, {"content", "you sent " + auth}}}}}}};
+    const nlohmann::json body = {{"choices",
+                                  {{{"index", 0},
+                                    {"finish_reason", "stop"},
+                                    {"message", {{"role", "assistant"}, {"content", "you sent " + auth}}}}}}};
     return ServerReply::json(200, body.dump());
   });
   OpenAIOptions o;

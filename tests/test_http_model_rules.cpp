@@ -127,7 +127,8 @@ TEST_F(HttpModelRules, AdaptiveThinkingWithEffort) {
 
 // The model table refuses, before any request, the thinking mode a family would refuse every time.
 TEST_F(HttpModelRules, EachClaudeFamilyGetsTheThinkingItTakes) {
-  EXPECT_NE(refusal(spec("anthropic", "claude-opus-4-7", ";thinking=10000")).find("adaptive thinking only"), std::string::npos);
+  EXPECT_NE(refusal(spec("anthropic", "claude-opus-4-7", ";thinking=10000")).find("adaptive thinking only"),
+            std::string::npos);
   EXPECT_NE(refusal(spec("anthropic", "claude-opus-4-7", ";thinking=disabled")).find("adaptive thinking only"),
             std::string::npos);
   EXPECT_NE(refusal(spec("anthropic", "claude-sonnet-4-5-20250929", ";thinking=adaptive")).find("no adaptive thinking"),

@@ -54,7 +54,7 @@ TEST(HttpLlamaServer, SameRequestTwiceGivesSameText) {
   OpenAIBackend b(options_for(env.server->base_url()));
   const auto r = ask("Tell me about the little red boat.", 24);
   auto both = b.generate(std::vector<GenerationRequest>{r, r});  // at the same time
-  auto again = b.generate(std::vector<GenerationRequest>{r});     // later, alone
+  auto again = b.generate(std::vector<GenerationRequest>{r});    // later, alone
   ASSERT_NE(both[0].finish, FinishReason::Error) << both[0].error;
   ASSERT_NE(both[1].finish, FinishReason::Error) << both[1].error;
   ASSERT_NE(again[0].finish, FinishReason::Error) << again[0].error;
@@ -112,7 +112,8 @@ TEST(HttpLlamaServer, JsonSchemaConstrainsTheOutput) {
 TEST(HttpLlamaServer, ConcurrencyFourSixteenRequestsInOrder) {
   SCEVAL_REQUIRE_LLAMA_SERVER(env);
   std::vector<GenerationRequest> reqs;
-  for (int i = 0; i < 16; ++i) reqs.push_back(ask("Story number " + std::to_string(i) + ": a cat and a dog.", 4 + i % 8));
+  for (int i = 0; i < 16; ++i)
+    reqs.push_back(ask("Story number " + std::to_string(i) + ": a cat and a dog.", 4 + i % 8));
   // One at a time first: the reference answer of each request.
   OpenAIBackend one(options_for(env.server->base_url(), 1));
   std::vector<Generation> reference;

@@ -50,17 +50,22 @@ LlamaServer& exact_server(const SharedLlamaServer& env) {
   return server;
 }
 
-#define SCEVAL_REQUIRE_CLI_AND_SERVER(env)                                                   \
-  SCEVAL_REQUIRE_LLAMA_SERVER(shared);                                                       \
+#define SCEVAL_REQUIRE_CLI_AND_SERVER(env)                                                              \
+  SCEVAL_REQUIRE_LLAMA_SERVER(shared);                                                                  \
   if (sceval_cli().empty()) GTEST_SKIP() << "no sceval binary (SCEVAL_CLI): built with llama.cpp only"; \
   LlamaServer& env = exact_server(shared)
 
 // The arguments of one run of the small 3-way task; `url` is the server's (or the proxy's) base URL.
 std::vector<std::string> run_args(const std::string& url, const std::string& out, const std::string& cache,
                                   const std::string& settings = "") {
-  return {sceval_cli(), "run", "--task", "credit_risk_3way", "--model",
-          "openai:test-model@" + url + ";concurrency=" + std::to_string(kConcurrency) + settings,
-          "--limit", "30", "--max-tokens", "16", "--chunk", "64", "--cache", cache, "-o", out};
+  return {sceval_cli(),   "run",
+          "--task",       "credit_risk_3way",
+          "--model",      "openai:test-model@" + url + ";concurrency=" + std::to_string(kConcurrency) + settings,
+          "--limit",      "30",
+          "--max-tokens", "16",
+          "--chunk",      "64",
+          "--cache",      cache,
+          "-o",           out};
 }
 
 int run_cli(const std::vector<std::string>& args, const std::string& log) {
@@ -111,13 +116,20 @@ Fault thirty_percent(const std::string& key, int attempt) {
   const std::uint64_t h = fnv1a(key + "#" + std::to_string(attempt));
   if (h % 100 >= 30) return Fault::forward();
   switch ((h / 100) % 7) {
-    case 0: return Fault::respond(429, R"({"error":{"message":"rate limited"}})", {{"Retry-After", "1"}});
-    case 1: return Fault::respond(500);
-    case 2: return Fault::respond(503);
-    case 3: return Fault::hang(8);  // past the client's 4 s timeout
-    case 4: return Fault::truncated_json();
-    case 5: return Fault::cut_connection();
-    default: return Fault::respond(200, "<html>502 Bad Gateway</html>");  // 200, but not JSON
+    case 0:
+      return Fault::respond(429, R"({"error":{"message":"rate limited"}})", {{"Retry-After", "1"}});
+    case 1:
+      return Fault::respond(500);
+    case 2:
+      return Fault::respond(503);
+    case 3:
+      return Fault::hang(8);  // past the client's 4 s timeout
+    case 4:
+      return Fault::truncated_json();
+    case 5:
+      return Fault::cut_connection();
+    default:
+      return Fault::respond(200, "<html>502 Bad Gateway</html>");  // 200, but not JSON
   }
 }
 
@@ -220,7 +232,8 @@ TEST(HttpRun, KillAndResumeResendsOnlyRequestsInFlight) {
   SCEVAL_REQUIRE_CLI_AND_SERVER(env);
   ScratchDir dir;
   // Reference: uninterrupted, through a counting pass-through proxy.
-  FaultProxy counter(env.port(), [](const std::string&, int) { return Fault::forward(); }, whole_body);
+  FaultProxy counter(
+      env.port(), [](const std::string&, int) { return Fault::forward(); }, whole_body);
   const std::string url = counter.url() + "/v1";
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(run_cli(run_args(url, dir.file("full"), dir.file("full.sqlite")), dir.file("full.log")), 0)
@@ -269,7 +282,12 @@ TEST(HttpRun, WithHistoryAsksInTheSameChat) {
       [&](const std::string& key, int) {
         const json messages = json::parse(key)["messages"];
         if (messages.size() == 3) {  // follow-up: an SCE on the grid
-          return Fault::respond(200, completion(json(R"({"annual_income": 60, "payment_history": "Always paid on time, 5+ years of history", "employment": "Salaried"})").dump()));
+          return Fault::respond(
+              200,
+              completion(
+                  json(
+                      R"({"annual_income": 60, "payment_history": "Always paid on time, 5+ years of history", "employment": "Salaried"})")
+                      .dump()));
         }
         if (messages.size() == 5) {
           EXPECT_EQ(messages[3]["role"], "assistant");

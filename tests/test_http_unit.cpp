@@ -83,8 +83,10 @@ TEST(HttpModelSpec, ErrorsSayWhatIsWrong) {
   auto message = [](const std::string& spec) {
     try {
       auto s = parse_model_spec(spec);
-      if (s.provider == "openai") openai_options(s);
-      else anthropic_options(s);
+      if (s.provider == "openai")
+        openai_options(s);
+      else
+        anthropic_options(s);
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -213,7 +215,8 @@ TEST(HttpOpenAIResponse, ContentUsageLogprobs) {
   ASSERT_EQ(g.logprobs[0].top.size(), 2u);
   EXPECT_EQ(g.logprobs[0].top[0].first, "yes");  // best first
   EXPECT_DOUBLE_EQ(g.logprobs[0].top[1].second, -2.5);
-  g = parse_openai_response(R"({"choices":[{"finish_reason":"stop","message":{"role":"assistant","content":null,"refusal":"no"}}]})");
+  g = parse_openai_response(
+      R"({"choices":[{"finish_reason":"stop","message":{"role":"assistant","content":null,"refusal":"no"}}]})");
   EXPECT_EQ(g.text, "");
   EXPECT_EQ(g.finish, FinishReason::Stop);
   EXPECT_THROW(parse_openai_response(R"({"choices":[{"message":{"content":"cut)"), Error);
@@ -222,7 +225,8 @@ TEST(HttpOpenAIResponse, ContentUsageLogprobs) {
 }
 
 TEST(HttpAnthropicResponse, ThinkingThenText) {
-  auto g = parse_anthropic_response(R"({"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-20250514",
+  auto g =
+      parse_anthropic_response(R"({"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-20250514",
       "content":[{"type":"thinking","thinking":"Let me see.","signature":"EqQB"},
                  {"type":"redacted_thinking","data":"xyz"},
                  {"type":"text","text":"{\"answer\": \"yes\"}"}],
@@ -231,10 +235,13 @@ TEST(HttpAnthropicResponse, ThinkingThenText) {
   EXPECT_EQ(g.finish, FinishReason::Stop);
   EXPECT_EQ(g.prompt_tokens, 20);
   EXPECT_EQ(g.completion_tokens, 9);
-  g = parse_anthropic_response(R"({"type":"message","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"stop_reason":"max_tokens"})");
+  g = parse_anthropic_response(
+      R"({"type":"message","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"stop_reason":"max_tokens"})");
   EXPECT_EQ(g.text, "ab");
   EXPECT_EQ(g.finish, FinishReason::Length);
-  EXPECT_THROW(parse_anthropic_response(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"), Error);
+  EXPECT_THROW(
+      parse_anthropic_response(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"),
+      Error);
   EXPECT_THROW(parse_anthropic_response(R"({"type":"message","content":[{"type":"text"}]})"), Error);
 }
 
@@ -262,9 +269,9 @@ TEST(HttpRetry, FullJitterBackoff) {
   EXPECT_DOUBLE_EQ(http::backoff_delay(3, p, std::nullopt, 0.5), 2.0);            // U(0, 4)
   EXPECT_DOUBLE_EQ(http::backoff_delay(10, p, std::nullopt, 0.5), 5.0);           // capped: U(0, 10)
   EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, std::nullopt, 0.0), 0.0);
-  EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 7.0, 0.5), 7.0);    // at least Retry-After
-  EXPECT_DOUBLE_EQ(http::backoff_delay(5, p, 1.0, 0.5), 5.0);    // ... or the jitter, if longer: U(0, 10)
-  EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 3600.0, 0.1), 30.0);  // Retry-After capped
+  EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 7.0, 0.5), 7.0);              // at least Retry-After
+  EXPECT_DOUBLE_EQ(http::backoff_delay(5, p, 1.0, 0.5), 5.0);              // ... or the jitter, if longer: U(0, 10)
+  EXPECT_DOUBLE_EQ(http::backoff_delay(1, p, 3600.0, 0.1), 30.0);          // Retry-After capped
   EXPECT_DOUBLE_EQ(http::backoff_delay(200, p, std::nullopt, 1.0), 10.0);  // no overflow
 }
 
@@ -276,7 +283,10 @@ TEST(HttpRetry, StatusRules) {
 TEST(HttpRetry, Excerpt) {
   EXPECT_EQ(http::excerpt("{\n  \"error\": 1\n}"), "{ \"error\": 1 }");
   EXPECT_EQ(http::excerpt(std::string(400, 'x'), 10), "xxxxxxxxxx...");
-  EXPECT_EQ(http::excerpt("ab\xc3\xa9" "cd", 3), "ab...");  // é is not split
+  EXPECT_EQ(http::excerpt("ab\xc3\xa9"
+                          "cd",
+                          3),
+            "ab...");  // é is not split
 }
 
 // ---- the transport against a scripted local server -------------------------------------------
@@ -301,7 +311,10 @@ constexpr const char* kCompletion =
 // and a hint, instead of retrying every request for minutes against a server that was never started.
 TEST(HttpTransport, ConnectionRefusedFromTheStartFailsFast) {
   int port;
-  { TestServer gone([](const ServerRequest&) { return ServerReply::json(200, "{}"); }); port = gone.port(); }
+  {
+    TestServer gone([](const ServerRequest&) { return ServerReply::json(200, "{}"); });
+    port = gone.port();
+  }
   OpenAIOptions o;
   o.model = "m";
   o.base_url = "http://user:secret@127.0.0.1:" + std::to_string(port) + "/v1";
@@ -362,7 +375,8 @@ TEST(HttpTransport, ShouldRetryHeaderOverridesStatus) {
   o.transport = fast_transport(3);
   o.transport.concurrency = 1;
   OpenAIBackend b(o);
-  auto out = b.generate(std::vector<GenerationRequest>{request({{"user", "400 but retry"}}), request({{"user", "503 but stop"}})});
+  auto out = b.generate(
+      std::vector<GenerationRequest>{request({{"user", "400 but retry"}}), request({{"user", "503 but stop"}})});
   EXPECT_EQ(out[0].finish, FinishReason::Stop) << out[0].error;
   EXPECT_EQ(out[0].text, "fine");
   EXPECT_EQ(out[1].finish, FinishReason::Error);
@@ -434,7 +448,8 @@ TEST(HttpOpenAIParse, ReasoningContentIsKeptApart) {
 
 TEST(HttpOpenAIParse, InvalidUtf8InABodyIsRepairedNotRetried) {
   // A server that cut a character in half: the bytes become U+FFFD, the rest of the reply stays.
-  auto g = parse_openai_response("{\"choices\":[{\"finish_reason\":\"stop\",\"message\":{\"content\":\"caf\xc3 ok \xff\"}}]}");
+  auto g = parse_openai_response(
+      "{\"choices\":[{\"finish_reason\":\"stop\",\"message\":{\"content\":\"caf\xc3 ok \xff\"}}]}");
   EXPECT_EQ(g.text, "caf\xEF\xBF\xBD ok \xEF\xBF\xBD");
   EXPECT_THROW(parse_openai_response("{\"choices\": \xff"), Error);  // still not JSON
 }
@@ -442,18 +457,20 @@ TEST(HttpOpenAIParse, InvalidUtf8InABodyIsRepairedNotRetried) {
 TEST(HttpModelSpec, SecretsInUrlsAreHidden) {
   EXPECT_EQ(spec_without_secrets("openai:m@http://bob:hunter2@gpu1:8080/v1;concurrency=4"),
             "openai:m@http://***@gpu1:8080/v1;concurrency=4");
-  EXPECT_EQ(spec_without_secrets("openai:a@b@http://u:p@x/v1,https://token@y/v1"), "openai:a@b@http://***@x/v1,https://***@y/v1");
+  EXPECT_EQ(spec_without_secrets("openai:a@b@http://u:p@x/v1,https://token@y/v1"),
+            "openai:a@b@http://***@x/v1,https://***@y/v1");
   EXPECT_EQ(spec_without_secrets("openai:name@with@at@http://host/v1"), "openai:name@with@at@http://host/v1");
   EXPECT_EQ(spec_without_secrets("http://host/path@x"), "http://host/path@x");  // '@' in the path: not userinfo
   EXPECT_EQ(spec_without_secrets("gguf:/models/a@b.gguf"), "gguf:/models/a@b.gguf");
 }
 
 TEST(HttpRepairUtf8, ReplacesEachByteOfAnInvalidSequence) {
-  EXPECT_EQ(http::repair_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(http::repair_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(http::repair_utf8("a\xC3"), "a" + fffd);                          // cut at the end
-  EXPECT_EQ(http::repair_utf8("\xC0\xAF"), fffd + fffd);                      // overlong
-  EXPECT_EQ(http::repair_utf8("\xED\xA0\x80"), fffd + fffd + fffd);          // a surrogate
+  EXPECT_EQ(http::repair_utf8("a\xC3"), "a" + fffd);                            // cut at the end
+  EXPECT_EQ(http::repair_utf8("\xC0\xAF"), fffd + fffd);                        // overlong
+  EXPECT_EQ(http::repair_utf8("\xED\xA0\x80"), fffd + fffd + fffd);             // a surrogate
   EXPECT_EQ(http::repair_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // above U+10FFFF
   EXPECT_EQ(http::repair_utf8("\xE2\x82x"), fffd + fffd + "x");
 }

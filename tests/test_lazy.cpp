@@ -120,8 +120,9 @@ TEST(Lazy, EqualsFullMapOnPaperGridsToyAndThreeWay) {
   const fs::path dir = fs::temp_directory_path() / "sceval_test_lazy";
   fs::remove_all(dir);
   std::size_t rows = 0, valid = 0, invalid = 0, exact = 0, off_grid = 0, na = 0;
-  for (const std::string& name : std::vector<std::string>{"income", "house_prices", "heart_disease", "toy_income",
-                                                          std::string(SCEVAL_SOURCE_DIR) + "/tasks/examples/credit_risk_3way.json"}) {
+  for (const std::string& name :
+       std::vector<std::string>{"income", "house_prices", "heart_disease", "toy_income",
+                                std::string(SCEVAL_SOURCE_DIR) + "/tasks/examples/credit_risk_3way.json"}) {
     task::Task t = task::resolve_task(name);
     grid::Grid g(t);
     const int k = static_cast<int>(t.options.size());

@@ -104,7 +104,8 @@ TEST(LlamaBackend, SeededSamplingIndependentOfBatch) {
   const auto reqs = requests(convs, 16, 0.9);
   auto b = make(false, 0, 0, kStable);
   const auto all = texts(b.generate(reqs));
-  for (std::size_t i = 0; i < reqs.size(); i += 3) EXPECT_EQ(texts(b.generate(std::span(reqs).subspan(i, 1)))[0], all[i]);
+  for (std::size_t i = 0; i < reqs.size(); i += 3)
+    EXPECT_EQ(texts(b.generate(std::span(reqs).subspan(i, 1)))[0], all[i]);
   auto r = make(true, 0, 0, kStable);
   EXPECT_EQ(texts(r.generate(reqs)), all);
   auto other = reqs[0];
@@ -215,7 +216,8 @@ TEST(LlamaBackend, ScoresEqualBruteForce) {
         ASSERT_EQ(got[r].logprob.size(), want.size());
         double psum = 0;
         for (std::size_t o = 0; o < want.size(); ++o) {
-          EXPECT_NEAR(got[r].logprob[o], want[o], tol) << "request " << r << " option " << o << " reference " << reference;
+          EXPECT_NEAR(got[r].logprob[o], want[o], tol)
+              << "request " << r << " option " << o << " reference " << reference;
           max_diff = std::max(max_diff, std::abs(got[r].logprob[o] - want[o]));
           psum += got[r].probability[o];
         }
@@ -270,14 +272,17 @@ TEST(LlamaBackend, TemplateChoices) {
   LlamaOptions o;
   o.model_path = tiny_model();
   const Conversation c{{"system", "S"}, {"user", "U"}};
-  EXPECT_EQ(LlamaBackend(o).render(c), "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(LlamaBackend(o).render(c),
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
   o.chat_template = "chatml";
-  EXPECT_EQ(LlamaBackend(o).render(c), "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(LlamaBackend(o).render(c),
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
   o.chat_template = "llama3";  // a built-in name, rendered by llama_chat_apply_template
   const std::string l3 = LlamaBackend(o).render(c);
   EXPECT_NE(l3.find("<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|>"), std::string::npos) << l3;
   testing::ScratchDir dir;
-  std::ofstream(dir.file("t.jinja")) << "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}";
+  std::ofstream(dir.file("t.jinja"))
+      << "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}";
   o.chat_template = dir.file("t.jinja");
   LlamaBackend f(o);
   EXPECT_EQ(f.render(c), "[system]S[user]U>");
@@ -289,7 +294,8 @@ TEST(LlamaBackend, GrammarAndSchema) {
   auto b = make(false);
   GenerationRequest r{{{"user", "Answer."}}, {}};
   r.sampling.max_tokens = 60;
-  r.sampling.json_schema = nlohmann::json::parse(R"({"type":"object","properties":{"answer":{"enum":["Below $50,000","Above $50,000"]}},"required":["answer"]})");
+  r.sampling.json_schema = nlohmann::json::parse(
+      R"({"type":"object","properties":{"answer":{"enum":["Below $50,000","Above $50,000"]}},"required":["answer"]})");
   GenerationRequest bad = r;
   bad.sampling.json_schema.reset();
   bad.sampling.grammar = "root ::= (";

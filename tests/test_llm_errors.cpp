@@ -114,9 +114,15 @@ namespace {
 // repaired as llama-server's JSON output repairs it.
 TEST(LlamaText, InvalidUtf8ReplacedLikeLlamaServer) {
   EXPECT_EQ(detail::valid_utf8("plain ünïcödé"), "plain ünïcödé");
-  EXPECT_EQ(detail::valid_utf8("a\xff" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(detail::valid_utf8("a\xff"
+                               "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(detail::valid_utf8("end \xE2\x82"), "end \xEF\xBF\xBD");
-  EXPECT_EQ(detail::valid_utf8("\xC3" "x"), "\xEF\xBF\xBD" "x");
+  EXPECT_EQ(detail::valid_utf8("\xC3"
+                               "x"),
+            "\xEF\xBF\xBD"
+            "x");
 }
 
 }  // namespace

@@ -52,12 +52,15 @@ struct Server {
 // kv_f32 + flash_attn 0. Reference mode and (for single conversations) batched mode.
 TEST(LlamaServer, GreedyEqualsLlamaServer) {
   ASSERT_TRUE(std::filesystem::exists(server_binary()))
-      << "llama-server not found at '" << server_binary() << "' (build target sceval_llama_tools or set SCEVAL_LLAMA_SERVER)";
+      << "llama-server not found at '" << server_binary()
+      << "' (build target sceval_llama_tools or set SCEVAL_LLAMA_SERVER)";
   constexpr int n_ctx = 2048, max_tokens = 32;
   const std::vector<Conversation> convs{
       {{"user", "Is the sky blue?"}},
       {{"system", "You answer in JSON."}, {"user", "What is this person's estimated yearly income? Age 45."}},
-      {{"user", "Tell me a story."}, {"assistant", "Once upon a time"}, {"user", "Go on, with \"quotes\" and ünïcödé."}},
+      {{"user", "Tell me a story."},
+       {"assistant", "Once upon a time"},
+       {"user", "Go on, with \"quotes\" and ünïcödé."}},
   };
   for (bool stable : {false, true}) {
     std::vector<std::string> args;

@@ -99,7 +99,8 @@ TEST(TestModel, VocabularyLookup) {
     find_test_vocab();
     ADD_FAILURE() << "a missing SCEVAL_TEST_VOCAB file was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("SCEVAL_TEST_VOCAB=" + dir.file("missing.gguf")), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("SCEVAL_TEST_VOCAB=" + dir.file("missing.gguf")), std::string::npos)
+        << e.what();
   }
   ::unsetenv("SCEVAL_TEST_VOCAB");
 }

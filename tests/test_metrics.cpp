@@ -39,8 +39,10 @@ struct Line {
     SceInput s;
     s.index = from;
     s.target = target;
-    if (to) s.record = grid::Record{*to};
-    else s.status = "no_json";
+    if (to)
+      s.record = grid::Record{*to};
+    else
+      s.status = "no_json";
     return s;
   }
 };
@@ -134,8 +136,8 @@ TEST(Score, HandWorkedLine) {
 
 TEST(Score, DropRulesDifferByMode) {
   Line L;
-  L.map.labels[0] = kNA;       // original without an answer
-  L.map.labels[8] = kNA;       // an SCE landing on a NA cell
+  L.map.labels[0] = kNA;        // original without an answer
+  L.map.labels[8] = kNA;        // an SCE landing on a NA cell
   L.map.labels[1] = kOffLabel;  // an off-label original
   grid::Distance dx(L.g, task::DistanceKind::Gower, Arithmetic::Exact);
   grid::Distance dp(L.g, task::DistanceKind::Gower, Arithmetic::Paper);

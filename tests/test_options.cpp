@@ -17,14 +17,17 @@ namespace {
 // A value of the option's type other than its default, within its bounds.
 nlohmann::json another_value(const OptionSpec& o) {
   switch (o.type) {
-    case OptionType::Flag: return !o.default_value.get<bool>();
+    case OptionType::Flag:
+      return !o.default_value.get<bool>();
     case OptionType::Integer: {
       const std::int64_t d = o.default_value.is_null() ? 0 : o.default_value.get<std::int64_t>();
       const std::int64_t v = d + 1 <= o.max ? d + 1 : d - 1;
       return v < o.min ? static_cast<std::int64_t>(o.min) : v;
     }
-    case OptionType::Number: return o.default_value.get<double>() + 0.5;
-    case OptionType::Text: return "a text of " + o.name;
+    case OptionType::Number:
+      return o.default_value.get<double>() + 0.5;
+    case OptionType::Text:
+      return "a text of " + o.name;
     case OptionType::Choice:
       for (const auto& c : o.choices)
         if (c != o.default_value) return c;
@@ -51,7 +54,8 @@ TEST(Options, EachRowWritesItsOwnFieldAndNoOther) {
     EXPECT_EQ(opts.get(o.name), v) << o.name;
     EXPECT_TRUE(opts.has(o.name)) << o.name;
     for (const auto& other : option_table())  // two rows bound to one field would show here
-      if (other.name != o.name) EXPECT_EQ(opts.get(other.name), other.default_value) << o.name << " wrote " << other.name;
+      if (other.name != o.name)
+        EXPECT_EQ(opts.get(other.name), other.default_value) << o.name << " wrote " << other.name;
     opts.set(o.name, nullptr);  // back to the default
     EXPECT_EQ(opts.get(o.name), o.default_value) << o.name;
     EXPECT_FALSE(opts.has(o.name)) << o.name;
@@ -67,7 +71,8 @@ TEST(Options, TypedFieldsAndNamesAreTheSameValues) {
   EXPECT_EQ(o.system, "be brief");
   o.temperature = 0.25;  // a field set in code is what the table reads
   EXPECT_EQ(o.get("temperature"), 0.25);
-  EXPECT_EQ(o.given(), (nlohmann::json{{"decision_map", "lazy"}, {"limit", 5}, {"max_tokens", 77}, {"system", "be brief"}}));
+  EXPECT_EQ(o.given(),
+            (nlohmann::json{{"decision_map", "lazy"}, {"limit", 5}, {"max_tokens", 77}, {"system", "be brief"}}));
 }
 
 TEST(Options, SettingsRecordEveryRecordedOptionAndNoCacheOrOutputOption) {

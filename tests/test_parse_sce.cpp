@@ -35,8 +35,10 @@ void expect_values(const SceParse& s, std::vector<double> expected) {
   auto got = sce_values(s);
   ASSERT_EQ(got.size(), expected.size());
   for (std::size_t j = 0; j < got.size(); ++j) {
-    if (std::isnan(expected[j])) EXPECT_TRUE(std::isnan(got[j])) << "feature " << j << " got " << got[j] << " (" << s.detail << ")";
-    else EXPECT_EQ(got[j], expected[j]) << "feature " << j << " (" << s.detail << ")";
+    if (std::isnan(expected[j]))
+      EXPECT_TRUE(std::isnan(got[j])) << "feature " << j << " got " << got[j] << " (" << s.detail << ")";
+    else
+      EXPECT_EQ(got[j], expected[j]) << "feature " << j << " (" << s.detail << ")";
   }
 }
 
@@ -66,17 +68,17 @@ TEST(ParseAnswer, FindKeyLikeExtractDictAnswer) {
 TEST(ParseAnswer, ExtractAnswer) {
   auto text = [](const char* reply) { return extract_answer(reply).text; };
   EXPECT_EQ(text(R"({"answer": "Above $50,000"})"), "Above $50,000");         // [oracle]
-  EXPECT_EQ(text(R"({"response": {"answer": "X"}})"), "X");                    // [oracle]
-  EXPECT_EQ(text(R"({"reasoning": "r", "result": {"answer": "X"}})"), "NA");   // [oracle]
-  EXPECT_EQ(text(R"({" ANSWER ": "X"})"), "X");                                // [oracle]
+  EXPECT_EQ(text(R"({"response": {"answer": "X"}})"), "X");                   // [oracle]
+  EXPECT_EQ(text(R"({"reasoning": "r", "result": {"answer": "X"}})"), "NA");  // [oracle]
+  EXPECT_EQ(text(R"({" ANSWER ": "X"})"), "X");                               // [oracle]
   EXPECT_EQ(text("{\"answer\xE2\x80\x83\": \"X\"}"), "X");                    // EM SPACE stripped  [oracle]
   EXPECT_EQ(text(R"({"a": {"answer": null}, "b": {"answer": "X"}})"), "X");   // [oracle]
-  EXPECT_EQ(text(R"({"answer": null})"), "NA");                                // [oracle]
-  EXPECT_EQ(text(R"({"answer": ""})"), "NA");                                  // nothing_2_NA  [oracle]
-  EXPECT_EQ(text(R"({"answer": []})"), "NA");                                  // [oracle]
-  EXPECT_EQ(text(R"([{"answer": "X"}])"), "X");                                // [oracle]
-  EXPECT_EQ(text(R"([[1], {"answer": "X"}])"), "X");                           // the first '{' is the candidate  [oracle]
-  EXPECT_EQ(text("no json here"), "NA");                                       // [oracle]
+  EXPECT_EQ(text(R"({"answer": null})"), "NA");                               // [oracle]
+  EXPECT_EQ(text(R"({"answer": ""})"), "NA");                                 // nothing_2_NA  [oracle]
+  EXPECT_EQ(text(R"({"answer": []})"), "NA");                                 // [oracle]
+  EXPECT_EQ(text(R"([{"answer": "X"}])"), "X");                               // [oracle]
+  EXPECT_EQ(text(R"([[1], {"answer": "X"}])"), "X");  // the first '{' is the candidate  [oracle]
+  EXPECT_EQ(text("no json here"), "NA");              // [oracle]
   EXPECT_EQ(text("```json\n{'answer': 'Below $50,000'}\n```"), "Below $50,000");
   // Non-strings: lists/objects are kept (never an option); numbers/booleans crash nothing_2_NA.
   Answer a = extract_answer(R"({"answer": ["Above $50,000"]})");  // [oracle]
@@ -117,7 +119,8 @@ TEST(ParseSce, StatusNames) {
 }
 
 TEST(ParseSce, IncomeOk) {
-  SceParse s = parse_sce(income(), "```json\n{\"age\": \"45\", \"education\": \"Bachelor's degree\"}\n```");  // [oracle]
+  SceParse s =
+      parse_sce(income(), "```json\n{\"age\": \"45\", \"education\": \"Bachelor's degree\"}\n```");  // [oracle]
   EXPECT_EQ(to_string(s.status), "ok") << s.detail;
   expect_values(s, {45, 21});
   ASSERT_TRUE(s.record);
@@ -219,8 +222,9 @@ TEST(ParseSce, LenientOptions) {
   // Codes that are no level stay unknown.
   EXPECT_EQ(to_string(parse_sce(income(), R"({"age": 45, "education": "99"})", lenient).status), "unknown_level");
   // Heart disease sex by code (2 = Female) only with the extension.
-  EXPECT_EQ(to_string(parse_sce(heart(), R"({"age": 45, "sex": 2, "systolic_bp": 120, "total_cholesterol": 195})").status),
-            "unknown_level");  // [oracle: None]
+  EXPECT_EQ(
+      to_string(parse_sce(heart(), R"({"age": 45, "sex": 2, "systolic_bp": 120, "total_cholesterol": 195})").status),
+      "unknown_level");  // [oracle: None]
   s = parse_sce(heart(), R"({"age": 45, "sex": 2, "systolic_bp": 120, "total_cholesterol": 195})", lenient);
   EXPECT_TRUE(s.ok()) << s.detail;
   EXPECT_EQ((*s.record)[1], 0u);  // Female is listed first in the paper's grid
@@ -238,10 +242,10 @@ TEST(ParseSce, HousePricesFloatRule) {
   EXPECT_TRUE(s.ok()) << s.detail;
   expect_values(s, {2500, 3, 2, 1});
   EXPECT_EQ(*s.record, (grid::Record{4, 2, 1, 0}));
-  expect_values(house_area(R"(" 2500 ")"), {2500, 3, 2, 1});   // float() strips  [oracle]
-  expect_values(house_area(R"("2_500")"), {2500, 3, 2, 1});    // float() takes '_'  [oracle]
-  expect_values(house_area(R"("2.5e3")"), {2500, 3, 2, 1});    // [oracle]
-  s = house_area(R"("2,500")");                                 // [oracle: None]
+  expect_values(house_area(R"(" 2500 ")"), {2500, 3, 2, 1});  // float() strips  [oracle]
+  expect_values(house_area(R"("2_500")"), {2500, 3, 2, 1});   // float() takes '_'  [oracle]
+  expect_values(house_area(R"("2.5e3")"), {2500, 3, 2, 1});   // [oracle]
+  s = house_area(R"("2,500")");                               // [oracle: None]
   EXPECT_EQ(to_string(s.status), "non_numeric");
   expect_values(s, {None, 3, 2, 1});
   s = house_area(R"("2500.5")");  // [oracle: 2500.5]
@@ -251,8 +255,8 @@ TEST(ParseSce, HousePricesFloatRule) {
   EXPECT_EQ(to_string(s.status), "off_grid");
   EXPECT_NE(s.detail.find("500..10000 step 500"), std::string::npos) << s.detail;
   EXPECT_EQ(to_string(house_area("2500", R"("3 bedrooms")").status), "non_numeric");  // [oracle: None]
-  expect_values(house_area("2500", "true"), {2500, 1, 2, 1});  // float(True) == 1.0  [oracle]
-  EXPECT_EQ(to_string(house_area("2500", "[3]").status), "non_numeric");  // the paper raises TypeError  [oracle]
+  expect_values(house_area("2500", "true"), {2500, 1, 2, 1});                         // float(True) == 1.0  [oracle]
+  EXPECT_EQ(to_string(house_area("2500", "[3]").status), "non_numeric");       // the paper raises TypeError  [oracle]
   EXPECT_EQ(to_string(house_area("2500", R"("inf")").status), "non_numeric");  // float("inf"): no grid cell  [oracle]
 }
 
@@ -265,10 +269,10 @@ TEST(ParseSce, HeartDisease) {
   EXPECT_TRUE(s.ok()) << s.detail;
   expect_values(s, {45, 1, 120, 195});
   EXPECT_EQ(*s.record, (grid::Record{3, 1, 1, 3}));
-  expect_values(heart_reply(R"("45.0")", R"("Female")"), {45, 2, 120, 195});  // 45.0 matches 45  [oracle]
-  expect_values(heart_reply("45", R"("male ")"), {45, 1, 120, 195});         // _normalize  [oracle]
-  EXPECT_EQ(to_string(heart_reply("45", R"("M")").status), "unknown_level");  // [oracle: None]
-  EXPECT_EQ(to_string(heart_reply("45", R"("1")").status), "unknown_level");  // [oracle: None]
+  expect_values(heart_reply(R"("45.0")", R"("Female")"), {45, 2, 120, 195});              // 45.0 matches 45  [oracle]
+  expect_values(heart_reply("45", R"("male ")"), {45, 1, 120, 195});                      // _normalize  [oracle]
+  EXPECT_EQ(to_string(heart_reply("45", R"("M")").status), "unknown_level");              // [oracle: None]
+  EXPECT_EQ(to_string(heart_reply("45", R"("1")").status), "unknown_level");              // [oracle: None]
   EXPECT_EQ(to_string(heart_reply(R"("45 years")", R"("Male")").status), "non_numeric");  // float()  [oracle: None]
   EXPECT_EQ(to_string(heart_reply(R"("NaN")", R"("Male")").status), "non_numeric");       // [oracle: None]
   s = heart_reply("47", R"("Female")");  // between grid points  [oracle: 47.0]

@@ -62,7 +62,8 @@ TEST(ParsePython, JsonLoadsFollowsPythonsJsonModule) {
   EXPECT_EQ(py::json_loads(U(R"({"a": 1, "b": 2, "a": 3})"))->dump(), R"({"a":3,"b":2})");
   // strict=True: a raw control character inside a string fails; so do trailing commas, single
   // quotes, leading zeros, "1." and extra data.
-  for (const char* bad : {"{\"a\": \"x\ny\"}", R"({"a": 1,})", "{'a': 1}", R"({"a": 01})", R"([1.])", R"({} x)", R"([1,])"})
+  for (const char* bad :
+       {"{\"a\": \"x\ny\"}", R"({"a": 1,})", "{'a': 1}", R"({"a": 01})", R"([1.])", R"({} x)", R"([1,])"})
     EXPECT_FALSE(py::json_loads(U(bad))) << bad;
   // Whitespace is " \t\n\r" only.
   EXPECT_FALSE(py::json_loads(U("{\"a\":\v1}")));
@@ -76,7 +77,8 @@ TEST(ParsePython, JsonLoadsFollowsPythonsJsonModule) {
   EXPECT_EQ((*v)[4].get<double>(), std::numeric_limits<double>::infinity());
   EXPECT_DOUBLE_EQ((*v)[5].get<double>(), 1.2345678901234568e29);
   // \u escapes: pairs join, lone surrogates become U+FFFD.
-  EXPECT_EQ(py::json_loads(U(R"(["\ud83d\ude00", "\ud800", "\u00e9"])"))->dump(), "[\"\xF0\x9F\x98\x80\",\"\xEF\xBF\xBD\",\"\xC3\xA9\"]");
+  EXPECT_EQ(py::json_loads(U(R"(["\ud83d\ude00", "\ud800", "\u00e9"])"))->dump(),
+            "[\"\xF0\x9F\x98\x80\",\"\xEF\xBF\xBD\",\"\xC3\xA9\"]");
   // Nesting beyond Python's recursion limit fails (RecursionError is caught by the paper's code).
   std::string deep(py::kJsonMaxDepth, '[');
   deep += std::string(py::kJsonMaxDepth, ']');
@@ -91,7 +93,8 @@ TEST(ParsePython, LiteralEvalThroughJsonDumps) {
   EXPECT_EQ(lit("{'a': True, 'b': None, 'c': (1, 2), 'd': [1,],}")->dump(), R"({"a":true,"b":null,"c":[1,2],"d":[1]})");
   EXPECT_EQ(lit("{'a': 'x' \"y\", # note\n 'b': '''t\nri''', 'c': 0x1F, 'd': 1_000, 'e': -5, 'f': .5}")->dump(),
             R"({"a":"xy","b":"t\nri","c":31,"d":1000,"e":-5,"f":0.5})");
-  EXPECT_EQ(lit(R"({'a': 'it\'s', 'b': r'\d', 'c': '\x41\101\u00e9'})")->dump(), "{\"a\":\"it's\",\"b\":\"\\\\d\",\"c\":\"AA\xC3\xA9\"}");
+  EXPECT_EQ(lit(R"({'a': 'it\'s', 'b': r'\d', 'c': '\x41\101\u00e9'})")->dump(),
+            "{\"a\":\"it's\",\"b\":\"\\\\d\",\"c\":\"AA\xC3\xA9\"}");
   // json.dumps stringifies keys; equal keys merge as in a Python dict (first key, last value).  [oracle]
   EXPECT_EQ(lit("{1: 'a', 1.0: 'b', True: 'c'}")->dump(), R"({"1":"c"})");
   EXPECT_EQ(lit("{None: 1, False: 2, 0: 3, 2.5: 4}")->dump(), R"({"null":1,"false":3,"2.5":4})");
@@ -118,7 +121,9 @@ TEST(ParsePython, FloatAndFirstInteger) {
   EXPECT_EQ(py::float_from_string(U("2_500")), 2500.0);
   EXPECT_EQ(py::float_from_string(U("\xD9\xA4\xD9\xA5")), 45.0);  // Arabic-Indic "45"
   EXPECT_EQ(py::float_from_string(U("2.5e3")), 2500.0);
-  EXPECT_EQ(py::float_from_string(U("\xC2\xA0" "5.\xE2\x80\x83")), 5.0);
+  EXPECT_EQ(py::float_from_string(U("\xC2\xA0"
+                                    "5.\xE2\x80\x83")),
+            5.0);
   EXPECT_EQ(py::float_from_string(U("-Infinity")), -std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isnan(*py::float_from_string(U("nan"))));
   EXPECT_EQ(py::float_from_string(U("1e400")), std::numeric_limits<double>::infinity());
@@ -144,7 +149,8 @@ TEST(ParsePython, FloatAndFirstInteger) {
 TEST(ParsePython, StrReprAndNormalize) {
   // str() of parsed values, as dict_keys_to_numbers applies it before _normalize.
   EXPECT_EQ(S(py::str(J(R"("Bachelor's degree")"))), "Bachelor's degree");
-  EXPECT_EQ(S(py::str(J(R"(["Bachelor's degree", "x\ny", null, true, 7.0])"))), "[\"Bachelor's degree\", 'x\\ny', None, True, 7.0]");
+  EXPECT_EQ(S(py::str(J(R"(["Bachelor's degree", "x\ny", null, true, 7.0])"))),
+            "[\"Bachelor's degree\", 'x\\ny', None, True, 7.0]");
   EXPECT_EQ(S(py::str(J(R"({"level": "it's \"x\""})"))), "{'level': 'it\\'s \"x\"'}");
   EXPECT_EQ(S(py::str(J("\"\\u0085\""))), "\xC2\x85");
   EXPECT_EQ(S(py::repr(J("\"\\u0085\""))), "'\\x85'");
@@ -152,9 +158,12 @@ TEST(ParsePython, StrReprAndNormalize) {
   EXPECT_EQ(py::normalize(U("Bachelor's degree")), "bachelors degree");
   EXPECT_EQ(py::normalize(U("Bachelor\xE2\x80\x99s degree")), "bachelor s degree");  // curly apostrophe
   EXPECT_EQ(py::normalize(U("  N/A - no schooling completed. ")), "n a no schooling completed");
-  EXPECT_EQ(py::normalize(U("\xE2\x84\xAA" "indergarten")), "kindergarten");  // KELVIN SIGN lowers to 'k'
-  EXPECT_EQ(py::normalize(U("\xC4\xB0stanbul")), "i stanbul");                 // U+0130 -> "i" + U+0307
-  EXPECT_EQ(normalize_level_text("Professional degree beyond a bachelor's degree"), "professional degree beyond a bachelors degree");
+  EXPECT_EQ(py::normalize(U("\xE2\x84\xAA"
+                            "indergarten")),
+            "kindergarten");                                    // KELVIN SIGN lowers to 'k'
+  EXPECT_EQ(py::normalize(U("\xC4\xB0stanbul")), "i stanbul");  // U+0130 -> "i" + U+0307
+  EXPECT_EQ(normalize_level_text("Professional degree beyond a bachelor's degree"),
+            "professional degree beyond a bachelors degree");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +174,7 @@ TEST(ParseRepairs, StripCodeFences) {
   EXPECT_EQ(S(repairs::strip_code_fences(U("a ```json\n{\"x\": 1}\n``` b"))), "a {\"x\": 1}\n b");
   EXPECT_EQ(S(repairs::strip_code_fences(U("```\n  \n {}```"))), " {}");  // \s* backs off to the last newline
   EXPECT_EQ(S(repairs::strip_code_fences(U("```python\n{}\n```"))), "```python\n{}\n```");  // other tags: kept
-  EXPECT_EQ(S(repairs::strip_code_fences(U("```json\n{}"))), "```json\n{}");  // unclosed: kept
+  EXPECT_EQ(S(repairs::strip_code_fences(U("```json\n{}"))), "```json\n{}");                // unclosed: kept
   EXPECT_EQ(S(repairs::strip_code_fences(U("```json\n1```x```json\n2```"))), "1x2");
 }
 
@@ -187,7 +196,8 @@ TEST(ParseRepairs, FindCandidate) {
 TEST(ParseRepairs, QuoteFixes) {
   // fix_single_quoted_values: 'x' -> json.dumps('x'); escapes inside are kept raw, so \' ends up
   // as a literal backslash + quote after json.loads.
-  EXPECT_EQ(S(repairs::fix_single_quoted_values(U("{'a': 'it\\'s', \"b\": \"x'y\"}"))), "{\"a\": \"it\\\\'s\", \"b\": \"x'y\"}");
+  EXPECT_EQ(S(repairs::fix_single_quoted_values(U("{'a': 'it\\'s', \"b\": \"x'y\"}"))),
+            "{\"a\": \"it\\\\'s\", \"b\": \"x'y\"}");
   EXPECT_EQ(S(repairs::fix_single_quoted_values(U("['\xC3\xA9']"))), "[\"\\u00e9\"]");
   // escape_interior_double_quotes turns an escaped quote \" into \\" (it cannot see interior quotes).
   EXPECT_EQ(S(repairs::escape_interior_double_quotes(U(R"({"a": "x \"y\""})"))), R"({"a": "x \\"y\\""})");
@@ -195,7 +205,9 @@ TEST(ParseRepairs, QuoteFixes) {
 
 TEST(ParseRepairs, RegexFixes) {
   auto fix = [](const char* s) { return S(repairs::regex_fixes(U(s))); };
-  EXPECT_EQ(fix("{\xE2\x80\x9C" "a\xE2\x80\x9D: \xE2\x80\x98x\xE2\x80\x99}"), "{\"a\": 'x'}");  // curly quotes
+  EXPECT_EQ(fix("{\xE2\x80\x9C"
+                "a\xE2\x80\x9D: \xE2\x80\x98x\xE2\x80\x99}"),
+            "{\"a\": 'x'}");  // curly quotes
   EXPECT_EQ(fix("{\"sex\": `Male`}"), "{\"sex\": \"Male\"}");
   EXPECT_EQ(fix("{\"a\": 1, // c\n\"b\": 2 # d\n}"), "{\"a\": 1, \"b\": 2 }");
   EXPECT_EQ(fix("{\"u\": \"http://x\"}"), "{\"u\": \"http:");  // "comments" inside strings go too
@@ -211,18 +223,18 @@ TEST(ParseRepairs, RegexFixes) {
 
 TEST(ParseJsonFromText, CleanAndFencedJson) {
   expect_json(R"({"answer": "Above $50,000"})", R"({"answer": "Above $50,000"})", JsonRepair::Json);  // [oracle]
-  expect_json("```json\n{\"answer\": \"Below $50,000\"}\n```", R"({"answer": "Below $50,000"})");  // [oracle]
-  expect_json("```\n{\"answer\": \"Below $50,000\"}\n```", R"({"answer": "Below $50,000"})");      // [oracle]
+  expect_json("```json\n{\"answer\": \"Below $50,000\"}\n```", R"({"answer": "Below $50,000"})");     // [oracle]
+  expect_json("```\n{\"answer\": \"Below $50,000\"}\n```", R"({"answer": "Below $50,000"})");         // [oracle]
   expect_json("```JSON\n{\"a\": 1}\n```", R"({"a": 1})");  // unstripped fence, then the first '{'  [oracle]
-  expect_json("Sure! Here it is: {\"age\": \"45\"} Hope this helps.", R"({"age": "45"})");          // [oracle]
+  expect_json("Sure! Here it is: {\"age\": \"45\"} Hope this helps.", R"({"age": "45"})");  // [oracle]
 }
 
 TEST(ParseJsonFromText, FirstCandidateWins) {
   // The first {...} is taken: a reasoning model's first candidate, not its final answer.  [oracle]
   expect_json("Candidate 1: {\"age\": 30}\nFinal answer: {\"age\": 40}", R"({"age": 30})");
-  expect_json(R"([{"answer": "x"}])", R"({"answer": "x"})");  // '{' before '[' is looked for  [oracle]
-  expect_json("[1, 2, 3]", "[1, 2, 3]");                        // no '{': the array  [oracle]
-  expect_json(R"({"a": 1}}})", R"({"a": 1})");                  // text after the match is ignored  [oracle]
+  expect_json(R"([{"answer": "x"}])", R"({"answer": "x"})");              // '{' before '[' is looked for  [oracle]
+  expect_json("[1, 2, 3]", "[1, 2, 3]");                                  // no '{': the array  [oracle]
+  expect_json(R"({"a": 1}}})", R"({"a": 1})");                            // text after the match is ignored  [oracle]
   expect_no_json(R"({"note": "}", "age": 40})", JsonFailure::Malformed);  // a brace in a string cuts it  [oracle]
 }
 
@@ -235,7 +247,8 @@ TEST(ParseJsonFromText, Repairs) {
   expect_json(R"({"a": {"b": 1})", R"({"a": {"b": 1}})");  // [oracle]
   // Python literals: ast.literal_eval.  [oracle]
   expect_json("{'age': '45'}", R"({"age": "45"})", JsonRepair::PythonLiteral);
-  expect_json("{'a': True, 'b': None, 'c': (1, 2),}", R"({"a": true, "b": null, "c": [1, 2]})", JsonRepair::PythonLiteral);
+  expect_json("{'a': True, 'b': None, 'c': (1, 2),}", R"({"a": true, "b": null, "c": [1, 2]})",
+              JsonRepair::PythonLiteral);
   expect_json(R"({"age": "45",})", R"({"age": "45"})", JsonRepair::PythonLiteral);  // trailing comma
   expect_json("{'a': \"it's\"}", R"({"a": "it's"})");
   expect_json("{'a': 0x1F, 'b': 1_000, 'c': -5, 'd': .5}", R"({"a": 31, "b": 1000, "c": -5, "d": 0.5})");
@@ -244,9 +257,15 @@ TEST(ParseJsonFromText, Repairs) {
   expect_json("{'a': b'x', 'a': 1}", R"({"a": 1})");
   expect_json(R"({"a": 1, "b": 2, "a": 3})", R"({"a": 3, "b": 2})");
   // Regex repairs: bare keys, comments, curly quotes, back-ticks, control characters.  [oracle]
-  expect_json("{age: 45, education: \"Kindergarten\"}", R"({"age": 45, "education": "Kindergarten"})", JsonRepair::RegexFixedJson);
-  expect_json("{\"age\": 45, // the age\n \"education\": \"Kindergarten\"}", R"({"age": 45, "education": "Kindergarten"})");
-  expect_json("{\xE2\x80\x9C" "age\xE2\x80\x9D: \xE2\x80\x9C" "45\xE2\x80\x9D}", R"({"age": "45"})");
+  expect_json("{age: 45, education: \"Kindergarten\"}", R"({"age": 45, "education": "Kindergarten"})",
+              JsonRepair::RegexFixedJson);
+  expect_json("{\"age\": 45, // the age\n \"education\": \"Kindergarten\"}",
+              R"({"age": 45, "education": "Kindergarten"})");
+  expect_json(
+      "{\xE2\x80\x9C"
+      "age\xE2\x80\x9D: \xE2\x80\x9C"
+      "45\xE2\x80\x9D}",
+      R"({"age": "45"})");
   expect_json("{\"sex\": `Male`}", R"({"sex": "Male"})");
   expect_json("{\"a\": \"line\nbreak\"}", R"({"a": "linebreak"})");
   // ... and what they do to values.  [oracle]
@@ -258,21 +277,22 @@ TEST(ParseJsonFromText, Repairs) {
 }
 
 TEST(ParseJsonFromText, Failures) {
-  expect_no_json("I cannot answer that.", JsonFailure::NoJson);              // [oracle]
+  expect_no_json("I cannot answer that.", JsonFailure::NoJson);  // [oracle]
   expect_no_json("", JsonFailure::NoJson);
-  expect_no_json(R"({"a": [1, 2})", JsonFailure::Malformed);                 // closes with '}' only  [oracle]
-  expect_no_json("{'a': 1+2j}", JsonFailure::Malformed);                     // complex  [oracle]
-  expect_no_json("{'a': set()}", JsonFailure::Malformed);                    // [oracle]
-  expect_no_json("{\"note\": \"Apartment #5\", x: 1}", JsonFailure::Malformed);  // '#' "comment" eats the rest  [oracle]
-  expect_no_json(R"({"a": 007})", JsonFailure::Malformed);                   // [oracle]
-  expect_no_json(R"({answer: x})", JsonFailure::Malformed);                  // [oracle]
+  expect_no_json(R"({"a": [1, 2})", JsonFailure::Malformed);                     // closes with '}' only  [oracle]
+  expect_no_json("{'a': 1+2j}", JsonFailure::Malformed);                         // complex  [oracle]
+  expect_no_json("{'a': set()}", JsonFailure::Malformed);                        // [oracle]
+  expect_no_json("{\"note\": \"Apartment #5\", x: 1}", JsonFailure::Malformed);  // '#' "comment" eats the rest [oracle]
+  expect_no_json(R"({"a": 007})", JsonFailure::Malformed);                       // [oracle]
+  expect_no_json(R"({answer: x})", JsonFailure::Malformed);                      // [oracle]
 }
 
 TEST(ParseJsonFromText, NeverThrowsOrCrashes) {
   std::string invalid = "{\"a\": \"\xFF\xFE\xC0\x80\xED\xA0\x80\"}";  // invalid UTF-8
   JsonParse r = parse_json_from_text(invalid);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r.value)["a"].get<std::string>(), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ((*r.value)["a"].get<std::string>(),
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_NO_THROW(r.value->dump());
   std::string nul("{\"a\": 1\0}", 9);
   EXPECT_TRUE(parse_json_from_text(nul).ok() || !parse_json_from_text(nul).ok());

@@ -20,7 +20,8 @@ namespace sceval::report {
 namespace {
 
 const char* kMap =
-    "index,A,B,label\n0,0,u,low\n1,0,v,low\n2,0,w,high\n3,1,u,low\n4,1,v,high\n5,1,w,high\n6,2,u,\n7,2,v,high\n8,2,w,high\n";
+    "index,A,B,label\n0,0,u,low\n1,0,v,low\n2,0,w,high\n3,1,u,low\n4,1,v,high\n5,1,w,high\n6,2,u,\n7,2,v,high\n8,2,w,"
+    "high\n";
 const std::vector<std::string> kOptions = {"low", "high"};
 
 Axes axes() { return read_axes(csv::parse(kMap, "dm.csv")); }
@@ -51,7 +52,8 @@ TEST(ReportAxes, RowsOutOfGridOrderAreRejected) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("dm.csv:3"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(read_axes(csv::parse("index,A,B,label\n0,0,u,x\n1,0,v,x\n2,1,u,x\n", "dm.csv")), Error);  // 3 of 4 points
+  EXPECT_THROW(read_axes(csv::parse("index,A,B,label\n0,0,u,x\n1,0,v,x\n2,1,u,x\n", "dm.csv")),
+               Error);  // 3 of 4 points
 }
 
 // Found by fuzz_run_dir (crash-3f1acea9…): a header-only decision map made the page-data builder
@@ -100,13 +102,13 @@ TEST(ReportGeometry, SignedStepsToTheBoundary) {
 
 const char* kSces =
     "index,target,sce_A,sce_B,status,closest_index\n"
-    "0,high,0,v,ok,2\n"      // -> (0,v): low, one step short
-    "3,high,1,v,ok,4\n"      // -> (1,v): high, just past
-    "0,high,2,w,ok,2\n"      // -> (2,w): two steps past
-    "4,low,0,u,,3\n"         // -> (0,u): low; nearest high is 2 steps away
-    "1,high,5,v,off_grid,\n" // no end point
-    "2,low,,,no_json,1\n"    // no end point
-    "5,maybe,0,u,ok,\n";     // a label that is no option: unreachable
+    "0,high,0,v,ok,2\n"       // -> (0,v): low, one step short
+    "3,high,1,v,ok,4\n"       // -> (1,v): high, just past
+    "0,high,2,w,ok,2\n"       // -> (2,w): two steps past
+    "4,low,0,u,,3\n"          // -> (0,u): low; nearest high is 2 steps away
+    "1,high,5,v,off_grid,\n"  // no end point
+    "2,low,,,no_json,1\n"     // no end point
+    "5,maybe,0,u,ok,\n";      // a label that is no option: unreachable
 
 TEST(ReportGeometry, ArrowsFromSceRows) {
   Axes ax = axes();
@@ -150,7 +152,8 @@ TEST(ReportGeometry, ArrowsFromSceRows) {
 // behaviour, UBSan). Grid-index cells must be integers in [0, N); the error names the cell.
 TEST(ReportGeometry, GridIndexCellsOutsideTheGridAreErrors) {
   Axes ax = axes();
-  for (const char* bad : {"99999999999999999999999999999999999999999999999999999999999999999999999", "9", "-1", "2.5"}) {
+  for (const char* bad :
+       {"99999999999999999999999999999999999999999999999999999999999999999999999", "9", "-1", "2.5"}) {
     const std::string sces = std::string("index,target,sce_A,sce_B,status,closest_index\n0,high,0,v,ok,") + bad + "\n";
     try {
       read_arrows(ax, csv::parse(sces, "sces.csv"), kOptions, nullptr);
@@ -168,7 +171,8 @@ TEST(ReportHtml, JsonIsSafeInsideAScriptElement) {
   const std::string payload = "</script><script>alert(1)</script><!-- & \xE2\x80\xA8 \xE2\x80\xA9 \xFF";
   nlohmann::json j = {{"reply", payload}};
   std::string s = script_safe_json(j);
-  for (const char* bad : {"<", ">", "&", "\xE2\x80\xA8", "\xE2\x80\xA9"}) EXPECT_EQ(s.find(bad), std::string::npos) << bad;
+  for (const char* bad : {"<", ">", "&", "\xE2\x80\xA8", "\xE2\x80\xA9"})
+    EXPECT_EQ(s.find(bad), std::string::npos) << bad;
   auto back = nlohmann::json::parse(s);
   EXPECT_EQ(back["reply"].get<std::string>().substr(0, payload.size() - 1), payload.substr(0, payload.size() - 1));
   EXPECT_NE(back["reply"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);  // invalid byte -> U+FFFD
@@ -190,8 +194,10 @@ TEST(ReportPageData, RunDirectoryToPageData) {
   std::ofstream(dir / "results.json")
       << R"({"schema_version": 1, "task": {"name": "t", "options": ["low", "high"]}, "paper": {}, "strict": {}})";
   std::ofstream(dir / "samples.jsonl")
-      << R"({"index": 0, "stage": "decision_map", "response": "low"})" "\n"
-      << R"({"index": 0, "stage": "followup", "target": "high", "response": "</script>"})" "\n";
+      << R"({"index": 0, "stage": "decision_map", "response": "low"})"
+         "\n"
+      << R"({"index": 0, "stage": "followup", "target": "high", "response": "</script>"})"
+         "\n";
   auto j = run_page_data(load_run(dir.string(), "r"));
   EXPECT_EQ(j["labels"], nlohmann::json({0, 0, 1, 0, 1, 1, -1, 1, 1}));
   EXPECT_TRUE(j["p"][0][0].is_null());

@@ -71,7 +71,8 @@ TEST(ResultsIo, DecisionMapRoundTrip) {
 TEST(ResultsIo, ErrorsNameFileLineAndColumn) {
   task::Task t = task::resolve_task("income");
   grid::Grid g(t);
-  auto bad_value = write_temp("bad_value.csv", "index,AGEP,SCHL,label\n0,17,N/A - no schooling completed,\n1,17,Nursery,\n");
+  auto bad_value =
+      write_temp("bad_value.csv", "index,AGEP,SCHL,label\n0,17,N/A - no schooling completed,\n1,17,Nursery,\n");
   try {
     results::read_decision_map(g, bad_value);
     FAIL() << "expected an error";
@@ -90,8 +91,9 @@ TEST(ResultsIo, ErrorsNameFileLineAndColumn) {
   auto bad_target = write_temp("bad_target.csv", "index,target,sce_AGEP,sce_SCHL\n0,Maybe,20,Kindergarten\n");
   EXPECT_THROW(results::read_sces(g, bad_target), Error);
   // Off-grid and unknown values become statuses, not errors.
-  auto odd = write_temp("odd.csv",
-                   "index,target,sce_AGEP,sce_SCHL\n0,\"Above $50,000\",200,Kindergarten\n1,\"Above $50,000\",20,Wizard school\n");
+  auto odd = write_temp(
+      "odd.csv",
+      "index,target,sce_AGEP,sce_SCHL\n0,\"Above $50,000\",200,Kindergarten\n1,\"Above $50,000\",20,Wizard school\n");
   auto s = results::read_sces(g, odd);
   EXPECT_EQ(s[0].status, "off_grid");
   EXPECT_EQ(*s[0].values[0], 200.0);

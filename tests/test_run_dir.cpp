@@ -57,8 +57,8 @@ TEST(RunDir, AFinishedRunHoldsItsFourFilesAndNothingPartial) {
   ScratchDir d;
   const std::string dir = d.file("run");
   finished_run(dir);
-  EXPECT_EQ(entries(dir), (std::set<std::string>{".sceval.lock", "decision_map.csv", "results.json", "samples.jsonl",
-                                                  "sces.csv"}));
+  EXPECT_EQ(entries(dir),
+            (std::set<std::string>{".sceval.lock", "decision_map.csv", "results.json", "samples.jsonl", "sces.csv"}));
   EXPECT_EQ(read(fs::path(dir) / "samples.jsonl"), "{\"call\": 1}\n");
 }
 
@@ -133,7 +133,10 @@ TEST(RunDir, RunFilesWithoutAFinishedRunAreNotReplacedSilently) {
   EXPECT_EQ(read(d.file("mine/sces.csv")), "my own file\n");
   fs::create_directories(d.file("notrun"));
   d.write("notrun/results.json", "[1, 2]");
-  EXPECT_TRUE(has(error_of([&] { RunOutput o(d.file("notrun"), {kSettings, false}); }), "not the results.json of a sceval run"));
+  EXPECT_TRUE(has(error_of([&] {
+                    RunOutput o(d.file("notrun"), {kSettings, false});
+                  }),
+                  "not the results.json of a sceval run"));
 }
 
 TEST(RunDir, TwoWritersCannotShareAFolder) {
@@ -143,7 +146,8 @@ TEST(RunDir, TwoWritersCannotShareAFolder) {
   first.sample("{}");
   const std::string e = error_of([&] { RunOutput second(dir, {kSettings, false}); });
   EXPECT_TRUE(has(e, "another sceval command is writing this run directory")) << e;
-  EXPECT_EQ(read(fs::path(dir) / ".partial" / "samples.jsonl"), "{}\n") << "the second writer touched the first's files";
+  EXPECT_EQ(read(fs::path(dir) / ".partial" / "samples.jsonl"), "{}\n")
+      << "the second writer touched the first's files";
 }
 
 TEST(RunDir, LinksPlantedInTheFolderAreNeverFollowed) {

@@ -51,9 +51,9 @@ TEST(Stability, WiderDisagreementGivesAWiderBand) {
 TEST(Stability, NaAnswersAndTies) {
   Line w;
   auto a = step_map(5), b = step_map(5);
-  b[0] = metrics::kNA;  // NA agrees with nothing
+  b[0] = metrics::kNA;         // NA agrees with nothing
   a[9] = b[9] = metrics::kNA;  // nobody answered: majority NA, agreement 0
-  b[7] = 0;  // a tie at 7 (1 vs 0): the lower option index wins
+  b[7] = 0;                    // a tie at 7 (1 vs 0): the lower option index wins
   auto st = experiment::analyse_stability(w.dist, {a, b}, 2);
   EXPECT_EQ(st.majority[0], 0);
   EXPECT_EQ(st.agreement[0], 0.5);

@@ -13,10 +13,10 @@ TEST(StopStrings, FirstOccurrenceOfAny) {
   EXPECT_EQ(find_stop("ab}cd\n", {"}", "\n"}), 2u);
   EXPECT_EQ(find_stop("abc", {"x", "cd"}), npos);
   EXPECT_EQ(find_stop("abc", {}), npos);
-  EXPECT_EQ(find_stop("a\nb\n", {"\n"}, 2), 3u);   // searched from byte 2 on
+  EXPECT_EQ(find_stop("a\nb\n", {"\n"}, 2), 3u);  // searched from byte 2 on
   EXPECT_EQ(find_stop("a\nb\n", {"\n"}, 99), npos);
-  EXPECT_EQ(find_stop("xflip?", {"flip?"}), 1u);   // several bytes
-  EXPECT_EQ(find_stop("abc", {"", "c"}), 2u);      // an empty string never matches
+  EXPECT_EQ(find_stop("xflip?", {"flip?"}), 1u);  // several bytes
+  EXPECT_EQ(find_stop("abc", {"", "c"}), 2u);     // an empty string never matches
 }
 
 TEST(StopStrings, CutAtTheFirst) {

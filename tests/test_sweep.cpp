@@ -48,22 +48,23 @@ TEST(Sweep, SummaryListsFinishedCellsOnly) {
   };
   auto results = [](bool complete, double validity, const std::string& spec = "gguf:x.gguf") {
     nlohmann::json m = {{"n", 10}, {"validity", validity}, {"mean_rcf_a", 0.25}, {"exact_match", 0.5}, {"tm", nullptr}};
-    nlohmann::json mode = {{"metrics", m}, {"ci", {{"validity", {0.1, 0.9}}, {"mean_rcf_a", {0.2, 0.3}}}},
-                           {"counts", {{"total", 12}}}};
-    return nlohmann::json{{"schema_version", 1},
-                          {"complete", complete},
-                          {"task", {{"name", "income"}, {"options", {"Below $50,000", "Above $50,000"}}, {"grid_points", 1920}}},
-                          {"model", {{"spec", spec}}},
-                          {"settings", {{"limit", 3}}},
-                          {"decision_map", {{"labels", {{"NA", 3}}}}},
-                          {"paper", mode},
-                          {"strict", mode}}
+    nlohmann::json mode = {
+        {"metrics", m}, {"ci", {{"validity", {0.1, 0.9}}, {"mean_rcf_a", {0.2, 0.3}}}}, {"counts", {{"total", 12}}}};
+    return nlohmann::json{
+        {"schema_version", 1},
+        {"complete", complete},
+        {"task", {{"name", "income"}, {"options", {"Below $50,000", "Above $50,000"}}, {"grid_points", 1920}}},
+        {"model", {{"spec", spec}}},
+        {"settings", {{"limit", 3}}},
+        {"decision_map", {{"labels", {{"NA", 3}}}}},
+        {"paper", mode},
+        {"strict", mode}}
         .dump();
   };
   write("b__income", results(true, 0.75, "openai:m@http://user:hunter2@127.0.0.1:9/v1"));  // an edited cell
   write("a__income", results(true, 0.5));
   write("c__income", results(false, 0.5));  // failed requests: not finished
-  write("d__income", "{\"complete\": tr");   // being written
+  write("d__income", "{\"complete\": tr");  // being written
   EXPECT_EQ(experiment::write_summary(dir.string()), 2u);
   auto t = csv::read_file((dir / "summary.csv").string());
   ASSERT_EQ(t.rows.size(), 2u);
@@ -74,7 +75,8 @@ TEST(Sweep, SummaryListsFinishedCellsOnly) {
   EXPECT_EQ(t.rows[1][*t.column("strict_tm")], "");
   EXPECT_EQ(t.rows[1][*t.column("na_points")], "3");
   EXPECT_EQ(t.rows[1][*t.column("spec")], "openai:m@http://***@127.0.0.1:9/v1");
-  for (const char* f : {"summary.csv", "summary.md"}) EXPECT_EQ(read_file_text((dir / f).string()).find("hunter2"), std::string::npos);
+  for (const char* f : {"summary.csv", "summary.md"})
+    EXPECT_EQ(read_file_text((dir / f).string()).find("hunter2"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "summary.md"));
   const nlohmann::json settings = {{"limit", 3}};
   EXPECT_TRUE(experiment::cell_finished((dir / "a__income").string(), settings, "gguf:x.gguf"));

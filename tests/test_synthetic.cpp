@@ -81,8 +81,10 @@ TEST(Synthetic, UniformLabelsHaveTheRequestedNaRate) {
   const auto l = sceval::testing::uniform_labels(rng, 40000, 4, 0.25);
   std::size_t na = 0;
   for (auto x : l) {
-    if (x == grid::kNA) ++na;
-    else ASSERT_TRUE(x >= 0 && x < 4);
+    if (x == grid::kNA)
+      ++na;
+    else
+      ASSERT_TRUE(x >= 0 && x < 4);
   }
   EXPECT_NEAR(static_cast<double>(na) / 40000.0, 0.25, 0.01);
 }

@@ -77,7 +77,8 @@ TEST(TaskRender, FollowupConversationCarriesTheRawReply) {
   task::Task t = task::load_task_file(paper_task("income"));
   grid::Grid g(t);
   std::string reply = "  {\"answer\": \"Below $50,000\"}\n";  // not stripped
-  auto c = task::followup_messages(t, g.record(5), reply, "Above $50,000", std::string("\n\nYou are a helpful assistant.\n\n"));
+  auto c = task::followup_messages(t, g.record(5), reply, "Above $50,000",
+                                   std::string("\n\nYou are a helpful assistant.\n\n"));
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].role, "system");
   EXPECT_EQ(c[2].role, "assistant");

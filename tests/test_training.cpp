@@ -29,11 +29,13 @@ TEST(Training, IdealIsTheHandWorkedClosestAndParsesBack) {
   for (std::size_t r = 0; r < e.rows.size(); ++r) {
     const auto& msgs = e.rows[r]["messages"];
     ASSERT_EQ(msgs.size(), 4u);
-    EXPECT_EQ(msgs[1]["content"], std::string("{\"answer\": \"") + (label(kAnswers[r].x, kAnswers[r].y) ? "yes" : "no") + "\"}");
+    EXPECT_EQ(msgs[1]["content"],
+              std::string("{\"answer\": \"") + (label(kAnswers[r].x, kAnswers[r].y) ? "yes" : "no") + "\"}");
     EXPECT_EQ(msgs[3]["role"], "assistant");
     auto p = parse::parse_sce(*run.task, msgs[3]["content"].get<std::string>());
     ASSERT_TRUE(p.ok()) << msgs[3]["content"];
-    EXPECT_EQ(*p.record, (grid::Record{static_cast<std::size_t>(kIdeal[r].first), static_cast<std::size_t>(kIdeal[r].second)}))
+    EXPECT_EQ(*p.record,
+              (grid::Record{static_cast<std::size_t>(kIdeal[r].first), static_cast<std::size_t>(kIdeal[r].second)}))
         << "row " << r;
   }
 }
@@ -115,7 +117,8 @@ TEST(Training, SplitIsDeterministicAndHoldsPointsOut) {
   EXPECT_EQ(a.heldout.size(), 6u);  // 0.4 * 15
   EXPECT_EQ(a.train.size() + a.heldout.size(), 15u);
   bool differs = false;
-  for (int seed = 8; seed < 12; ++seed) differs |= training::make_split(g, "random:0.4:" + std::to_string(seed)).heldout != a.heldout;
+  for (int seed = 8; seed < 12; ++seed)
+    differs |= training::make_split(g, "random:0.4:" + std::to_string(seed)).heldout != a.heldout;
   EXPECT_TRUE(differs);
   // A predicate by column name or JSON key: the points with x >= 3 are held out.
   for (const char* spec : {"X>=3", "x>=3"}) {
@@ -200,7 +203,8 @@ TEST(Training, InexpressiblePointsAreSkipped) {
   grid::Grid g(t);
   EXPECT_TRUE(training::checked_answer_text(g, {2}).has_value());
   EXPECT_EQ(training::answer_text(g, {2}), "{\"kind\": \"c\"}");
-  bool first = training::checked_answer_text(g, {0}).has_value(), second = training::checked_answer_text(g, {1}).has_value();
+  bool first = training::checked_answer_text(g, {0}).has_value(),
+       second = training::checked_answer_text(g, {1}).has_value();
   EXPECT_FALSE(first && second);  // at most one of the look-alikes round-trips
 }
 
@@ -253,8 +257,10 @@ TEST(HardeningTraining, SplitFileIsCheckedAgainstTheTaskBeforeItsPointsAreUsed) 
                              "train": [0, 1], "heldout": [2, 999999999999999999]})";
   for (bool one_call : {false, true}) {
     const std::string msg = error_of([&] {
-      if (one_call) training::read_point_selection(path + ":heldout", "hand", 15);
-      else training::check_selection(training::read_point_selection(path + ":heldout"), "hand", 15);
+      if (one_call)
+        training::read_point_selection(path + ":heldout", "hand", 15);
+      else
+        training::check_selection(training::read_point_selection(path + ":heldout"), "hand", 15);
     });
     EXPECT_NE(msg.find(path + ": field \"grid_points\""), std::string::npos) << msg;
     EXPECT_NE(msg.find("1000000000000000000 points, but task hand has 15"), std::string::npos) << msg;

@@ -41,7 +41,8 @@ std::string openai_dpo_violation(const json& row) {
   for (const char* out : {"preferred_output", "non_preferred_output"}) {
     const json& o = row[out];
     if (!o.is_array() || o.size() != 1) return std::string(out) + " must hold exactly one message";
-    if (o[0].value("role", "") != "assistant" || !o[0]["content"].is_string()) return std::string(out) + " not assistant";
+    if (o[0].value("role", "") != "assistant" || !o[0]["content"].is_string())
+      return std::string(out) + " not assistant";
   }
   return "";
 }
@@ -81,7 +82,8 @@ TEST(TrainingFormats, PromptRowsCarryWhatTheRewardReads) {
     EXPECT_EQ(row["target"], label(kAnswers[r].x, kAnswers[r].y) ? "no" : "yes");
     EXPECT_EQ(row["task"], "hand");
     ASSERT_EQ(row["prompt"].size(), 3u);
-    EXPECT_EQ(row["prompt"].back(), (json{{"role", "user"}, {"content", "make it " + row["target"].get<std::string>()}}));
+    EXPECT_EQ(row["prompt"].back(),
+              (json{{"role", "user"}, {"content", "make it " + row["target"].get<std::string>()}}));
   }
   EXPECT_THROW(training::export_training(run, {training::Format::Prompts, std::nullopt, training::Turn1Scope::All}),
                std::exception);

@@ -25,7 +25,9 @@ inline const char* kTask = R"({"sceval_task": 1, "name": "hand", "title": "hand-
 
 inline int label(int x, int y) { return x >= 3 && y >= 1; }
 inline grid::Index idx(int x, int y) { return static_cast<grid::Index>(x * 3 + y); }
-inline std::string reply(int x, int y) { return "{\"x\": " + std::to_string(x) + ", \"y\": " + std::to_string(y) + "}"; }
+inline std::string reply(int x, int y) {
+  return "{\"x\": " + std::to_string(x) + ", \"y\": " + std::to_string(y) + "}";
+}
 
 // The model's follow-up answer per original point (x, y): {answer x, answer y, or -1 = no JSON}.
 struct Answer {
@@ -34,16 +36,23 @@ struct Answer {
 
 // Writes a run directory as `sceval run` would: results.json, decision_map.csv, sces.csv, samples.jsonl.
 inline std::string write_run(const std::string& name, const std::vector<Answer>& answers, bool samples = true,
-                      const std::string& extra_sce_rows = "") {
+                             const std::string& extra_sce_rows = "") {
   fs::path dir = fs::temp_directory_path() / ("sceval_training_" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "hand.json") << kTask;
-  const json features = {{{"name", "X"}, {"values", {"0", "1", "2", "3", "4"}}}, {{"name", "Y"}, {"values", {"0", "1", "2"}}}};
+  const json features = {{{"name", "X"}, {"values", {"0", "1", "2", "3", "4"}}},
+                         {{"name", "Y"}, {"values", {"0", "1", "2"}}}};
   json results = {{"schema_version", 1},
-                  {"task", {{"name", "hand"}, {"path", (dir / "hand.json").string()}, {"options", {"no", "yes"}},
-                            {"grid_points", 15}, {"features", features}}},
-                  {"distance", "gower"}, {"strict", json::object()}, {"paper", json::object()}};
+                  {"task",
+                   {{"name", "hand"},
+                    {"path", (dir / "hand.json").string()},
+                    {"options", {"no", "yes"}},
+                    {"grid_points", 15},
+                    {"features", features}}},
+                  {"distance", "gower"},
+                  {"strict", json::object()},
+                  {"paper", json::object()}};
   std::ofstream(dir / "results.json") << results.dump();
   std::ofstream dm(dir / "decision_map.csv");
   dm << "index,X,Y,label\n";
@@ -53,22 +62,33 @@ inline std::string write_run(const std::string& name, const std::vector<Answer>&
       const char* l = label(x, y) ? "yes" : "no";
       dm << idx(x, y) << ',' << x << ',' << y << ',' << l << '\n';
       std::string user = "x: " + std::to_string(x) + "\ny: " + std::to_string(y) + "\nanswer?";
-      log << json({{"index", idx(x, y)}, {"stage", "decision_map"},
+      log << json({{"index", idx(x, y)},
+                   {"stage", "decision_map"},
                    {"messages", {{{"role", "user"}, {"content", user}}}},
-                   {"response", std::string("{\"answer\": \"") + l + "\"}"}}).dump() << '\n';
+                   {"response", std::string("{\"answer\": \"") + l + "\"}"}})
+                 .dump()
+          << '\n';
     }
   std::ofstream sc(dir / "sces.csv");
   sc << "index,target,sce_X,sce_Y,status\n";
   for (const auto& a : answers) {
     const char* target = label(a.x, a.y) ? "no" : "yes";
-    if (a.ax < 0) sc << idx(a.x, a.y) << ',' << target << ",,,no_json\n";
-    else sc << idx(a.x, a.y) << ',' << target << ',' << a.ax << ',' << a.ay << ",ok\n";
+    if (a.ax < 0)
+      sc << idx(a.x, a.y) << ',' << target << ",,,no_json\n";
+    else
+      sc << idx(a.x, a.y) << ',' << target << ',' << a.ax << ',' << a.ay << ",ok\n";
     std::string user = "x: " + std::to_string(a.x) + "\ny: " + std::to_string(a.y) + "\nanswer?";
     std::string turn1 = std::string("{\"answer\": \"") + (label(a.x, a.y) ? "yes" : "no") + "\"}";
-    json msgs = {{{"role", "user"}, {"content", user}}, {{"role", "assistant"}, {"content", turn1}},
+    json msgs = {{{"role", "user"}, {"content", user}},
+                 {{"role", "assistant"}, {"content", turn1}},
                  {{"role", "user"}, {"content", std::string("make it ") + target}}};
-    log << json({{"index", idx(a.x, a.y)}, {"target", target}, {"stage", "followup"}, {"messages", msgs},
-                 {"response", a.ax < 0 ? std::string("I cannot") : reply(a.ax, a.ay)}}).dump() << '\n';
+    log << json({{"index", idx(a.x, a.y)},
+                 {"target", target},
+                 {"stage", "followup"},
+                 {"messages", msgs},
+                 {"response", a.ax < 0 ? std::string("I cannot") : reply(a.ax, a.ay)}})
+               .dump()
+        << '\n';
   }
   sc << extra_sce_rows;
   log.close();
@@ -78,12 +98,12 @@ inline std::string write_run(const std::string& name, const std::vector<Answer>&
 
 // Hand-worked closest counterfactuals (Gower: x step 1/8, y step 1/4; ties to the lowest index).
 inline const std::vector<Answer> kAnswers = {
-    {0, 0, 3, 1},   // ideal (3,1): 3/8 + 1/4; the model is exact
-    {3, 0, 3, 2},   // ideal (3,1): 1/4; (3,2) is valid but twice as far
-    {2, 2, 2, 2},   // ideal (3,2): 1/8; the model did not move: invalid
-    {3, 1, 2, 1},   // ideal (2,1): 1/8 (y 1 -> 0 costs 1/4); exact
-    {4, 1, 4, 0},   // tie: (2,1) and (4,0) are both 1/4 away; ideal = the lowest index (2,1) = 7
-    {4, 2, -1, -1}, // ideal (2,2): 1/4; no JSON
+    {0, 0, 3, 1},    // ideal (3,1): 3/8 + 1/4; the model is exact
+    {3, 0, 3, 2},    // ideal (3,1): 1/4; (3,2) is valid but twice as far
+    {2, 2, 2, 2},    // ideal (3,2): 1/8; the model did not move: invalid
+    {3, 1, 2, 1},    // ideal (2,1): 1/8 (y 1 -> 0 costs 1/4); exact
+    {4, 1, 4, 0},    // tie: (2,1) and (4,0) are both 1/4 away; ideal = the lowest index (2,1) = 7
+    {4, 2, -1, -1},  // ideal (2,2): 1/4; no JSON
 };
 inline const std::vector<std::pair<int, int>> kIdeal = {{3, 1}, {3, 1}, {3, 2}, {2, 1}, {2, 1}, {2, 2}};
 
@@ -93,6 +113,5 @@ inline std::vector<json> read_lines(const std::string& path) {
   for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));  // throws if not JSON
   return out;
 }
-
 
 }  // namespace sceval::testing::training_fixture

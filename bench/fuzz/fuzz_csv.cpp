@@ -38,8 +38,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   world->map = metrics::DecisionMap::all_na(*world->grid);
   for (grid::Index i = 0; i < world->grid->size(); ++i)  // a boundary with NA and off-label holes
     world->map.labels[i] = i % 97 == 0 ? metrics::kNA : i % 89 == 0 ? metrics::kOffLabel : (i / 24) % 40 < 20 ? 0 : 1;
-  world->paper_dist = std::make_unique<grid::Distance>(*world->grid, task::DistanceKind::Gower, grid::Arithmetic::Paper);
-  world->exact_dist = std::make_unique<grid::Distance>(*world->grid, task::DistanceKind::Gower, grid::Arithmetic::Exact);
+  world->paper_dist =
+      std::make_unique<grid::Distance>(*world->grid, task::DistanceKind::Gower, grid::Arithmetic::Paper);
+  world->exact_dist =
+      std::make_unique<grid::Distance>(*world->grid, task::DistanceKind::Gower, grid::Arithmetic::Exact);
   world->paper = std::make_unique<metrics::Scorer>(*world->paper_dist, world->map, metrics::Mode::Paper);
   world->strict = std::make_unique<metrics::Scorer>(*world->exact_dist, world->map, metrics::Mode::Strict);
   return 0;

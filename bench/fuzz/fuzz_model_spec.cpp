@@ -18,10 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(without_url_credentials(redacted) == redacted);  // redaction is complete in one pass
   try {
     const llm::ModelSpec s = llm::parse_model_spec(text);
-    if (!s.base_url.empty())
-      fuzz::check(s.base_url.starts_with("http://") || s.base_url.starts_with("https://"));
-    if (s.provider == "openai") (void)llm::openai_options(s);
-    else (void)llm::anthropic_options(s);
+    if (!s.base_url.empty()) fuzz::check(s.base_url.starts_with("http://") || s.base_url.starts_with("https://"));
+    if (s.provider == "openai")
+      (void)llm::openai_options(s);
+    else
+      (void)llm::anthropic_options(s);
   } catch (const Error&) {
   }
   try {

@@ -1,8 +1,8 @@
 // libFuzzer target for the parse module: any bytes through parse_json_from_text, extract_answer,
-// parse_sce (the three paper tasks, paper and lenient options; the reply's JSON read once) and the Python building blocks.
-// Built by CMake with -DSCEVAL_FUZZ=ON (bench/fuzz/CMakeLists.txt); bench/fuzz/run-fuzz.sh runs it.
-// Besides crashes and sanitizer reports, it traps on broken invariants (a parsed value that is
-// not an object/array, a record off the axes, an ok status without a record, ...).
+// parse_sce (the three paper tasks, paper and lenient options; the reply's JSON read once) and the Python building
+// blocks. Built by CMake with -DSCEVAL_FUZZ=ON (bench/fuzz/CMakeLists.txt); bench/fuzz/run-fuzz.sh runs it. Besides
+// crashes and sanitizer reports, it traps on broken invariants (a parsed value that is not an object/array, a record
+// off the axes, an ok status without a record, ...).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   using namespace sceval;
   std::string dir = argc > 1 ? argv[1] : "tasks/paper";
   std::map<std::string, task::Task> tasks;
-  for (const char* n : {"income", "house_prices", "heart_disease"}) tasks[n] = task::load_task_file(dir + "/" + n + ".json");
+  for (const char* n : {"income", "house_prices", "heart_disease"})
+    tasks[n] = task::load_task_file(dir + "/" + n + ".json");
   std::string line;
   while (std::getline(std::cin, line)) {
     auto in = nlohmann::json::parse(line);

@@ -19,15 +19,15 @@
 namespace sceval {
 
 struct SweepOptions {
-  std::string shard = "0/1";  // I/N: cells k with k mod N == I of the name-sorted list; "auto": docs/cluster.md
+  std::string shard = "0/1";          // I/N: cells k with k mod N == I of the name-sorted list; "auto": docs/cluster.md
   std::optional<std::size_t> shards;  // N for shard "auto" in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)
-  std::string cache;          // overrides the config's cache for every cell
-  bool summary_only = false;  // only (re)write summary.csv/md
+  std::string cache;                  // overrides the config's cache for every cell
+  bool summary_only = false;          // only (re)write summary.csv/md
 };
 
 struct SweepHooks {
   std::function<void(std::size_t k, std::size_t n, const std::string& cell)> before_cell;  // a cell starts
-  std::function<void(const std::string& cell, const RunResult&)> after_cell;              // ...and finished
+  std::function<void(const std::string& cell, const RunResult&)> after_cell;               // ...and finished
 };
 
 struct SweepReport {

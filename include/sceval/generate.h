@@ -15,7 +15,7 @@
 namespace sceval {
 
 struct GenerateOptions {
-  double temperature = 0.0;  // the paper: 0 (greedy)
+  double temperature = 0.0;                   // the paper: 0 (greedy)
   std::uint64_t seed = kPaperGenerationSeed;  // used when temperature > 0
   int max_tokens = kPaperMaxTokens;
   // The reply ends just before the first occurrence of any of these strings (not included), as

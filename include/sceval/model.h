@@ -22,17 +22,16 @@ namespace api {
 struct Access;  // the library's own way in (src/api/internal.h); not for consumers
 }
 
-
 struct Reply {
   std::string text;
   bool failed = false;  // no answer (e.g. the server gave up): asked again on the next run
   std::string error;
 };
 
-
 // A caller's model: one reply per conversation, in order. Throwing stops the run; answers already
 // returned stay cached.
-using GenerateFunction = std::function<std::vector<std::string>(const std::vector<Conversation>&, const GenerateOptions&)>;
+using GenerateFunction =
+    std::function<std::vector<std::string>(const std::vector<Conversation>&, const GenerateOptions&)>;
 // Optional: one list of option log-probabilities per request.
 using ScoreFunction = std::function<std::vector<std::vector<double>>(const std::vector<LabelScoreRequest>&)>;
 
@@ -67,8 +66,8 @@ class Model {
 struct TestModelOptions {
   std::string shape = "tiny";  // tiny (2 x 64, F32) | small (4 x 256, F16) | bench (12 x 768, F16, ~125M)
   std::uint64_t seed = 1;
-  std::string vocab;           // vocab-only GGUF to copy the tokenizer from; empty: the default
-  bool chat_template = true;   // store a ChatML tokenizer.chat_template
+  std::string vocab;          // vocab-only GGUF to copy the tokenizer from; empty: the default
+  bool chat_template = true;  // store a ChatML tokenizer.chat_template
 };
 struct TestModelInfo {
   std::string path, sha256;

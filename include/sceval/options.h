@@ -35,7 +35,7 @@ inline constexpr std::int64_t kPaperMaxTokens = 1000;
 inline constexpr std::int64_t kPaperGenerationSeed = 42;
 
 struct OptionSpec {
-  std::string name;        // canonical, snake_case: Python kwarg, sweep key, results.json settings key
+  std::string name;  // canonical, snake_case: Python kwarg, sweep key, results.json settings key
   OptionType type;
   std::string help;
   nlohmann::json default_value;  // null: unset (e.g. limit: every grid point); for run options, the field's default
@@ -107,7 +107,7 @@ class Options {
   // Sets every key of a JSON object.
   Options& update(const nlohmann::json& object, const std::string& where = "");
 
-  bool has(std::string_view name) const;  // given explicitly (by set, set_text or update)
+  bool has(std::string_view name) const;            // given explicitly (by set, set_text or update)
   nlohmann::json get(std::string_view name) const;  // the field's value as JSON (null: unset)
 
   // Every recorded option of `scope` with its effective value, by canonical name (results.json settings).

@@ -36,10 +36,10 @@ struct RewardScore {
   // As the strict mode scores an audit: an SCE off the grid, or at a point where the map holds no
   // usable answer, is invalid unless a live model labels it.
   std::optional<double> reward;
-  std::string status;            // the SCE parse status: ok, off_grid, no_json, missing_key, ...
-  std::optional<bool> valid;         // the map's label at the SCE is the target
-  std::optional<bool> exact_match;   // the SCE is the original's closest counterfactual
-  std::optional<double> rcf;         // d(x, SCE) / d(x, closest) - 1, valid SCEs only
+  std::string status;                      // the SCE parse status: ok, off_grid, no_json, missing_key, ...
+  std::optional<bool> valid;               // the map's label at the SCE is the target
+  std::optional<bool> exact_match;         // the SCE is the original's closest counterfactual
+  std::optional<double> rcf;               // d(x, SCE) / d(x, closest) - 1, valid SCEs only
   std::optional<std::uint64_t> sce_index;  // the SCE's grid point, when on the grid
   nlohmann::json to_json() const;
 };

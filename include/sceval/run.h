@@ -19,10 +19,10 @@ namespace sceval {
 
 // Progress of a long call, reported at each chunk of a stage and as answers arrive within it.
 struct Progress {
-  std::string stage;  // "decision map", "follow-ups", ...
-  std::size_t done = 0, total = 0;     // the stage's requests, in whole chunks
+  std::string stage;                            // "decision map", "follow-ups", ...
+  std::size_t done = 0, total = 0;              // the stage's requests, in whole chunks
   std::size_t chunk_done = 0, chunk_total = 0;  // answers within the chunk in flight (0/0 at a chunk's end)
-  std::size_t cache_hits = 0, failures = 0;  // since the call began
+  std::size_t cache_hits = 0, failures = 0;     // since the call began
 };
 struct Callbacks {
   std::function<void(const Progress&)> progress;  // called on the calling thread; may throw to stop
@@ -30,9 +30,9 @@ struct Callbacks {
 };
 
 struct RunResult {
-  nlohmann::json results;  // results.json
-  Table decision_map;      // decision_map.csv
-  Table sces;              // sces.csv
+  nlohmann::json results;               // results.json
+  Table decision_map;                   // decision_map.csv
+  Table sces;                           // sces.csv
   std::vector<nlohmann::json> samples;  // samples.jsonl (runs of a model only)
   std::size_t requests = 0, cache_hits = 0, asked = 0, failed_requests = 0;
 

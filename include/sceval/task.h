@@ -29,10 +29,11 @@ struct Feature {
 };
 
 struct MessageOptions {
-  bool followup = false;                   // the follow-up conversation instead of turn 1
-  std::optional<std::string> complement;   // follow-up: the requested label (default: the first option)
-  std::optional<std::string> reply;        // follow-up: the turn-1 reply (default: the complement's opposite as {"answer": ...})
-  std::optional<std::string> system;       // overrides the task's own system prompt
+  bool followup = false;                  // the follow-up conversation instead of turn 1
+  std::optional<std::string> complement;  // follow-up: the requested label (default: the first option)
+  std::optional<std::string>
+      reply;  // follow-up: the turn-1 reply (default: the complement's opposite as {"answer": ...})
+  std::optional<std::string> system;  // overrides the task's own system prompt
 };
 
 class Task {
@@ -43,7 +44,7 @@ class Task {
   const std::string& name() const;
   const std::string& path() const;
   const std::string& spec() const;  // the name or path it was loaded by (recorded in results.json)
-  std::string distance() const;  // the distance the task's prompt promises: gower | l1_mad | l2_std
+  std::string distance() const;     // the distance the task's prompt promises: gower | l1_mad | l2_std
   std::vector<std::string> options() const;
   std::vector<Feature> features() const;
   std::uint64_t size() const;  // grid points

@@ -15,7 +15,7 @@ struct ExportTrainingOptions {
   std::string split_out;       // write the split here (train/heldout indices, the run's sha256)
   bool include_turn1 = false;  // sft: also a turn-1 row (the model's own answer) per point
   std::string turn1_points = "train";  // train | all
-  std::string task;            // task name or file; empty: the one results.json names
+  std::string task;                    // task name or file; empty: the one results.json names
 };
 
 // Writes out_jsonl; returns a summary: output, format, rows, split sizes, skipped-row counts.

@@ -55,14 +55,16 @@ double score_value(const py::handle& x, std::size_t row, std::size_t option) {
 // The callable's rows, checked shape by shape (pybind11's own cast names no row); the values are
 // checked as log-probabilities by the library (llm::check_log_probabilities), for C++ callers too.
 std::vector<std::vector<double>> score_rows(const py::object& out, const std::vector<LabelScoreRequest>& requests) {
-  auto is_list = [](const py::handle& x) { return py::isinstance<py::sequence>(x) && !py::isinstance<py::str>(x) && !py::isinstance<py::bytes>(x); };
+  auto is_list = [](const py::handle& x) {
+    return py::isinstance<py::sequence>(x) && !py::isinstance<py::str>(x) && !py::isinstance<py::bytes>(x);
+  };
   if (!is_list(out))
     throw py::type_error("model.score: expected a list with one list of log-probabilities per conversation, got " +
                          type_name(out));
   auto seq = py::reinterpret_borrow<py::sequence>(out);
   if (seq.size() != requests.size())
-    throw Error("model.score: returned " + std::to_string(seq.size()) + " rows for " +
-                std::to_string(requests.size()) + " requests");
+    throw Error("model.score: returned " + std::to_string(seq.size()) + " rows for " + std::to_string(requests.size()) +
+                " requests");
   std::vector<std::vector<double>> rows(seq.size());
   for (std::size_t i = 0; i < seq.size(); ++i) {
     py::object row = seq[i];

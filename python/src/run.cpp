@@ -56,7 +56,8 @@ void bind_run(py::module_& m) {
       .def_readonly("cache_hits", &RunResult::cache_hits)
       .def_readonly("asked", &RunResult::asked)
       .def_readonly("failed_requests", &RunResult::failed_requests)
-      .def("save", &RunResult::save, py::arg("dir"), py::arg("overwrite") = false, py::call_guard<py::gil_scoped_release>());
+      .def("save", &RunResult::save, py::arg("dir"), py::arg("overwrite") = false,
+           py::call_guard<py::gil_scoped_release>());
 
   m.def(
       "run",

@@ -18,11 +18,16 @@ py::dict feature_dict(const Feature& f) {
 
 const char* type_name(OptionType t) {
   switch (t) {
-    case OptionType::Flag: return "flag";
-    case OptionType::Integer: return "integer";
-    case OptionType::Number: return "number";
-    case OptionType::Text: return "text";
-    case OptionType::Choice: return "choice";
+    case OptionType::Flag:
+      return "flag";
+    case OptionType::Integer:
+      return "integer";
+    case OptionType::Number:
+      return "number";
+    case OptionType::Text:
+      return "text";
+    case OptionType::Choice:
+      return "choice";
   }
   return "?";
 }

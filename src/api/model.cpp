@@ -38,13 +38,11 @@ std::unique_ptr<llm::Backend> gguf_backend(const std::string& path, const Option
 #endif
 }
 
-
 // Batch states and counts on stderr at log level info or above; nothing under --quiet/warn/error.
 llm::AttemptLog batch_progress(const Options& o) {
   if (o.quiet || o.log_level == "error" || o.log_level == "warn") return {};
   return [](const std::string& line) { fmt::print(stderr, "\n{}\n", line); };
 }
-
 
 }  // namespace
 
@@ -56,7 +54,8 @@ Model Model::open(const std::string& spec, const Options& options, std::function
   } else if (llm::is_http_model_spec(spec)) {
     auto parsed = llm::parse_model_spec(spec);
     impl->backend = llm::make_http_backend(parsed, log, batch_progress(options));
-    impl->info = {{"kind", parsed.provider}, {"model", parsed.model}, {"base_url", llm::spec_without_secrets(parsed.base_url)}};
+    impl->info = {
+        {"kind", parsed.provider}, {"model", parsed.model}, {"base_url", llm::spec_without_secrets(parsed.base_url)}};
   } else {
     throw Error(fmt::format("unknown model spec \"{}\": expected gguf:PATH, openai:MODEL@BASE_URL or anthropic:MODEL",
                             llm::spec_without_secrets(spec)));

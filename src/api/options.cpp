@@ -34,8 +34,10 @@ void set_field(T& f, const json& v) {
 }
 template <class T>
 void set_field(std::optional<T>& f, const json& v) {
-  if (v.is_null()) f.reset();
-  else f = v.get<T>();
+  if (v.is_null())
+    f.reset();
+  else
+    f = v.get<T>();
 }
 
 // A row bound to its field: the default is the field's initial value in Options.
@@ -48,30 +50,41 @@ OptionSpec bound(T Options::*field, OptionSpec spec) {
 }
 
 OptionSpec flag(bool Options::*f, std::string name, std::string help, unsigned sc, std::string group) {
-  return bound(f, {std::move(name), OptionType::Flag, std::move(help), {}, sc, {}, 0, 0, std::move(group)});
+  return bound(f, {std::move(name), OptionType::Flag, std::move(help), {}, sc, {}, 0, 0, std::move(group), {}, {}});
 }
 template <class T>  // std::int64_t or std::optional<std::int64_t>
 OptionSpec integer(T Options::*f, std::string name, std::string help, double min, double max, unsigned sc,
                    std::string group) {
-  return bound(f, {std::move(name), OptionType::Integer, std::move(help), {}, sc, {}, min, max, std::move(group)});
+  return bound(f,
+               {std::move(name), OptionType::Integer, std::move(help), {}, sc, {}, min, max, std::move(group), {}, {}});
 }
 OptionSpec number(double Options::*f, std::string name, std::string help, double min, double max, unsigned sc,
                   std::string group) {
-  return bound(f, {std::move(name), OptionType::Number, std::move(help), {}, sc, {}, min, max, std::move(group)});
+  return bound(f,
+               {std::move(name), OptionType::Number, std::move(help), {}, sc, {}, min, max, std::move(group), {}, {}});
 }
 OptionSpec text(std::optional<std::string> Options::*f, std::string name, std::string help, unsigned sc,
                 std::string group) {
-  return bound(f, {std::move(name), OptionType::Text, std::move(help), {}, sc, {}, 0, 0, std::move(group)});
+  return bound(f, {std::move(name), OptionType::Text, std::move(help), {}, sc, {}, 0, 0, std::move(group), {}, {}});
 }
 template <class T>  // std::string or std::optional<std::string>
 OptionSpec choice(T Options::*f, std::string name, std::string help, std::vector<std::string> choices, unsigned sc,
                   std::string group) {
-  return bound(f, {std::move(name), OptionType::Choice, std::move(help), {}, sc, std::move(choices), 0, 0,
-                   std::move(group)});
+  return bound(f, {std::move(name),
+                   OptionType::Choice,
+                   std::move(help),
+                   {},
+                   sc,
+                   std::move(choices),
+                   0,
+                   0,
+                   std::move(group),
+                   {},
+                   {}});
 }
 // A command's own numeric flag: not a run option, so bound to no field.
 OptionSpec command_integer(std::string name, std::string help, double min, double max, std::string group) {
-  return {std::move(name), OptionType::Integer, std::move(help), nullptr, 0, {}, min, max, std::move(group)};
+  return {std::move(name), OptionType::Integer, std::move(help), nullptr, 0, {}, min, max, std::move(group), {}, {}};
 }
 
 constexpr double kMaxU63 = 9.2e18;  // integers beyond this are refused (and int64 stays exact)
@@ -140,7 +153,7 @@ std::vector<OptionSpec> make_command_table() {
       command_integer("candidates", "gower-quiz: candidates per item", 2, 26, "quiz"),
       command_integer("index", "prompt: grid index", 0, kMaxU63, "task"),
       command_integer("shards", "sweep: number of shards of --shard auto", 1, 1e6, "sweep"),
-      {"top_p", OptionType::Number, "llm generate: nucleus sampling mass", nullptr, 0, {}, 0, 1, "sampling"},
+      {"top_p", OptionType::Number, "llm generate: nucleus sampling mass", nullptr, 0, {}, 0, 1, "sampling", {}, {}},
       command_integer("top_logprobs", "llm generate: alternatives per generated token", 0, 100, "sampling"),
       command_integer("flash_attn", "llm: -1 auto, 0 off, 1 on", -1, 1, "gguf"),
   };
@@ -217,7 +230,8 @@ json OptionSpec::check(const json& v, const std::string& where) const {
     case OptionType::Integer: {
       if (!v.is_number_integer()) throw bad("a whole number");
       // Compare as double only after checking the sign: unsigned values beyond int64 stay unsigned.
-      const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : static_cast<double>(v.get<std::int64_t>());
+      const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
+                                              : static_cast<double>(v.get<std::int64_t>());
       if (x < min || x > max)
         throw Error(fmt::format("{}: {} is out of range ({} to {})", at, v.dump(), range_text(min), range_text(max)));
       return json(v.get<std::int64_t>());

@@ -37,10 +37,14 @@ RewardWeights RewardWeights::from_json(const nlohmann::json& j) {
     if (!v.is_number() || !std::isfinite(v.get<double>()))
       throw Error(fmt::format("reward weights: {}: expected a finite number, got {}", k, v.dump()));
     const double x = v.get<double>();
-    if (k == "valid") w.valid = x;
-    else if (k == "exact_match") w.exact_match = x;
-    else if (k == "closeness") w.closeness = x;
-    else if (k == "parse_failure") w.parse_failure = x;
+    if (k == "valid")
+      w.valid = x;
+    else if (k == "exact_match")
+      w.exact_match = x;
+    else if (k == "closeness")
+      w.closeness = x;
+    else if (k == "parse_failure")
+      w.parse_failure = x;
     else
       throw Error(
           fmt::format("reward weights: unknown component \"{}\" (valid, exact_match, closeness, parse_failure)", k));
@@ -54,8 +58,8 @@ nlohmann::json RewardWeights::to_json() const {
 
 nlohmann::json RewardScore::to_json() const {
   auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
-  return {{"reward", opt(reward)}, {"status", status},   {"valid", opt(valid)}, {"exact_match", opt(exact_match)},
-          {"rcf", opt(rcf)},       {"sce_index", opt(sce_index)}};
+  return {{"reward", opt(reward)},           {"status", status}, {"valid", opt(valid)},
+          {"exact_match", opt(exact_match)}, {"rcf", opt(rcf)},  {"sce_index", opt(sce_index)}};
 }
 
 Reward Reward::from_run(const std::string& run_dir, const RewardWeights& weights, Model* live, const Options& options) {
@@ -65,7 +69,8 @@ Reward Reward::from_run(const std::string& run_dir, const RewardWeights& weights
   impl->scorer = std::make_unique<metrics::Scorer>(*impl->distance, impl->run.map, metrics::Mode::Strict);
   impl->weights = weights;
   if (live) {
-    impl->settings = api::run_settings(*impl->run.task, impl->run.task->name, live->info().value("spec", ""), options, "");
+    impl->settings =
+        api::run_settings(*impl->run.task, impl->run.task->name, live->info().value("spec", ""), options, "");
     impl->live = std::make_unique<llm::CachingBackend>(api::backend_of(*live), api::caching_options(options));
   }
   Reward r;
@@ -83,7 +88,8 @@ metrics::SceInput sce_input(const training::RunData& run, const RewardRequest& r
   const task::Task& t = *run.task;
   const auto opt = std::find(t.options.begin(), t.options.end(), r.target);
   if (opt == t.options.end())
-    throw Error(fmt::format("target: \"{}\" is not an option of task {} ({})", r.target, t.name, fmt::join(t.options, ", ")));
+    throw Error(
+        fmt::format("target: \"{}\" is not an option of task {} ({})", r.target, t.name, fmt::join(t.options, ", ")));
   if (r.point_index >= run.grid->size())
     throw Error(fmt::format("point_index: {} is not a point of task {} (0 to {})", r.point_index, t.name,
                             run.grid->size() - 1));
@@ -114,7 +120,8 @@ RewardScore reward_of(const Reward::Impl& impl, const metrics::SceInput& in, con
   out.exact_match = s.exact_match.value_or(false);
   if (*s.valid && std::isfinite(s.rcf)) out.rcf = s.rcf;
   const double closeness = out.rcf ? 1.0 / (1.0 + *out.rcf) : 0.0;
-  out.reward = w.valid * (*out.valid ? 1.0 : 0.0) + w.exact_match * (*out.exact_match ? 1.0 : 0.0) + w.closeness * closeness;
+  out.reward =
+      w.valid * (*out.valid ? 1.0 : 0.0) + w.exact_match * (*out.exact_match ? 1.0 : 0.0) + w.closeness * closeness;
   return out;
 }
 

@@ -85,7 +85,8 @@ RunResult run(const Task& task, Model& model, const Options& options, const std:
     refuse_overwriting_inputs(out + "/" + f, {task.path()});
   llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));
   experiment::RunOutput output(out, {s.recorded, options.overwrite});
-  const auto report = experiment::run(api::task_of(task), s, cached, output, model.info(), api::progress_for(cb, cached));
+  const auto report =
+      experiment::run(api::task_of(task), s, cached, output, model.info(), api::progress_for(cb, cached));
   RunResult r = api::result_from(output, report);
   r.cache_hits = cached.stats().hits;
   r.asked = cached.stats().inner_requests;
@@ -199,8 +200,10 @@ namespace {
 nlohmann::json run_results(const std::string& dir) {
   const std::string file = dir + "/results.json";
   if (!path_exists(file))
-    throw Error(fmt::format("{}: missing; compare reads each run's task and grid from it (a run writes it when it "
-                            "finishes: run or score it again)", file));
+    throw Error(
+        fmt::format("{}: missing; compare reads each run's task and grid from it (a run writes it when it "
+                    "finishes: run or score it again)",
+                    file));
   return results::read_results_json(file);
 }
 
@@ -211,8 +214,11 @@ nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mod
   for (auto it = baselines.begin(); it != baselines.end(); ++it) {
     if (!it.value().is_object()) continue;  // "available": false and its "reason" (a lazy run)
     const auto& m = it.value()[mode]["metrics"];
-    out[it.key()] = {{"n", m["n"]}, {"validity", m["validity"]}, {"mean_rcf_a", m["mean_rcf_a"]},
-                     {"exact_match", m["exact_match"]}, {"tm", m["tm"]}};
+    out[it.key()] = {{"n", m["n"]},
+                     {"validity", m["validity"]},
+                     {"mean_rcf_a", m["mean_rcf_a"]},
+                     {"exact_match", m["exact_match"]},
+                     {"tm", m["tm"]}};
   }
   return out;
 }
@@ -220,7 +226,8 @@ nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mod
 }  // namespace
 
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
-  if (o.mode != "strict" && o.mode != "paper") throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
+  if (o.mode != "strict" && o.mode != "paper")
+    throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
   const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   // Rows are paired by (grid point, target text): meaningful only when both runs are of one grid.
@@ -248,9 +255,13 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
     if (auto it = in_b.find({r.index, r.target}); it != in_b.end()) pa.push_back(r.score), pb.push_back(*it->second);
   }
   auto d = metrics::paired_difference(pa, pb, bs);
-  nlohmann::json out = {{"a", run_a}, {"b", run_b}, {"mode", o.mode}, {"pairs", d.pairs},
+  nlohmann::json out = {{"a", run_a},
+                        {"b", run_b},
+                        {"mode", o.mode},
+                        {"pairs", d.pairs},
                         {"points", o.points.empty() ? nlohmann::json() : nlohmann::json(o.points)},
-                        {"difference", nlohmann::json::object()}, {"ci", nlohmann::json::object()}};
+                        {"difference", nlohmann::json::object()},
+                        {"ci", nlohmann::json::object()}};
   for (const auto& [k, v] : d.difference) out["difference"][k] = results::number_or_null(v);
   for (const auto& [k, v] : d.ci)
     out["ci"][k] = nlohmann::json::array({results::number_or_null(v.first), results::number_or_null(v.second)});

@@ -57,10 +57,10 @@ inline void check_same_grid(const nlohmann::json& a, const std::string& file_a, 
                             const std::string& file_b) {
   const std::string what = same_grid_detail::difference(a["task"], b["task"]);
   if (what.empty()) return;
-  throw Error(fmt::format("the runs are not of the same grid: A {} (task {}), B {} (task {}): {}; compare pairs the "
-                          "rows of two runs of one grid (the same options and features, values in the same order)",
-                          file_a, a["task"]["name"].get<std::string>(), file_b, b["task"]["name"].get<std::string>(),
-                          what));
+  throw Error(
+      fmt::format("the runs are not of the same grid: A {} (task {}), B {} (task {}): {}; compare pairs the "
+                  "rows of two runs of one grid (the same options and features, values in the same order)",
+                  file_a, a["task"]["name"].get<std::string>(), file_b, b["task"]["name"].get<std::string>(), what));
 }
 
 // Distances, RCF and exact matches of runs scored with different distances (gower, l1_mad, l2_std,
@@ -71,13 +71,15 @@ inline void check_same_distance(const nlohmann::json& a, const std::string& file
   auto differs = [](const nlohmann::json& x, const nlohmann::json& y, const char* key) {
     return x.is_object() && y.is_object() && x.contains(key) && y.contains(key) && x[key] != y[key];
   };
-  const nlohmann::json* where[][2] = {{&a, &b}, {a.contains(mode) ? &a[mode] : nullptr, b.contains(mode) ? &b[mode] : nullptr}};
+  const nlohmann::json* where[][2] = {{&a, &b},
+                                      {a.contains(mode) ? &a[mode] : nullptr, b.contains(mode) ? &b[mode] : nullptr}};
   for (const auto& [x, y] : where) {
     if (x == nullptr || y == nullptr || !differs(*x, *y, "distance")) continue;
-    throw Error(fmt::format("the runs were scored with different distances: A {} has {}, B {} has {}; compare pairs "
-                            "distances, RCF and exact matches, which mean something else under each distance (score "
-                            "both runs with one task file)",
-                            file_a, (*x)["distance"].dump(), file_b, (*y)["distance"].dump()));
+    throw Error(
+        fmt::format("the runs were scored with different distances: A {} has {}, B {} has {}; compare pairs "
+                    "distances, RCF and exact matches, which mean something else under each distance (score "
+                    "both runs with one task file)",
+                    file_a, (*x)["distance"].dump(), file_b, (*y)["distance"].dump()));
   }
 }
 
@@ -86,7 +88,8 @@ inline void check_same_distance(const nlohmann::json& a, const std::string& file
 inline void check_mode_available(const nlohmann::json& j, const std::string& file, const std::string& mode) {
   if (!j.contains(mode) || !j[mode].is_object() || j[mode].value("available", true)) return;
   const std::string reason = j[mode].contains("reason") && j[mode]["reason"].is_string()
-                                 ? j[mode]["reason"].get<std::string>() : std::string("no reason given");
+                                 ? j[mode]["reason"].get<std::string>()
+                                 : std::string("no reason given");
   const std::string other = mode == "paper" ? "strict" : "paper";
   throw Error(fmt::format("{}: the run has no {} mode scores ({}); compare the runs in {} mode (--mode {})", file, mode,
                           reason, other, other));

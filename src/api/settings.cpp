@@ -19,10 +19,10 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
   s.task = task_spec;
   s.model = model_spec;
   s.output = out;
-  s.decision_map = o.decision_map == "score" ? experiment::DecisionMapMode::Score
-                   : o.decision_map == "lazy"  ? experiment::DecisionMapMode::Lazy
-                   : o.decision_map == "auto"  ? experiment::DecisionMapMode::Auto
-                                               : experiment::DecisionMapMode::Generate;
+  s.decision_map = o.decision_map == "score"  ? experiment::DecisionMapMode::Score
+                   : o.decision_map == "lazy" ? experiment::DecisionMapMode::Lazy
+                   : o.decision_map == "auto" ? experiment::DecisionMapMode::Auto
+                                              : experiment::DecisionMapMode::Generate;
   s.max_queries_per_point = static_cast<std::size_t>(o.max_queries_per_point);
   if (o.limit) s.limit = static_cast<std::size_t>(*o.limit);
   if (o.sample) s.sample = static_cast<std::size_t>(*o.sample);
@@ -35,8 +35,9 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
   // Both would set the one system prompt: which one was meant cannot be known, and the settings
   // would record both while the model saw one.
   if (o.llama_system_prompt && !system.empty())
-    throw Error("--llama-system-prompt and --system (Python: llama_system_prompt, system) both set the system "
-                "prompt; give one of them");
+    throw Error(
+        "--llama-system-prompt and --system (Python: llama_system_prompt, system) both set the system "
+        "prompt; give one of them");
   if (o.llama_system_prompt) s.system_prompt = experiment::kPaperLlamaSystemPrompt;
   if (!system.empty()) s.system_prompt = system;
   s.live_off_grid = !o.no_live_check;

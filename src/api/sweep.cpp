@@ -35,8 +35,10 @@ struct PlannedCell {
 void check_model_spec(const std::string& spec, bool will_run) {
   if (llm::is_http_model_spec(spec)) {
     const auto parsed = llm::parse_model_spec(spec);
-    if (parsed.provider == "anthropic") llm::anthropic_options(parsed);
-    else llm::openai_options(parsed);
+    if (parsed.provider == "anthropic")
+      llm::anthropic_options(parsed);
+    else
+      llm::openai_options(parsed);
   } else if (spec.starts_with("gguf:")) {
     if (!will_run) return;
 #ifndef SCEVAL_WITH_LLAMA
@@ -78,7 +80,8 @@ std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::v
   }
   std::map<std::string, PlannedCell> plan;
   for (const auto& cell : cells) {
-    const api::SweepModel* m = &*std::find_if(c.models.begin(), c.models.end(), [&](const api::SweepModel& e) { return e.alias == cell.model; });
+    const api::SweepModel* m = &*std::find_if(c.models.begin(), c.models.end(),
+                                              [&](const api::SweepModel& e) { return e.alias == cell.model; });
     const Task& t = tasks.at(cell.task.spec);
     api::check_cell_folder(cell.name(), path);
     const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
@@ -105,7 +108,7 @@ SweepReport sweep(const std::string& config_path, const std::string& out, const 
   const auto plan = plan_sweep(c, all, tasks, out, o, config_path);
   std::vector<const PlannedCell*> mine;
   for (const auto& cell : experiment::shard_cells(all, shard)) mine.push_back(&plan.at(cell.name()));
-  experiment::NewFolders made(out);  // removed again if the sweep fails with no cell written
+  experiment::NewFolders made(out);       // removed again if the sweep fails with no cell written
   ensure_directory(out, "sweep folder");  // only now: a refused config leaves nothing behind
   SweepReport rep;
   rep.cells = mine.size();

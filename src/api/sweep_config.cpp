@@ -72,8 +72,9 @@ SweepConfig parse_sweep_config(std::string_view text, const std::string& path) {
 Options cell_options(const SweepConfig& c, const SweepModel& m, const std::string& cache, const std::string& path) {
   Options opts;
   opts.update(c.settings, path + ": settings");
-  const auto i = std::find_if(c.models.begin(), c.models.end(), [&](const SweepModel& e) { return e.alias == m.alias; }) -
-                 c.models.begin();
+  const auto i =
+      std::find_if(c.models.begin(), c.models.end(), [&](const SweepModel& e) { return e.alias == m.alias; }) -
+      c.models.begin();
   opts.update(m.settings, fmt::format("{}: models[{}].settings", path, i));
   if (!cache.empty()) opts.set("cache", cache);
   return opts;
@@ -83,16 +84,15 @@ void check_cell_folder(const std::string& name, const std::string& where) {
   constexpr std::size_t kNameMax = 255;  // NAME_MAX: the longest file or folder name, in bytes
   if (name.size() <= kNameMax) return;
   const std::string shown = name.substr(0, 40) + "...";
-  throw Error(fmt::format("{}: cell \"{}\": its folder name is {} bytes, longer than {} (the limit of a file name); "
-                          "shorten the model's alias or the task's name",
-                          where, shown, name.size(), kNameMax));
+  throw Error(
+      fmt::format("{}: cell \"{}\": its folder name is {} bytes, longer than {} (the limit of a file name); "
+                  "shorten the model's alias or the task's name",
+                  where, shown, name.size(), kNameMax));
 }
 
 void check_cell_cache(const std::string& path, const std::string& field, const std::string& where) {
   namespace fs = std::filesystem;
-  auto fail = [&](const std::string& why) {
-    throw Error(fmt::format("{}: {} \"{}\": {}", where, field, path, why));
-  };
+  auto fail = [&](const std::string& why) { throw Error(fmt::format("{}: {} \"{}\": {}", where, field, path, why)); };
   const fs::file_type type = path_type(path);
   if (type == fs::file_type::directory)
     fail("is a folder; the response cache is a file (e.g. " + (fs::path(path) / "responses.sqlite").string() + ")");
@@ -107,7 +107,8 @@ void check_cell_cache(const std::string& path, const std::string& field, const s
     const fs::file_type t = path_type(p);
     if (t == fs::file_type::not_found && p != p.parent_path()) continue;  // created with the cache
     if (t != fs::file_type::directory) fail(fmt::format("cannot be created: {} is not a folder", p.string()));
-    if (::access(p.c_str(), W_OK | X_OK) != 0) fail(fmt::format("cannot be created: no write permission in {}", p.string()));
+    if (::access(p.c_str(), W_OK | X_OK) != 0)
+      fail(fmt::format("cannot be created: no write permission in {}", p.string()));
     return;
   }
   if (::access(".", W_OK | X_OK) != 0) fail("cannot be created: no write permission in the working folder");

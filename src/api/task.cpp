@@ -50,7 +50,8 @@ std::vector<Feature> Task::features() const {
 namespace {
 
 void check_index(const grid::Grid& g, std::uint64_t index) {
-  if (index >= g.size()) throw Error(fmt::format("grid index {} is out of range (the grid has {} points)", index, g.size()));
+  if (index >= g.size())
+    throw Error(fmt::format("grid index {} is out of range (the grid has {} points)", index, g.size()));
 }
 
 }  // namespace
@@ -65,7 +66,8 @@ std::vector<std::string> Task::point(std::uint64_t index) const {
 Table Task::grid() const {
   constexpr std::uint64_t kMaxRows = 10'000'000;
   if (size() > kMaxRows)
-    throw Error(fmt::format("task {}: the grid has {} points; grid() lists at most {} (use point(i))", name(), size(), kMaxRows));
+    throw Error(fmt::format("task {}: the grid has {} points; grid() lists at most {} (use point(i))", name(), size(),
+                            kMaxRows));
   Table t{name() + " grid", {"index"}, {}};
   for (const auto& f : d_->task.features) t.columns.push_back(f.name);
   t.rows.reserve(size());
@@ -84,7 +86,8 @@ Conversation Task::messages(std::uint64_t index, const MessageOptions& o) const 
   const auto& opts = d_->task.options;
   const std::string complement = o.complement.value_or(opts.front());
   if (!d_->task.option_index(complement))
-    throw Error(fmt::format("complement \"{}\" is not an option of task {} ({})", complement, name(), fmt::join(opts, ", ")));
+    throw Error(
+        fmt::format("complement \"{}\" is not an option of task {} ({})", complement, name(), fmt::join(opts, ", ")));
   std::string reply;
   if (o.reply) {
     reply = *o.reply;

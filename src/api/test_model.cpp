@@ -21,8 +21,8 @@ TestModelInfo make_test_model(const std::string& path, const TestModelOptions& o
   if (!o.chat_template) lo.chat_template.reset();
   const auto info = llm::write_test_model(path, lo);
   const auto& sp = info.spec;
-  return {info.path, sha256_file(info.path), info.n_params, info.n_bytes, sp.n_layer, sp.n_embd, sp.n_head,
-          sp.n_head_kv, sp.n_ff, info.n_vocab};
+  return {info.path, sha256_file(info.path), info.n_params, info.n_bytes, sp.n_layer, sp.n_embd,
+          sp.n_head, sp.n_head_kv,           sp.n_ff,       info.n_vocab};
 }
 std::string default_test_vocab() {
   try {

@@ -17,7 +17,8 @@ nlohmann::ordered_json export_training(const std::string& run_dir, const std::st
   if (!a.split_out.empty() && a.split.empty()) throw Error("split_out needs split");
   training::RunData run = training::load_run(run_dir, a.task);
   std::vector<std::string> inputs = {run.task->path};  // every file load_run read
-  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"}) inputs.push_back(run_dir + "/" + f);
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
+    inputs.push_back(run_dir + "/" + f);
   refuse_overwriting_inputs(out_jsonl, inputs);
   refuse_overwriting_inputs(a.split_out, inputs);
   training::ExportOptions o;
@@ -29,7 +30,8 @@ nlohmann::ordered_json export_training(const std::string& run_dir, const std::st
   if (o.split && !a.split_out.empty()) split = training::split_json(*o.split, *run.grid, run_dir, run.sha256);
   training::write_outputs(out_jsonl, e.rows, a.split_out, split.is_null() ? nullptr : &split);
   nlohmann::ordered_json summary = {{"output", out_jsonl}, {"format", a.format}, {"rows", e.rows.size()}};
-  if (o.split) summary["split"] = {{"spec", a.split}, {"train", o.split->train.size()}, {"heldout", o.split->heldout.size()}};
+  if (o.split)
+    summary["split"] = {{"spec", a.split}, {"train", o.split->train.size()}, {"heldout", o.split->heldout.size()}};
   summary["stats"] = e.stats.to_json();
   return summary;
 }

@@ -16,8 +16,8 @@ struct CacheArgs {
 };
 
 void print(const char* what, const CacheMergeStats& s, const std::string& target) {
-  fmt::print("{} {} rows into {}: {} new, {} replaced, {} kept as they were\n", what, s.read, target, s.added, s.replaced,
-             s.kept);
+  fmt::print("{} {} rows into {}: {} new, {} replaced, {} kept as they were\n", what, s.read, target, s.added,
+             s.replaced, s.kept);
 }
 
 }  // namespace
@@ -27,7 +27,8 @@ void add_cache_command(CLI::App& app) {
   auto* c = app.add_subcommand("cache", "Pool and ship response caches (merge, export/import JSONL)");
   c->require_subcommand(1);
 
-  auto* merge = c->add_subcommand("merge", "Merge caches into a new file (the same key twice: ok beats error, then the earlier answer)");
+  auto* merge = c->add_subcommand(
+      "merge", "Merge caches into a new file (the same key twice: ok beats error, then the earlier answer)");
   merge->add_option("caches", a.sources, "Cache files (.sqlite)")->required()->check(CLI::ExistingFile);
   merge->add_option("-o,--output", a.output, "New cache file")->required();
   merge->callback([] { print("merged", merge_caches(a.sources, a.output), a.output); });

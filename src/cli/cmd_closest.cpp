@@ -14,7 +14,8 @@ void add_closest_command(CLI::App& app) {
   c->add_option("--task,-t", task, "Task name or file")->required();
   c->add_option("--decision-map,-d", decision_map, "Decision map CSV")->required();
   c->add_option("--distance", distance, "gower | l1_mad | l2_std (default: the task's)");
-  c->add_option("--mode", mode, "strict (exact arithmetic) | paper (the paper's float arithmetic)")->capture_default_str();
+  c->add_option("--mode", mode, "strict (exact arithmetic) | paper (the paper's float arithmetic)")
+      ->capture_default_str();
   c->add_option("-o,--output", output, "Output CSV")->required();
   c->callback([] {
     const Task loaded = Task::load(task);

@@ -52,7 +52,8 @@ void print_table(const nlohmann::json& c) {
              c["points"].is_string() ? ", points " + c["points"].get<std::string>() : "");
   fmt::print("{:<12} {:>11}  {}\n", "metric", "B - A", "95 % CI (bootstrap)");
   for (const auto& row : kRows)
-    fmt::print("{:<12} {:>11}  {}\n", row.title, signed_cell(c["difference"].value(row.key, nlohmann::json()), row.rate),
+    fmt::print("{:<12} {:>11}  {}\n", row.title,
+               signed_cell(c["difference"].value(row.key, nlohmann::json()), row.rate),
                ci_cell(c["ci"].value(row.key, nlohmann::json()), row.rate));
   print_baselines(c);
 }
@@ -67,14 +68,18 @@ void add_compare_command(CLI::App& app) {
   c->add_option("run_a", a, "Run directory A")->required();
   c->add_option("run_b", b, "Run directory B")->required();
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
-  non_empty(c->add_option("--points", o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
+  non_empty(
+      c->add_option("--points", o.points,
+                    "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
   c->callback([] {
     const nlohmann::json r = compare(a, b, o);
-    if (json) fmt::print("{}\n", r.dump(2));
-    else print_table(r);
+    if (json)
+      fmt::print("{}\n", r.dump(2));
+    else
+      print_table(r);
   });
 }
 

@@ -22,8 +22,9 @@ void run_quiz_command(const QuizArgs& a) {
   Model model = Model::open(a.model, a.options, cb.log);
   const auto j = gower_quiz(task, model, a.options, a.quiz, a.output, cb);
   fmt::print("{} items ({} drawn, ties dropped), {} answered, {} correct: accuracy {} (95% CI {} to {})\n",
-             j["n_items"].get<std::size_t>(), a.quiz.items, j["n_answered"].get<std::size_t>(), j["correct"].get<std::size_t>(),
-             format_rate(j["accuracy"]), format_rate(j["ci"][0]), format_rate(j["ci"][1]));
+             j["n_items"].get<std::size_t>(), a.quiz.items, j["n_answered"].get<std::size_t>(),
+             j["correct"].get<std::size_t>(), format_rate(j["accuracy"]), format_rate(j["ci"][0]),
+             format_rate(j["ci"][1]));
   fmt::print("wrote {}/gower_quiz.json, samples.jsonl\n", a.output);
   if (!j["complete"].get<bool>())
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",

@@ -27,14 +27,17 @@ struct ModelArgs {
   llm::LlamaOptions o;
   void add(CLI::App* cmd) {
     cmd->add_option("-m,--model", o.model_path, "GGUF model file")->required();
-    add_checked_option(cmd, "--ctx", "ctx", o.n_ctx, "KV cache tokens shared by all sequences (0: min(training context, 8192))");
+    add_checked_option(cmd, "--ctx", "ctx", o.n_ctx,
+                       "KV cache tokens shared by all sequences (0: min(training context, 8192))");
     add_checked_option(cmd, "--batch", "batch", o.n_batch, "tokens per decode call (0: 512)");
     add_checked_option(cmd, "--parallel", "parallel", o.n_parallel, "sequences in flight (0: 8)");
     add_checked_option(cmd, "--threads", "threads", o.n_threads, "CPU threads (0: all)");
-    cmd->add_option("--chat-template", o.chat_template, "Jinja file, llama.cpp built-in template name, or inline Jinja");
+    cmd->add_option("--chat-template", o.chat_template,
+                    "Jinja file, llama.cpp built-in template name, or inline Jinja");
     cmd->add_flag("--reference-mode", o.reference_mode, "one sequence at a time, no prefix sharing");
     cmd->add_flag("--kv-f32", o.kv_f32, "F32 KV cache (results depend less on batch shape; 2x memory)");
-    add_checked_option(cmd, "--flash-attn", "flash_attn", o.flash_attn, "-1 auto (llama-server's default), 0 off, 1 on");
+    add_checked_option(cmd, "--flash-attn", "flash_attn", o.flash_attn,
+                       "-1 auto (llama-server's default), 0 off, 1 on");
   }
 };
 
@@ -70,8 +73,10 @@ void add_generate(CLI::App& llm) {
   add_checked_option(cmd, "--max-tokens", "max_tokens", a->sampling.max_tokens, "most tokens in the answer");
   add_checked_option(cmd, "--temperature", "temperature", a->sampling.temperature, "sampling temperature (0: greedy)");
   add_checked_option(cmd, "--gen-seed", "gen_seed", a->sampling.seed, "generation seed");
-  add_checked_option(cmd, "--top-p", "top_p", a->sampling.top_p, "nucleus sampling: the smallest set of tokens with this mass");
-  add_checked_option(cmd, "--top-logprobs", "top_logprobs", a->sampling.top_logprobs, "alternatives per generated token (--json)");
+  add_checked_option(cmd, "--top-p", "top_p", a->sampling.top_p,
+                     "nucleus sampling: the smallest set of tokens with this mass");
+  add_checked_option(cmd, "--top-logprobs", "top_logprobs", a->sampling.top_logprobs,
+                     "alternatives per generated token (--json)");
   cmd->add_option("--json-schema", a->schema_file, "JSON schema file constraining the answer");
   cmd->add_flag("--json", a->json, "print the result as JSON");
   cmd->callback([a] {
@@ -125,7 +130,9 @@ void add_score(CLI::App& llm) {
     auto s = b.score_options(std::span(&r, 1))[0];
     ordered_json j = ordered_json::array();
     for (std::size_t i = 0; i < a->options.size(); ++i)
-      j.push_back({{"option", a->options[i]}, {"logprob", s.logprob[i]}, {"probability", s.probability[i]},
+      j.push_back({{"option", a->options[i]},
+                   {"logprob", s.logprob[i]},
+                   {"probability", s.probability[i]},
                    {"n_tokens", s.n_tokens[i]}});
     fmt::print("{}\n", j.dump(2));
   });

@@ -21,7 +21,8 @@ void add_make_test_model_command(CLI::App& app) {
   cmd->add_option("--shape", o.shape, "tiny (2 x 64, F32), small (4 x 256, F16) or bench (12 x 768, F16, ~125M)")
       ->capture_default_str();
   add_checked_option(cmd, "--seed", "seed", o.seed, "weights seed (same seed, same bytes)");
-  cmd->add_option("--vocab", o.vocab, "vocab-only GGUF to copy the tokenizer from (default: " + default_test_vocab() + ")");
+  cmd->add_option("--vocab", o.vocab,
+                  "vocab-only GGUF to copy the tokenizer from (default: " + default_test_vocab() + ")");
   cmd->add_flag("--no-chat-template", no_template, "store no tokenizer.chat_template (default: ChatML)");
   cmd->add_option("-o,--output", out, "output .gguf file")->required();
   cmd->callback([] {

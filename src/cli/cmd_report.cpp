@@ -12,8 +12,10 @@ namespace sceval::cli {
 void add_report_command(CLI::App& app) {
   static std::vector<std::string> runs;
   static std::string output = "report.html";
-  auto* c = app.add_subcommand("report", "One self-contained HTML page (charts, tables, samples) for run or sweep directories");
-  c->add_option("runs", runs, "Run directories, or sweep directories (every subdirectory with results.json)")->required();
+  auto* c = app.add_subcommand("report",
+                               "One self-contained HTML page (charts, tables, samples) for run or sweep directories");
+  c->add_option("runs", runs, "Run directories, or sweep directories (every subdirectory with results.json)")
+      ->required();
   c->add_option("-o,--output", output, "HTML file to write")->capture_default_str();
   c->callback([] {
     std::size_t n = write_report(runs, output);

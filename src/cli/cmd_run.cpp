@@ -40,7 +40,8 @@ std::string why_nothing_scored(const nlohmann::json& r, const char* mode) {
   if (total > 0) {
     std::string parts;
     const nlohmann::json reasons = c.value("dropped_by_reason", nlohmann::json::object());  // items() needs it alive
-    const auto na = reasons.value("original_na", std::int64_t{0}), off = reasons.value("original_off_label", std::int64_t{0});
+    const auto na = reasons.value("original_na", std::int64_t{0}),
+               off = reasons.value("original_off_label", std::int64_t{0});
     if (na + off == total)  // the follow-ups never had a turn-1 answer to start from
       return fmt::format("all {} turn-1 answers unusable ({} with no answer parsed, {} not one of the options)", total,
                          na, off);
@@ -54,10 +55,14 @@ std::string why_nothing_scored(const nlohmann::json& r, const char* mode) {
   for (const auto& [label, n] : labels.items())
     if (label != "NA" && label != "off_label") answered += n.get<std::int64_t>();
   const std::string why =
-      answered ? fmt::format("no SCE was asked for: the audited points' turn-1 answers are unusable (decision map: "
-                             "{} answered, {} with no answer parsed, {} not one of the options)", answered, na, off)
-               : fmt::format("no SCE was asked for: all {} turn-1 answers unusable ({} with no answer parsed, {} not "
-                             "one of the options)", na + off, na, off);
+      answered ? fmt::format(
+                     "no SCE was asked for: the audited points' turn-1 answers are unusable (decision map: "
+                     "{} answered, {} with no answer parsed, {} not one of the options)",
+                     answered, na, off)
+               : fmt::format(
+                     "no SCE was asked for: all {} turn-1 answers unusable ({} with no answer parsed, {} not "
+                     "one of the options)",
+                     na + off, na, off);
   const auto failed = r.value(nlohmann::json::json_pointer("/requests/failed"), std::int64_t{0});
   return failed ? fmt::format("{}; {} requests failed", why, failed) : why;
 }
@@ -68,8 +73,10 @@ std::vector<std::string> empty_modes(const nlohmann::json& r, bool& any_metric) 
   any_metric = false;
   for (const char* mode : {"paper", "strict"}) {
     if (!r.contains(mode) || !r[mode].contains("metrics")) continue;  // lazy runs: no paper mode
-    if (r[mode]["metrics"].value("n", std::int64_t{0}) > 0) any_metric = true;
-    else out.push_back(fmt::format("{}: {}", mode, why_nothing_scored(r, mode)));
+    if (r[mode]["metrics"].value("n", std::int64_t{0}) > 0)
+      any_metric = true;
+    else
+      out.push_back(fmt::format("{}: {}", mode, why_nothing_scored(r, mode)));
   }
   return out;
 }
@@ -86,7 +93,8 @@ void run_command(const RunArgs& a) {
   else if (level >= LogLevel::Warn && r.failed_requests)
     fmt::print(stderr, "warning: {} requests failed\n", r.failed_requests);
   print_metrics(r.results);  // the metrics go to stdout whatever the log level
-  if (level >= LogLevel::Info) fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", a.output);
+  if (level >= LogLevel::Info)
+    fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", a.output);
   bool any_metric = false;
   const std::vector<std::string> empty = empty_modes(r.results, any_metric);
   if (r.failed_requests)

@@ -47,7 +47,9 @@ void add_score_command(CLI::App& app) {
   c->add_option("--decision-map,-d", a.decision_map, "Decision map CSV")->required();
   c->add_option("--sces,-s", a.sces, "SCE CSV")->required();
   c->add_option("--distance", a.o.distance, "gower | l1_mad | l2_std (default: the task's)");
-  non_empty(c->add_option("--points", a.o.points, "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
+  non_empty(
+      c->add_option("--points", a.o.points,
+                    "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", a.o.bootstrap, "Bootstrap resamples for CIs");
   add_checked_option(c, "--seed", "seed", a.o.seed, "Bootstrap seed");
   c->add_option("-o,--output", a.output, "Run directory to write")->required();

@@ -26,8 +26,8 @@ std::vector<std::string> task_list(const std::vector<std::string>& given) {
     for (std::size_t n = 1;; ++n) {
       const std::size_t comma = std::min(arg.find(',', start), arg.size());
       if (comma == start)
-        throw Error(fmt::format("--tasks \"{}\": item {} is empty (give task names, files or globs separated by commas)",
-                                arg, n));
+        throw Error(fmt::format(
+            "--tasks \"{}\": item {} is empty (give task names, files or globs separated by commas)", arg, n));
       out.push_back(arg.substr(start, comma - start));
       if (comma == arg.size()) break;
       start = comma + 1;
@@ -54,8 +54,10 @@ void run_stability_command(const StabilityArgs& a) {
 
 void add_stability_command(CLI::App& app) {
   static StabilityArgs a;
-  auto* c = app.add_subcommand("stability", "Decision maps under prompt paraphrases: per-point agreement, boundary band");
-  c->add_option("--tasks", a.tasks, "Variants: names, files or globs (e.g. 'income_[0-9],income_[0-9][0-9]'), comma-separated")
+  auto* c =
+      app.add_subcommand("stability", "Decision maps under prompt paraphrases: per-point agreement, boundary band");
+  c->add_option("--tasks", a.tasks,
+                "Variants: names, files or globs (e.g. 'income_[0-9],income_[0-9][0-9]'), comma-separated")
       ->required();
   c->add_option("--model,-m", a.model, "gguf:PATH | openai:MODEL@BASE_URL | anthropic:MODEL")->required();
   c->add_option("-o,--output", a.output, "Run directory (stability.json, decision_maps/, samples.jsonl)")->required();

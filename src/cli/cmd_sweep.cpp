@@ -20,7 +20,9 @@ void run_sweep(const SweepArgs& a) {
   Options display;  // progress and log lines only; every cell's run options come from the config
   display.set("quiet", a.quiet).set("log_level", a.log_level, "--log-level");
   SweepHooks hooks;
-  hooks.before_cell = [](std::size_t k, std::size_t n, const std::string& cell) { fmt::print(stderr, "[{}/{}] {}\n", k + 1, n, cell); };
+  hooks.before_cell = [](std::size_t k, std::size_t n, const std::string& cell) {
+    fmt::print(stderr, "[{}/{}] {}\n", k + 1, n, cell);
+  };
   hooks.after_cell = [](const std::string& cell, const RunResult& r) {
     fmt::print("{}\n", cell);
     print_metrics(r.results);
@@ -39,10 +41,12 @@ void run_sweep(const SweepArgs& a) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs a;
-  auto* c = app.add_subcommand("sweep", "Run every model x task cell of a sweep config; summary.csv/md over finished cells");
+  auto* c =
+      app.add_subcommand("sweep", "Run every model x task cell of a sweep config; summary.csv/md over finished cells");
   c->add_option("config", a.config, "Sweep config (JSON, see docs/sweeps.md)")->required();
   c->add_option("-o,--output", a.output, "Sweep directory: one run directory per cell")->required();
-  c->add_option("--shard", a.o.shard, "I/N: run only cells k with k mod N == I (sorted by name); auto: from Slurm/Kubernetes")
+  c->add_option("--shard", a.o.shard,
+                "I/N: run only cells k with k mod N == I (sorted by name); auto: from Slurm/Kubernetes")
       ->capture_default_str();
   add_checked_option(c, "--shards", "shards", "N for --shard auto in a Kubernetes Indexed Job (else $SCEVAL_SHARDS)",
                      [](const nlohmann::json& v) { a.o.shards = v.get<std::size_t>(); });

@@ -36,23 +36,25 @@ void add_task_commands(CLI::App& app) {
   static PromptArgs pa;
   auto* prompt = app.add_subcommand("prompt", "Print the prompt for one grid point");
   prompt->add_option("task", pa.task, "Task name or task file")->required();
-  add_checked_option(prompt, "--index,-i", "index", "Grid index (the paper's row id)",
-                     [](const nlohmann::json& v) { pa.index = v.get<std::uint64_t>(); })
-      ->required();
+  add_checked_option(prompt, "--index,-i", "index", "Grid index (the paper's row id)", [](const nlohmann::json& v) {
+    pa.index = v.get<std::uint64_t>();
+  })->required();
   prompt->add_flag("--json", pa.json, "Print the exact chat message list as JSON");
   prompt->add_flag("--followup", pa.m.followup, "The follow-up turn instead of turn 1");
-  prompt->add_option_function<std::string>("--complement", [](const std::string& v) { pa.m.complement = v; },
-                                           "Label the follow-up asks for");
-  prompt->add_option_function<std::string>("--reply", [](const std::string& v) { pa.m.reply = v; },
-                                           "The model's turn-1 reply, verbatim");
-  prompt->add_option_function<std::string>("--system", [](const std::string& v) { pa.m.system = v; },
-                                           "System prompt (e.g. the paper's Llama one)");
+  prompt->add_option_function<std::string>(
+      "--complement", [](const std::string& v) { pa.m.complement = v; }, "Label the follow-up asks for");
+  prompt->add_option_function<std::string>(
+      "--reply", [](const std::string& v) { pa.m.reply = v; }, "The model's turn-1 reply, verbatim");
+  prompt->add_option_function<std::string>(
+      "--system", [](const std::string& v) { pa.m.system = v; }, "System prompt (e.g. the paper's Llama one)");
   prompt->callback([] {
     if (pa.m.followup && !pa.m.complement) throw Error("--followup needs --complement LABEL");
     if (pa.m.followup && !pa.m.reply) pa.m.reply = "";  // as before: the reply is what --reply gives
     const Conversation conv = Task::load(pa.task).messages(pa.index, pa.m);
-    if (pa.json) fmt::print("{}\n", to_json(conv).dump(2));
-    else fmt::print("{}", conv.back().content);
+    if (pa.json)
+      fmt::print("{}\n", to_json(conv).dump(2));
+    else
+      fmt::print("{}", conv.back().content);
   });
 }
 

@@ -6,20 +6,20 @@ class App;
 
 namespace sceval::cli {
 
-void add_task_commands(CLI::App& app);     // tasks, prompt
-void add_closest_command(CLI::App& app);   // closest
-void add_score_command(CLI::App& app);     // score
+void add_task_commands(CLI::App& app);    // tasks, prompt
+void add_closest_command(CLI::App& app);  // closest
+void add_score_command(CLI::App& app);    // score
 #if SCEVAL_WITH_LLAMA
 void add_make_test_model_command(CLI::App& app);  // make-test-model
 void add_llm_commands(CLI::App& app);             // llm generate | score
 #endif
-void add_compare_command(CLI::App& app);   // compare
-void add_run_command(CLI::App& app);       // run
-void add_report_command(CLI::App& app);    // report
-void add_sweep_command(CLI::App& app);     // sweep
-void add_stability_command(CLI::App& app); // stability
-void add_gower_quiz_command(CLI::App& app); // gower-quiz
+void add_compare_command(CLI::App& app);          // compare
+void add_run_command(CLI::App& app);              // run
+void add_report_command(CLI::App& app);           // report
+void add_sweep_command(CLI::App& app);            // sweep
+void add_stability_command(CLI::App& app);        // stability
+void add_gower_quiz_command(CLI::App& app);       // gower-quiz
 void add_export_training_command(CLI::App& app);  // export-training
-void add_cache_command(CLI::App& app);     // cache merge | export | import
+void add_cache_command(CLI::App& app);            // cache merge | export | import
 
 }  // namespace sceval::cli

@@ -15,7 +15,7 @@
 namespace CLI {
 class App;
 class Option;
-}
+}  // namespace CLI
 
 namespace sceval::cli {
 
@@ -33,7 +33,7 @@ template <class T>
 CLI::Option* add_checked_option(CLI::App* c, const std::string& flags, std::string_view spec_name, T& target,
                                 const std::string& help) {
   return add_checked_option(c, flags, spec_name, fmt::format("{} [default: {}]", help, target),
-                     [&target](const nlohmann::json& v) { target = v.get<T>(); });
+                            [&target](const nlohmann::json& v) { target = v.get<T>(); });
 }
 
 // The option refuses an empty value ("--split ''" read as "no split" before): exit 1 naming it.

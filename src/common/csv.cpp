@@ -38,8 +38,10 @@ class Parser {
     if (quote_pending_) close_quote();  // the file ends right after a closing quote
     if (in_quotes_)
       throw Error(fmt::format("{}:{}: a quoted field opened here is never closed", t_.source, quote_line_));
-    if (pending_cr_) pending_cr_ = false;
-    else if (record_started_) end_record();
+    if (pending_cr_)
+      pending_cr_ = false;
+    else if (record_started_)
+      end_record();
     if (!have_header_) throw Error(fmt::format("{}: empty file, expected a header line", t_.source));
     return std::move(t_);
   }
@@ -70,7 +72,8 @@ class Parser {
       multiline_quote_ = 0;
     }
     if (++record_bytes_ > max_bytes_)
-      fail(record_line_, fmt::format("a record longer than {} MiB (not a CSV, or an unclosed quote?)", max_bytes_ >> 20));
+      fail(record_line_,
+           fmt::format("a record longer than {} MiB (not a CSV, or an unclosed quote?)", max_bytes_ >> 20));
     if (in_quotes_) {
       if (quote_pending_) {  // a quote inside quotes: "" is an escaped quote, else the field ends
         quote_pending_ = false;
@@ -80,7 +83,8 @@ class Parser {
         }
         close_quote();
       } else {
-        if (c == '"') quote_pending_ = true;
+        if (c == '"')
+          quote_pending_ = true;
         else {
           // Line breaks inside quotes are data; count them as lines (CRLF once, CR or LF alone once).
           if (c == '\r' || (c == '\n' && !quoted_cr_)) ++line_;
@@ -276,7 +280,8 @@ void Table::check_shape() {
     if (!lines) row_lines.push_back(r + 2);  // as a CSV file, header on line 1
     if (rows[r].size() == columns.size()) continue;
     if (lines)
-      throw Error(fmt::format("{}:{}: {} fields, the header has {}", source, row_lines[r], rows[r].size(), columns.size()));
+      throw Error(
+          fmt::format("{}:{}: {} fields, the header has {}", source, row_lines[r], rows[r].size(), columns.size()));
     throw Error(fmt::format("{}: row {} has {} cells for {} columns", source, r + 1, rows[r].size(), columns.size()));
   }
 }
@@ -288,7 +293,8 @@ void Table::write_csv(const std::string& path) const { csv::write_file(path, col
 Table Table::parse_csv(std::string_view text, std::string source) { return csv::parse(text, std::move(source)); }
 
 Table Table::read_csv(const std::string& path, const std::vector<std::string>& required) {
-  return csv::read_file(path, csv::kMaxRecordBytes, required.empty() ? csv::HeaderCheck{} : csv::require_columns(required));
+  return csv::read_file(path, csv::kMaxRecordBytes,
+                        required.empty() ? csv::HeaderCheck{} : csv::require_columns(required));
 }
 
 }  // namespace sceval

@@ -13,11 +13,9 @@
 
 #include "sceval/table.h"
 
-
 namespace sceval::csv {
 
 inline constexpr std::size_t kMaxRecordBytes = std::size_t{16} << 20;
-
 
 // Called once with the header (no rows yet) before any row is read, so a reader that needs certain
 // columns refuses a wrong file (garbage that parses as one column) at once, not after reading it all.
@@ -27,7 +25,6 @@ HeaderCheck require_columns(std::vector<std::string> names);  // each via Table:
 Table parse(std::string_view text, std::string source, std::size_t max_record_bytes = kMaxRecordBytes,
             const HeaderCheck& check = {});
 Table read_file(const std::string& path, std::size_t max_record_bytes = kMaxRecordBytes, const HeaderCheck& check = {});
-
 
 // One warning line naming the header's columns that are not in `known` (the first 20, then how
 // many more: a header may hold a million names), or nothing when all are known.

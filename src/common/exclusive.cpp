@@ -30,9 +30,10 @@ class FdStream : public std::ostream {
 
 [[noreturn]] void cannot_create(const std::string& path, int err) {
   if (err == EEXIST || err == ELOOP)
-    throw Error(fmt::format("{}: cannot create: something is already at this name (a file, folder or link); "
-                            "sceval never writes through it",
-                            path));
+    throw Error(
+        fmt::format("{}: cannot create: something is already at this name (a file, folder or link); "
+                    "sceval never writes through it",
+                    path));
   const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;
   if (err == ENOENT && !parent.empty() && !fs::is_directory(parent, ec))
@@ -61,15 +62,17 @@ std::string create_temporary_file(const fs::path& dir, const std::string& stem, 
 
 DirectoryLock::DirectoryLock(const fs::path& dir, const std::string& what) : path_(dir / kFileName) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(fmt::format("{}: cannot open the {}'s lock: {}", path_.string(), what, std::strerror(errno)));
+  if (fd_ < 0)
+    throw Error(fmt::format("{}: cannot open the {}'s lock: {}", path_.string(), what, std::strerror(errno)));
   if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
   const int err = errno;
   ::close(fd_);
   fd_ = -1;
   if (err == EWOULDBLOCK)
-    throw Error(fmt::format("{}: another sceval command is writing this {} now; wait for it to end, or write "
-                            "elsewhere (-o)",
-                            dir.string(), what));
+    throw Error(
+        fmt::format("{}: another sceval command is writing this {} now; wait for it to end, or write "
+                    "elsewhere (-o)",
+                    dir.string(), what));
   throw Error(fmt::format("{}: cannot lock the {}: {}", path_.string(), what, std::strerror(err)));
 }
 

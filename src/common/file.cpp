@@ -27,7 +27,7 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<std:
 }
 
 void require_regular_file(const std::string& path, const std::string& what) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) throw Error(fmt::format("{}: no such {}", path, what));
     throw Error(fmt::format("{}: cannot open {}: {}", path, what, std::strerror(errno)));
@@ -90,9 +90,10 @@ fs::path output_path(const fs::path& root, std::string_view component) {
                    component.find_first_of("/\\") != std::string_view::npos ||
                    component.find('\0') != std::string_view::npos;
   if (bad)
-    throw Error(fmt::format("\"{}\" cannot be used as a file or folder name under {} (it would leave that folder; "
-                            "use letters, digits, '.', '_' and '-')",
-                            component, root.string()));
+    throw Error(
+        fmt::format("\"{}\" cannot be used as a file or folder name under {} (it would leave that folder; "
+                    "use letters, digits, '.', '_' and '-')",
+                    component, root.string()));
   return root / fs::path(std::string(component));
 }
 
@@ -106,7 +107,7 @@ namespace {
 // What path is now (following symlinks): a regular file or nothing is written through a temporary
 // file; a directory is an error; a device, pipe or socket is written directly.
 bool write_directly(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
   if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: cannot write: is a directory", path));
   return !S_ISREG(st.st_mode);
@@ -140,7 +141,7 @@ void AtomicWriter::commit() {
   const bool ok = static_cast<bool>(*out_);
   const int err = errno;  // the first failed write's (streams keep none)
   out_.reset();           // closes the file
-  if (!ok) {  // the destructor removes tmp_
+  if (!ok) {              // the destructor removes tmp_
     throw Error(fmt::format("{}: write failed: {}", path_, err ? std::strerror(err) : "disk full or device error"));
   }
   committed_ = true;

@@ -47,7 +47,8 @@ class BoundedSax final : public nlohmann::json_sax<json> {
     std::string what = ex.what();
     if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     const std::size_t at = position > 0 ? position - 1 : 0;
-    if (ex.id == 406) what = "number out of range: " + what.substr(what.find('\'') == std::string::npos ? 0 : what.find('\''));
+    if (ex.id == 406)
+      what = "number out of range: " + what.substr(what.find('\'') == std::string::npos ? 0 : what.find('\''));
     throw Error(fmt::format("{}:{}: invalid JSON: {}", source_, line_col(text_, at), what));
   }
 
@@ -117,8 +118,10 @@ void check_encoding(std::string_view text, const std::string& source) {
 std::string line_col(std::string_view text, std::size_t offset) {
   std::size_t line = 1, col = 1;
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') ++line, col = 1;
-    else ++col;
+    if (text[i] == '\n')
+      ++line, col = 1;
+    else
+      ++col;
   }
   return fmt::format("{}:{}", line, col);
 }
@@ -130,9 +133,12 @@ JsonDepth json_depth(std::string_view text, std::size_t limit) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (escape) escape = false;
-      else if (c == '\\') escape = true;
-      else if (c == '"') in_string = false;
+      if (escape)
+        escape = false;
+      else if (c == '\\')
+        escape = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -152,8 +158,8 @@ nlohmann::json parse_json_bounded(std::string_view text, const std::string& sour
   // Refuse deep nesting with a position before building anything.
   const JsonDepth d = json_depth(text, limits.max_depth);
   if (d.first_over != std::string_view::npos)
-    throw Error(fmt::format("{}:{}: invalid JSON: nesting deeper than {} levels", source,
-                            line_col(text, d.first_over), limits.max_depth));
+    throw Error(fmt::format("{}:{}: invalid JSON: nesting deeper than {} levels", source, line_col(text, d.first_over),
+                            limits.max_depth));
   json root;
   BoundedSax sax(root, text, source, limits);
   json::sax_parse(text.begin(), text.end(), &sax);

@@ -19,7 +19,8 @@ std::string without_url_credentials(std::string_view text) {
 
 std::string redact_secret(std::string text, std::string_view secret) {
   if (secret.size() < kMinRedactedSecret) return text;
-  for (std::size_t p = 0; (p = text.find(secret, p)) != std::string::npos; p += 3) text.replace(p, secret.size(), "***");
+  for (std::size_t p = 0; (p = text.find(secret, p)) != std::string::npos; p += 3)
+    text.replace(p, secret.size(), "***");
   return text;
 }
 

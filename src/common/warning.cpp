@@ -12,8 +12,10 @@ WarningSink current;
 
 void warn(const std::string& message) {
   std::lock_guard lock(mutex);
-  if (current) current(message);
-  else fmt::print(stderr, "warning: {}\n", message);
+  if (current)
+    current(message);
+  else
+    fmt::print(stderr, "warning: {}\n", message);
 }
 
 WarningSink set_warning_sink(WarningSink sink) {

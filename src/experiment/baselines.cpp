@@ -10,9 +10,12 @@ namespace sceval::experiment {
 
 std::string_view to_string(Baseline b) {
   switch (b) {
-    case Baseline::Oracle: return "oracle";
-    case Baseline::RandomValid: return "random_valid";
-    case Baseline::OneStep: return "one_step";
+    case Baseline::Oracle:
+      return "oracle";
+    case Baseline::RandomValid:
+      return "random_valid";
+    case Baseline::OneStep:
+      return "one_step";
   }
   return "?";
 }
@@ -21,7 +24,8 @@ namespace {
 
 // splitmix64: a row's own generator seed, from (seed, index, target).
 std::uint64_t row_seed(std::uint64_t seed, grid::Index i, metrics::Label target) {
-  std::uint64_t z = seed ^ (i * 0x9E3779B97F4A7C15ull) ^ (static_cast<std::uint64_t>(target) + 1) * 0xD1B54A32D192ED03ull;
+  std::uint64_t z =
+      seed ^ (i * 0x9E3779B97F4A7C15ull) ^ (static_cast<std::uint64_t>(target) + 1) * 0xD1B54A32D192ED03ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);

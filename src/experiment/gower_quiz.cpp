@@ -17,8 +17,10 @@ nlohmann::json record_json(const grid::Grid& g, grid::Index i) {
   nlohmann::json r = nlohmann::json::object();
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const auto& f = g.feature(j);
-    if (f.kind == task::FeatureKind::Integer) r[f.name] = f.code(g.position(i, j));
-    else r[f.name] = g.value_text(i, j);
+    if (f.kind == task::FeatureKind::Integer)
+      r[f.name] = f.code(g.position(i, j));
+    else
+      r[f.name] = g.value_text(i, j);
   }
   return r;
 }
@@ -46,15 +48,15 @@ nlohmann::json run_gower_quiz(const QuizFile& q, const task::Task& t, const std:
   made.keep();
 
   // Letters beyond the item's candidates are not choices.
-  const std::vector<std::string> letters(q.letters.begin(),
-                                         q.letters.begin() + static_cast<std::ptrdiff_t>(
-                                             std::min(q.letters.size(), items.empty() ? 0 : items[0].candidates.size())));
+  const std::vector<std::string> letters(
+      q.letters.begin(), q.letters.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                 q.letters.size(), items.empty() ? 0 : items[0].candidates.size())));
   std::size_t answered = 0, correct = 0;
   nlohmann::json by_status = nlohmann::json::object(), out_items = nlohmann::json::array();
   for (std::size_t n = 0; n < items.size(); ++n) {
     const auto& it = items[n];
     QuizAnswer a = gens[n].finish == llm::FinishReason::Error ? QuizAnswer{"request_failed", "NA", std::nullopt}
-                                                                : parse_quiz_answer(gens[n].text, letters);
+                                                              : parse_quiz_answer(gens[n].text, letters);
     const bool is_answered = a.status == "ok" || a.status == "not_a_choice";
     const bool is_correct = a.choice && *a.choice == it.answer;
     answered += is_answered;

@@ -45,8 +45,8 @@ std::string quiz_prompt(const QuizFile& q, const task::Task& t, const grid::Grid
 std::string quiz_ranges(const task::Task& t);
 
 struct QuizAnswer {
-  std::string status;  // ok | not_a_choice | missing_key | no_json | request_failed
-  std::string text;    // the answer as parsed ("NA" when none)
+  std::string status;                 // ok | not_a_choice | missing_key | no_json | request_failed
+  std::string text;                   // the answer as parsed ("NA" when none)
   std::optional<std::size_t> choice;  // index of the chosen letter
 };
 // The paper's parser: the first {...} (non-greedy) read as JSON, its "answer"; if that is not valid

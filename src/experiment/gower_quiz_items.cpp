@@ -24,7 +24,8 @@ QuizFile load_quiz(const std::string& path) {
   };
   // A wrong type is named by its field, not by the JSON library's exception text.
   auto text = [&](const nlohmann::json& v, const std::string& name) {
-    if (!v.is_string()) throw Error(fmt::format("{}: field \"{}\": expected a string, got {}", path, name, v.type_name()));
+    if (!v.is_string())
+      throw Error(fmt::format("{}: field \"{}\": expected a string, got {}", path, name, v.type_name()));
     return v.get<std::string>();
   };
   QuizFile q;
@@ -39,8 +40,10 @@ QuizFile load_quiz(const std::string& path) {
     if (q.letters.back().empty()) throw Error(fmt::format("{}: field \"letters[{}]\": must not be empty", path, i));
     for (std::size_t k = 0; k < i; ++k)
       if (q.letters[k] == q.letters[i])
-        throw Error(fmt::format("{}: field \"letters[{}]\": \"{}\" repeats letters[{}] (an answer could not say "
-                                "which candidate it means)", path, i, q.letters[i], k));
+        throw Error(
+            fmt::format("{}: field \"letters[{}]\": \"{}\" repeats letters[{}] (an answer could not say "
+                        "which candidate it means)",
+                        path, i, q.letters[i], k));
   }
   if (j.contains("record_separator")) q.record_separator = text(j["record_separator"], "record_separator");
   if (j.contains("tasks")) {
@@ -65,7 +68,8 @@ std::string find_quiz(const std::string& name) {
     std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
     if (std::filesystem::exists(p, ec)) return p.string();
   }
-  throw Error(fmt::format("no quiz/{}.quiz in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
+  throw Error(
+      fmt::format("no quiz/{}.quiz in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
 }
 
 std::vector<QuizItem> quiz_items(const grid::Grid& g, std::size_t draws, std::size_t k, std::uint64_t seed) {

@@ -22,7 +22,7 @@ constexpr grid::Index kSelectablePoints = grid::Index{1} << 24;
 
 std::size_t audited_points(const grid::Grid& g, const RunSettings& s) {
   std::size_t n = g.size() > std::numeric_limits<std::size_t>::max() ? std::numeric_limits<std::size_t>::max()
-                                                                       : static_cast<std::size_t>(g.size());
+                                                                     : static_cast<std::size_t>(g.size());
   if (s.sample) n = std::min(n, *s.sample);
   if (s.limit) n = std::min(n, *s.limit);
   return n;
@@ -75,7 +75,8 @@ nlohmann::json decision_map_block(const task::Task& t, const grid::Grid& g, cons
   for (std::size_t r = 0; r < a.sces.size(); ++r) {
     if (a.queries[r]) q.push_back(a.queries[r]);
     if (a.censored[r])
-      censored_rows.push_back({{"index", a.sces[r].index}, {"target", t.options[a.sces[r].target]},
+      censored_rows.push_back({{"index", a.sces[r].index},
+                               {"target", t.options[a.sces[r].target]},
                                {"d_min_above", results::number_or_null(a.radius[r])}});
   }
   std::size_t total = 0;
@@ -96,7 +97,8 @@ nlohmann::json decision_map_block(const task::Task& t, const grid::Grid& g, cons
           {"queries",
            {{"definition", "grid points whose labels a row's searches took (asked, or reused from another row)"},
             {"total", total},
-            {"mean", q.empty() ? nlohmann::json(nullptr) : nlohmann::json(static_cast<double>(total) / static_cast<double>(q.size()))},
+            {"mean", q.empty() ? nlohmann::json(nullptr)
+                               : nlohmann::json(static_cast<double>(total) / static_cast<double>(q.size()))},
             {"p50", results::number_or_null(percentile(q, 0.5))},
             {"max", q.empty() ? 0 : *std::max_element(q.begin(), q.end())}}},
           {"censored", {{"count", censored_rows.size()}, {"rows", censored_rows}}}};
@@ -119,8 +121,9 @@ void require_lazy_selection(const grid::Grid& g, const RunSettings& s) {
     throw Error(fmt::format("the grid of task {} has {} points: a lazy audit needs --sample N or --limit N",
                             g.task().name, g.size()));
   // The selection is held in memory (a --sample draw in a set: about 64 bytes a point).
-  grid::require_memory(static_cast<double>(audited_points(g, s)) * (s.sample ? 64 : sizeof(grid::Index)),
-                       fmt::format("the {} points selected by {}", audited_points(g, s), s.sample ? "--sample" : "--limit"));
+  grid::require_memory(
+      static_cast<double>(audited_points(g, s)) * (s.sample ? 64 : sizeof(grid::Index)),
+      fmt::format("the {} points selected by {}", audited_points(g, s), s.sample ? "--sample" : "--limit"));
 }
 
 std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettings& s) {
@@ -130,7 +133,7 @@ std::vector<grid::Index> select_points_lazy(const grid::Grid& g, const RunSettin
     std::mt19937_64 rng(s.seed);
     std::set<grid::Index> drawn;
     const grid::Index wanted = std::min<grid::Index>(*s.sample, g.size());  // never loops on a small grid
-    while (drawn.size() < wanted) drawn.insert(rng() % g.size());  // modulo bias < 2^-40 here
+    while (drawn.size() < wanted) drawn.insert(rng() % g.size());           // modulo bias < 2^-40 here
     std::vector<grid::Index> out(drawn.begin(), drawn.end());
     if (s.limit && *s.limit < out.size()) out.resize(*s.limit);
     return out;
@@ -160,12 +163,14 @@ RunReport run_lazy(const RunSettings& s, const task::Task& t, const grid::Grid& 
   if (n_censored) {
     const auto all = metrics::aggregate(a.strict);
     strict["all_rows"] = {{"definition", "validity and distance over every kept row, censored ones included"},
-                          {"n", all.n}, {"validity", results::number_or_null(all.validity)},
+                          {"n", all.n},
+                          {"validity", results::number_or_null(all.validity)},
                           {"mean_distance", results::number_or_null(all.mean_distance)}};
   }
   nlohmann::json paper = {{"available", false},
-                          {"reason", "paper mode needs the full decision map (its float32 tie rule and its "
-                                     "dropping of NA cells are defined on the whole map): run with --decision-map generate"}};
+                          {"reason",
+                           "paper mode needs the full decision map (its float32 tie rule and its "
+                           "dropping of NA cells are defined on the whole map): run with --decision-map generate"}};
 
   RunReport report;
   report.requests = asker.calls;
@@ -191,7 +196,7 @@ RunReport run_lazy(const RunSettings& s, const task::Task& t, const grid::Grid& 
   out.put("decision_map.csv", text(queried_points(g, a.asked)));
   out.put("sces.csv", text(results::sce_table(g, originals, a.sces, a.strict, no_paper, s.with_history, a.censored)));
   out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory
-  out.commit();  // the finished run replaces the folder's earlier one
+  out.commit();                                                 // the finished run replaces the folder's earlier one
   return report;
 }
 

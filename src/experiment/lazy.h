@@ -39,20 +39,20 @@ void require_lazy_selection(const grid::Grid& g, const RunSettings& s);
 struct AskedLabels {
   std::unordered_map<grid::Index, metrics::Label> label;
   std::unordered_map<grid::Index, std::string> off_label_answer;  // the answer text of off-label points
-  std::unordered_map<grid::Index, std::string> reply;              // turn-1 replies of the audited points
-  std::unordered_map<grid::Index, bool> failed;                    // requests that failed (label NA)
+  std::unordered_map<grid::Index, std::string> reply;             // turn-1 replies of the audited points
+  std::unordered_map<grid::Index, bool> failed;                   // requests that failed (label NA)
   metrics::Label at(grid::Index i) const { return label.at(i); }
 };
 
 struct LazyAudit {
   std::vector<metrics::SceInput> sces;
   std::vector<metrics::SceScore> strict;
-  std::vector<bool> censored;             // per row: a search it needed hit the budget
-  std::vector<std::size_t> queries;       // per row: grid points its searches took (their labels asked or reused)
-  std::vector<double> radius;             // per row: distance reached by its d_min search (censored: d_min > radius)
+  std::vector<bool> censored;        // per row: a search it needed hit the budget
+  std::vector<std::size_t> queries;  // per row: grid points its searches took (their labels asked or reused)
+  std::vector<double> radius;        // per row: distance reached by its d_min search (censored: d_min > radius)
   AskedLabels asked;
   std::size_t rounds = 0;
-  std::size_t peak_state_bytes = 0;       // the searches' enumerator state, summed over searches, at its peak
+  std::size_t peak_state_bytes = 0;  // the searches' enumerator state, summed over searches, at its peak
 };
 
 // Runs the stages (labels of the audited points, follow-ups, searches) and scores the rows.

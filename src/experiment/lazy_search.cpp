@@ -49,8 +49,8 @@ struct Search {
   std::vector<grid::PointAtDistance> pending;  // taken this round
   std::size_t taken = 0, step = 4;
   bool done = false, exhausted = false;
-  double radius = 0;                           // distance of the last point taken
-  std::optional<grid::Nearest> result;         // when done: found or not; nullopt: censored
+  double radius = 0;                    // distance of the last point taken
+  std::optional<grid::Nearest> result;  // when done: found or not; nullopt: censored
 };
 
 Search make_search(std::size_t row, metrics::Label target, std::unique_ptr<grid::PointsByDistance> points) {
@@ -91,8 +91,10 @@ void settle(Search& q, std::size_t budget, const AskedLabels& asked) {
   }
   q.pending.clear();
   if (q.done) return;
-  if (q.exhausted) q.result = grid::Nearest{}, q.done = true;
-  else if (q.taken >= budget) q.done = true;  // censored
+  if (q.exhausted)
+    q.result = grid::Nearest{}, q.done = true;
+  else if (q.taken >= budget)
+    q.done = true;  // censored
   // Rounds grow by half: at most a third of a search's queries are past its answer, and the number
   // of rounds stays logarithmic in the search length.
   q.step = std::min<std::size_t>(256, std::max(q.step, q.taken / 2));
@@ -131,9 +133,14 @@ LazyAudit lazy_audit(const task::Task& t, const grid::Grid& g, const RunSettings
   LazyAudit a;
   const auto points = select_points_lazy(g, s);
   ask_labels(t, g, s, points, "decision_map", true, a.asked, asker);
-  auto fus = complements(t, [&a](grid::Index i) { return a.asked.at(i); }, points, s);
+  auto fus = complements(
+      t, [&a](grid::Index i) { return a.asked.at(i); }, points, s);
   a.sces = ask_followups(
-      t, g, s, [&a](grid::Index i) { return Turn1{a.asked.reply.at(i), a.asked.failed.count(i) > 0}; }, fus, asker);
+      t, g, s,
+      [&a](grid::Index i) {
+        return Turn1{a.asked.reply.at(i), a.asked.failed.count(i) > 0};
+      },
+      fus, asker);
   const std::size_t rows = a.sces.size();
 
   // Labels of the SCEs' grid points (fresh context), then the d_min searches, bounded by valid SCEs.
@@ -169,7 +176,9 @@ LazyAudit lazy_audit(const task::Task& t, const grid::Grid& g, const RunSettings
     if (!facts[r].closest || !facts[r].closest->found()) continue;
     if (x.record) {
       const metrics::Label l = x.live_label ? *x.live_label : *facts[r].sce_point_label;
-      if (l != x.target) boundary.push_back(make_search(r, x.target, std::make_unique<grid::PointsByDistance>(exact, g.index(*x.record))));
+      if (l != x.target)
+        boundary.push_back(
+            make_search(r, x.target, std::make_unique<grid::PointsByDistance>(exact, g.index(*x.record))));
     } else if (x.status == "off_grid" && x.values.size() == g.dims() && all_values(x.values) &&
                !(x.live_label && *x.live_label == x.target)) {
       std::vector<double> codes;
@@ -181,9 +190,12 @@ LazyAudit lazy_audit(const task::Task& t, const grid::Grid& g, const RunSettings
   a.censored.assign(rows, false);
   for (auto& q : boundary) {
     a.queries[q.row] += q.taken;
-    if (!q.result) a.censored[q.row] = true;
-    else if (a.sces[q.row].record) facts[q.row].sce_boundary = q.result;
-    else facts[q.row].values_boundary = q.result->found() ? q.result->distance : metrics::kNaN;
+    if (!q.result)
+      a.censored[q.row] = true;
+    else if (a.sces[q.row].record)
+      facts[q.row].sce_boundary = q.result;
+    else
+      facts[q.row].values_boundary = q.result->found() ? q.result->distance : metrics::kNaN;
   }
   for (std::size_t r = 0; r < rows; ++r) {
     if (!facts[r].closest && facts[r].original >= 0 && a.sces[r].target >= 0) a.censored[r] = true;

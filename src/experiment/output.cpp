@@ -31,7 +31,8 @@ NewFolders::~NewFolders() {
   for (const auto& d : made_) {
     std::error_code ec;
     const fs::path samples = d / "samples.jsonl";
-    if (fs::is_regular_file(fs::symlink_status(samples, ec)) && fs::file_size(samples, ec) == 0) fs::remove(samples, ec);
+    if (fs::is_regular_file(fs::symlink_status(samples, ec)) && fs::file_size(samples, ec) == 0)
+      fs::remove(samples, ec);
     fs::remove(d, ec);  // an empty folder only: anything written since stays, and so does its folder
     if (ec) return;
   }
@@ -49,9 +50,10 @@ void check_run_dir(const fs::path& dir, const RunDirPolicy& policy) {
       "use --overwrite (Python: overwrite=True) to replace it, or write elsewhere (-o; Python: out=)";
   const fs::path results = dir / "results.json";
   if (present.back() != "results.json")
-    throw Error(fmt::format("{}: holds {} but no results.json, so not a finished sceval run (files of another tool, "
-                            "or a run an older sceval left unfinished); {}",
-                            dir.string(), fmt::join(present, ", "), advice));
+    throw Error(
+        fmt::format("{}: holds {} but no results.json, so not a finished sceval run (files of another tool, "
+                    "or a run an older sceval left unfinished); {}",
+                    dir.string(), fmt::join(present, ", "), advice));
   std::error_code ec;
   if (!fs::is_regular_file(fs::symlink_status(results, ec)))
     throw Error(fmt::format("{}: not a regular file (a link or a folder), so not a run's results; {}", results.string(),
@@ -63,7 +65,8 @@ void check_run_dir(const fs::path& dir, const RunDirPolicy& policy) {
     throw Error(fmt::format("{}; {}", e.what(), advice));
   }
   if (!old.is_object() || !old.contains("settings") || !old["settings"].is_object())
-    throw Error(fmt::format("{}: not the results.json of a sceval run (no \"settings\"); {}", results.string(), advice));
+    throw Error(
+        fmt::format("{}: not the results.json of a sceval run (no \"settings\"); {}", results.string(), advice));
   if (!policy.settings.is_object()) return;
   std::vector<std::string> diffs;
   for (const auto& [key, value] : policy.settings.items()) {
@@ -89,7 +92,8 @@ RunOutput::RunOutput(std::string dir, RunDirPolicy policy) : dir_(std::move(dir)
   if (ec) throw_fs_error(staging(), "remove the partial files of an earlier, unfinished run", ec);
   fs::create_directory(staging(), ec);  // our own: an existing entry here would be someone else's
   if (ec || !fs::is_directory(fs::symlink_status(staging(), ec)))
-    throw_fs_error(staging(), "create the folder of the run in progress", ec ? ec : std::make_error_code(std::errc::file_exists));
+    throw_fs_error(staging(), "create the folder of the run in progress",
+                   ec ? ec : std::make_error_code(std::errc::file_exists));
 }
 
 RunOutput::~RunOutput() {

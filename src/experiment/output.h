@@ -61,9 +61,9 @@ class RunOutput {
   RunOutput& operator=(const RunOutput&) = delete;
 
   const std::string& dir() const { return dir_; }
-  void sample(const std::string& line);                  // one samples.jsonl line
-  void put(const std::string& name, std::string text);  // a whole file, e.g. "results.json"
-  void commit();  // the run is complete: its files replace the earlier run's
+  void sample(const std::string& line);                    // one samples.jsonl line
+  void put(const std::string& name, std::string text);     // a whole file, e.g. "results.json"
+  void commit();                                           // the run is complete: its files replace the earlier run's
   const std::string& text(const std::string& name) const;  // throws if not put
   bool has(const std::string& name) const { return files_.contains(name); }
   const std::vector<std::string>& samples() const { return samples_; }

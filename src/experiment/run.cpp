@@ -22,7 +22,8 @@ std::string csv_text(const Table& t) { return csv::to_text(t.columns, t.rows); }
 
 // --with-history, beside the fresh-context metrics: of the SCEs asked in their own chat, how many
 // the model labels as the target there, and how often that agrees with the fresh-context label.
-nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& fresh) {
+nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces,
+                                    const std::vector<metrics::SceScore>& fresh) {
   std::size_t n = 0, valid = 0, compared = 0, agree = 0, fresh_valid = 0;
   for (std::size_t i = 0; i < sces.size(); ++i) {
     if (!sces[i].history_label) continue;
@@ -34,11 +35,17 @@ nlohmann::json with_history_metrics(const std::vector<metrics::SceInput>& sces, 
       fresh_valid += fresh[i].sce_label == sces[i].target;
     }
   }
-  auto rate = [](std::size_t k, std::size_t d) { return d ? nlohmann::json(static_cast<double>(k) / static_cast<double>(d)) : nlohmann::json(nullptr); };
-  return {{"definition", "each parsed SCE asked again in the chat that produced it (after its reply); validity = "
-                         "the label given there is the target. Fresh-context metrics stay under paper/strict."},
-          {"n", n}, {"valid", valid}, {"validity", rate(valid, n)},
-          {"n_with_fresh_label", compared}, {"agreement_with_fresh", rate(agree, compared)},
+  auto rate = [](std::size_t k, std::size_t d) {
+    return d ? nlohmann::json(static_cast<double>(k) / static_cast<double>(d)) : nlohmann::json(nullptr);
+  };
+  return {{"definition",
+           "each parsed SCE asked again in the chat that produced it (after its reply); validity = "
+           "the label given there is the target. Fresh-context metrics stay under paper/strict."},
+          {"n", n},
+          {"valid", valid},
+          {"validity", rate(valid, n)},
+          {"n_with_fresh_label", compared},
+          {"agreement_with_fresh", rate(agree, compared)},
           {"fresh_validity_same_sces", rate(fresh_valid, compared)}};
 }
 
@@ -94,7 +101,7 @@ RunReport run(const task::Task& t, const RunSettings& s, llm::Backend& backend, 
   if (s.with_history) report.results["with_history"] = with_history_metrics(sces, ss);
   out.put("sces.csv", csv_text(results::sce_table(g, dm.map, sces, ss, ps, s.with_history)));
   out.put("results.json", results::json_text(report.results));  // last: its presence marks a complete directory
-  out.commit();  // the finished run replaces the folder's earlier one
+  out.commit();                                                 // the finished run replaces the folder's earlier one
   return report;
 }
 

@@ -24,15 +24,15 @@ struct RunSettings {
   std::string output;  // run directory
   DecisionMapMode decision_map = DecisionMapMode::Generate;
   std::size_t max_queries_per_point = 1000;  // lazy: points one search may take (docs/lazy.md)
-  std::optional<std::size_t> limit;   // the first N grid points
-  std::optional<std::size_t> sample;  // N grid points drawn at random (seeded)
-  std::uint64_t seed = kDefaultSeed;            // sampling of points and complements
-  bool all_complements = false;       // k-way: one SCE per other label
-  GenerateOptions sampling;       // the paper: T = 0, seed 42, max_tokens 1000
+  std::optional<std::size_t> limit;          // the first N grid points
+  std::optional<std::size_t> sample;         // N grid points drawn at random (seeded)
+  std::uint64_t seed = kDefaultSeed;         // sampling of points and complements
+  bool all_complements = false;              // k-way: one SCE per other label
+  GenerateOptions sampling;                  // the paper: T = 0, seed 42, max_tokens 1000
   std::optional<std::string> system_prompt;
-  bool live_off_grid = true;          // ask the model about off-grid SCEs in a fresh chat
-  bool with_history = false;          // also ask each parsed SCE in the follow-up's chat
-  std::size_t chunk = 64;             // requests per batch: fixed, so resumed runs compute the same
+  bool live_off_grid = true;  // ask the model about off-grid SCEs in a fresh chat
+  bool with_history = false;  // also ask each parsed SCE in the follow-up's chat
+  std::size_t chunk = 64;     // requests per batch: fixed, so resumed runs compute the same
   std::optional<task::DistanceKind> distance;
   metrics::BootstrapSettings bootstrap;
 

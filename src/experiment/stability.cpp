@@ -28,7 +28,7 @@ Stability analyse_stability(const grid::Distance& dist, const std::vector<std::v
     for (const auto& v : labels)
       if (v.at(i) >= 0) ++votes.at(static_cast<std::size_t>(v[i]));
     auto best = std::max_element(votes.begin(), votes.end());  // first maximum: lowest option index
-    if (*best == 0) continue;  // no variant gave an option: majority NA, agreement 0
+    if (*best == 0) continue;                                  // no variant gave an option: majority NA, agreement 0
     st.majority[i] = static_cast<metrics::Label>(best - votes.begin());
     st.agreement[i] = static_cast<double>(*best) / variants;
     unanimous += *best == labels.size();
@@ -60,8 +60,9 @@ void check_same_grid(const task::Task& first, const task::Task& t) {
     same = a.name == b.name && a.size() == b.size();
     for (std::size_t p = 0; same && p < a.size(); ++p) same = a.text(p) == b.text(p);
   }
-  if (!same) throw Error(fmt::format("task {}: its grid differs from task {}'s (features and values must match)",
-                                     t.name, first.name));
+  if (!same)
+    throw Error(
+        fmt::format("task {}: its grid differs from task {}'s (features and values must match)", t.name, first.name));
   bool options = t.options.size() == first.options.size();
   for (const auto& o : t.options) options = options && first.option_index(o).has_value();
   if (!options) throw Error(fmt::format("task {}: its options differ from task {}'s", t.name, first.name));
@@ -89,7 +90,7 @@ nlohmann::json run_stability(const std::vector<std::string>& variants, const Run
     RunSettings sv = s;
     sv.task = t.name;
     auto dm = s.decision_map != DecisionMapMode::Score ? generate_decision_map(t, g, sv, asker)  // full maps
-                                                          : score_decision_map(t, g, sv, backend, progress);
+                                                       : score_decision_map(t, g, sv, backend, progress);
     results::write_decision_map(g, dm.map, output_path(maps_dir, t.name + ".csv").string());
     std::vector<metrics::Label> common;  // in the first variant's option order; off-label -> NA
     for (auto l : dm.map.labels)

@@ -51,8 +51,8 @@ std::vector<llm::Generation> Asker::ask(const std::string& stage, const std::vec
   for (std::size_t begin = 0; begin < reqs.size(); begin += step) {
     std::size_t end = std::min(reqs.size(), begin + step);
     auto gens = backend.generate(std::span(reqs).subspan(begin, end - begin));
-    if (gens.size() != end - begin) throw Error(fmt::format("{}: the backend returned {} results for {} requests",
-                                                           stage, gens.size(), end - begin));
+    if (gens.size() != end - begin)
+      throw Error(fmt::format("{}: the backend returned {} results for {} requests", stage, gens.size(), end - begin));
     for (std::size_t i = 0; i < gens.size(); ++i) {
       nlohmann::json tag = tags[begin + i];
       tag["stage"] = stage;
@@ -76,9 +76,12 @@ namespace {
 // The decision-map label of a parsed answer: the option, NA or off-label.
 metrics::Label label_of(const parse::AnswerLabel& a) {
   switch (a.kind) {
-    case parse::AnswerLabel::Kind::Option: return static_cast<metrics::Label>(a.option);
-    case parse::AnswerLabel::Kind::NA: return metrics::kNA;
-    default: return metrics::kOffLabel;
+    case parse::AnswerLabel::Kind::Option:
+      return static_cast<metrics::Label>(a.option);
+    case parse::AnswerLabel::Kind::NA:
+      return metrics::kNA;
+    default:
+      return metrics::kOffLabel;
   }
 }
 
@@ -150,7 +153,8 @@ DecisionMapResult generate_decision_map(const task::Task& t, const grid::Grid& g
 DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                      llm::Backend& backend, const Progress& progress) {
   if (!backend.supports_scoring())
-    throw Error("--decision-map score needs a backend that returns label log-probabilities (an in-process gguf: model)");
+    throw Error(
+        "--decision-map score needs a backend that returns label log-probabilities (an in-process gguf: model)");
   DecisionMapResult r;
   r.map = metrics::DecisionMap::all_na(g);
   r.failed.assign(g.size(), false);
@@ -190,7 +194,8 @@ std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s
 
 std::vector<FollowUp> complements(const task::Task& t, const metrics::DecisionMap& map,
                                   const std::vector<grid::Index>& points, const RunSettings& s) {
-  return complements(t, [&map](grid::Index i) { return map.labels[i]; }, points, s);
+  return complements(
+      t, [&map](grid::Index i) { return map.labels[i]; }, points, s);
 }
 
 std::vector<FollowUp> complements(const task::Task& t, const std::function<metrics::Label(grid::Index)>& label_of,
@@ -219,8 +224,12 @@ std::vector<FollowUp> complements(const task::Task& t, const std::function<metri
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
                                              const DecisionMapResult& dm, const std::vector<FollowUp>& fus,
                                              Asker& asker) {
-  return ask_followups(t, g, s, [&dm](grid::Index i) { return Turn1{dm.replies[i], static_cast<bool>(dm.failed[i])}; },
-                       fus, asker);
+  return ask_followups(
+      t, g, s,
+      [&dm](grid::Index i) {
+        return Turn1{dm.replies[i], static_cast<bool>(dm.failed[i])};
+      },
+      fus, asker);
 }
 
 std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Grid& g, const RunSettings& s,
@@ -229,9 +238,9 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   for (const auto& f : fus) {
-    reqs.push_back({task::followup_messages(t, g.record(f.index), turn1(f.index).reply, t.options[f.target],
-                                            s.system_prompt),
-                    sampling_for(t, s)});
+    reqs.push_back(
+        {task::followup_messages(t, g.record(f.index), turn1(f.index).reply, t.options[f.target], s.system_prompt),
+         sampling_for(t, s)});
     tags.push_back({{"index", f.index}, {"target", t.options[f.target]}});
   }
   auto gens = asker.ask("followup", reqs, tags);

@@ -67,7 +67,8 @@ std::optional<std::size_t> env_number(const EnvReader& env, const std::string& n
 
 Shard checked(Shard s, const std::string& from) {
   if (s.count == 0 || s.index >= s.count)
-    throw Error(fmt::format("--shard auto: {} gives shard {} of {} (expected 0 <= index < count)", from, s.index, s.count));
+    throw Error(
+        fmt::format("--shard auto: {} gives shard {} of {} (expected 0 <= index < count)", from, s.index, s.count));
   return s;
 }
 
@@ -84,12 +85,16 @@ Shard shard_from_environment(std::optional<std::size_t> shards, const EnvReader&
     if (*id < min || (*id - min) % step)
       throw Error(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID={} is not MIN {} + k * STEP {}", *id, min, step));
     Shard s{(*id - min) / step, 0};
-    if (auto count = env_number(env, "SLURM_ARRAY_TASK_COUNT")) s.count = *count;
-    else if (auto max = env_number(env, "SLURM_ARRAY_TASK_MAX"); max && *max >= min) s.count = (*max - min) / step + 1;
-    else if (shards) s.count = *shards;
+    if (auto count = env_number(env, "SLURM_ARRAY_TASK_COUNT"))
+      s.count = *count;
+    else if (auto max = env_number(env, "SLURM_ARRAY_TASK_MAX"); max && *max >= min)
+      s.count = (*max - min) / step + 1;
+    else if (shards)
+      s.count = *shards;
     else
-      throw Error("--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX "
-                  "(submit with sbatch --array=0-N), and no --shards N");
+      throw Error(
+          "--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX "
+          "(submit with sbatch --array=0-N), and no --shards N");
     if (shards && *shards != s.count)
       throw Error(fmt::format("--shard auto: --shards {} but the Slurm array has {} tasks", *shards, s.count));
     return checked(s, "the Slurm array");
@@ -97,12 +102,14 @@ Shard shard_from_environment(std::optional<std::size_t> shards, const EnvReader&
   if (auto index = env_number(env, "JOB_COMPLETION_INDEX")) {
     auto count = shards ? shards : env_number(env, "SCEVAL_SHARDS");
     if (!count)
-      throw Error("--shard auto: JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the number of shards is not: "
-                  "pass --shards N (the Job's completions) or set SCEVAL_SHARDS");
+      throw Error(
+          "--shard auto: JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the number of shards is not: "
+          "pass --shards N (the Job's completions) or set SCEVAL_SHARDS");
     return checked(Shard{*index, *count}, "JOB_COMPLETION_INDEX");
   }
-  throw Error("--shard auto: no array task in the environment: expected SLURM_ARRAY_TASK_ID (sbatch --array) or "
-              "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); or give --shard I/N");
+  throw Error(
+      "--shard auto: no array task in the environment: expected SLURM_ARRAY_TASK_ID (sbatch --array) or "
+      "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); or give --shard I/N");
 }
 
 Shard resolve_shard(const std::string& text, std::optional<std::size_t> shards, const EnvReader& env) {
@@ -127,8 +134,8 @@ bool cell_finished(const std::string& dir, const nlohmann::json& settings, const
   } catch (const Error&) {
     return false;  // a partly written file: run the cell again (answers come from the cache)
   }
-  return r.value("complete", false) && r.contains("settings") && r["settings"] == settings &&
-         r.contains("model") && r["model"].is_object() && r["model"].value("spec", "") == model;
+  return r.value("complete", false) && r.contains("settings") && r["settings"] == settings && r.contains("model") &&
+         r["model"].is_object() && r["model"].value("spec", "") == model;
 }
 
 std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, const std::string& where) {
@@ -154,11 +161,29 @@ std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, cons
 
 namespace {
 
-const char* const kColumns[] = {"cell", "model", "task", "spec", "grid_points", "na_points", "sces",
-                                "strict_n", "strict_validity", "strict_validity_lo", "strict_validity_hi",
-                                "strict_mean_rcf_a", "strict_mean_rcf_a_lo", "strict_mean_rcf_a_hi",
-                                "strict_exact_match", "strict_tm", "paper_n", "paper_validity", "paper_mean_rcf_a",
-                                "paper_exact_match", "paper_tm", "random_valid_mean_rcf_a", "one_step_validity"};
+const char* const kColumns[] = {"cell",
+                                "model",
+                                "task",
+                                "spec",
+                                "grid_points",
+                                "na_points",
+                                "sces",
+                                "strict_n",
+                                "strict_validity",
+                                "strict_validity_lo",
+                                "strict_validity_hi",
+                                "strict_mean_rcf_a",
+                                "strict_mean_rcf_a_lo",
+                                "strict_mean_rcf_a_hi",
+                                "strict_exact_match",
+                                "strict_tm",
+                                "paper_n",
+                                "paper_validity",
+                                "paper_mean_rcf_a",
+                                "paper_exact_match",
+                                "paper_tm",
+                                "random_valid_mean_rcf_a",
+                                "one_step_validity"};
 
 std::string num(const nlohmann::json& x) {
   if (x.is_null()) return "";
@@ -173,29 +198,17 @@ std::vector<std::string> summary_row(const std::string& cell, const nlohmann::js
     const nlohmann::json::json_pointer p(pointer);
     return r.contains(p) ? num(r[p]) : std::string();
   };
-  return {cell,
-          cell.substr(0, cell.find("__")),
-          r["task"].value("name", ""),
+  return {cell, cell.substr(0, cell.find("__")), r["task"].value("name", ""),
           // masked again: a cell's results.json may come from elsewhere (a copied or edited cell)
-          r.contains("/model/spec"_json_pointer) ? without_url_credentials(r["/model/spec"_json_pointer].get<std::string>()) : "",
-          at("/task/grid_points"),
-          at("/decision_map/labels/NA"),
-          at("/strict/counts/total"),
-          at("/strict/metrics/n"),
-          at("/strict/metrics/validity"),
-          at("/strict/ci/validity/0"),
-          at("/strict/ci/validity/1"),
-          at("/strict/metrics/mean_rcf_a"),
-          at("/strict/ci/mean_rcf_a/0"),
-          at("/strict/ci/mean_rcf_a/1"),
-          at("/strict/metrics/exact_match"),
-          at("/strict/metrics/tm"),
-          at("/paper/metrics/n"),
-          at("/paper/metrics/validity"),
-          at("/paper/metrics/mean_rcf_a"),
-          at("/paper/metrics/exact_match"),
-          at("/paper/metrics/tm"),
-          at("/baselines/random_valid/strict/metrics/mean_rcf_a"),
+          r.contains("/model/spec"_json_pointer)
+              ? without_url_credentials(r["/model/spec"_json_pointer].get<std::string>())
+              : "",
+          at("/task/grid_points"), at("/decision_map/labels/NA"), at("/strict/counts/total"), at("/strict/metrics/n"),
+          at("/strict/metrics/validity"), at("/strict/ci/validity/0"), at("/strict/ci/validity/1"),
+          at("/strict/metrics/mean_rcf_a"), at("/strict/ci/mean_rcf_a/0"), at("/strict/ci/mean_rcf_a/1"),
+          at("/strict/metrics/exact_match"), at("/strict/metrics/tm"), at("/paper/metrics/n"),
+          at("/paper/metrics/validity"), at("/paper/metrics/mean_rcf_a"), at("/paper/metrics/exact_match"),
+          at("/paper/metrics/tm"), at("/baselines/random_valid/strict/metrics/mean_rcf_a"),
           at("/baselines/one_step/strict/metrics/validity")};
 }
 

@@ -45,7 +45,8 @@ using EnvReader = std::function<std::optional<std::string>(const std::string& na
 Shard shard_from_environment(std::optional<std::size_t> shards = std::nullopt, const EnvReader& env = {});
 // "auto" -> shard_from_environment(shards, env); anything else -> parse_shard (and --shards, when
 // given, must equal its N).
-Shard resolve_shard(const std::string& text, std::optional<std::size_t> shards = std::nullopt, const EnvReader& env = {});
+Shard resolve_shard(const std::string& text, std::optional<std::size_t> shards = std::nullopt,
+                    const EnvReader& env = {});
 // Round-robin over the sorted cell list: cell k belongs to shard k mod N.
 std::vector<Cell> shard_cells(const std::vector<Cell>& all, Shard shard);
 

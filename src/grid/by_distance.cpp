@@ -28,14 +28,15 @@ PointsByDistance::PointsByDistance(const Distance& dist, std::span<const double>
       const double y = static_cast<double>(f.code(p));
       double delta = f.kind == task::FeatureKind::Categorical ? (codes[j] != y) : codes[j] - y;
       double t = kind == task::DistanceKind::L2Std ? delta * delta : std::abs(delta);
-      if (kind == task::DistanceKind::Gower && f.kind == task::FeatureKind::Categorical) terms[j].push_back(w * t);
-      else terms[j].push_back(scale != 0 ? w * (t / scale) : 0.0);
+      if (kind == task::DistanceKind::Gower && f.kind == task::FeatureKind::Categorical)
+        terms[j].push_back(w * t);
+      else
+        terms[j].push_back(scale != 0 ? w * (t / scale) : 0.0);
     }
   }
   values_mode_ = true;
-  values_divisor_ = kind == task::DistanceKind::Gower
-                        ? std::accumulate(dist.weights().begin(), dist.weights().end(), 0.0)
-                        : 1.0;
+  values_divisor_ =
+      kind == task::DistanceKind::Gower ? std::accumulate(dist.weights().begin(), dist.weights().end(), 0.0) : 1.0;
   init(std::move(terms));
 }
 

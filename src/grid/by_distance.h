@@ -47,11 +47,11 @@ class PointsByDistance {
     std::vector<double> term;             // term at each rank
   };
   struct Node {
-    double key;        // the sum (integral) or the reported distance (float sums)
+    double key;  // the sum (integral) or the reported distance (float sums)
     double sum;
     Index index;
-    std::uint32_t slot;  // rank vector in ranks_
-    std::uint32_t pivot; // lowest axis this node may still increase
+    std::uint32_t slot;   // rank vector in ranks_
+    std::uint32_t pivot;  // lowest axis this node may still increase
   };
   struct Later {
     bool operator()(const Node& a, const Node& b) const {
@@ -67,15 +67,15 @@ class PointsByDistance {
   void fill_shell();
 
   const Distance* dist_;
-  std::vector<Axis> sorted_;             // per grid axis
-  std::vector<std::uint32_t> ranks_;     // rank vectors, axes_.size() per slot
-  std::vector<std::uint32_t> free_;      // slots of popped nodes
+  std::vector<Axis> sorted_;          // per grid axis
+  std::vector<std::uint32_t> ranks_;  // rank vectors, axes_.size() per slot
+  std::vector<std::uint32_t> free_;   // slots of popped nodes
   std::priority_queue<Node, std::vector<Node>, Later> heap_;
-  std::vector<PointAtDistance> shell_;   // the current shell, by descending index (pop from back)
+  std::vector<PointAtDistance> shell_;  // the current shell, by descending index (pop from back)
   std::vector<std::uint32_t> scratch_;
   std::uint64_t emitted_ = 0;
-  bool integral_ = false;        // keys are exact integer sums
-  bool values_mode_ = false;     // origin given as codes: between_values' finish
+  bool integral_ = false;     // keys are exact integer sums
+  bool values_mode_ = false;  // origin given as codes: between_values' finish
   double values_divisor_ = 1;
 };
 

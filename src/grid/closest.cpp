@@ -145,8 +145,14 @@ void transform_tile(const Distance& dist, std::size_t j, const double* table, bo
 class TieScan {
  public:
   TieScan(const Distance& dist, std::span<const Label> labels, const std::vector<bool>& targets)
-      : dist_(dist), g_(dist.grid()), labels_(labels), targets_(targets), d_(g_.dims()),
-        table_(d_), row_(d_), fixed_(d_, 0.0) {
+      : dist_(dist),
+        g_(dist.grid()),
+        labels_(labels),
+        targets_(targets),
+        d_(g_.dims()),
+        table_(d_),
+        row_(d_),
+        fixed_(d_, 0.0) {
     for (std::size_t j = 0; j < d_; ++j) {
       const std::size_t n = g_.radix(j);
       table_[j].resize(n * n);
@@ -290,7 +296,8 @@ std::vector<Nearest> nearest_with_label(const Distance& dist, std::span<const La
         Scratch s;
         for (Index w = b; w < e; ++w) {
           Index outer = (w / tiles_per_block) * block, t0 = (w % tiles_per_block) * T;
-          transform_tile(dist, j, table.data(), monotone, out.data() + outer + t0, stride, n, std::min(T, stride - t0), s);
+          transform_tile(dist, j, table.data(), monotone, out.data() + outer + t0, stride, n, std::min(T, stride - t0),
+                         s);
         }
       });
     }

@@ -70,14 +70,12 @@ Distance::Distance(const Grid& grid, DistanceKind kind, Arithmetic arithmetic, s
   const std::size_t d = grid.dims();
   if (weights.empty())
     for (std::size_t j = 0; j < d; ++j) weights.push_back(grid.feature(j).weight);
-  if (weights.size() != d)
-    throw Error(fmt::format("{} weights given for {} features", weights.size(), d));
+  if (weights.size() != d) throw Error(fmt::format("{} weights given for {} features", weights.size(), d));
   weights_ = weights;
   axes_.resize(d);
   for (std::size_t j = 0; j < d; ++j) {
     const auto& f = grid.feature(j);
-    axes_[j].scale = kind == DistanceKind::Gower ? static_cast<double>(
-                                                       f.kind == FeatureKind::Categorical ? 1 : 0)
+    axes_[j].scale = kind == DistanceKind::Gower   ? static_cast<double>(f.kind == FeatureKind::Categorical ? 1 : 0)
                      : kind == DistanceKind::L1Mad ? axis_mad(f)
                                                    : axis_sd(f);
     if (kind == DistanceKind::Gower && f.numeric()) {
@@ -92,8 +90,10 @@ Distance::Distance(const Grid& grid, DistanceKind kind, Arithmetic arithmetic, s
   for (std::size_t j = 0; j < d; ++j)
     if (kind == DistanceKind::Gower && !grid.feature(j).numeric()) order_.push_back(j);
 
-  if (arithmetic == Arithmetic::Paper) build_paper(weights);
-  else build_exact(weights);
+  if (arithmetic == Arithmetic::Paper)
+    build_paper(weights);
+  else
+    build_exact(weights);
 }
 
 namespace {
@@ -249,16 +249,16 @@ double Distance::between_values(std::span<const double> x, std::span<const doubl
     const double scale = axes_[j].scale;
     double delta = f.kind == FeatureKind::Categorical ? (x[j] != y[j]) : x[j] - y[j];
     double t = kind_ == DistanceKind::L2Std ? delta * delta : std::abs(delta);
-    if (kind_ == DistanceKind::Gower && f.kind == FeatureKind::Categorical) sum += weights_[j] * t;
-    else if (scale != 0) sum += weights_[j] * (t / scale);
+    if (kind_ == DistanceKind::Gower && f.kind == FeatureKind::Categorical)
+      sum += weights_[j] * t;
+    else if (scale != 0)
+      sum += weights_[j] * (t / scale);
     wsum += weights_[j];
   }
   double d = kind_ == DistanceKind::Gower ? sum / wsum : sum;
   return to_float32_ ? static_cast<double>(static_cast<float>(d)) : d;
 }
 
-std::string Distance::name() const {
-  return fmt::format("{}/{}", task::to_string(kind_), to_string(arithmetic_));
-}
+std::string Distance::name() const { return fmt::format("{}/{}", task::to_string(kind_), to_string(arithmetic_)); }
 
 }  // namespace sceval::grid

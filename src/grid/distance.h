@@ -32,8 +32,7 @@ enum class AxisShape {
 class Distance {
  public:
   // `weights` empty = the task's feature weights.
-  Distance(const Grid& grid, task::DistanceKind kind, Arithmetic arithmetic,
-           std::vector<double> weights = {});
+  Distance(const Grid& grid, task::DistanceKind kind, Arithmetic arithmetic, std::vector<double> weights = {});
 
   const Grid& grid() const { return *grid_; }
   task::DistanceKind kind() const { return kind_; }
@@ -43,9 +42,12 @@ class Distance {
   double term(std::size_t j, std::size_t a, std::size_t b) const {
     const Axis& ax = axes_[j];
     switch (ax.shape) {
-      case AxisShape::Linear: return std::abs(ax.coord[a] - ax.coord[b]);
-      case AxisShape::Mismatch: return a != b ? ax.unit : 0.0;
-      default: return ax.table[a * grid_->radix(j) + b];
+      case AxisShape::Linear:
+        return std::abs(ax.coord[a] - ax.coord[b]);
+      case AxisShape::Mismatch:
+        return a != b ? ax.unit : 0.0;
+      default:
+        return ax.table[a * grid_->radix(j) + b];
     }
   }
   AxisShape shape(std::size_t j) const { return axes_[j].shape; }
@@ -87,7 +89,7 @@ class Distance {
   std::vector<Axis> axes_;
   std::vector<std::size_t> order_;
   std::vector<double> weights_;
-  double divisor_ = 1;   // finish(): sum / divisor_
+  double divisor_ = 1;  // finish(): sum / divisor_
   bool to_float32_ = false;
   bool integral_ = false;
 };

@@ -73,7 +73,8 @@ std::pair<double, std::string> tightest(const MemoryLimits& l) {
     if (bytes > 0 && (best.first == 0 || bytes < best.first)) best = {bytes, std::move(text)};
   };
   consider(l.physical, fmt::format("this machine's {:.1f} GB of memory", l.physical / 1e9));
-  consider(l.address_space, fmt::format("the {:.2f} GB of address space left under `ulimit -v`", l.address_space / 1e9));
+  consider(l.address_space,
+           fmt::format("the {:.2f} GB of address space left under `ulimit -v`", l.address_space / 1e9));
   consider(l.data, fmt::format("the {:.2f} GB left under the data limit (`ulimit -d`)", l.data / 1e9));
   consider(l.cgroup, fmt::format("the {:.1f} GB memory limit of this process's cgroup", l.cgroup / 1e9));
   return best;
@@ -127,10 +128,11 @@ void require_grid_memory(const Grid& g, double bytes_per_point, std::string_view
   const double bytes = static_cast<double>(g.size()) * bytes_per_point;
   const auto [limit, text] = tightest(limits);
   if (limit > 0 && bytes > 0.9 * limit)
-    throw Error(fmt::format("{} over the {} points of task {} needs about {:.1f} GB ({:.0f} bytes), more than {}; "
-                            "grids this large can only be audited without a full decision map, by "
-                            "`sceval run --decision-map lazy` (docs/lazy.md)",
-                            what, g.size(), g.task().name, bytes / 1e9, bytes, text));
+    throw Error(
+        fmt::format("{} over the {} points of task {} needs about {:.1f} GB ({:.0f} bytes), more than {}; "
+                    "grids this large can only be audited without a full decision map, by "
+                    "`sceval run --decision-map lazy` (docs/lazy.md)",
+                    what, g.size(), g.task().name, bytes / 1e9, bytes, text));
 }
 
 namespace {
@@ -144,15 +146,13 @@ std::optional<std::int64_t> integral_number(std::string_view s) {
   if (ec == std::errc() && p == s.data() + s.size()) return v;
   double d = 0;
   auto [p2, ec2] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec2 == std::errc() && p2 == s.data() + s.size() && std::isfinite(d) && d == std::floor(d) &&
-      std::abs(d) < 9e15)
+  if (ec2 == std::errc() && p2 == s.data() + s.size() && std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
     return static_cast<std::int64_t>(d);
   return std::nullopt;
 }
 
 std::string accepted(const task::Feature& f) {
-  if (f.kind == task::FeatureKind::Integer)
-    return fmt::format("{}..{} in steps of {}", f.start, f.stop, f.step);
+  if (f.kind == task::FeatureKind::Integer) return fmt::format("{}..{} in steps of {}", f.start, f.stop, f.step);
   std::string s;
   for (std::size_t i = 0; i < f.levels.size() && i < 6; ++i) s += (i ? ", \"" : "\"") + f.levels[i].text + "\"";
   if (f.levels.size() > 6) s += fmt::format(", … ({} levels)", f.levels.size());
@@ -168,8 +168,7 @@ std::size_t parse_value(const task::Feature& f, std::string_view text) {
   if (auto v = integral_number(text)) {
     if (auto p = f.position_of_code(*v)) return *p;
   }
-  throw Error(fmt::format("value \"{}\" is not on the grid of feature {} (accepts {})", text, f.name,
-                          accepted(f)));
+  throw Error(fmt::format("value \"{}\" is not on the grid of feature {} (accepts {})", text, f.name, accepted(f)));
 }
 
 }  // namespace sceval::grid

@@ -8,14 +8,18 @@ namespace sceval::llm {
 
 std::string_view to_string(FinishReason r) {
   switch (r) {
-    case FinishReason::Stop: return "stop";
-    case FinishReason::Length: return "length";
-    case FinishReason::Error: return "error";
+    case FinishReason::Stop:
+      return "stop";
+    case FinishReason::Length:
+      return "length";
+    case FinishReason::Error:
+      return "error";
   }
   return "error";
 }
 
-std::vector<Generation> Backend::generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) {
+std::vector<Generation> Backend::generate_each(std::span<const GenerationRequest> batch,
+                                               const ResultCallback& on_result) {
   auto out = generate(batch);
   if (on_result)
     for (std::size_t i = 0; i < out.size(); ++i) on_result(i, out[i]);

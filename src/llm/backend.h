@@ -18,7 +18,6 @@ namespace sceval::llm {
 
 class BatchJournal;  // llm/batch_journal.h
 
-
 // Where `text` first contains one of `stop` (searching from byte `from` on), or npos.
 std::size_t find_stop(std::string_view text, const std::vector<std::string>& stop, std::size_t from = 0);
 // Cuts `text` at the first stop string; true if it was cut.
@@ -51,7 +50,6 @@ struct Generation {
 // Called once per request of a batch as soon as its answer is final: (position in the batch, answer).
 using ResultCallback = std::function<void(std::size_t index, const Generation& answer)>;
 
-
 struct OptionScores {
   std::vector<double> logprob;      // sum of token log-probs of each option
   std::vector<double> probability;  // softmax of logprob over the options (sums to 1)
@@ -69,7 +67,8 @@ class Backend {
   virtual std::vector<Generation> generate(std::span<const GenerationRequest> batch) = 0;
   // generate(), calling `on_result` for each request as its answer arrives (any order, on the
   // calling thread), so a cache can commit answers one by one. Default: after generate() returns.
-  virtual std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result);
+  virtual std::vector<Generation> generate_each(std::span<const GenerationRequest> batch,
+                                                const ResultCallback& on_result);
   // True when an answer does not depend on which other requests share its batch (remote servers):
   // then a cache may store answers one at a time instead of a whole batch at once.
   virtual bool answers_independent_of_batch() const { return false; }

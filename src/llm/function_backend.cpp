@@ -16,7 +16,8 @@ FunctionBackend::FunctionBackend(std::string identity, GenerateFn generate, Scor
 std::vector<Generation> FunctionBackend::generate(std::span<const GenerationRequest> batch) {
   std::vector<std::string> replies = generate_(batch);
   if (replies.size() != batch.size())
-    throw Error(fmt::format("the model function returned {} replies for {} conversations", replies.size(), batch.size()));
+    throw Error(
+        fmt::format("the model function returned {} replies for {} conversations", replies.size(), batch.size()));
   std::vector<Generation> out(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     out[i].text = std::move(replies[i]);
@@ -32,15 +33,18 @@ void check_log_probabilities(const std::vector<double>& row, std::size_t request
     // Probabilities (0.7, 0.3) taken as log-probabilities would rank the options the same but give
     // other p_ values and entropies: a value above 0 is no log-probability, so it is refused.
     if (std::isnan(x) || x > 0)
-      throw Error(fmt::format("the score function returned {} for option {} of request {}: expected a log-probability "
-                              "(a finite number <= 0, or -inf for probability 0){}",
-                              std::isnan(x) ? "NaN" : fmt::format("{}", x), k, request,
-                              x > 0 && x <= 1 ? "; for probabilities p, return log(p)" : ""));
+      throw Error(
+          fmt::format("the score function returned {} for option {} of request {}: expected a log-probability "
+                      "(a finite number <= 0, or -inf for probability 0){}",
+                      std::isnan(x) ? "NaN" : fmt::format("{}", x), k, request,
+                      x > 0 && x <= 1 ? "; for probabilities p, return log(p)" : ""));
     any_finite = any_finite || std::isfinite(x);
   }
   if (!row.empty() && !any_finite)
-    throw Error(fmt::format("the score function returned -inf for every option of request {}: at least one option "
-                            "needs a probability above 0", request));
+    throw Error(
+        fmt::format("the score function returned -inf for every option of request {}: at least one option "
+                    "needs a probability above 0",
+                    request));
 }
 
 std::vector<OptionScores> FunctionBackend::score_options(std::span<const LabelScoreRequest> batch) {

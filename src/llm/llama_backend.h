@@ -44,15 +44,15 @@ struct LlamaOptions {
 
 // Counters since the backend was created (for benchmarks and tests; never asserted on timings).
 struct LlamaStats {
-  double load_seconds = 0;      // model + context creation
-  double hash_seconds = 0;      // sha256 of the model file (identity)
-  double decode_seconds = 0;    // inside llama_decode
-  double sample_seconds = 0;    // sampling, log-softmax
+  double load_seconds = 0;    // model + context creation
+  double hash_seconds = 0;    // sha256 of the model file (identity)
+  double decode_seconds = 0;  // inside llama_decode
+  double sample_seconds = 0;  // sampling, log-softmax
   std::uint64_t decode_calls = 0;
-  std::uint64_t tokens_evaluated = 0;     // tokens passed to llama_decode
-  std::uint64_t prefix_tokens_reused = 0; // shared-prefix tokens taken from the KV cache instead of evaluated
+  std::uint64_t tokens_evaluated = 0;      // tokens passed to llama_decode
+  std::uint64_t prefix_tokens_reused = 0;  // shared-prefix tokens taken from the KV cache instead of evaluated
   std::uint64_t tokens_generated = 0;
-  std::uint64_t preemptions = 0;          // sequences restarted because the KV cache was full
+  std::uint64_t preemptions = 0;  // sequences restarted because the KV cache was full
 };
 
 // Calls are serialized (one llama.cpp context); use one backend per thread for parallel work.

@@ -20,9 +20,9 @@ struct Job {
   detail::SamplerPtr sampler;
   State state = State::Queued;
   llama_seq_id seq = -1;
-  std::size_t fed = 0;        // positions [0, fed) are in the sequence's KV cache
-  llama_token pending = -1;   // sampled, to be fed next
-  std::uint64_t admitted = 0; // admission order (preemption takes the youngest)
+  std::size_t fed = 0;         // positions [0, fed) are in the sequence's KV cache
+  llama_token pending = -1;    // sampled, to be fed next
+  std::uint64_t admitted = 0;  // admission order (preemption takes the youngest)
   Tokens out;
   std::string bytes;
   std::vector<TokenLogprob> logprobs;
@@ -82,7 +82,7 @@ class LlamaBackend::Impl::GenerationScheduler {
   std::vector<std::size_t> running_;  // jobs holding a sequence, in admission order
   std::size_t cells_ = 0;             // KV cells in use
   std::uint64_t admissions_ = 0;
-  std::vector<Output> outputs_;       // of the current batch
+  std::vector<Output> outputs_;  // of the current batch
 
   std::size_t n_ctx() const { return static_cast<std::size_t>(m_.n_ctx); }
   std::size_t job_of(const Job& j) const { return static_cast<std::size_t>(&j - jobs_.data()); }
@@ -98,8 +98,8 @@ class LlamaBackend::Impl::GenerationScheduler {
       results_[i].prompt_tokens = static_cast<int>(j.prompt.size());
       if (j.prompt.empty()) throw Error("the prompt is empty");
       if (j.prompt.size() >= n_ctx())
-        throw Error("the prompt is " + std::to_string(j.prompt.size()) + " tokens long and does not fit the context of " +
-                    std::to_string(n_ctx()) + " tokens (n_ctx)");
+        throw Error("the prompt is " + std::to_string(j.prompt.size()) +
+                    " tokens long and does not fit the context of " + std::to_string(n_ctx()) + " tokens (n_ctx)");
       j.sampler = detail::make_sampler(m_.vocab, r.sampling);
       queue_.push_back(jobs_.size());
       jobs_.push_back(std::move(j));

@@ -51,8 +51,7 @@ SamplerPtr make_sampler(const llama_vocab* vocab, const GenerateOptions& p);
 
 // log-softmax helpers over one row of logits.
 double log_sum_exp(const float* logits, int n_vocab);
-TokenLogprob token_logprob(const llama_vocab* vocab, const float* logits, int n_vocab, llama_token chosen,
-                           int top_n);
+TokenLogprob token_logprob(const llama_vocab* vocab, const float* logits, int n_vocab, llama_token chosen, int top_n);
 
 // RAII timer adding to a seconds counter.
 class Timer {
@@ -78,7 +77,7 @@ struct LlamaBackend::Impl {
   std::unique_ptr<llama_context, detail::ContextDeleter> ctx;
   const llama_vocab* vocab = nullptr;
   int n_vocab = 0;
-  int n_ctx = 0;  // KV cells (llama_n_ctx)
+  int n_ctx = 0;                 // KV cells (llama_n_ctx)
   bool can_share_prefix = true;  // false for recurrent/hybrid memory (no partial sequence removal)
 
   // Chat template (llama_chat.cpp).
@@ -113,7 +112,7 @@ struct LlamaBackend::Impl {
   void batch_clear() { batch.n_tokens = 0; }
 
   std::vector<Generation> generate(std::span<const GenerationRequest> batch);  // llama_generate.cpp
-  std::vector<OptionScores> score(std::span<const LabelScoreRequest> batch);        // llama_score.cpp
+  std::vector<OptionScores> score(std::span<const LabelScoreRequest> batch);   // llama_score.cpp
 
   // The state of one generate() / score() call (members, so that they reach the engine's state).
   class GenerationScheduler;  // llama_generate.cpp

@@ -58,8 +58,7 @@ double log_sum_exp(const float* logits, int n_vocab) {
   return mx + std::log(s);
 }
 
-TokenLogprob token_logprob(const llama_vocab* vocab, const float* logits, int n_vocab, llama_token chosen,
-                           int top_n) {
+TokenLogprob token_logprob(const llama_vocab* vocab, const float* logits, int n_vocab, llama_token chosen, int top_n) {
   const double lse = log_sum_exp(logits, n_vocab);
   TokenLogprob t;
   t.token = valid_utf8(common_token_to_piece(vocab, chosen, false));

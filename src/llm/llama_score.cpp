@@ -16,8 +16,8 @@ namespace {
 
 struct Item {  // one option of one request: a sequence
   std::size_t group = 0;
-  Tokens tokens;          // prompt + prefix + option
-  std::size_t first = 0;  // first option token
+  Tokens tokens;                 // prompt + prefix + option
+  std::size_t first = 0;         // first option token
   std::size_t from = 0, to = 0;  // positions fed in this sequence: [from, to) (the last token needs no logits)
   std::size_t fed = 0;
   llama_seq_id seq = -1;
@@ -55,8 +55,11 @@ std::vector<double> probabilities(const std::vector<double>& logprob) {
 class LlamaBackend::Impl::ScoringScheduler {
  public:
   ScoringScheduler(Impl& engine, std::span<const LabelScoreRequest> requests)
-      : m_(engine), results_(requests.size()), groups_(requests.size()),
-        seq_busy_(static_cast<std::size_t>(engine.n_parallel()) + 1, false), free_seqs_(engine.n_parallel()) {
+      : m_(engine),
+        results_(requests.size()),
+        groups_(requests.size()),
+        seq_busy_(static_cast<std::size_t>(engine.n_parallel()) + 1, false),
+        free_seqs_(engine.n_parallel()) {
     for (std::size_t r = 0; r < requests.size(); ++r) plan(r, requests[r]);
     if (m_.opt.reference_mode || !m_.can_share_prefix || m_.n_parallel() < 2)
       for (auto& g : groups_) g.Q = 0, g.head.clear();  // every option from its first token

@@ -37,7 +37,10 @@ void log_callback(ggml_log_level level, const char* text, void* /*user*/) {
     if (!line.empty()) g_errors.push_back(std::move(line));
     while (g_errors.size() > 8) g_errors.pop_front();
   }
-  int rank = level == GGML_LOG_LEVEL_ERROR ? 0 : level == GGML_LOG_LEVEL_WARN ? 1 : level == GGML_LOG_LEVEL_DEBUG ? 3 : 2;
+  int rank = level == GGML_LOG_LEVEL_ERROR   ? 0
+             : level == GGML_LOG_LEVEL_WARN  ? 1
+             : level == GGML_LOG_LEVEL_DEBUG ? 3
+                                             : 2;
   if (rank <= g_log_level) std::fputs(text, stderr);
 }
 
@@ -100,9 +103,11 @@ void check_engine_limits(const LlamaOptions& o) {
   // (Checked on llama.cpp de3ff815: n_seq_max 2 with n_batch 1, or 9 with n_ctx 1, aborts; equal passes.)
   for (const auto& [flag, v] : {std::pair{"--ctx", o.n_ctx}, std::pair{"--batch", o.n_batch}})
     if (v < kMinEngineTokens)
-      throw Error(fmt::format("{} {}: the llama.cpp engine needs at least {}: it decodes at most min(--ctx, --batch) "
-                              "tokens per call, one per sequence at least (the shared prompt prefix and each request "
-                              "in flight); 0 chooses for you", flag, v, kMinEngineTokens));
+      throw Error(
+          fmt::format("{} {}: the llama.cpp engine needs at least {}: it decodes at most min(--ctx, --batch) "
+                      "tokens per call, one per sequence at least (the shared prompt prefix and each request "
+                      "in flight); 0 chooses for you",
+                      flag, v, kMinEngineTokens));
 }
 
 }  // namespace
@@ -117,7 +122,8 @@ void LlamaBackend::Impl::load() {
   std::error_code ec;
   if (path.empty()) throw Error("llama backend: no model file given");
   if (!std::filesystem::is_regular_file(path, ec))
-    throw Error("model file " + path + (std::filesystem::exists(path, ec) ? " is not a regular file" : " does not exist"));
+    throw Error("model file " + path +
+                (std::filesystem::exists(path, ec) ? " is not a regular file" : " does not exist"));
   {
     Timer t(stats.hash_seconds);
     identity = "gguf:" + sha256_file(path) + ";llama.cpp:" + SCEVAL_LLAMA_COMMIT;
@@ -129,8 +135,8 @@ void LlamaBackend::Impl::load() {
   model.reset(llama_model_load_from_file(path.c_str(), mp));
   if (!model) {
     std::string why = detail::llama_errors();
-    throw Error("cannot load model file " + path + " (not a GGUF model llama.cpp " + std::string(SCEVAL_LLAMA_COMMIT).substr(0, 8) +
-                " can read" + (why.empty() ? ")" : "): " + why));
+    throw Error("cannot load model file " + path + " (not a GGUF model llama.cpp " +
+                std::string(SCEVAL_LLAMA_COMMIT).substr(0, 8) + " can read" + (why.empty() ? ")" : "): " + why));
   }
   vocab = llama_model_get_vocab(model.get());
   n_vocab = llama_vocab_n_tokens(vocab);
@@ -147,8 +153,9 @@ void LlamaBackend::Impl::load() {
   check_engine_limits(opt);
   // llama.cpp decodes at most min(n_ctx, n_batch) tokens per call and reserves one output per
   // sequence (n_parallel + the shared prefix): more sequences than that abort inside it.
-  opt.n_parallel = std::clamp(opt.n_parallel, 1, std::min(std::min(opt.n_ctx, opt.n_batch) - 1,
-                                                          static_cast<int>(llama_max_parallel_sequences()) - 1));
+  opt.n_parallel =
+      std::clamp(opt.n_parallel, 1,
+                 std::min(std::min(opt.n_ctx, opt.n_batch) - 1, static_cast<int>(llama_max_parallel_sequences()) - 1));
   if (opt.n_threads <= 0) opt.n_threads = std::max(1u, std::thread::hardware_concurrency());
 
   llama_context_params cp = llama_context_default_params();
@@ -160,7 +167,7 @@ void LlamaBackend::Impl::load() {
   cp.n_threads = opt.n_threads;
   cp.n_threads_batch = opt.n_threads;
   cp.no_perf = true;
-  cp.flash_attn_type = opt.flash_attn < 0 ? LLAMA_FLASH_ATTN_TYPE_AUTO
+  cp.flash_attn_type = opt.flash_attn < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
                        : opt.flash_attn == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                              : LLAMA_FLASH_ATTN_TYPE_ENABLED;
   if (opt.kv_f32) cp.type_k = cp.type_v = GGML_TYPE_F32;

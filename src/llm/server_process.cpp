@@ -33,7 +33,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     ::close(log_fd);
     throw Error("fork failed");
   }
-  if (pid_ == 0) {  // child: async-signal-safe calls only
+  if (pid_ == 0) {                       // child: async-signal-safe calls only
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the parent
     if (::getppid() != parent) ::_exit(127);
     ::dup2(log_fd, 1);
@@ -151,9 +151,19 @@ LlamaServerProcess::LlamaServerProcess(LlamaServerOptions options) : options_(st
   if (options_.log.empty()) throw Error("llama-server: no log file given");
   for (int attempt = 0; attempt < 3; ++attempt) {  // another program may take the port first
     port_ = free_loopback_port();
-    std::vector<std::string> argv{options_.binary, "-m",  options_.model, "--host", "127.0.0.1", "--port",
-                                  std::to_string(port_), "-c", std::to_string(options_.n_ctx), "-np",
-                                  std::to_string(options_.parallel), "-t", std::to_string(options_.threads)};
+    std::vector<std::string> argv{options_.binary,
+                                  "-m",
+                                  options_.model,
+                                  "--host",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(port_),
+                                  "-c",
+                                  std::to_string(options_.n_ctx),
+                                  "-np",
+                                  std::to_string(options_.parallel),
+                                  "-t",
+                                  std::to_string(options_.threads)};
     if (!options_.warmup) argv.push_back("--no-warmup");
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     process_.emplace(argv, options_.log);

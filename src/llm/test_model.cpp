@@ -25,9 +25,12 @@ namespace fs = std::filesystem;
 
 std::string_view to_string(TestModelShape s) {
   switch (s) {
-    case TestModelShape::Tiny: return "tiny";
-    case TestModelShape::Small: return "small";
-    case TestModelShape::Bench: return "bench";
+    case TestModelShape::Tiny:
+      return "tiny";
+    case TestModelShape::Small:
+      return "small";
+    case TestModelShape::Bench:
+      return "bench";
   }
   return "?";
 }
@@ -41,9 +44,12 @@ std::optional<TestModelShape> test_model_shape_from_string(std::string_view s) {
 
 TestModelSpec test_model_spec(TestModelShape s) {
   switch (s) {
-    case TestModelShape::Tiny: return {2, 64, 4, 2, 128, 4096, false};
-    case TestModelShape::Small: return {4, 256, 8, 4, 768, 4096, true};
-    case TestModelShape::Bench: return {12, 768, 12, 4, 2048, 4096, true};
+    case TestModelShape::Tiny:
+      return {2, 64, 4, 2, 128, 4096, false};
+    case TestModelShape::Small:
+      return {4, 256, 8, 4, 768, 4096, true};
+    case TestModelShape::Bench:
+      return {12, 768, 12, 4, 2048, 4096, true};
   }
   return {};
 }
@@ -68,7 +74,8 @@ std::string find_test_vocab(const std::string& given) {
   }
   // A variable the user set names what they want: it must be readable, no silent fallback.
   if (const char* env = std::getenv("SCEVAL_TEST_VOCAB"); env && *env) {
-    if (!readable_file(env)) throw Error(std::string("test model: SCEVAL_TEST_VOCAB=") + env + " is not a readable file");
+    if (!readable_file(env))
+      throw Error(std::string("test model: SCEVAL_TEST_VOCAB=") + env + " is not a readable file");
     return env;
   }
   std::vector<fs::path> tried;
@@ -84,8 +91,10 @@ std::string find_test_vocab(const std::string& given) {
     if (readable_file(p)) return p.string();
   std::string list;
   for (const auto& p : tried) list += "\n  " + p.string();
-  throw Error("test model: no vocabulary GGUF found (pass --vocab FILE or set SCEVAL_TEST_VOCAB to any vocab-only "
-              "GGUF, e.g. llama.cpp's models/" + std::string(kVocabFile) + "); looked in:" + list);
+  throw Error(
+      "test model: no vocabulary GGUF found (pass --vocab FILE or set SCEVAL_TEST_VOCAB to any vocab-only "
+      "GGUF, e.g. llama.cpp's models/" +
+      std::string(kVocabFile) + "); looked in:" + list);
 }
 
 const std::string& chatml_template() {
@@ -284,7 +293,7 @@ TestModelInfo write_test_model(const std::string& path, const TestModelOptions& 
   if (ec) throw Error("test model: cannot rename " + tmp.string() + " to " + path + ": " + ec.message());
   guard.done = true;
   info.n_bytes = fs::file_size(out, ec);  // just written
-  if (ec) info.n_bytes = 0;                // and then made unreadable: the size is unknown
+  if (ec) info.n_bytes = 0;               // and then made unreadable: the size is unknown
   return info;
 }
 

@@ -8,29 +8,27 @@ namespace sceval::metrics {
 
 const std::vector<std::string>& Metrics::keys() {
   static const std::vector<std::string> k = {
-      "n",          "validity",    "mean_distance", "mean_rcf", "median_rcf", "mean_rcf_a",  "median_rcf_a",
-      "mean_icf",   "median_icf",  "mean_icf_a",    "median_icf_a", "tm",     "tm_a",        "exact_match",
-      "mean_n_changed"};
+      "n",          "validity",   "mean_distance", "mean_rcf", "median_rcf", "mean_rcf_a",  "median_rcf_a",  "mean_icf",
+      "median_icf", "mean_icf_a", "median_icf_a",  "tm",       "tm_a",       "exact_match", "mean_n_changed"};
   return k;
 }
 
 double Metrics::get(const std::string& key) const {
-  const std::map<std::string, double> m = {
-      {"n", n},
-      {"validity", validity},
-      {"mean_distance", mean_distance},
-      {"mean_rcf", mean_rcf},
-      {"median_rcf", median_rcf},
-      {"mean_rcf_a", mean_rcf_a},
-      {"median_rcf_a", median_rcf_a},
-      {"mean_icf", mean_icf},
-      {"median_icf", median_icf},
-      {"mean_icf_a", mean_icf_a},
-      {"median_icf_a", median_icf_a},
-      {"tm", tm},
-      {"tm_a", tm_a},
-      {"exact_match", exact_match},
-      {"mean_n_changed", mean_n_changed}};
+  const std::map<std::string, double> m = {{"n", n},
+                                           {"validity", validity},
+                                           {"mean_distance", mean_distance},
+                                           {"mean_rcf", mean_rcf},
+                                           {"median_rcf", median_rcf},
+                                           {"mean_rcf_a", mean_rcf_a},
+                                           {"median_rcf_a", median_rcf_a},
+                                           {"mean_icf", mean_icf},
+                                           {"median_icf", median_icf},
+                                           {"mean_icf_a", mean_icf_a},
+                                           {"median_icf_a", median_icf_a},
+                                           {"tm", tm},
+                                           {"tm_a", tm_a},
+                                           {"exact_match", exact_match},
+                                           {"mean_n_changed", mean_n_changed}};
   return m.at(key);
 }
 
@@ -48,8 +46,10 @@ Metrics aggregate_rows(const Rows& rows) {
     const bool v = r->valid.value_or(false);
     valid.push_back(v ? 1.0 : 0.0);
     dist.push_back(r->distance);
-    if (v) rcf.push_back(r->rcf), rcf_a.push_back(r->rcf_a);
-    else icf.push_back(r->icf), icf_a.push_back(r->icf_a);
+    if (v)
+      rcf.push_back(r->rcf), rcf_a.push_back(r->rcf_a);
+    else
+      icf.push_back(r->icf), icf_a.push_back(r->icf_a);
     if (r->exact_match.value_or(false)) ++hits;
     if (r->n_changed >= 0) changed.push_back(r->n_changed);
   }
@@ -122,9 +122,8 @@ nlohmann::json counts(const std::vector<SceScore>& scores, const std::vector<Sce
       by_drop[scores[i].drop_reason] = by_drop.value(scores[i].drop_reason, 0) + 1;
     }
   }
-  return {{"total", scores.size()}, {"kept", kept},           {"dropped", scores.size() - kept},
-          {"valid", valid},         {"invalid", kept - valid}, {"by_status", by_status},
-          {"dropped_by_reason", by_drop}};
+  return {{"total", scores.size()},  {"kept", kept},           {"dropped", scores.size() - kept}, {"valid", valid},
+          {"invalid", kept - valid}, {"by_status", by_status}, {"dropped_by_reason", by_drop}};
 }
 
 PairedDifference paired_difference(const std::vector<SceScore>& a, const std::vector<SceScore>& b,

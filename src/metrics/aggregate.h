@@ -15,8 +15,8 @@ namespace sceval::metrics {
 struct Metrics {
   double n = 0;  // kept rows
   double validity = kNaN, mean_distance = kNaN, mean_rcf = kNaN, median_rcf = kNaN, mean_rcf_a = kNaN,
-         median_rcf_a = kNaN, mean_icf = kNaN, median_icf = kNaN, mean_icf_a = kNaN, median_icf_a = kNaN,
-         tm = kNaN, tm_a = kNaN, exact_match = kNaN, mean_n_changed = kNaN;
+         median_rcf_a = kNaN, mean_icf = kNaN, median_icf = kNaN, mean_icf_a = kNaN, median_icf_a = kNaN, tm = kNaN,
+         tm_a = kNaN, exact_match = kNaN, mean_n_changed = kNaN;
   // Keys in results.json order; rates are fractions in [0, 1].
   static const std::vector<std::string>& keys();
   double get(const std::string& key) const;

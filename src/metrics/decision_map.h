@@ -10,12 +10,12 @@
 namespace sceval::metrics {
 
 using grid::Label;
-inline constexpr Label kNA = grid::kNA;   // no answer (unparseable, empty)
-inline constexpr Label kOffLabel = -2;    // an answer that is not one of the options
+inline constexpr Label kNA = grid::kNA;  // no answer (unparseable, empty)
+inline constexpr Label kOffLabel = -2;   // an answer that is not one of the options
 
 struct DecisionMap {
-  std::vector<Label> labels;             // per grid index
-  std::vector<std::string> answers;      // raw answer text where off-label (else empty)
+  std::vector<Label> labels;                       // per grid index
+  std::vector<std::string> answers;                // raw answer text where off-label (else empty)
   std::vector<std::vector<double>> probabilities;  // optional: per point, one per option
 
   // A map of NA labels over the whole grid, after checking that it fits in memory (labels, answer

@@ -56,8 +56,10 @@ double nanmean(std::span<const double> a) {
   std::vector<double> v(a.begin(), a.end());
   std::size_t cnt = 0;
   for (auto& x : v) {
-    if (std::isnan(x)) x = 0.0;
-    else ++cnt;
+    if (std::isnan(x))
+      x = 0.0;
+    else
+      ++cnt;
   }
   if (cnt == 0) return kNaN;
   return sum(v) / static_cast<double>(cnt);

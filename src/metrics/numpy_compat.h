@@ -7,10 +7,10 @@
 
 namespace sceval::metrics::numpy {
 
-double sum(std::span<const double> a);        // np.add.reduce on a contiguous float64 array
-double nanmean(std::span<const double> a);     // NaN if no finite-or-inf value
-double nanmedian(std::span<const double> a);   // NaN if all NaN
-double mean(std::span<const double> a);        // NaN if empty
+double sum(std::span<const double> a);               // np.add.reduce on a contiguous float64 array
+double nanmean(std::span<const double> a);           // NaN if no finite-or-inf value
+double nanmedian(std::span<const double> a);         // NaN if all NaN
+double mean(std::span<const double> a);              // NaN if empty
 double percentile(std::vector<double> a, double q);  // q in [0, 100], linear; NaN if empty
 
 }  // namespace sceval::metrics::numpy

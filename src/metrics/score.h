@@ -25,14 +25,14 @@ std::string_view to_string(Mode m);
 
 // One self-generated counterfactual, as parsed from the model (or read from a CSV).
 struct SceInput {
-  grid::Index index = 0;                       // the original grid point
-  Label target = kNA;                          // the requested complement label
-  std::string status = "ok";                   // parse status: ok, off_grid, no_json, missing_key, ...
-  std::string detail;                          // parse failure detail
-  std::optional<grid::Record> record;          // SCE positions, when on the grid
-  std::vector<std::optional<double>> values;   // SCE numeric codes per feature, when parsed
-  std::optional<Label> live_label;             // label from a fresh query (off-grid or re-check)
-  std::optional<Label> history_label;          // label asked in the follow-up's own chat (--with-history)
+  grid::Index index = 0;                      // the original grid point
+  Label target = kNA;                         // the requested complement label
+  std::string status = "ok";                  // parse status: ok, off_grid, no_json, missing_key, ...
+  std::string detail;                         // parse failure detail
+  std::optional<grid::Record> record;         // SCE positions, when on the grid
+  std::vector<std::optional<double>> values;  // SCE numeric codes per feature, when parsed
+  std::optional<Label> live_label;            // label from a fresh query (off-grid or re-check)
+  std::optional<Label> history_label;         // label asked in the follow-up's own chat (--with-history)
 };
 
 struct SceScore {
@@ -42,7 +42,7 @@ struct SceScore {
   std::optional<bool> valid;
   double distance = kNaN, d_min = kNaN, rcf = kNaN, rcf_a = kNaN, icf = kNaN, icf_a = kNaN;
   std::optional<bool> exact_match;
-  int n_changed = -1;  // -1: unknown
+  int n_changed = -1;                        // -1: unknown
   std::optional<grid::Index> closest_index;  // the closest counterfactual of the original
 };
 

@@ -68,9 +68,12 @@ Answer extract_answer(std::string_view reply, std::string_view answer_key) noexc
 
 std::string_view to_string(AnswerLabel::Kind k) {
   switch (k) {
-    case AnswerLabel::Kind::Option: return "option";
-    case AnswerLabel::Kind::NA: return "na";
-    case AnswerLabel::Kind::OffLabel: return "off_label";
+    case AnswerLabel::Kind::Option:
+      return "option";
+    case AnswerLabel::Kind::NA:
+      return "na";
+    case AnswerLabel::Kind::OffLabel:
+      return "off_label";
   }
   return "?";
 }

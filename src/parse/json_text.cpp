@@ -14,22 +14,32 @@ namespace sceval::parse {
 
 std::string_view to_string(JsonFailure f) {
   switch (f) {
-    case JsonFailure::None: return "none";
-    case JsonFailure::NoJson: return "no_json";
-    case JsonFailure::Malformed: return "malformed";
+    case JsonFailure::None:
+      return "none";
+    case JsonFailure::NoJson:
+      return "no_json";
+    case JsonFailure::Malformed:
+      return "malformed";
   }
   return "?";
 }
 
 std::string_view to_string(JsonRepair r) {
   switch (r) {
-    case JsonRepair::None: return "none";
-    case JsonRepair::Json: return "json";
-    case JsonRepair::PythonLiteral: return "python_literal";
-    case JsonRepair::QuotedJson: return "quoted_json";
-    case JsonRepair::QuotedLiteral: return "quoted_literal";
-    case JsonRepair::RegexFixedJson: return "regex_fixed_json";
-    case JsonRepair::RegexFixedLiteral: return "regex_fixed_literal";
+    case JsonRepair::None:
+      return "none";
+    case JsonRepair::Json:
+      return "json";
+    case JsonRepair::PythonLiteral:
+      return "python_literal";
+    case JsonRepair::QuotedJson:
+      return "quoted_json";
+    case JsonRepair::QuotedLiteral:
+      return "quoted_literal";
+    case JsonRepair::RegexFixedJson:
+      return "regex_fixed_json";
+    case JsonRepair::RegexFixedLiteral:
+      return "regex_fixed_literal";
   }
   return "?";
 }
@@ -81,8 +91,10 @@ std::optional<Candidate> find_candidate(std::u32string_view s) {
     if (start == std::u32string_view::npos) continue;
     std::size_t depth = 0;
     for (std::size_t i = start; i < s.size(); ++i) {
-      if (s[i] == opener) ++depth;
-      else if (s[i] == closer) --depth;
+      if (s[i] == opener)
+        ++depth;
+      else if (s[i] == closer)
+        --depth;
       if (depth == 0) return Candidate{std::u32string(s.substr(start, i + 1 - start)), 0, closer};
     }
     return Candidate{std::u32string(s.substr(start)), depth, closer};
@@ -162,8 +174,8 @@ std::u32string escape_interior_double_quotes(std::u32string_view s) {
 namespace {
 
 bool key_char(char32_t c) {  // [A-Za-z0-9_\-\' ]
-  return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= U'0' && c <= U'9') || c == U'_' ||
-         c == U'-' || c == U'\'' || c == U' ';
+  return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= U'0' && c <= U'9') || c == U'_' || c == U'-' ||
+         c == U'\'' || c == U' ';
 }
 
 void append_ascii(std::u32string& out, std::string_view s) {
@@ -225,8 +237,10 @@ std::u32string regex_fixes(std::u32string_view src) {
   // Curly quotes -> straight quotes.
   std::u32string s(src);
   for (char32_t& c : s) {
-    if (c == 0x201C || c == 0x201D) c = U'"';
-    else if (c == 0x2018 || c == 0x2019) c = U'\'';
+    if (c == 0x201C || c == 0x201D)
+      c = U'"';
+    else if (c == 0x2018 || c == 0x2019)
+      c = U'\'';
   }
   std::u32string t;
   t.reserve(s.size());

@@ -25,13 +25,13 @@ std::string_view to_string(JsonFailure f);  // none | no_json | malformed
 
 // Which attempt parsed the candidate, in the order the paper tries them.
 enum class JsonRepair {
-  None,                // not parsed
-  Json,                // json.loads(candidate)
-  PythonLiteral,       // ast.literal_eval(candidate)
-  QuotedJson,          // json.loads after fix_single_quoted_values + escape_interior_double_quotes
-  QuotedLiteral,       // ast.literal_eval of the same
-  RegexFixedJson,      // json.loads after regex_fixes + escape_interior_double_quotes
-  RegexFixedLiteral,   // ast.literal_eval of the same
+  None,               // not parsed
+  Json,               // json.loads(candidate)
+  PythonLiteral,      // ast.literal_eval(candidate)
+  QuotedJson,         // json.loads after fix_single_quoted_values + escape_interior_double_quotes
+  QuotedLiteral,      // ast.literal_eval of the same
+  RegexFixedJson,     // json.loads after regex_fixes + escape_interior_double_quotes
+  RegexFixedLiteral,  // ast.literal_eval of the same
 };
 std::string_view to_string(JsonRepair r);  // none | json | python_literal | quoted_json | ...
 

@@ -23,7 +23,6 @@ inline std::string ascii(std::u32string_view s) {
   return out;
 }
 
-
 // Python int from ASCII decimal digits with an optional leading '-'.
 Json int_from_digits(std::string_view digits);
 

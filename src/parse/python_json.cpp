@@ -67,22 +67,46 @@ class JsonScanner {
         if (depth + 1 > kJsonMaxDepth) return fail("maximum recursion depth exceeded while decoding a JSON array", i);
         return array(i, out, depth + 1);
       case U'n':
-        if (starts(i, U"null")) { out = nullptr; i += 4; return true; }
+        if (starts(i, U"null")) {
+          out = nullptr;
+          i += 4;
+          return true;
+        }
         break;
       case U't':
-        if (starts(i, U"true")) { out = true; i += 4; return true; }
+        if (starts(i, U"true")) {
+          out = true;
+          i += 4;
+          return true;
+        }
         break;
       case U'f':
-        if (starts(i, U"false")) { out = false; i += 5; return true; }
+        if (starts(i, U"false")) {
+          out = false;
+          i += 5;
+          return true;
+        }
         break;
       case U'N':
-        if (starts(i, U"NaN")) { out = std::numeric_limits<double>::quiet_NaN(); i += 3; return true; }
+        if (starts(i, U"NaN")) {
+          out = std::numeric_limits<double>::quiet_NaN();
+          i += 3;
+          return true;
+        }
         break;
       case U'I':
-        if (starts(i, U"Infinity")) { out = std::numeric_limits<double>::infinity(); i += 8; return true; }
+        if (starts(i, U"Infinity")) {
+          out = std::numeric_limits<double>::infinity();
+          i += 8;
+          return true;
+        }
         break;
       case U'-':
-        if (starts(i, U"-Infinity")) { out = -std::numeric_limits<double>::infinity(); i += 9; return true; }
+        if (starts(i, U"-Infinity")) {
+          out = -std::numeric_limits<double>::infinity();
+          i += 9;
+          return true;
+        }
         break;
       default:
         break;
@@ -146,15 +170,32 @@ class JsonScanner {
       char32_t e = s_[i];
       if (e != U'u') {
         switch (e) {
-          case U'"': out.push_back(U'"'); break;
-          case U'\\': out.push_back(U'\\'); break;
-          case U'/': out.push_back(U'/'); break;
-          case U'b': out.push_back(U'\b'); break;
-          case U'f': out.push_back(U'\f'); break;
-          case U'n': out.push_back(U'\n'); break;
-          case U'r': out.push_back(U'\r'); break;
-          case U't': out.push_back(U'\t'); break;
-          default: return fail("Invalid \\escape", i - 1);
+          case U'"':
+            out.push_back(U'"');
+            break;
+          case U'\\':
+            out.push_back(U'\\');
+            break;
+          case U'/':
+            out.push_back(U'/');
+            break;
+          case U'b':
+            out.push_back(U'\b');
+            break;
+          case U'f':
+            out.push_back(U'\f');
+            break;
+          case U'n':
+            out.push_back(U'\n');
+            break;
+          case U'r':
+            out.push_back(U'\r');
+            break;
+          case U't':
+            out.push_back(U'\t');
+            break;
+          default:
+            return fail("Invalid \\escape", i - 1);
         }
         ++i;
         continue;
@@ -243,7 +284,6 @@ class JsonScanner {
   std::string error_;
 };
 
-
 }  // namespace
 
 namespace detail {
@@ -265,8 +305,6 @@ Json int_from_digits(std::string_view digits) {
 
 }  // namespace detail
 
-std::optional<Json> json_loads(std::u32string_view s, std::string* error) {
-  return JsonScanner(s).run(error);
-}
+std::optional<Json> json_loads(std::u32string_view s, std::string* error) { return JsonScanner(s).run(error); }
 
 }  // namespace sceval::parse::py

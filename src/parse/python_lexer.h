@@ -25,7 +25,9 @@ struct Token {
   PyValue num;          // Num: Int, Float or Complex
 };
 
-inline bool ident_start(char32_t c) { return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || c == U'_' || c >= 0x80; }
+inline bool ident_start(char32_t c) {
+  return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || c == U'_' || c >= 0x80;
+}
 inline bool ident_char(char32_t c) { return ident_start(c) || ascii_digit(c); }
 
 class Lexer {
@@ -66,16 +68,36 @@ class Lexer {
     t.kind = Token::Op;
     t.op = c;
     switch (c) {
-      case U'(': case U'[': case U'{':
+      case U'(':
+      case U'[':
+      case U'{':
         if (depth_ >= kLiteralMaxDepth) literal_fail("too many nested parentheses");
         ++depth_;
         return t;
-      case U')': case U']': case U'}':
+      case U')':
+      case U']':
+      case U'}':
         if (depth_ == 0) literal_fail("unmatched closing bracket");
         --depth_;
         return t;
-      case U',': case U':': case U'+': case U'-': case U'*': case U'/': case U'%': case U'@': case U'&':
-      case U'|': case U'^': case U'~': case U'<': case U'>': case U'=': case U'.': case U';': case U'!':
+      case U',':
+      case U':':
+      case U'+':
+      case U'-':
+      case U'*':
+      case U'/':
+      case U'%':
+      case U'@':
+      case U'&':
+      case U'|':
+      case U'^':
+      case U'~':
+      case U'<':
+      case U'>':
+      case U'=':
+      case U'.':
+      case U';':
+      case U'!':
         return t;  // the parser accepts only , : + - where a literal allows them
       default:
         literal_fail("invalid character");
@@ -89,8 +111,10 @@ class Lexer {
       if (c == U' ' || c == U'\t' || c == U'\f') {
         ++i_;
       } else if (c == U'\\') {
-        if (i_ + 1 < s_.size() && s_[i_ + 1] == U'\n') i_ += 2;
-        else literal_fail("unexpected character after line continuation character");
+        if (i_ + 1 < s_.size() && s_[i_ + 1] == U'\n')
+          i_ += 2;
+        else
+          literal_fail("unexpected character after line continuation character");
       } else if (c == U'#') {
         while (i_ < s_.size() && s_[i_] != U'\n') ++i_;
       } else if (c == U'\n' && depth_ > 0) {
@@ -161,18 +185,46 @@ class Lexer {
       }
       i_ += 2;
       switch (e) {
-        case U'\n': break;  // line continuation inside the string
-        case U'\\': out.push_back(U'\\'); break;
-        case U'\'': out.push_back(U'\''); break;
-        case U'"': out.push_back(U'"'); break;
-        case U'a': out.push_back(0x07); break;
-        case U'b': out.push_back(0x08); break;
-        case U'f': out.push_back(0x0C); break;
-        case U'n': out.push_back(0x0A); break;
-        case U'r': out.push_back(0x0D); break;
-        case U't': out.push_back(0x09); break;
-        case U'v': out.push_back(0x0B); break;
-        case U'0': case U'1': case U'2': case U'3': case U'4': case U'5': case U'6': case U'7': {
+        case U'\n':
+          break;  // line continuation inside the string
+        case U'\\':
+          out.push_back(U'\\');
+          break;
+        case U'\'':
+          out.push_back(U'\'');
+          break;
+        case U'"':
+          out.push_back(U'"');
+          break;
+        case U'a':
+          out.push_back(0x07);
+          break;
+        case U'b':
+          out.push_back(0x08);
+          break;
+        case U'f':
+          out.push_back(0x0C);
+          break;
+        case U'n':
+          out.push_back(0x0A);
+          break;
+        case U'r':
+          out.push_back(0x0D);
+          break;
+        case U't':
+          out.push_back(0x09);
+          break;
+        case U'v':
+          out.push_back(0x0B);
+          break;
+        case U'0':
+        case U'1':
+        case U'2':
+        case U'3':
+        case U'4':
+        case U'5':
+        case U'6':
+        case U'7': {
           char32_t v = e - U'0';
           for (int k = 0; k < 2 && i_ < s_.size() && s_[i_] >= U'0' && s_[i_] <= U'7'; ++k, ++i_)
             v = v * 8 + (s_[i_] - U'0');
@@ -180,7 +232,9 @@ class Lexer {
           out.push_back(v);
           break;
         }
-        case U'x': case U'u': case U'U': {
+        case U'x':
+        case U'u':
+        case U'U': {
           if (bytes && e != U'x') {  // not an escape in bytes
             out.push_back(U'\\');
             out.push_back(e);
@@ -260,16 +314,21 @@ class Lexer {
             big = true;
             dv = static_cast<double>(u);
           }
-          if (big) dv = dv * base + h;
-          else u = u * ub + uh;
+          if (big)
+            dv = dv * base + h;
+          else
+            u = u * ub + uh;
           any = true;
           ++i_;
         }
         if (!any) literal_fail("invalid number literal");
         end_of_number();
-        if (big) v.num = dv;
-        else if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) v.num = static_cast<std::int64_t>(u);
-        else v.num = u;
+        if (big)
+          v.num = dv;
+        else if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+          v.num = static_cast<std::int64_t>(u);
+        else
+          v.num = u;
         return t;
       }
     }
@@ -300,7 +359,8 @@ class Lexer {
     end_of_number();
     if (!is_float && !imaginary) {
       bool nonzero = intpart.find_first_not_of('0') != std::string::npos;
-      if (intpart.size() > 1 && intpart[0] == '0' && nonzero) literal_fail("leading zeros in decimal integer literals are not permitted");
+      if (intpart.size() > 1 && intpart[0] == '0' && nonzero)
+        literal_fail("leading zeros in decimal integer literals are not permitted");
       v.num = int_from_digits(intpart);
       return t;
     }

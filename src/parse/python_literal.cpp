@@ -62,7 +62,9 @@ class LiteralParser {
   // (operator, call, subscript, attribute, comparison, conditional...) or a syntax error.
   void check_end_of_expr() {
     if (tok_.kind == Token::Newline || tok_.kind == Token::End) return;
-    if (tok_.kind == Token::Op && (tok_.op == U',' || tok_.op == U':' || tok_.op == U')' || tok_.op == U']' || tok_.op == U'}')) return;
+    if (tok_.kind == Token::Op &&
+        (tok_.op == U',' || tok_.op == U':' || tok_.op == U')' || tok_.op == U']' || tok_.op == U'}'))
+      return;
     literal_fail("not a literal");
   }
 
@@ -78,7 +80,8 @@ class LiteralParser {
       if (is_op(U'+') || is_op(U'-') || is_op(U'~')) literal_fail("not a literal");
       Node right = atom();
       bool left_ok = (left.kind == NodeKind::NumConst || left.kind == NodeKind::UnaryOp) && real(left.v);
-      if (!left_ok || right.kind != NodeKind::NumConst || right.v.type != PyType::Complex) literal_fail("not a literal");
+      if (!left_ok || right.kind != NodeKind::NumConst || right.v.type != PyType::Complex)
+        literal_fail("not a literal");
       Node out;
       out.kind = NodeKind::BinOp;
       out.v.type = PyType::Complex;
@@ -112,12 +115,16 @@ class LiteralParser {
       v.num = -v.num.get<double>();
     } else if (v.num.is_number_unsigned()) {
       std::uint64_t u = v.num.get<std::uint64_t>();
-      if (u <= (std::uint64_t{1} << 63)) v.num = static_cast<std::int64_t>(0 - u);
-      else v.num = -static_cast<double>(u);
+      if (u <= (std::uint64_t{1} << 63))
+        v.num = static_cast<std::int64_t>(0 - u);
+      else
+        v.num = -static_cast<double>(u);
     } else {
       std::int64_t i = v.num.get<std::int64_t>();
-      if (i == std::numeric_limits<std::int64_t>::min()) v.num = std::uint64_t{1} << 63;
-      else v.num = -i;
+      if (i == std::numeric_limits<std::int64_t>::min())
+        v.num = std::uint64_t{1} << 63;
+      else
+        v.num = -i;
     }
   }
 
@@ -251,8 +258,10 @@ class LiteralParser {
         n.v.entries[2 * *at + 1] = std::move(value.v);
       } else {
         std::size_t index = n.v.entries.size() / 2;
-        if (key.v.type == PyType::Str) str_keys.emplace(key.v.str, index);
-        else other_keys.push_back(index);
+        if (key.v.type == PyType::Str)
+          str_keys.emplace(key.v.str, index);
+        else
+          other_keys.push_back(index);
         n.v.entries.push_back(std::move(key.v));
         n.v.entries.push_back(std::move(value.v));
       }
@@ -268,7 +277,6 @@ class LiteralParser {
   Lexer lex_;
   Token tok_;
 };
-
 
 }  // namespace
 

@@ -53,12 +53,24 @@ void repr_string(std::u32string& out, std::u32string_view s) {
 
 void repr_into(std::u32string& out, const Json& v) {
   switch (v.type()) {
-    case Json::value_t::null: append_ascii(out, "None"); return;
-    case Json::value_t::boolean: append_ascii(out, v.get<bool>() ? "True" : "False"); return;
-    case Json::value_t::number_integer: append_ascii(out, std::to_string(v.get<std::int64_t>())); return;
-    case Json::value_t::number_unsigned: append_ascii(out, std::to_string(v.get<std::uint64_t>())); return;
-    case Json::value_t::number_float: append_ascii(out, float_repr(v.get<double>())); return;
-    case Json::value_t::string: repr_string(out, unicode::decode_utf8(v.get_ref<const std::string&>())); return;
+    case Json::value_t::null:
+      append_ascii(out, "None");
+      return;
+    case Json::value_t::boolean:
+      append_ascii(out, v.get<bool>() ? "True" : "False");
+      return;
+    case Json::value_t::number_integer:
+      append_ascii(out, std::to_string(v.get<std::int64_t>()));
+      return;
+    case Json::value_t::number_unsigned:
+      append_ascii(out, std::to_string(v.get<std::uint64_t>()));
+      return;
+    case Json::value_t::number_float:
+      append_ascii(out, float_repr(v.get<double>()));
+      return;
+    case Json::value_t::string:
+      repr_string(out, unicode::decode_utf8(v.get_ref<const std::string&>()));
+      return;
     case Json::value_t::array: {
       out.push_back(U'[');
       bool first = true;
@@ -83,10 +95,11 @@ void repr_into(std::u32string& out, const Json& v) {
       out.push_back(U'}');
       return;
     }
-    default: append_ascii(out, "None"); return;  // binary/discarded: never produced here
+    default:
+      append_ascii(out, "None");
+      return;  // binary/discarded: never produced here
   }
 }
-
 
 }  // namespace
 
@@ -97,13 +110,27 @@ std::u32string json_dumps_string(std::u32string_view s) {
   auto u = [&](unsigned v) { append_ascii(out, "\\u" + hex4(v, 4)); };
   for (char32_t c : s) {
     switch (c) {
-      case U'"': append_ascii(out, "\\\""); break;
-      case U'\\': append_ascii(out, "\\\\"); break;
-      case U'\n': append_ascii(out, "\\n"); break;
-      case U'\r': append_ascii(out, "\\r"); break;
-      case U'\t': append_ascii(out, "\\t"); break;
-      case U'\b': append_ascii(out, "\\b"); break;
-      case U'\f': append_ascii(out, "\\f"); break;
+      case U'"':
+        append_ascii(out, "\\\"");
+        break;
+      case U'\\':
+        append_ascii(out, "\\\\");
+        break;
+      case U'\n':
+        append_ascii(out, "\\n");
+        break;
+      case U'\r':
+        append_ascii(out, "\\r");
+        break;
+      case U'\t':
+        append_ascii(out, "\\t");
+        break;
+      case U'\b':
+        append_ascii(out, "\\b");
+        break;
+      case U'\f':
+        append_ascii(out, "\\f");
+        break;
       default:
         if (c >= 0x20 && c <= 0x7E) {
           out.push_back(c);
@@ -156,7 +183,9 @@ std::string float_repr(double d) {
     } else if (decpt >= nd) {
       out += digits + std::string(static_cast<std::size_t>(decpt - nd), '0') + ".0";
     } else {
-      out.append(digits, 0, static_cast<std::size_t>(decpt)).append(".").append(digits, static_cast<std::size_t>(decpt));
+      out.append(digits, 0, static_cast<std::size_t>(decpt))
+          .append(".")
+          .append(digits, static_cast<std::size_t>(decpt));
     }
   } else {
     out.push_back(digits[0]);
@@ -212,10 +241,14 @@ std::optional<double> float_from_string(std::u32string_view s) {
   std::string t;
   t.reserve(s.size());
   for (char32_t c : s) {
-    if (unicode::is_space(c)) t.push_back(' ');
-    else if (int v = unicode::decimal_value(c); v >= 0) t.push_back(static_cast<char>('0' + v));
-    else if (c < 0x80 && c != 0) t.push_back(static_cast<char>(c));
-    else return std::nullopt;
+    if (unicode::is_space(c))
+      t.push_back(' ');
+    else if (int v = unicode::decimal_value(c); v >= 0)
+      t.push_back(static_cast<char>('0' + v));
+    else if (c < 0x80 && c != 0)
+      t.push_back(static_cast<char>(c));
+    else
+      return std::nullopt;
   }
   std::size_t b = 0, e = t.size();
   auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
@@ -227,8 +260,10 @@ std::optional<double> float_from_string(std::u32string_view s) {
   std::size_t i = 0;
   if (i < v.size() && (v[i] == '+' || v[i] == '-')) neg = v[i++] == '-';
   std::string rest;
-  for (std::size_t k = i; k < v.size(); ++k) rest.push_back(static_cast<char>(v[k] >= 'A' && v[k] <= 'Z' ? v[k] + 32 : v[k]));
-  if (rest == "inf" || rest == "infinity") return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  for (std::size_t k = i; k < v.size(); ++k)
+    rest.push_back(static_cast<char>(v[k] >= 'A' && v[k] <= 'Z' ? v[k] + 32 : v[k]));
+  if (rest == "inf" || rest == "infinity")
+    return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   if (rest == "nan") return std::numeric_limits<double>::quiet_NaN();
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   // digitpart: digit (["_"] digit)*
@@ -297,6 +332,5 @@ std::string normalize(std::u32string_view s) {
   }
   return out;
 }
-
 
 }  // namespace sceval::parse::py

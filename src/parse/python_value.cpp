@@ -16,12 +16,16 @@ namespace sceval::parse::py::detail {
 
 bool hashable(const PyValue& v) {
   switch (v.type) {
-    case PyType::List: case PyType::Set: case PyType::Dict: return false;
+    case PyType::List:
+    case PyType::Set:
+    case PyType::Dict:
+      return false;
     case PyType::Tuple:
       for (const auto& x : v.items)
         if (!hashable(x)) return false;
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -80,25 +84,36 @@ bool py_equal(const PyValue& a, const PyValue& b) {
   }
   if (a.type != b.type) return false;
   switch (a.type) {
-    case PyType::None: case PyType::Ellipsis: return true;
-    case PyType::Str: case PyType::Bytes: return a.str == b.str;
+    case PyType::None:
+    case PyType::Ellipsis:
+      return true;
+    case PyType::Str:
+    case PyType::Bytes:
+      return a.str == b.str;
     case PyType::Tuple:
       if (a.items.size() != b.items.size()) return false;
       for (std::size_t i = 0; i < a.items.size(); ++i)
         if (!py_equal(a.items[i], b.items[i])) return false;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
 // json.loads(json.dumps(v)): fails where json.dumps raises TypeError.
 Json to_json(const PyValue& v) {
   switch (v.type) {
-    case PyType::None: return nullptr;
-    case PyType::Bool: return v.b;
-    case PyType::Int: case PyType::Float: return v.num;
-    case PyType::Str: return unicode::encode_utf8(v.str);
-    case PyType::Tuple: case PyType::List: {
+    case PyType::None:
+      return nullptr;
+    case PyType::Bool:
+      return v.b;
+    case PyType::Int:
+    case PyType::Float:
+      return v.num;
+    case PyType::Str:
+      return unicode::encode_utf8(v.str);
+    case PyType::Tuple:
+    case PyType::List: {
       Json a = Json::array();
       for (const auto& x : v.items) a.push_back(to_json(x));
       return a;
@@ -110,26 +125,37 @@ Json to_json(const PyValue& v) {
         const PyValue& x = v.entries[e + 1];
         std::string key;
         switch (k.type) {  // json.dumps' text for a key
-          case PyType::Str: key = unicode::encode_utf8(k.str); break;
-          case PyType::None: key = "null"; break;
-          case PyType::Bool: key = k.b ? "true" : "false"; break;
+          case PyType::Str:
+            key = unicode::encode_utf8(k.str);
+            break;
+          case PyType::None:
+            key = "null";
+            break;
+          case PyType::Bool:
+            key = k.b ? "true" : "false";
+            break;
           case PyType::Int:
-            if (k.num.is_number_unsigned()) key = std::to_string(k.num.get<std::uint64_t>());
-            else if (k.num.is_number_integer()) key = std::to_string(k.num.get<std::int64_t>());
-            else key = float_repr(k.num.get<double>());
+            if (k.num.is_number_unsigned())
+              key = std::to_string(k.num.get<std::uint64_t>());
+            else if (k.num.is_number_integer())
+              key = std::to_string(k.num.get<std::int64_t>());
+            else
+              key = float_repr(k.num.get<double>());
             break;
           case PyType::Float: {
             double d = k.num.get<double>();
             key = std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : float_repr(d);
             break;
           }
-          default: literal_fail("keys must be str, int, float, bool or None");
+          default:
+            literal_fail("keys must be str, int, float, bool or None");
         }
         o[key] = to_json(x);  // equal texts: first position, last value (json.loads)
       }
       return o;
     }
-    default: literal_fail("Object of this type is not JSON serializable");
+    default:
+      literal_fail("Object of this type is not JSON serializable");
   }
 }
 

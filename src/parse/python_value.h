@@ -19,10 +19,10 @@ struct PyValue {
   enum class Type { None, Bool, Int, Float, Complex, Str, Bytes, Ellipsis, Tuple, List, Set, Dict };
   Type type = Type::None;
   bool b = false;
-  Json num;               // Int (a double beyond 64 bits) or Float
-  double re = 0, im = 0;  // Complex
-  std::u32string str;     // Str: code points; Bytes: one element per byte
-  std::vector<PyValue> items;                        // Tuple, List
+  Json num;                      // Int (a double beyond 64 bits) or Float
+  double re = 0, im = 0;         // Complex
+  std::u32string str;            // Str: code points; Bytes: one element per byte
+  std::vector<PyValue> items;    // Tuple, List
   std::vector<PyValue> entries;  // Dict: key, value, key, value, ... in insertion order
 };
 using PyType = PyValue::Type;

@@ -24,10 +24,22 @@ constexpr std::array<std::string_view, 8> kStatusNames = {
     "ok", "no_json", "malformed_json", "not_an_object", "missing_key", "unknown_level", "non_numeric", "off_grid"};
 
 // main.py's var_names_map keys.
-constexpr std::array<std::string_view, 16> kPaperKeys = {
-    "age", "class_of_worker", "education", "marital_status", "occupation", "place_of_birth",
-    "relationship_to_person", "hours_worked", "sex", "race", "area", "bedrooms", "bathrooms",
-    "floors", "systolic_bp", "total_cholesterol"};
+constexpr std::array<std::string_view, 16> kPaperKeys = {"age",
+                                                         "class_of_worker",
+                                                         "education",
+                                                         "marital_status",
+                                                         "occupation",
+                                                         "place_of_birth",
+                                                         "relationship_to_person",
+                                                         "hours_worked",
+                                                         "sex",
+                                                         "race",
+                                                         "area",
+                                                         "bedrooms",
+                                                         "bathrooms",
+                                                         "floors",
+                                                         "systolic_bp",
+                                                         "total_cholesterol"};
 
 std::string number_text(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
@@ -63,7 +75,8 @@ std::optional<std::size_t> integer_position(const Feature& f, double v) {
 
 std::string axis_text(const Feature& f) {
   if (f.kind == FeatureKind::Integer)
-    return std::to_string(f.start) + ".." + std::to_string(f.stop) + (f.step != 1 ? " step " + std::to_string(f.step) : "");
+    return std::to_string(f.start) + ".." + std::to_string(f.stop) +
+           (f.step != 1 ? " step " + std::to_string(f.step) : "");
   std::string s;
   for (const auto& l : f.levels) s += (s.empty() ? "" : ", ") + std::to_string(l.code);
   return "codes " + s;
@@ -157,7 +170,8 @@ FeatureValue level_value(const Feature& f, const Json& v, const SceOptions& opti
 // Why a feature key was not read under the paper's exact, top-level lookup.
 std::string missing_note(const Json& raw, const std::string& key, const std::string& stopped_at) {
   std::vector<std::string> notes;
-  if (!stopped_at.empty()) notes.push_back("the paper's code stops reading at the unknown key " + quote_text(stopped_at));
+  if (!stopped_at.empty())
+    notes.push_back("the paper's code stops reading at the unknown key " + quote_text(stopped_at));
   std::u32string target = unicode::lower(unicode::decode_utf8(key));
   std::string differently_written;
   for (const auto& [k, v] : raw.items())

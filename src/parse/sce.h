@@ -50,7 +50,7 @@ struct SceOptions {
 
 struct SceParse {
   Status status = Status::NoJson;
-  std::string detail;  // what failed and where; empty when ok
+  std::string detail;                         // what failed and where; empty when ok
   std::vector<std::optional<double>> values;  // numeric value per feature (level code for levels)
   std::optional<grid::Record> record;         // positions, when every value is on the grid
   std::vector<Status> feature_status;         // Ok / MissingKey / UnknownLevel / NonNumeric / OffGrid

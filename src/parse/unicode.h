@@ -15,13 +15,13 @@ std::u32string decode_utf8(std::string_view s);
 std::string encode_utf8(std::u32string_view s);
 void append_utf8(std::string& out, char32_t c);
 
-bool is_space(char32_t c);      // str.isspace(), re \s
-bool is_alnum(char32_t c);      // str.isalnum()
+bool is_space(char32_t c);                                            // str.isspace(), re \s
+bool is_alnum(char32_t c);                                            // str.isalnum()
 inline bool is_word(char32_t c) { return c == U'_' || is_alnum(c); }  // re \w
 int decimal_value(char32_t c);  // str.isdecimal() digit value, re \d; -1 if not a decimal digit
 bool is_printable(char32_t c);  // str.isprintable()
 
-std::u32string lower(std::u32string_view s);  // str.lower()
+std::u32string lower(std::u32string_view s);       // str.lower()
 std::u32string_view strip(std::u32string_view s);  // str.strip() (Unicode whitespace)
 
 }  // namespace sceval::parse::unicode

@@ -126,9 +126,12 @@ std::vector<EditStats> edit_stats(const Axes& ax, const std::vector<Arrow>& arro
 StepSummary step_summary(const std::vector<Arrow>& arrows) {
   StepSummary s;
   for (const auto& a : arrows) {
-    if (!a.to) ++s.no_end_point;
-    else if (!a.steps) ++s.unreachable;
-    else ++s.counts[*a.steps];
+    if (!a.to)
+      ++s.no_end_point;
+    else if (!a.steps)
+      ++s.unreachable;
+    else
+      ++s.counts[*a.steps];
   }
   return s;
 }

@@ -67,19 +67,19 @@ class BoundarySteps {
 
 // One SCE of sces.csv as a move on the grid.
 struct Arrow {
-  std::int64_t index;           // original point
-  int target = -1;              // option position of the requested label (-1: unknown text)
+  std::int64_t index;  // original point
+  int target = -1;     // option position of the requested label (-1: unknown text)
   Coords from;
-  std::optional<Coords> to;     // nullopt: unparsed or off-grid SCE
+  std::optional<Coords> to;  // nullopt: unparsed or off-grid SCE
   std::optional<Coords> closest;
-  std::optional<int> steps;     // BoundarySteps at `to`
+  std::optional<int> steps;  // BoundarySteps at `to`
 };
 
 struct EditStats {
   std::string feature;
-  int changed = 0, of = 0;           // SCEs with an end point that change this feature / all of them
-  double mean_size = 0;              // mean |level change| among those that change it
-  std::map<int, int> sizes;          // |level change| -> count
+  int changed = 0, of = 0;   // SCEs with an end point that change this feature / all of them
+  double mean_size = 0;      // mean |level change| among those that change it
+  std::map<int, int> sizes;  // |level change| -> count
 };
 std::vector<EditStats> edit_stats(const Axes& ax, const std::vector<Arrow>& arrows);
 

@@ -37,7 +37,8 @@ std::string nonce() {
 
 std::string script(const std::string& n, const std::string& body) {
   std::string lower(body.size(), ' ');
-  std::transform(body.begin(), body.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(body.begin(), body.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lower.find("</script") != std::string::npos || lower.find("<!--") != std::string::npos)
     throw Error("a script embedded in the report contains '</script' or '<!--', which would end it early");
   return fmt::format("<script nonce=\"{}\">\n{}\n</script>\n", n, body);
@@ -60,12 +61,17 @@ std::string script_safe_json(const nlohmann::json& j) {
   out.reserve(text.size() + text.size() / 16);
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' && (text[i + 2] == '\xA8' || text[i + 2] == '\xA9'))
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' &&
+             (text[i + 2] == '\xA8' || text[i + 2] == '\xA9'))
       out += text[i + 2] == '\xA8' ? "\\u2028" : "\\u2029", i += 2;
-    else out += c;
+    else
+      out += c;
   }
   return out;
 }
@@ -74,12 +80,23 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -104,7 +121,10 @@ std::string render_page(const nlohmann::json& data) {
   page += "<footer><details><summary>Third-party software in this page</summary><pre>" +
           html_escape(asset("vega/VERSIONS"));
   for (const char* lic : {"vega/vega.LICENSE", "vega/vega-lite.LICENSE", "vega/vega-embed.LICENSE"})
-    page.append("\n").append(html_escape(std::string_view(lic).substr(5))).append(":\n").append(html_escape(asset(lic)));
+    page.append("\n")
+        .append(html_escape(std::string_view(lic).substr(5)))
+        .append(":\n")
+        .append(html_escape(asset(lic)));
   page += "</pre></details></footer>\n</body>\n</html>\n";
   return page;
 }

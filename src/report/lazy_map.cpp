@@ -46,7 +46,8 @@ Axes lazy_axes(const nlohmann::json& results, const Table& t) {
   const auto& task = results["task"];
   if (task.contains("features") && task["features"].is_array()) {
     for (const auto& f : task["features"]) {
-      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("values") || !f["values"].is_array())
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("values") ||
+          !f["values"].is_array())
         throw Error("results.json: task.features: expected objects with a name and a values array");
       Axis a{f["name"].get<std::string>(), {}};
       for (const auto& v : f["values"]) a.values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
@@ -62,7 +63,8 @@ Axes lazy_axes(const nlohmann::json& results, const Table& t) {
     }
   }
   if (axes.size() != cols.size())
-    throw Error(fmt::format("{}: {} feature columns, but results.json task.features has {}", t.source, cols.size(), axes.size()));
+    throw Error(fmt::format("{}: {} feature columns, but results.json task.features has {}", t.source, cols.size(),
+                            axes.size()));
   for (std::size_t k = 0; k < cols.size(); ++k)  // sces.csv's sce_ columns are looked up by these names
     if (axes[k].name != t.columns[cols[k]])
       throw Error(fmt::format("{}: feature column {} is '{}', but results.json task.features[{}] is '{}'", t.source,
@@ -71,9 +73,10 @@ Axes lazy_axes(const nlohmann::json& results, const Table& t) {
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     auto c = row_coords(ax, t, cols, r);
     if (!c || ax.index(*c) != index_cell(t, r, index))
-      throw Error(fmt::format("{}: the asked points' feature values do not determine the grid (the point with index {} "
-                              "would be {}); results.json needs task.features for this lazy run",
-                              t.where(r, index), t.rows[r][index], c ? std::to_string(ax.index(*c)) : "off the grid"));
+      throw Error(
+          fmt::format("{}: the asked points' feature values do not determine the grid (the point with index {} "
+                      "would be {}); results.json needs task.features for this lazy run",
+                      t.where(r, index), t.rows[r][index], c ? std::to_string(ax.index(*c)) : "off the grid"));
   }
   return ax;
 }
@@ -107,7 +110,8 @@ std::vector<Edge> asked_boundary(const Axes& ax, const std::vector<std::pair<std
       if (n != at.end() && n->second >= 0 && n->second != l) out.push_back({i, static_cast<int>(k)});
     }
   }
-  std::sort(out.begin(), out.end(), [](const Edge& a, const Edge& b) { return std::pair(a.index, a.axis) < std::pair(b.index, b.axis); });
+  std::sort(out.begin(), out.end(),
+            [](const Edge& a, const Edge& b) { return std::pair(a.index, a.axis) < std::pair(b.index, b.axis); });
   return out;
 }
 

@@ -76,13 +76,21 @@ json sce_rows(const Table& t, const std::vector<Arrow>& arrows, const Axes& ax) 
       sce.push_back(c ? t.rows[r][*c] : "");
     }
     std::string st = status ? t.rows[r][*status] : "";
-    out.push_back({{"line", t.row_lines[r]}, {"index", a.index}, {"target", t.rows[r][target]},
-                   {"target_pos", a.target}, {"status", st.empty() ? "ok" : st},
-                   {"valid", bool_cell(t, r, valid)}, {"paper_valid", bool_cell(t, r, paper_valid)},
-                   {"distance", number_cell(t, r, distance)}, {"rcf_a", number_cell(t, r, rcf_a)},
-                   {"exact_match", bool_cell(t, r, exact)}, {"from", a.from}, {"to", coords_or_null(a.to)},
+    out.push_back({{"line", t.row_lines[r]},
+                   {"index", a.index},
+                   {"target", t.rows[r][target]},
+                   {"target_pos", a.target},
+                   {"status", st.empty() ? "ok" : st},
+                   {"valid", bool_cell(t, r, valid)},
+                   {"paper_valid", bool_cell(t, r, paper_valid)},
+                   {"distance", number_cell(t, r, distance)},
+                   {"rcf_a", number_cell(t, r, rcf_a)},
+                   {"exact_match", bool_cell(t, r, exact)},
+                   {"from", a.from},
+                   {"to", coords_or_null(a.to)},
                    {"closest", coords_or_null(a.closest)},
-                   {"steps", a.steps ? json(*a.steps) : json(nullptr)}, {"sce", sce}});
+                   {"steps", a.steps ? json(*a.steps) : json(nullptr)},
+                   {"sce", sce}});
   }
   return out;
 }
@@ -157,8 +165,10 @@ std::vector<Arrow> read_arrows(const Axes& ax, const Table& t, const std::vector
     bool on_grid = st.empty() || st == "ok";
     for (std::size_t k = 0; k < ax.dims() && on_grid; ++k) {
       auto level = sce_cols[k] ? ax.level(k, t.rows[r][*sce_cols[k]]) : std::nullopt;
-      if (level) to[k] = *level;
-      else on_grid = false;
+      if (level)
+        to[k] = *level;
+      else
+        on_grid = false;
     }
     if (on_grid) a.to = to, a.steps = steps ? steps->steps(ax.index(to), a.target) : std::nullopt;
     if (const auto c = grid_index_cell(t, r, closest, ax)) a.closest = ax.coords(*c);
@@ -176,8 +186,10 @@ json run_page_data(const RunDir& run) {
   MapColumns map;
   std::vector<std::pair<std::int64_t, int>> asked;
   std::optional<BoundarySteps> steps;
-  if (lazy) asked = asked_labels(ax, run.decision_map, options);
-  else map = read_map_columns(run.decision_map, options), steps.emplace(ax, map.labels, static_cast<int>(options.size()));
+  if (lazy)
+    asked = asked_labels(ax, run.decision_map, options);
+  else
+    map = read_map_columns(run.decision_map, options), steps.emplace(ax, map.labels, static_cast<int>(options.size()));
   auto arrows = read_arrows(ax, run.sces, options, steps ? &*steps : nullptr);
 
   json axes = json::array();
@@ -199,21 +211,34 @@ json run_page_data(const RunDir& run) {
   for (const auto& e : edit_stats(ax, arrows)) {
     json sizes = json::array();
     for (const auto& [s, n] : e.sizes) sizes.push_back({s, n});
-    edits.push_back({{"feature", e.feature}, {"changed", e.changed}, {"of", e.of},
-                     {"mean_size", e.changed ? json(e.mean_size) : json(nullptr)}, {"sizes", sizes}});
+    edits.push_back({{"feature", e.feature},
+                     {"changed", e.changed},
+                     {"of", e.of},
+                     {"mean_size", e.changed ? json(e.mean_size) : json(nullptr)},
+                     {"sizes", sizes}});
   }
   const auto& r = run.results;
   std::string model = r.contains("model") && r["model"].is_object() ? r["model"].value("spec", "") : "";
-  json out = {{"name", run.name}, {"path", run.path}, {"task", r["task"].value("name", "")},
-          {"model", model.empty() ? "(scored: " + run.name + ")" : model}, {"options", options},
-          {"results", r}, {"axes", axes}, {"lazy", lazy}, {"labels", lazy ? json(nullptr) : json(map.labels)},
-          {"asked_labels", lazy ? json(asked) : json(nullptr)}, {"p", p},
-          {"edges", {{"label", edges_json(lazy ? asked_boundary(ax, asked) : label_boundary(ax, map.labels))}, {"p", p_edges}}},
-          {"sces", sce_rows(run.sces, arrows, ax)},
-          {"steps", {{"counts", step_counts}, {"no_end_point", ss.no_end_point}, {"unreachable", ss.unreachable}}},
-          {"edits", edits}, {"samples", samples_json(run.samples)},
-          {"stability", run.stability ? *run.stability : json(nullptr)},
-          {"quiz", run.quiz ? *run.quiz : json(nullptr)}};
+  json out = {
+      {"name", run.name},
+      {"path", run.path},
+      {"task", r["task"].value("name", "")},
+      {"model", model.empty() ? "(scored: " + run.name + ")" : model},
+      {"options", options},
+      {"results", r},
+      {"axes", axes},
+      {"lazy", lazy},
+      {"labels", lazy ? json(nullptr) : json(map.labels)},
+      {"asked_labels", lazy ? json(asked) : json(nullptr)},
+      {"p", p},
+      {"edges",
+       {{"label", edges_json(lazy ? asked_boundary(ax, asked) : label_boundary(ax, map.labels))}, {"p", p_edges}}},
+      {"sces", sce_rows(run.sces, arrows, ax)},
+      {"steps", {{"counts", step_counts}, {"no_end_point", ss.no_end_point}, {"unreachable", ss.unreachable}}},
+      {"edits", edits},
+      {"samples", samples_json(run.samples)},
+      {"stability", run.stability ? *run.stability : json(nullptr)},
+      {"quiz", run.quiz ? *run.quiz : json(nullptr)}};
   mask_url_credentials(out);
   return out;
 }

@@ -25,7 +25,8 @@ nlohmann::json read_json_file(const std::string& path) {
 std::optional<nlohmann::json> read_optional_artifact(const std::string& path, const char* kind) {
   if (!path_exists(path)) return std::nullopt;
   auto j = read_json_file(path);
-  if (!j.is_object() || !j.contains("kind") || j["kind"] != kind || !j.contains("schema_version") || j["schema_version"] != 1)
+  if (!j.is_object() || !j.contains("kind") || j["kind"] != kind || !j.contains("schema_version") ||
+      j["schema_version"] != 1)
     throw Error(fmt::format("{}: expected an object with \"kind\": \"{}\" and \"schema_version\": 1", path, kind));
   return j;
 }
@@ -89,9 +90,10 @@ RunDir load_run(const std::string& path, const std::string& name) {
   if (const auto& gp = r.results["task"].value("grid_points", nlohmann::json());
       !is_lazy_map(r.results) && gp.is_number_integer() &&
       gp.get<std::int64_t>() != static_cast<std::int64_t>(r.decision_map.rows.size()))
-    throw Error(fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
-                            "different runs? run the command again into an empty folder)",
-                            dir, r.decision_map.rows.size(), gp.get<std::int64_t>()));
+    throw Error(
+        fmt::format("{}decision_map.csv: {} rows, but results.json says the grid has {} points (files of "
+                    "different runs? run the command again into an empty folder)",
+                    dir, r.decision_map.rows.size(), gp.get<std::int64_t>()));
   r.sces = read_sces(dir + "sces.csv", r.results, r.decision_map);
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");
@@ -113,7 +115,9 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
       continue;
     }
     const auto cells = sweep_cells(p);
-    if (cells.empty()) throw Error(fmt::format("{}: neither a run directory nor a sweep (no results.json in it or its subdirectories)", a));
+    if (cells.empty())
+      throw Error(
+          fmt::format("{}: neither a run directory nor a sweep (no results.json in it or its subdirectories)", a));
     for (const auto& c : cells) out.emplace_back(c.string(), c.filename().string());
   }
   return out;
@@ -142,8 +146,9 @@ Axes read_axes(const Table& t) {
   }
   Axes ax(std::move(axes));
   if (ax.size() != static_cast<std::int64_t>(t.rows.size()))
-    throw Error(fmt::format("{}: {} rows, but the feature values span a grid of {} points (the report needs every point, in grid order)",
-                            t.source, t.rows.size(), ax.size()));
+    throw Error(fmt::format(
+        "{}: {} rows, but the feature values span a grid of {} points (the report needs every point, in grid order)",
+        t.source, t.rows.size(), ax.size()));
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     Coords c = ax.coords(static_cast<std::int64_t>(r));
     for (std::size_t k = 0; k < cols.size(); ++k)

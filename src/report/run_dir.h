@@ -16,9 +16,9 @@ struct RunDir {
   std::string path, name;
   nlohmann::json results;
   Table decision_map, sces;
-  std::vector<nlohmann::json> samples;        // follow-up and live-check calls of samples.jsonl
-  std::optional<nlohmann::json> stability;    // stability.json
-  std::optional<nlohmann::json> quiz;         // gower_quiz.json
+  std::vector<nlohmann::json> samples;      // follow-up and live-check calls of samples.jsonl
+  std::optional<nlohmann::json> stability;  // stability.json
+  std::optional<nlohmann::json> quiz;       // gower_quiz.json
 };
 
 RunDir load_run(const std::string& path, const std::string& name);

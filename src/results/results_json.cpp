@@ -52,14 +52,19 @@ nlohmann::json results_json(const task::Task& task, const grid::Grid& g, const m
                             task::DistanceKind distance, const nlohmann::json& paper, const nlohmann::json& strict,
                             const metrics::BootstrapSettings& bs, const nlohmann::json& extra) {
   nlohmann::json labels = nlohmann::json::object();
-  for (std::size_t o = 0; o < task.options.size(); ++o) labels[task.options[o]] = map.count(static_cast<metrics::Label>(o));
+  for (std::size_t o = 0; o < task.options.size(); ++o)
+    labels[task.options[o]] = map.count(static_cast<metrics::Label>(o));
   labels["NA"] = map.count(metrics::kNA);
   labels["off_label"] = map.count(metrics::kOffLabel);
   nlohmann::json j = {
       {"schema_version", kSchemaVersion},
       {"sceval_version", SCEVAL_VERSION},
-      {"task", {{"name", task.name}, {"path", task.path}, {"options", task.options}, {"grid_points", g.size()},
-                {"features", features_json(task)}}},
+      {"task",
+       {{"name", task.name},
+        {"path", task.path},
+        {"options", task.options},
+        {"grid_points", g.size()},
+        {"features", features_json(task)}}},
       {"distance", task::to_string(distance)},
       {"decision_map", {{"labels", labels}}},
       {"settings", {{"bootstrap", {{"resamples", bs.resamples}, {"seed", bs.seed}, {"level", bs.level}}}}},

@@ -35,7 +35,8 @@ class Check {
     if (!v.is_boolean()) fail(f, "expected true or false");
   }
   void count(const json& v, const std::string& f) const {
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0) fail(f, fmt::format("expected a count >= 0, got {}", v.dump()));
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      fail(f, fmt::format("expected a count >= 0, got {}", v.dump()));
   }
   // A number of grid points: 0 to 2^64 - 1 (a lazy run's grid may be larger than an int64).
   void grid_size(const json& v, const std::string& f) const {
@@ -111,8 +112,10 @@ void validate_mode(const Check& c, const json& m, const std::string& name, bool 
   c.object(metrics, mf);
   for (const auto& [k, v] : metrics.items()) {
     const auto [lo, hi] = metric_range(k);
-    if (k == "n") c.count(v, mf + "." + k);
-    else c.metric(v, mf + "." + k, lo, hi);
+    if (k == "n")
+      c.count(v, mf + "." + k);
+    else
+      c.metric(v, mf + "." + k, lo, hi);
   }
   for (const char* k : kReadMetrics)
     if (!metrics.contains(k)) c.fail(mf, fmt::format("needs {} (missing {})", fmt::join(kReadMetrics, ", "), k));
@@ -126,8 +129,10 @@ void validate_baselines(const Check& c, const json& b, const std::string& f) {
   c.object(b, f);
   for (const auto& [name, v] : b.items()) {
     const std::string fb = f + "." + name;
-    if (name == "available") c.boolean(v, fb);
-    else if (name == "reason") c.string(v, fb);
+    if (name == "available")
+      c.boolean(v, fb);
+    else if (name == "reason")
+      c.string(v, fb);
     else {
       c.object(v, fb);
       for (const char* mode : {"paper", "strict"}) validate_mode(c, c.member(v, fb, mode), fb + "." + mode, true);
@@ -147,9 +152,10 @@ void check_grid_points(const Check& c, std::uint64_t grid_points, const json& fe
     if (!over) product *= n;
   }
   if (over || product != grid_points)
-    c.fail("task.grid_points", fmt::format("{}, but task.features span a grid of {} points (the product of their value "
-                                           "counts; files of different runs, or an edited file?)",
-                                           grid_points, over ? "more than " + std::to_string(kMax) : std::to_string(product)));
+    c.fail("task.grid_points",
+           fmt::format("{}, but task.features span a grid of {} points (the product of their value "
+                       "counts; files of different runs, or an edited file?)",
+                       grid_points, over ? "more than " + std::to_string(kMax) : std::to_string(product)));
 }
 
 void validate_task(const Check& c, const json& task) {
@@ -201,7 +207,8 @@ void validate_results_json(const json& j, const std::string& source) {
     validate_decision_map(c, v, f);
     const json& task = j["task"];
     if (v.contains("grid_points") && task.contains("grid_points") && v["grid_points"] != task["grid_points"])
-      c.fail("decision_map.grid_points", fmt::format("{}, but task.grid_points is {}", v["grid_points"].dump(), task["grid_points"].dump()));
+      c.fail("decision_map.grid_points",
+             fmt::format("{}, but task.grid_points is {}", v["grid_points"].dump(), task["grid_points"].dump()));
   });
   for (const char* mode : {"paper", "strict"}) validate_mode(c, c.member(j, "", mode), mode);
   c.optional(j, "", "baselines", [&](const json& v, const std::string& f) { validate_baselines(c, v, f); });

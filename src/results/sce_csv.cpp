@@ -24,8 +24,8 @@ std::optional<double> as_number(std::string_view s) {
 }
 
 // The SCE's values from its sce_ columns: on the grid, off the grid (numbers kept), or a failure.
-void read_sce_values(const grid::Grid& g, const Table& t, std::size_t r,
-                     const std::vector<std::size_t>& cols, metrics::SceInput& s) {
+void read_sce_values(const grid::Grid& g, const Table& t, std::size_t r, const std::vector<std::size_t>& cols,
+                     metrics::SceInput& s) {
   grid::Record rec(g.dims());
   s.values.assign(g.dims(), std::nullopt);
   bool off_grid = false;
@@ -50,13 +50,16 @@ void read_sce_values(const grid::Grid& g, const Table& t, std::size_t r,
       off_grid = true;
     }
   }
-  if (off_grid) s.status = "off_grid";
-  else s.record = rec;
+  if (off_grid)
+    s.status = "off_grid";
+  else
+    s.record = rec;
 }
 
 // The columns write_sces produces are all known (a scored sces.csv can be read again).
 void warn_unknown_columns(const task::Task& task, const Table& t) {
-  std::vector<std::string> known = {"index", "label", "target", "sce_label", "status", "history_label", "history_valid"};
+  std::vector<std::string> known = {"index",  "label",         "target",       "sce_label",
+                                    "status", "history_label", "history_valid"};
   for (const char* c : {"valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a", "exact_match", "drop_reason"})
     known.push_back(c), known.push_back(std::string("paper_") + c);
   for (const char* c : {"n_changed", "closest_index", "censored"}) known.push_back(c);  // censored: lazy runs
@@ -65,8 +68,8 @@ void warn_unknown_columns(const task::Task& task, const Table& t) {
 }
 
 // The original point: `index`, checked against each orig_ column present, or the orig_ columns.
-grid::Index original_index(const grid::Grid& g, const Table& t, std::size_t r,
-                           std::optional<std::size_t> index_col, const std::vector<std::optional<std::size_t>>& orig) {
+grid::Index original_index(const grid::Grid& g, const Table& t, std::size_t r, std::optional<std::size_t> index_col,
+                           const std::vector<std::optional<std::size_t>>& orig) {
   grid::Record rec(g.dims());
   for (std::size_t j = 0; j < g.dims(); ++j) {
     if (!orig[j]) continue;
@@ -91,10 +94,9 @@ grid::Index original_index(const grid::Grid& g, const Table& t, std::size_t r,
 
 // The statuses sceval writes: the parser's (parse/sce.cpp), a failed request's and a baseline's. Any
 // other text ("OK", "valid", a typo) would be scored as a parse failure: invalid, silently.
-constexpr std::array<std::string_view, 10> kStatuses = {"ok",          "off_grid",      "no_json",
-                                                        "malformed_json", "not_an_object", "missing_key",
-                                                        "unknown_level",  "non_numeric",   "request_failed",
-                                                        "no_edit"};
+constexpr std::array<std::string_view, 10> kStatuses = {
+    "ok",          "off_grid",      "no_json",     "malformed_json", "not_an_object",
+    "missing_key", "unknown_level", "non_numeric", "request_failed", "no_edit"};
 
 void check_status(const Table& t, std::size_t r, std::size_t col) {
   const std::string& v = t.rows[r][col];
@@ -137,9 +139,10 @@ std::vector<metrics::SceInput> read_sces(const grid::Grid& g, const Table& t) {
       throw Error(fmt::format("{}: target \"{}\" is not one of the task's options", t.where(r, target_col), target));
     s.target = static_cast<metrics::Label>(*ti);
     if (auto [it, fresh] = seen.emplace(std::pair{s.index, s.target}, r); !fresh)
-      throw Error(fmt::format("{}: a second row for grid point {} and target \"{}\" (the first is at line {}): each "
-                              "(index, target) is one SCE, and a repeated one would be counted twice",
-                              t.where(r, target_col), s.index, target, t.row_lines.at(it->second)));
+      throw Error(
+          fmt::format("{}: a second row for grid point {} and target \"{}\" (the first is at line {}): each "
+                      "(index, target) is one SCE, and a repeated one would be counted twice",
+                      t.where(r, target_col), s.index, target, t.row_lines.at(it->second)));
     std::string status = status_col ? t.rows[r][*status_col] : "";
     if (status_col) check_status(t, r, *status_col);
     if (!status.empty() && status != "ok" && status != "off_grid") {
@@ -164,8 +167,8 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 }
 
 Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
-                     const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
-                     bool with_history) {
+                const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                bool with_history) {
   std::vector<std::string> labels;
   for (const auto& s : sces) {
     metrics::Label orig = map.labels[s.index];
@@ -175,16 +178,34 @@ Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std:
 }
 
 Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
-                     const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
-                     const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored) {
+                const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
+                const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored) {
   const task::Task& task = g.task();
   std::vector<std::string> header = {"index"};
   for (const auto& f : task.features) header.push_back("orig_" + f.name);
   header.insert(header.end(), {"label", "target"});
   for (const auto& f : task.features) header.push_back("sce_" + f.name);
-  for (const char* c : {"sce_label", "status", "valid", "distance", "d_min", "rcf", "rcf_a", "icf", "icf_a",
-                        "exact_match", "n_changed", "closest_index", "drop_reason", "paper_valid", "paper_distance",
-                        "paper_d_min", "paper_rcf", "paper_rcf_a", "paper_icf", "paper_icf_a", "paper_exact_match",
+  for (const char* c : {"sce_label",
+                        "status",
+                        "valid",
+                        "distance",
+                        "d_min",
+                        "rcf",
+                        "rcf_a",
+                        "icf",
+                        "icf_a",
+                        "exact_match",
+                        "n_changed",
+                        "closest_index",
+                        "drop_reason",
+                        "paper_valid",
+                        "paper_distance",
+                        "paper_d_min",
+                        "paper_rcf",
+                        "paper_rcf_a",
+                        "paper_icf",
+                        "paper_icf_a",
+                        "paper_exact_match",
                         "paper_drop_reason"})
     header.push_back(c);
   if (with_history) header.insert(header.end(), {"history_label", "history_valid"});
@@ -199,9 +220,12 @@ Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_la
     row.push_back(original_labels[i]);
     row.push_back(label_text(task, s.target));
     for (std::size_t j = 0; j < g.dims(); ++j) {
-      if (s.record) row.push_back(g.feature(j).text((*s.record)[j]));
-      else if (j < s.values.size() && s.values[j]) row.push_back(format_number(*s.values[j]));
-      else row.push_back("");
+      if (s.record)
+        row.push_back(g.feature(j).text((*s.record)[j]));
+      else if (j < s.values.size() && s.values[j])
+        row.push_back(format_number(*s.values[j]));
+      else
+        row.push_back("");
     }
     row.push_back(label_text(task, st.sce_label));
     row.push_back(s.status);
@@ -279,7 +303,8 @@ std::vector<ScoredRow> read_scored_sces(const std::string& path, metrics::Mode m
     if (changed && !t.rows[r][*changed].empty()) {
       const double n = number_cell(t, r, *changed);
       if (!(n >= 0 && n <= 1e6) || n != std::floor(n))
-        throw Error(fmt::format("{}: expected a count of changed features, got \"{}\"", t.where(r, *changed), t.rows[r][*changed]));
+        throw Error(fmt::format("{}: expected a count of changed features, got \"{}\"", t.where(r, *changed),
+                                t.rows[r][*changed]));
       s.n_changed = static_cast<int>(n);
     }
     out.push_back(std::move(row));

@@ -24,13 +24,13 @@ void write_sces(const grid::Grid& g, const metrics::DecisionMap& map, const std:
                 const std::string& path, bool with_history = false);
 // What write_sces writes, as a table.
 Table sce_table(const grid::Grid& g, const metrics::DecisionMap& map, const std::vector<metrics::SceInput>& sces,
-                     const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
-                     bool with_history = false);
+                const std::vector<metrics::SceScore>& strict, const std::vector<metrics::SceScore>& paper,
+                bool with_history = false);
 // The same with each row's original label text given (lazy decision maps hold no full map);
 // `censored` non-empty: one more column at the end, censored (1: the row's search hit its budget).
 Table sce_table(const grid::Grid& g, const std::vector<std::string>& original_labels,
-                     const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
-                     const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored);
+                const std::vector<metrics::SceInput>& sces, const std::vector<metrics::SceScore>& strict,
+                const std::vector<metrics::SceScore>& paper, bool with_history, const std::vector<bool>& censored);
 
 }  // namespace sceval::results
 

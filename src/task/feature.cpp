@@ -6,9 +6,12 @@ __extension__ using Int128 = __int128;
 
 std::string_view to_string(FeatureKind kind) {
   switch (kind) {
-    case FeatureKind::Integer: return "integer";
-    case FeatureKind::Ordinal: return "ordinal";
-    case FeatureKind::Categorical: return "categorical";
+    case FeatureKind::Integer:
+      return "integer";
+    case FeatureKind::Ordinal:
+      return "ordinal";
+    case FeatureKind::Categorical:
+      return "categorical";
   }
   return "?";
 }

@@ -25,8 +25,8 @@ struct GradeFallback {
 };
 
 struct Feature {
-  std::string name;         // CSV column name, e.g. AGEP
-  std::string key;          // JSON key in follow-up answers, e.g. age
+  std::string name;  // CSV column name, e.g. AGEP
+  std::string key;   // JSON key in follow-up answers, e.g. age
   FeatureKind kind = FeatureKind::Integer;
   std::int64_t start = 0, stop = 0, step = 1;  // Integer only
   std::vector<Level> levels;                   // Ordinal / Categorical, in grid order

@@ -30,13 +30,18 @@ std::string answer_form(std::string_view utf8) {
   for (std::size_t i = 0; i < utf8.size();) {
     const char32_t c = next_code_point(utf8, i);
     if (c == U'\'') continue;
-    if (c >= U'A' && c <= U'Z') letter(static_cast<char>(c - U'A' + U'a'));
-    else if ((c >= U'a' && c <= U'z') || (c >= U'0' && c <= U'9')) letter(static_cast<char>(c));
+    if (c >= U'A' && c <= U'Z')
+      letter(static_cast<char>(c - U'A' + U'a'));
+    else if ((c >= U'a' && c <= U'z') || (c >= U'0' && c <= U'9'))
+      letter(static_cast<char>(c));
     // Python's str.lower() gives an ASCII letter for two other code points only: U+0130 (İ) lowers
     // to "i" + U+0307 (a combining dot, itself a separator), the Kelvin sign U+212A to "k".
-    else if (c == 0x130) letter('i'), gap = true;
-    else if (c == 0x212A) letter('k');
-    else gap = true;
+    else if (c == 0x130)
+      letter('i'), gap = true;
+    else if (c == 0x212A)
+      letter('k');
+    else
+      gap = true;
   }
   return out;
 }

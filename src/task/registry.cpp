@@ -55,8 +55,10 @@ Task resolve_task(const std::string& name_or_path) {
   if (fs::exists(fs::symlink_status(name_or_path, ec))) require_regular_file(name_or_path, "task file");
   std::string dirs;
   for (const auto& d : task_dirs()) dirs += "\n  " + d;
-  throw Error(fmt::format("unknown task '{}': no such file, and no {}.json in the task directories:{}\n"
-                          "(`sceval tasks` lists the known tasks)", name_or_path, name_or_path, dirs));
+  throw Error(
+      fmt::format("unknown task '{}': no such file, and no {}.json in the task directories:{}\n"
+                  "(`sceval tasks` lists the known tasks)",
+                  name_or_path, name_or_path, dirs));
 }
 
 }  // namespace sceval::task

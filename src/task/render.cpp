@@ -49,9 +49,8 @@ Conversation turn1_messages_for_texts(const Task& t, std::span<const std::string
   return with_system(t, system, python_format(t.prompt, {{"description", describe_texts(t, texts)}}));
 }
 
-Conversation followup_messages(const Task& t, std::span<const std::size_t> values,
-                               std::string_view reply, std::string_view complement,
-                               const std::optional<std::string>& system) {
+Conversation followup_messages(const Task& t, std::span<const std::size_t> values, std::string_view reply,
+                               std::string_view complement, const std::optional<std::string>& system) {
   Conversation c = turn1_messages(t, values, system);
   c.push_back({"assistant", std::string(reply)});
   c.push_back({"user", followup_prompt(t, complement)});

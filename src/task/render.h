@@ -25,8 +25,7 @@ std::string followup_prompt(const Task& t, std::string_view complement);
 Conversation turn1_messages(const Task& t, std::span<const std::size_t> values,
                             const std::optional<std::string>& system = std::nullopt);
 // [system?] user(turn-1), assistant(reply verbatim), user(follow-up with complement).
-Conversation followup_messages(const Task& t, std::span<const std::size_t> values,
-                               std::string_view reply, std::string_view complement,
-                               const std::optional<std::string>& system = std::nullopt);
+Conversation followup_messages(const Task& t, std::span<const std::size_t> values, std::string_view reply,
+                               std::string_view complement, const std::optional<std::string>& system = std::nullopt);
 
 }  // namespace sceval::task

@@ -105,12 +105,13 @@ void check_level_form(const Reader& lr, const Feature& f, const std::string& tex
   const std::string form = answer_form(text);
   if (form.empty())
     lr.fail("text", fmt::format("\"{}\" of feature \"{}\" has no letter a-z or digit: answers are matched on their "
-                                "letters and digits, so no answer could name this level", text, f.name));
+                                "letters and digits, so no answer could name this level",
+                                text, f.name));
   if (auto [it, fresh] = forms.emplace(form, i); !fresh)
     lr.fail("text", fmt::format("\"{}\" and levels[{}] \"{}\" of feature \"{}\" both read as \"{}\": answers are "
                                 "matched ignoring case, apostrophes, spaces and punctuation, so levels must differ in "
-                                "more than case, spaces and punctuation", text, it->second,
-                                f.levels[it->second].text, f.name, form));
+                                "more than case, spaces and punctuation",
+                                text, it->second, f.levels[it->second].text, f.name, form));
 }
 
 void parse_integer_range(const Reader& r, Feature& f) {
@@ -150,9 +151,12 @@ Feature parse_feature(const Reader& r) {
       if (r.has(k)) r.fail(k, "applies only to ordinal and categorical features (this one is an integer range)");
     parse_integer_range(r, f);
     std::string np = r.str_or("number_parse", "float");
-    if (np == "float") f.number_parse = NumberParse::Float;
-    else if (np == "first_integer") f.number_parse = NumberParse::FirstInteger;
-    else r.fail("number_parse", "expected \"float\" or \"first_integer\"");
+    if (np == "float")
+      f.number_parse = NumberParse::Float;
+    else if (np == "first_integer")
+      f.number_parse = NumberParse::FirstInteger;
+    else
+      r.fail("number_parse", "expected \"float\" or \"first_integer\"");
   } else if (type == "ordinal" || type == "categorical") {
     f.kind = type == "ordinal" ? FeatureKind::Ordinal : FeatureKind::Categorical;
     const json& levels = r.at("levels");
@@ -220,9 +224,12 @@ void check_template(const Reader& r, const char* field, const std::string& tmpl,
 
 std::string_view to_string(DistanceKind d) {
   switch (d) {
-    case DistanceKind::Gower: return "gower";
-    case DistanceKind::L1Mad: return "l1_mad";
-    case DistanceKind::L2Std: return "l2_std";
+    case DistanceKind::Gower:
+      return "gower";
+    case DistanceKind::L1Mad:
+      return "l1_mad";
+    case DistanceKind::L2Std:
+      return "l2_std";
   }
   return "?";
 }
@@ -267,7 +274,8 @@ Task parse_task(const json& j, const std::string& origin) {
   if (!good_task_name(t.name))
     r.fail("name", fmt::format("\"{}\": use letters, digits, '.', '_' and '-' (it becomes a file name)", t.name));
   if (t.name.size() > kMaxTaskName)
-    r.fail("name", fmt::format("{} bytes long, at most {} (it becomes part of file names)", t.name.size(), kMaxTaskName));
+    r.fail("name",
+           fmt::format("{} bytes long, at most {} (it becomes part of file names)", t.name.size(), kMaxTaskName));
   t.title = r.str_or("title", t.name);
   const json& feats = r.at("features");
   if (!feats.is_array() || feats.empty()) r.fail("features", "expected a non-empty array");
@@ -294,7 +302,8 @@ Task parse_task(const json& j, const std::string& origin) {
   }
   for (std::size_t i = 0; i < t.features.size(); ++i)
     for (const auto& o : t.options)
-      if (t.features[i].name == "p_" + o) r.fail(fmt::format("features[{}].name", i), "collides with a probability column");
+      if (t.features[i].name == "p_" + o)
+        r.fail(fmt::format("features[{}].name", i), "collides with a probability column");
   t.answer_key = r.str("answer_key");
   if (t.answer_key.empty()) r.fail("answer_key", "must not be empty");
   if (r.has("description_format")) {

@@ -24,8 +24,7 @@ void scan(std::string_view t, const std::function<void(std::string_view)>& on_te
       i += 2;
     } else if (c == '{') {
       std::size_t close = t.find('}', i + 1);
-      if (close == std::string_view::npos)
-        throw Error(fmt::format("unmatched '{{' at offset {} of the template", i));
+      if (close == std::string_view::npos) throw Error(fmt::format("unmatched '{{' at offset {} of the template", i));
       std::string_view name = t.substr(i + 1, close - i - 1);
       if (name.empty() || name.find_first_of("{:!.[") != std::string_view::npos)
         throw Error(fmt::format("unsupported replacement field '{{{}}}' at offset {}", name, i));
@@ -44,8 +43,7 @@ void scan(std::string_view t, const std::function<void(std::string_view)>& on_te
 
 }  // namespace
 
-std::string python_format(std::string_view tmpl,
-                          const std::map<std::string, std::string, std::less<>>& fields) {
+std::string python_format(std::string_view tmpl, const std::map<std::string, std::string, std::less<>>& fields) {
   std::string out;
   out.reserve(tmpl.size() + 256);
   scan(

@@ -19,15 +19,18 @@ nlohmann::ordered_json assistant(const std::string& content) {
 
 // What is exported for one SCE row, or the reason it is skipped.
 struct Item {
-  Conversation prompt;    // up to and including the follow-up message
-  std::string ideal;      // the closest counterfactual in the answer format
+  Conversation prompt;                // up to and including the follow-up message
+  std::string ideal;                  // the closest counterfactual in the answer format
   std::optional<std::string> actual;  // the model's reply (or its SCE re-written, without samples)
 };
 
 class Exporter {
  public:
   Exporter(const RunData& run, const ExportOptions& o)
-      : run_(run), opt_(o), g_(*run.grid), dist_(g_, run.distance, grid::Arithmetic::Exact),
+      : run_(run),
+        opt_(o),
+        g_(*run.grid),
+        dist_(g_, run.distance, grid::Arithmetic::Exact),
         boundary_(dist_, run.map.labels, static_cast<int>(run.task->options.size())),
         scorer_(dist_, run.map, metrics::Mode::Strict) {
     if (o.split) {
@@ -146,8 +149,11 @@ std::optional<Format> format_from_string(std::string_view s) {
 }
 
 nlohmann::ordered_json ExportStats::to_json() const {
-  nlohmann::ordered_json j = {{"sce_rows", sce_rows}, {"exported", exported}, {"turn1", turn1},
-                              {"heldout", heldout},   {"reconstructed", reconstructed}};
+  nlohmann::ordered_json j = {{"sce_rows", sce_rows},
+                              {"exported", exported},
+                              {"turn1", turn1},
+                              {"heldout", heldout},
+                              {"reconstructed", reconstructed}};
   j["skipped"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : skipped) j["skipped"][k] = v;
   return j;

@@ -29,11 +29,11 @@ struct ExportOptions {
 };
 
 struct ExportStats {
-  std::size_t sce_rows = 0;    // audited (point, requested label) rows in sces.csv
-  std::size_t exported = 0;    // follow-up rows written
-  std::size_t turn1 = 0;       // turn-1 rows written
-  std::size_t heldout = 0;     // rows left out because their point is held out
-  std::size_t reconstructed = 0;  // conversations rebuilt from the task's prompts (no samples.jsonl)
+  std::size_t sce_rows = 0;                    // audited (point, requested label) rows in sces.csv
+  std::size_t exported = 0;                    // follow-up rows written
+  std::size_t turn1 = 0;                       // turn-1 rows written
+  std::size_t heldout = 0;                     // rows left out because their point is held out
+  std::size_t reconstructed = 0;               // conversations rebuilt from the task's prompts (no samples.jsonl)
   std::map<std::string, std::size_t> skipped;  // reason -> rows
   nlohmann::ordered_json to_json() const;
 };

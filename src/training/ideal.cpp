@@ -24,8 +24,10 @@ std::string answer_text(const grid::Grid& g, const grid::Record& rec) {
   std::vector<std::pair<std::string, nlohmann::json>> items;
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const task::Feature& f = g.feature(j);
-    if (f.kind == task::FeatureKind::Integer) items.emplace_back(f.key, f.code(rec[j]));
-    else items.emplace_back(f.key, f.text(rec[j]));
+    if (f.kind == task::FeatureKind::Integer)
+      items.emplace_back(f.key, f.code(rec[j]));
+    else
+      items.emplace_back(f.key, f.text(rec[j]));
   }
   return json_object(items);
 }

@@ -25,15 +25,15 @@ struct Exchange {
 
 struct RunData {
   std::string dir;
-  std::string sha256;  // of the run's files, see run_sha256()
+  std::string sha256;                // of the run's files, see run_sha256()
   std::unique_ptr<task::Task> task;  // owned here: the grid points at it
   std::unique_ptr<grid::Grid> grid;
   task::DistanceKind distance = task::DistanceKind::Gower;
   metrics::DecisionMap map;
-  std::vector<metrics::SceInput> sces;  // sces.csv rows that are not censored, in file order
-  std::size_t censored = 0;             // sces.csv rows a lazy run could not settle (skipped)
-  bool has_samples = false;             // samples.jsonl exists (a `run`, not a `score`)
-  std::map<grid::Index, Exchange> turn1;                                 // stage decision_map
+  std::vector<metrics::SceInput> sces;    // sces.csv rows that are not censored, in file order
+  std::size_t censored = 0;               // sces.csv rows a lazy run could not settle (skipped)
+  bool has_samples = false;               // samples.jsonl exists (a `run`, not a `score`)
+  std::map<grid::Index, Exchange> turn1;  // stage decision_map
   std::map<std::pair<grid::Index, metrics::Label>, Exchange> followups;  // stage followup
 };
 

@@ -15,8 +15,8 @@ namespace sceval::training {
 namespace {
 
 [[noreturn]] void bad_spec(const std::string& spec, const std::string& why) {
-  throw Error(fmt::format("--split \"{}\": {} (expected random:FRACTION:SEED or a predicate such as age>=50)",
-                          spec, why));
+  throw Error(
+      fmt::format("--split \"{}\": {} (expected random:FRACTION:SEED or a predicate such as age>=50)", spec, why));
 }
 
 template <typename T>
@@ -99,7 +99,8 @@ std::vector<bool> predicate_heldout(const grid::Grid& g, const std::string& spec
 }  // namespace
 
 Split make_split(const grid::Grid& g, const std::string& spec) {
-  if (spec.empty()) throw Error("--split: empty (give random:FRACTION:SEED or a predicate such as age>=50, or no --split)");
+  if (spec.empty())
+    throw Error("--split: empty (give random:FRACTION:SEED or a predicate such as age>=50, or no --split)");
   std::vector<bool> held = spec.rfind("random:", 0) == 0 ? random_heldout(g, spec) : predicate_heldout(g, spec);
   Split s{spec, {}, {}};
   for (grid::Index i = 0; i < g.size(); ++i) (held[i] ? s.heldout : s.train).push_back(i);
@@ -108,14 +109,9 @@ Split make_split(const grid::Grid& g, const std::string& spec) {
 
 nlohmann::ordered_json split_json(const Split& s, const grid::Grid& g, const std::string& run_dir,
                                   const std::string& run_sha256) {
-  return {{"kind", "split"},
-          {"schema_version", 1},
-          {"spec", s.spec},
-          {"task", g.task().name},
-          {"grid_points", g.size()},
-          {"run", {{"path", run_dir}, {"sha256", run_sha256}}},
-          {"train", s.train},
-          {"heldout", s.heldout}};
+  return {{"kind", "split"},       {"schema_version", 1},     {"spec", s.spec},
+          {"task", g.task().name}, {"grid_points", g.size()}, {"run", {{"path", run_dir}, {"sha256", run_sha256}}},
+          {"train", s.train},      {"heldout", s.heldout}};
 }
 
 void write_split(std::ostream& out, const nlohmann::ordered_json& j) { out << j.dump(1) << '\n'; }
@@ -148,8 +144,10 @@ SplitFile read_split_file(const std::string& spec) {
   if (!j.is_object() || !j.contains("kind") || j["kind"] != "split" || !j.contains("schema_version") ||
       j["schema_version"] != 1 || !j.contains("grid_points") || !j["grid_points"].is_number_unsigned() ||
       !j.contains(f.part) || !j[f.part].is_array())
-    throw Error(fmt::format("{}: not a split file (needs \"kind\": \"split\", \"schema_version\": 1, "
-                            "grid_points and {})", f.path, f.part));
+    throw Error(
+        fmt::format("{}: not a split file (needs \"kind\": \"split\", \"schema_version\": 1, "
+                    "grid_points and {})",
+                    f.path, f.part));
   if (j.contains("task") && !j["task"].is_string())
     throw Error(fmt::format("{}: field \"task\": expected the task's name", f.path));
   return f;
@@ -167,8 +165,8 @@ PointSelection selection_of(const std::string& spec, const SplitFile& f, bool re
   for (std::size_t k = 0; k < list.size(); ++k) {
     const auto& v = list[k];
     if (!v.is_number_unsigned() || v.get<grid::Index>() >= sel.grid_points)
-      throw Error(fmt::format("{}: field \"{}\"[{}]: expected a grid index below {}", f.path, f.part, k,
-                              sel.grid_points));
+      throw Error(
+          fmt::format("{}: field \"{}\"[{}]: expected a grid index below {}", f.path, f.part, k, sel.grid_points));
     sel.points.push_back(v.get<grid::Index>());
   }
   std::sort(sel.points.begin(), sel.points.end());
@@ -188,8 +186,10 @@ void check_selection(const PointSelection& sel, const std::string& task_name, gr
     throw Error(fmt::format("{}: field \"task\": the split was made for task {}, but this run is task {} (--points {})",
                             sel.path, sel.task, task_name, sel.source));
   if (sel.grid_points != grid_points)
-    throw Error(fmt::format("{}: field \"grid_points\": the split was made for a grid of {} points, but task {} has {} "
-                            "(--points {})", sel.path, sel.grid_points, task_name, grid_points, sel.source));
+    throw Error(
+        fmt::format("{}: field \"grid_points\": the split was made for a grid of {} points, but task {} has {} "
+                    "(--points {})",
+                    sel.path, sel.grid_points, task_name, grid_points, sel.source));
 }
 
 PointSelection read_point_selection(const std::string& spec, const std::string& task_name, grid::Index grid_points) {

@@ -57,12 +57,14 @@ ServerReply error(int status, const std::string& message) {
 
 json openai_completion(const json& body) {
   const std::string text = "answer to: " + last_user(body["messages"]);
-  return {{"id", "chatcmpl-replay"},
-          {"object", "chat.completion"},
-          {"model", body["model"]},
-          {"choices", json::array({{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}},
-                                    {"finish_reason", "stop"}}})},
-          {"usage", {{"prompt_tokens", static_cast<int>(last_user(body["messages"]).size())}, {"completion_tokens", 4}}}};
+  return {
+      {"id", "chatcmpl-replay"},
+      {"object", "chat.completion"},
+      {"model", body["model"]},
+      {"choices",
+       json::array(
+           {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"finish_reason", "stop"}}})},
+      {"usage", {{"prompt_tokens", static_cast<int>(last_user(body["messages"]).size())}, {"completion_tokens", 4}}}};
 }
 
 json anthropic_message(const json& params) {
@@ -117,12 +119,17 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
   }
   if (r.method == "POST" && r.target == "/v1/files") {
     upload_parts = parse_multipart(r);
-    if (upload_parts["purpose"] != "batch" || !upload_parts.count("file")) return error(400, "purpose batch and a file");
+    if (upload_parts["purpose"] != "batch" || !upload_parts.count("file"))
+      return error(400, "purpose batch and a file");
     const std::string id = fmt::format("file-in{}", next_id_++);
     files[id] = upload_parts["file"];
     ++files_uploaded;
-    return ServerReply::json(200, json{{"id", id}, {"object", "file"}, {"bytes", files[id].size()}, {"created_at", 1714508499},
-                                       {"filename", upload_parts["file.filename"]}, {"purpose", "batch"}}
+    return ServerReply::json(200, json{{"id", id},
+                                       {"object", "file"},
+                                       {"bytes", files[id].size()},
+                                       {"created_at", 1714508499},
+                                       {"filename", upload_parts["file.filename"]},
+                                       {"purpose", "batch"}}
                                       .dump());
   }
   if (r.method == "POST" && r.target == "/v1/batches") {
@@ -142,14 +149,16 @@ ServerReply BatchReplay::openai(const ServerRequest& r) {
     batches[id] = b;
     batch_order.push_back(id);
     ++batches_created;
-    return ServerReply::json(200, json{{"id", id}, {"object", "batch"}, {"status", "validating"}, {"input_file_id", file}}.dump());
+    return ServerReply::json(
+        200, json{{"id", id}, {"object", "batch"}, {"status", "validating"}, {"input_file_id", file}}.dump());
   }
   if (r.method == "GET" && r.target.starts_with("/v1/batches/")) return poll_openai(r.target.substr(12));
   if (r.method == "GET" && r.target.starts_with("/v1/files/") && r.target.ends_with("/content")) {
     const std::string id = r.target.substr(10, r.target.size() - 10 - 8);
     if (!files.count(id)) return error(404, "no file " + id);
     if (download_fails()) return error(500, "scripted download failure");
-    return ServerReply{ServerReply::Kind::Respond, 200, {{"Content-Type", "application/octet-stream"}}, files[id], 0, 0};
+    return ServerReply{
+        ServerReply::Kind::Respond, 200, {{"Content-Type", "application/octet-stream"}}, files[id], 0, 0};
   }
   return error(404, "not found: " + r.method + " " + r.target);
 }
@@ -169,7 +178,8 @@ ServerReply BatchReplay::poll_openai(const std::string& id) {
     if (b.status == "completed") finish_openai(id, b);
   }
   int failed = 0;
-  if (!b.error_file.empty()) failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
+  if (!b.error_file.empty())
+    failed = static_cast<int>(std::count(files[b.error_file].begin(), files[b.error_file].end(), '\n'));
   json o{{"id", id},
          {"object", "batch"},
          {"endpoint", "/v1/chat/completions"},
@@ -177,8 +187,10 @@ ServerReply BatchReplay::poll_openai(const std::string& id) {
          {"completion_window", "24h"},
          {"output_file_id", b.output_file.empty() ? json() : json(b.output_file)},
          {"error_file_id", b.error_file.empty() ? json() : json(b.error_file)},
-         {"request_counts", {{"total", b.lines.size()}, {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
-                             {"failed", failed}}}};
+         {"request_counts",
+          {{"total", b.lines.size()},
+           {"completed", b.output_file.empty() ? 0 : b.lines.size() - failed},
+           {"failed", failed}}}};
   if (b.status == "failed") {  // as documented: errors.data entries with code, message, param, line
     const bool line_error = b.fail_code != "token_limit_exceeded";
     o["errors"] = {{"object", "list"},
@@ -199,9 +211,14 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
     const json& l = b.lines[k];
     const std::string cid = l["custom_id"];
     if (k >= answered) {
-      err += json{{"id", "batch_req_x"}, {"custom_id", cid}, {"response", nullptr},
-                  {"error", {{"code", "batch_expired"}, {"message", "This request could not be executed before the completion window expired."}}}}
-                 .dump() + "\n";
+      err += json{{"id", "batch_req_x"},
+                  {"custom_id", cid},
+                  {"response", nullptr},
+                  {"error",
+                   {{"code", "batch_expired"},
+                    {"message", "This request could not be executed before the completion window expired."}}}}
+                 .dump() +
+             "\n";
       continue;
     }
     const auto refused = openai_refusal(l["body"]);
@@ -209,17 +226,25 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
     if (status == 0) {
       json body = openai_completion(l["body"]);
       body["choices"][0]["message"]["content"] = echoed(body["choices"][0]["message"]["content"]);
-      out += json{{"id", "batch_req_x"}, {"custom_id", cid},
+      out += json{{"id", "batch_req_x"},
+                  {"custom_id", cid},
                   {"response", {{"status_code", 200}, {"request_id", "req_x"}, {"body", body}}},
                   {"error", nullptr}}
-                 .dump() + "\n";
+                 .dump() +
+             "\n";
     } else {
-      err += json{{"id", "batch_req_x"}, {"custom_id", cid},
-                  {"response", {{"status_code", status}, {"request_id", "req_x"},
-                                {"body", {{"error", {{"message", refused ? *refused : "scripted failure"},
-                                                     {"type", status == 400 ? "invalid_request_error" : "server_error"}}}}}}},
+      err += json{{"id", "batch_req_x"},
+                  {"custom_id", cid},
+                  {"response",
+                   {{"status_code", status},
+                    {"request_id", "req_x"},
+                    {"body",
+                     {{"error",
+                       {{"message", refused ? *refused : "scripted failure"},
+                        {"type", status == 400 ? "invalid_request_error" : "server_error"}}}}}}},
                   {"error", nullptr}}
-                 .dump() + "\n";
+                 .dump() +
+             "\n";
     }
   }
   b.status = b.expire ? "expired" : "completed";
@@ -240,8 +265,15 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
     return ServerReply::json(200, anthropic_message(params).dump());
   }
   auto batch_object = [&](const std::string& id, const Batch& b) {
-    json counts{{"processing", b.status == "ended" ? 0 : b.lines.size()}, {"succeeded", 0}, {"errored", 0}, {"canceled", 0}, {"expired", 0}};
-    return json{{"id", id}, {"type", "message_batch"}, {"processing_status", b.status}, {"request_counts", counts},
+    json counts{{"processing", b.status == "ended" ? 0 : b.lines.size()},
+                {"succeeded", 0},
+                {"errored", 0},
+                {"canceled", 0},
+                {"expired", 0}};
+    return json{{"id", id},
+                {"type", "message_batch"},
+                {"processing_status", b.status},
+                {"request_counts", counts},
                 {"results_url", b.status == "ended" ? json(base + "/v1/messages/batches/" + id + "/results") : json()}};
   };
   if (r.method == "POST" && r.target == "/v1/messages/batches") {
@@ -277,15 +309,17 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
         if (k >= answered) {
           result = {{"type", k % 2 ? "expired" : "canceled"}};
         } else if (auto refused = anthropic_refusal(q["params"])) {
-          result = {{"type", "errored"},
-                    {"error", {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", *refused}}}}}};
+          result = {
+              {"type", "errored"},
+              {"error", {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", *refused}}}}}};
         } else if (const int status = outcome(last_user(q["params"]["messages"])); status == 0) {
           json message = anthropic_message(q["params"]);
           message["content"][0]["text"] = echoed(message["content"][0]["text"]);
           result = {{"type", "succeeded"}, {"message", message}};
         } else {
           const std::string type = status == 400 ? "invalid_request_error" : "api_error";
-          result = {{"type", "errored"}, {"error", {{"type", "error"}, {"error", {{"type", type}, {"message", "scripted failure"}}}}}};
+          result = {{"type", "errored"},
+                    {"error", {{"type", "error"}, {"error", {{"type", type}, {"message", "scripted failure"}}}}}};
         }
         out += json{{"custom_id", q["custom_id"]}, {"result", result}}.dump() + "\n";
       }

@@ -34,10 +34,10 @@ class BatchReplay {
  public:
   ServerReply operator()(const ServerRequest& r);
 
-  std::string base;                  // the server's URL (for Anthropic's results_url)
-  std::atomic<bool> hold{false};     // batches stay in progress while set
+  std::string base;               // the server's URL (for Anthropic's results_url)
+  std::atomic<bool> hold{false};  // batches stay in progress while set
   std::atomic<bool> expire_next{false};
-  std::atomic<bool> echo_key{false};  // answers end with the API key the client sent (a careless server)
+  std::atomic<bool> echo_key{false};        // answers end with the API key the client sent (a careless server)
   std::atomic<std::size_t> pad_answers{0};  // bytes of 'x' appended to every batch answer
   std::atomic<int> fail_downloads{0};
   std::string fail_next;  // an OpenAI errors.data code; set before the batch is created
@@ -49,14 +49,14 @@ class BatchReplay {
     int polls = 0;
     bool expire = false;
     std::string output_file, error_file;
-    std::string fail_code;             // OpenAI: fails validation with this errors.data code
-    nlohmann::json create;             // the create request (OpenAI)
+    std::string fail_code;  // OpenAI: fails validation with this errors.data code
+    nlohmann::json create;  // the create request (OpenAI)
   };
   std::mutex mutex;
-  std::map<std::string, std::string> files;        // id -> content
-  std::map<std::string, std::string> upload_parts; // last upload: part name -> value (file: its filename)
-  std::map<std::string, Batch> batches;            // id -> batch
-  std::vector<std::string> batch_order;            // ids in creation order
+  std::map<std::string, std::string> files;         // id -> content
+  std::map<std::string, std::string> upload_parts;  // last upload: part name -> value (file: its filename)
+  std::map<std::string, Batch> batches;             // id -> batch
+  std::vector<std::string> batch_order;             // ids in creation order
 
  private:
   ServerReply openai(const ServerRequest& r);
@@ -66,9 +66,9 @@ class BatchReplay {
   // The scripted outcome of a message: 0 = answer, else the HTTP status of the failure.
   int outcome(const std::string& last_user);
   std::map<std::string, int> seen_;
-  std::string key_seen_;  // the last Authorization bearer token or x-api-key
+  std::string key_seen_;                              // the last Authorization bearer token or x-api-key
   std::string echoed(const std::string& text) const;  // with the key (echo_key) and padding
-  bool download_fails();  // counts a download; true while fail_downloads lasts
+  bool download_fails();                              // counts a download; true while fail_downloads lasts
   int next_id_ = 1;
 };
 

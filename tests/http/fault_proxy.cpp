@@ -8,12 +8,18 @@ namespace sceval::testing {
 
 std::string to_string(Fault::Kind k) {
   switch (k) {
-    case Fault::Kind::Forward: return "forward";
-    case Fault::Kind::Status: return "status";
-    case Fault::Kind::Drop: return "drop";
-    case Fault::Kind::Hang: return "hang";
-    case Fault::Kind::TruncatedJson: return "truncated_json";
-    case Fault::Kind::CutConnection: return "cut_connection";
+    case Fault::Kind::Forward:
+      return "forward";
+    case Fault::Kind::Status:
+      return "status";
+    case Fault::Kind::Drop:
+      return "drop";
+    case Fault::Kind::Hang:
+      return "hang";
+    case Fault::Kind::TruncatedJson:
+      return "truncated_json";
+    case Fault::Kind::CutConnection:
+      return "cut_connection";
   }
   return "?";
 }
@@ -32,7 +38,9 @@ std::string last_message_content(const ServerRequest& req) {
 }  // namespace
 
 FaultProxy::FaultProxy(int upstream_port, Schedule schedule, KeyOf key_of)
-    : upstream_port_(upstream_port), schedule_(std::move(schedule)), key_of_(key_of ? std::move(key_of) : last_message_content) {
+    : upstream_port_(upstream_port),
+      schedule_(std::move(schedule)),
+      key_of_(key_of ? std::move(key_of) : last_message_content) {
   server_ = std::make_unique<TestServer>([this](const ServerRequest& r) { return handle(r); });
 }
 

@@ -140,7 +140,8 @@ std::string test_model(const ScratchDir& dir, std::string* how) {
   for (const std::string& cli : {env("SCEVAL_CLI"), std::string(SCEVAL_CLI)}) {
     if (!is_file(cli)) continue;
     std::string out = dir.file("tiny.gguf");
-    ChildProcess p({cli, "make-test-model", "--shape", "tiny", "--seed", "1", "-o", out}, dir.file("make-test-model.log"));
+    ChildProcess p({cli, "make-test-model", "--shape", "tiny", "--seed", "1", "-o", out},
+                   dir.file("make-test-model.log"));
     if (p.wait() == 0 && is_file(out)) {
       say("sceval make-test-model --shape tiny");
       return out;

@@ -20,10 +20,13 @@ std::optional<std::string> openai_refusal(const json& body) {
   const std::string model = body.value("model", std::string());
   if (openai_reasoning(model)) {
     if (body.contains("max_tokens"))
-      return "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+      return "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' "
+             "instead.";
     if (body.contains("temperature") && body["temperature"] != 1)
-      return fmt::format("Unsupported value: 'temperature' does not support {} with this model. Only the default (1) "
-                         "value is supported.", body["temperature"].dump());
+      return fmt::format(
+          "Unsupported value: 'temperature' does not support {} with this model. Only the default (1) "
+          "value is supported.",
+          body["temperature"].dump());
   } else if (body.contains("reasoning_effort")) {
     return "Unrecognized request argument supplied: reasoning_effort";
   }
@@ -34,7 +37,8 @@ std::optional<std::string> openai_refusal(const json& body) {
 
 std::optional<std::string> anthropic_refusal(const json& p) {
   const std::string model = p.value("model", std::string());
-  const bool adaptive_only = starts(model, "claude-opus-4-7") || starts(model, "claude-mythos") || starts(model, "claude-fable");
+  const bool adaptive_only =
+      starts(model, "claude-opus-4-7") || starts(model, "claude-mythos") || starts(model, "claude-fable");
   const bool before_4_6 = starts(model, "claude-3") || model.find("-4-5") != std::string::npos ||
                           starts(model, "claude-opus-4-1") || starts(model, "claude-opus-4-0") ||
                           starts(model, "claude-opus-4-2") || starts(model, "claude-sonnet-4-0") ||
@@ -46,9 +50,11 @@ std::optional<std::string> anthropic_refusal(const json& p) {
     if (p.value("max_tokens", 0) <= budget) return "`max_tokens` must be greater than `thinking.budget_tokens`.";
   }
   if ((type == "enabled" || type == "disabled") && adaptive_only)
-    return fmt::format("thinking.type.{}: this model supports adaptive thinking only; use thinking.type \"adaptive\"", type);
+    return fmt::format("thinking.type.{}: this model supports adaptive thinking only; use thinking.type \"adaptive\"",
+                       type);
   if (type == "adaptive" && before_4_6)
-    return "thinking: Input tag 'adaptive' found using 'type' does not match any of the expected tags: 'disabled', 'enabled'";
+    return "thinking: Input tag 'adaptive' found using 'type' does not match any of the expected tags: 'disabled', "
+           "'enabled'";
   if ((type == "enabled" || type == "adaptive") && p.contains("temperature") && p["temperature"] != 1)
     return "temperature may only be set to 1 when thinking is enabled.";
   if (p.contains("output_config")) {

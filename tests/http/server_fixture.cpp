@@ -15,8 +15,9 @@ SharedLlamaServer& shared_llama_server() {
     r.dir = std::make_unique<ScratchDir>();
     r.model = test_model(*r.dir, &r.model_source);
     if (r.model.empty()) {
-      r.skip_reason = "no test model: no `sceval make-test-model` (SCEVAL_CLI) and no models/stories260K/stories260K.gguf "
-                      "in the checkout; set SCEVAL_HTTP_TEST_MODEL=/path/to/model.gguf";
+      r.skip_reason =
+          "no test model: no `sceval make-test-model` (SCEVAL_CLI) and no models/stories260K/stories260K.gguf "
+          "in the checkout; set SCEVAL_HTTP_TEST_MODEL=/path/to/model.gguf";
       return r;
     }
     r.server = std::make_unique<LlamaServer>(bin, r.model, 4);

@@ -9,9 +9,9 @@
 namespace sceval::testing {
 
 struct SharedLlamaServer {
-  std::string skip_reason;  // non-empty: no llama-server binary or no model here
-  std::string model;        // path of the model it serves
-  std::string model_source; // how the model was obtained (for messages)
+  std::string skip_reason;   // non-empty: no llama-server binary or no model here
+  std::string model;         // path of the model it serves
+  std::string model_source;  // how the model was obtained (for messages)
   std::unique_ptr<ScratchDir> dir;
   std::unique_ptr<LlamaServer> server;  // null when skipped
 };
@@ -23,6 +23,6 @@ SharedLlamaServer& shared_llama_server();
 }  // namespace sceval::testing
 
 // In a test body: skips the test when no llama-server is available.
-#define SCEVAL_REQUIRE_LLAMA_SERVER(env)                                              \
-  auto& env = ::sceval::testing::shared_llama_server();                               \
+#define SCEVAL_REQUIRE_LLAMA_SERVER(env)                \
+  auto& env = ::sceval::testing::shared_llama_server(); \
   if (!env.skip_reason.empty()) GTEST_SKIP() << env.skip_reason

@@ -19,7 +19,7 @@ namespace sceval::testing {
 
 struct ServerRequest {
   std::string method;
-  std::string target;                         // "/v1/chat/completions"
+  std::string target;                          // "/v1/chat/completions"
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::chrono::steady_clock::time_point received;

@@ -38,7 +38,8 @@ inline std::vector<Conversation> conversations(std::size_t n, std::size_t stride
   const task::Task t = task::resolve_task("income");
   const grid::Grid g(t);
   std::vector<Conversation> c;
-  for (std::size_t k = 0; k < n; ++k) c.push_back(task::turn1_messages(t, g.record(static_cast<grid::Index>(k * stride % g.size()))));
+  for (std::size_t k = 0; k < n; ++k)
+    c.push_back(task::turn1_messages(t, g.record(static_cast<grid::Index>(k * stride % g.size()))));
   c.push_back({{"user", "Is the sky blue?"}});
   c.push_back({{"system", "You are terse."}, {"user", "Name three colours."}});
   c.push_back({{"user", "What is 2+2?"}});
@@ -46,8 +47,8 @@ inline std::vector<Conversation> conversations(std::size_t n, std::size_t stride
   return c;
 }
 
-inline std::vector<GenerationRequest> requests(const std::vector<Conversation>& convs, int max_tokens, double temperature = 0,
-                                        int top_logprobs = 0) {
+inline std::vector<GenerationRequest> requests(const std::vector<Conversation>& convs, int max_tokens,
+                                               double temperature = 0, int top_logprobs = 0) {
   std::vector<GenerationRequest> r;
   for (std::size_t i = 0; i < convs.size(); ++i) {
     GenerationRequest q{convs[i], {}};

@@ -78,7 +78,8 @@ struct BatchStore::Impl {
   }
   template <class F>
   void transaction(F&& f) {
-    write_transaction(db, [this](const char* sql) { exec(sql); }, f);
+    write_transaction(
+        db, [this](const char* sql) { exec(sql); }, f);
   }
   static std::string text(sqlite3_stmt* s, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
@@ -87,14 +88,16 @@ struct BatchStore::Impl {
   std::vector<JournalBatch> batches(const char* where, std::initializer_list<std::string_view> params) {
     std::vector<JournalBatch> out;
     std::vector<std::string> backends;
-    query(fmt::format("SELECT id, provider, attempt, state, backend FROM batches {} ORDER BY submitted_at, rowid", where).c_str(),
-          params, [&](sqlite3_stmt* s) {
-            out.push_back(JournalBatch{text(s, 0), text(s, 1), sqlite3_column_int(s, 2), text(s, 3), {}});
-            backends.push_back(text(s, 4));
-          });
+    query(
+        fmt::format("SELECT id, provider, attempt, state, backend FROM batches {} ORDER BY submitted_at, rowid", where)
+            .c_str(),
+        params, [&](sqlite3_stmt* s) {
+          out.push_back(JournalBatch{text(s, 0), text(s, 1), sqlite3_column_int(s, 2), text(s, 3), {}});
+          backends.push_back(text(s, 4));
+        });
     for (std::size_t i = 0; i < out.size(); ++i)
-      query("SELECT key FROM batch_requests WHERE backend = ?1 AND batch_id = ?2 ORDER BY rowid", {backends[i], out[i].id},
-            [&](sqlite3_stmt* s) { out[i].keys.push_back(text(s, 0)); });
+      query("SELECT key FROM batch_requests WHERE backend = ?1 AND batch_id = ?2 ORDER BY rowid",
+            {backends[i], out[i].id}, [&](sqlite3_stmt* s) { out[i].keys.push_back(text(s, 0)); });
     return out;
   }
 };
@@ -119,22 +122,26 @@ void BatchStore::record(const std::string& identity, const JournalBatch& b) {
   std::lock_guard lock(mutex_);
   const std::string now = now_utc(), attempt = std::to_string(b.attempt);
   impl_->transaction([&] {
-    impl_->run("INSERT OR REPLACE INTO batches (backend, id, provider, attempt, state, submitted_at, updated_at, collected) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 0)",
-               {identity, b.id, b.provider, attempt, b.state, now});
+    impl_->run(
+        "INSERT OR REPLACE INTO batches (backend, id, provider, attempt, state, submitted_at, updated_at, collected) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 0)",
+        {identity, b.id, b.provider, attempt, b.state, now});
     for (const auto& k : b.keys)
-      impl_->run("INSERT OR IGNORE INTO batch_requests (backend, batch_id, key) VALUES (?1, ?2, ?3)", {identity, b.id, k});
+      impl_->run("INSERT OR IGNORE INTO batch_requests (backend, batch_id, key) VALUES (?1, ?2, ?3)",
+                 {identity, b.id, k});
   });
 }
 
 void BatchStore::set_state(const std::string& identity, const std::string& id, const std::string& state) {
   std::lock_guard lock(mutex_);
-  impl_->run("UPDATE batches SET state = ?3, updated_at = ?4 WHERE backend = ?1 AND id = ?2", {identity, id, state, now_utc()});
+  impl_->run("UPDATE batches SET state = ?3, updated_at = ?4 WHERE backend = ?1 AND id = ?2",
+             {identity, id, state, now_utc()});
 }
 
 void BatchStore::collected(const std::string& identity, const std::string& id) {
   std::lock_guard lock(mutex_);
-  impl_->run("UPDATE batches SET collected = 1, updated_at = ?3 WHERE backend = ?1 AND id = ?2", {identity, id, now_utc()});
+  impl_->run("UPDATE batches SET collected = 1, updated_at = ?3 WHERE backend = ?1 AND id = ?2",
+             {identity, id, now_utc()});
 }
 
 std::vector<JournalBatch> BatchStore::open_batches(const std::string& identity) {

@@ -59,8 +59,10 @@ void apply(ResponseCache& target, std::vector<CacheEntry>& pending, MergeStats& 
   std::vector<CacheEntry> write;
   for (auto& [key, e] : best) {
     auto have = target.lookup(key);
-    if (!have) ++st.added;
-    else if (wins_over(e, *have)) ++st.replaced;
+    if (!have)
+      ++st.added;
+    else if (wins_over(e, *have))
+      ++st.replaced;
     else {
       ++st.kept;
       continue;
@@ -167,11 +169,11 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
   std::size_t n = 0;
   cache.for_each([&](const CacheEntry& row) {
     const CacheEntry e = without_credentials(row, fmt::format("{}: entry {}", cache.path(), row.key));
-    ordered_json j{{"key", e.key},         {"kind", std::string(to_string(e.kind))},
-                   {"backend", e.backend}, {"request", e.request},
+    ordered_json j{{"key", e.key},           {"kind", std::string(to_string(e.kind))},
+                   {"backend", e.backend},   {"request", e.request},
                    {"response", e.response}, {"status", e.status == CacheStatus::Ok ? "ok" : "error"},
-                   {"error", e.error},     {"created_at", e.created_at},
-                   {"elapsed", e.elapsed}, {"batch_size", e.batch_size}};
+                   {"error", e.error},       {"created_at", e.created_at},
+                   {"elapsed", e.elapsed},   {"batch_size", e.batch_size}};
     // Requests hold invalid UTF-8 only as canonical {"hex": ...}; answers were repaired (U+FFFD)
     // before they were stored, so a strict dump loses nothing (and throws rather than alter a byte).
     try {
@@ -186,7 +188,7 @@ std::size_t export_jsonl(ResponseCache& cache, std::ostream& out) {
 
 std::size_t export_jsonl(const std::string& cache_path, const std::string& jsonl_path) {
   refuse_overwriting_inputs(jsonl_path, {cache_path});  // `-o` the cache itself replaced it by its JSONL
-  AtomicWriter out(jsonl_path);  // a bad -o fails before the cache is opened
+  AtomicWriter out(jsonl_path);                         // a bad -o fails before the cache is opened
   ResponseCache cache(cache_path, read_only());
   const std::size_t n = export_jsonl(cache, out.out());
   out.commit();
@@ -226,9 +228,11 @@ void check_created_at(const std::string& v, const std::string& where) {
   tm.tm_mon -= 1;
   const std::time_t t = timegm(&tm);  // normalises an impossible date (Feb 30): compared below
   if (t == static_cast<std::time_t>(-1) || tm.tm_year + 1900 != asked.tm_year || tm.tm_mon + 1 != asked.tm_mon ||
-      tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec)
+      tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min ||
+      tm.tm_sec != asked.tm_sec)
     fail("is not a valid date and time");
-  if (t > std::time(nullptr) + kFutureTolerance) fail("is in the future (more than an hour after this machine's clock)");
+  if (t > std::time(nullptr) + kFutureTolerance)
+    fail("is in the future (more than an hour after this machine's clock)");
 }
 
 CacheEntry entry_from_line(const std::string& text, const std::string& where) {

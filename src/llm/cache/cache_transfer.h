@@ -17,11 +17,11 @@
 namespace sceval::llm {
 
 struct MergeStats {
-  std::size_t read = 0;       // rows read from the sources
-  std::size_t added = 0;      // keys the target did not hold
-  std::size_t replaced = 0;   // rows replaced by a source row that wins the conflict rule
-  std::size_t kept = 0;       // source rows that lost to the target's row (or equal to it) or to
-                              // another source row of the same key
+  std::size_t read = 0;      // rows read from the sources
+  std::size_t added = 0;     // keys the target did not hold
+  std::size_t replaced = 0;  // rows replaced by a source row that wins the conflict rule
+  std::size_t kept = 0;      // source rows that lost to the target's row (or equal to it) or to
+                             // another source row of the same key
 };
 
 // True when `a` wins over `b` for the same key (the rule above).

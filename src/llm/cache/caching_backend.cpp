@@ -57,13 +57,13 @@ std::vector<OptionScores> CachingBackend::score_options(std::span<const LabelSco
 }
 
 struct CachingBackend::Plan {
-  std::string id;                        // the inner backend's identity
-  std::size_t n = 0;                     // batch size
-  std::vector<CacheRequest> keys;        // per batch position
-  std::vector<std::size_t> ask;          // batch index of each distinct miss
-  std::vector<std::size_t> multiplicity; // how many batch positions each distinct miss answers
-  std::vector<std::size_t> source;       // batch position -> index into ask
-  std::size_t done = 0;                  // positions answered so far (for progress)
+  std::string id;                         // the inner backend's identity
+  std::size_t n = 0;                      // batch size
+  std::vector<CacheRequest> keys;         // per batch position
+  std::vector<std::size_t> ask;           // batch index of each distinct miss
+  std::vector<std::size_t> multiplicity;  // how many batch positions each distinct miss answers
+  std::vector<std::size_t> source;        // batch position -> index into ask
+  std::size_t done = 0;                   // positions answered so far (for progress)
 };
 
 // 1-2. Keys and hits; the distinct misses in batch order.
@@ -169,7 +169,8 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
         committed_each = true;
         std::vector<bool> seen(m, false);
         auto on_result = [&](std::size_t r, const Generation& g) {
-          if (r >= m || seen[r]) throw Error(fmt::format("model backend {} answered request {} of {} twice", p.id, r, m));
+          if (r >= m || seen[r])
+            throw Error(fmt::format("model backend {} answered request {} of {} twice", p.id, r, m));
           seen[r] = true;
           commit<Generation>(p, start + r, std::span<const Generation>(&g, 1), seconds(), 1);
         };
@@ -185,7 +186,8 @@ std::vector<Result> CachingBackend::run(std::span<const Request> batch) {
     if (results.size() != m)
       throw Error(fmt::format("model backend {} returned {} results for {} requests", p.id, results.size(), m));
     if (!committed_each)
-      commit<Result>(p, start, std::span<const Result>(results), seconds() / static_cast<double>(m), static_cast<int>(m));
+      commit<Result>(p, start, std::span<const Result>(results), seconds() / static_cast<double>(m),
+                     static_cast<int>(m));
     for (std::size_t j = start; j < end; ++j) answers[j] = std::move(results[j - start]);
   }
 

@@ -44,14 +44,14 @@ struct CachingOptions {
 
 // Counters since the CachingBackend was made.
 struct CacheStats {
-  std::size_t requests = 0;         // requests received
-  std::size_t hits = 0;             // answered from the cache
-  std::size_t duplicates = 0;       // misses that repeat an earlier request of the same batch (asked once)
-  std::size_t retried_errors = 0;   // misses whose stored row was an error
-  std::size_t inner_calls = 0;      // calls to the inner backend
-  std::size_t inner_requests = 0;   // requests sent to it
-  std::size_t stored = 0;           // rows written
-  std::size_t errors = 0;           // of those, errors
+  std::size_t requests = 0;        // requests received
+  std::size_t hits = 0;            // answered from the cache
+  std::size_t duplicates = 0;      // misses that repeat an earlier request of the same batch (asked once)
+  std::size_t retried_errors = 0;  // misses whose stored row was an error
+  std::size_t inner_calls = 0;     // calls to the inner backend
+  std::size_t inner_requests = 0;  // requests sent to it
+  std::size_t stored = 0;          // rows written
+  std::size_t errors = 0;          // of those, errors
 };
 
 // Called after every inner call whose answers were committed: (requests answered so far in this

@@ -13,9 +13,7 @@ namespace sceval::llm {
 
 using nlohmann::json;
 
-std::string_view to_string(RequestKind k) {
-  return k == RequestKind::ScoreOptions ? "score_options" : "generate";
-}
+std::string_view to_string(RequestKind k) { return k == RequestKind::ScoreOptions ? "score_options" : "generate"; }
 
 RequestKind request_kind_from_string(std::string_view s) {
   if (s == "generate") return RequestKind::Generate;
@@ -33,17 +31,28 @@ bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < n) {
     const unsigned c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len;
     unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c == 0xE0)
+      len = 3, lo = 0xA0;
+    else if (c == 0xED)
+      len = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      len = 3;
+    else if (c == 0xF0)
+      len = 4, lo = 0x90;
+    else if (c == 0xF4)
+      len = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3)
+      len = 4;
+    else
+      return false;
     if (i + len > n) return false;
     if (p[i + 1] < lo || p[i + 1] > hi) return false;
     for (std::size_t k = 2; k < len; ++k)
@@ -207,14 +216,12 @@ json generation_to_json(const Generation& g) {
   for (const auto& t : g.logprobs) {
     json top = json::array();
     for (const auto& [tok, p] : t.top) top.push_back(json::array({bytes_to_json(tok), double_to_json(p)}));
-    lp.push_back(json{{"token", bytes_to_json(t.token)}, {"logprob", double_to_json(t.logprob)}, {"top", std::move(top)}});
+    lp.push_back(
+        json{{"token", bytes_to_json(t.token)}, {"logprob", double_to_json(t.logprob)}, {"top", std::move(top)}});
   }
-  json out{{"text", bytes_to_json(g.text)},
-           {"finish", std::string(to_string(g.finish))},
-           {"prompt_tokens", g.prompt_tokens},
-           {"completion_tokens", g.completion_tokens},
-           {"logprobs", std::move(lp)},
-           {"error", bytes_to_json(g.error)}};
+  json out{{"text", bytes_to_json(g.text)},    {"finish", std::string(to_string(g.finish))},
+           {"prompt_tokens", g.prompt_tokens}, {"completion_tokens", g.completion_tokens},
+           {"logprobs", std::move(lp)},        {"error", bytes_to_json(g.error)}};
   if (!g.reasoning.empty()) out["reasoning"] = bytes_to_json(g.reasoning);  // absent in older rows
   return out;
 }
@@ -224,10 +231,14 @@ Generation generation_from_json(const json& j) {
   g.text = bytes_from_json(field(j, "text"));
   const json& f = field(j, "finish");
   const std::string finish = f.is_string() ? f.get<std::string>() : "";
-  if (finish == "stop") g.finish = FinishReason::Stop;
-  else if (finish == "length") g.finish = FinishReason::Length;
-  else if (finish == "error") g.finish = FinishReason::Error;
-  else throw Error("cached response: field 'finish' is not stop, length or error");
+  if (finish == "stop")
+    g.finish = FinishReason::Stop;
+  else if (finish == "length")
+    g.finish = FinishReason::Length;
+  else if (finish == "error")
+    g.finish = FinishReason::Error;
+  else
+    throw Error("cached response: field 'finish' is not stop, length or error");
   g.prompt_tokens = number<int>(j, "prompt_tokens");
   g.completion_tokens = number<int>(j, "completion_tokens");
   const json& lp = field(j, "logprobs");

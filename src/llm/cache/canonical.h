@@ -26,12 +26,12 @@ namespace sceval::llm {
 inline constexpr int kCacheKeyVersion = 1;
 
 enum class RequestKind { Generate, ScoreOptions };
-std::string_view to_string(RequestKind k);          // "generate" | "score_options"
+std::string_view to_string(RequestKind k);                 // "generate" | "score_options"
 RequestKind request_kind_from_string(std::string_view s);  // throws sceval::Error
 
 // A request as the cache sees it.
 struct CacheRequest {
-  std::string key;        // hex SHA-256 of `canonical`
+  std::string key;  // hex SHA-256 of `canonical`
   RequestKind kind = RequestKind::Generate;
   std::string identity;   // Backend::identity()
   std::string canonical;  // canonical JSON text
@@ -55,9 +55,9 @@ nlohmann::json scores_to_json(const OptionScores& s);
 OptionScores scores_from_json(const nlohmann::json& j);
 
 // The building blocks (exposed for tests and for other lossless writers).
-nlohmann::json bytes_to_json(std::string_view bytes);   // string if valid UTF-8, else {"hex": ...}
+nlohmann::json bytes_to_json(std::string_view bytes);  // string if valid UTF-8, else {"hex": ...}
 std::string bytes_from_json(const nlohmann::json& j);
-nlohmann::json double_to_json(double x);                // number, or "inf" / "-inf" / "nan"
+nlohmann::json double_to_json(double x);  // number, or "inf" / "-inf" / "nan"
 double double_from_json(const nlohmann::json& j);
 
 }  // namespace sceval::llm

@@ -44,7 +44,8 @@ CREATE TABLE responses (
 CREATE INDEX responses_backend ON responses(backend);
 )sql";
 
-constexpr const char* kColumns = "key, kind, backend, request, response, status, error, created_at, elapsed, batch_size";
+constexpr const char* kColumns =
+    "key, kind, backend, request, response, status, error, created_at, elapsed, batch_size";
 
 std::string now_iso8601() {
   using namespace std::chrono;
@@ -67,8 +68,9 @@ std::string_view status_text(CacheStatus s) { return s == CacheStatus::Ok ? "ok"
 std::string sqlite_failure(sqlite3* db, std::string msg, int rc = -1) {
   const int code = rc >= 0 ? (rc & 0xff) : db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_OK;
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-    msg += "; the cache file is damaged: run with --no-cache, or point --cache at a new file (a damaged row alone: "
-           "--refresh asks again and overwrites it)";
+    msg +=
+        "; the cache file is damaged: run with --no-cache, or point --cache at a new file (a damaged row alone: "
+        "--refresh asks again and overwrites it)";
   return msg;
 }
 
@@ -226,14 +228,16 @@ struct ResponseCache::Impl {
       if (rc == SQLITE_OK) return mode;
       const int primary = rc & 0xff;
       if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path, sqlite_failure(db, sqlite3_errstr(rc), rc)));
+        throw Error(fmt::format("{}: cannot switch to write-ahead logging: {}", path,
+                                sqlite_failure(db, sqlite3_errstr(rc), rc)));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
     }
   }
 
   template <class F>
   void write_transaction(F&& f) {  // sqlite_transaction.h
-    llm::write_transaction(db, [this](const char* sql) { exec(sql); }, f);
+    llm::write_transaction(
+        db, [this](const char* sql) { exec(sql); }, f);
   }
 
   void bind_and_put(const CacheEntry& e) {
@@ -266,8 +270,8 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) throw Error(fmt::format("{}: cannot create the folder {}: {}", path_, parent.string(), ec.message()));
   }
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path_.c_str(), &d.db, flags, nullptr) != SQLITE_OK) {
     const std::string msg = d.db ? sqlite_failure(d.db, sqlite3_errmsg(d.db)) : "out of memory";
     throw Error(fmt::format("{}: cannot open the response cache: {}", path_, msg));
@@ -279,9 +283,10 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
     if (!options.read_only) {
       const std::string mode = d.set_wal(options.busy_timeout_ms);
       if (mode != "wal")
-        throw Error(fmt::format("{}: cannot use write-ahead logging (journal mode stays '{}'); "
-                                "put the cache on a local filesystem",
-                                path_, mode));
+        throw Error(
+            fmt::format("{}: cannot use write-ahead logging (journal mode stays '{}'); "
+                        "put the cache on a local filesystem",
+                        path_, mode));
     }
     d.exec("PRAGMA synchronous=NORMAL");
 
@@ -291,9 +296,10 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
       if (app != 0 && app != kApplicationId)
         throw Error(fmt::format("{}: this SQLite file is not an sceval response cache", path_));
       if (version > kCacheSchemaVersion)
-        throw Error(fmt::format("{}: response cache format {} is newer than this sceval understands ({}); "
-                                "upgrade sceval or use another --cache file",
-                                path_, version, kCacheSchemaVersion));
+        throw Error(
+            fmt::format("{}: response cache format {} is newer than this sceval understands ({}); "
+                        "upgrade sceval or use another --cache file",
+                        path_, version, kCacheSchemaVersion));
       return version;
     };
     if (options.read_only) {
@@ -308,7 +314,8 @@ ResponseCache::ResponseCache(std::string path, CacheOpenOptions options)
         d.exec(fmt::format("PRAGMA user_version={}", kCacheSchemaVersion).c_str());
       });
     }
-    d.get = std::make_unique<Stmt>(d.db, d.path, fmt::format("SELECT {} FROM responses WHERE key = ?1", kColumns).c_str());
+    d.get =
+        std::make_unique<Stmt>(d.db, d.path, fmt::format("SELECT {} FROM responses WHERE key = ?1", kColumns).c_str());
     if (!options.read_only)
       d.put = std::make_unique<Stmt>(
           d.db, d.path,
@@ -411,8 +418,10 @@ CacheCheck ResponseCache::verify() {
       if (req.value("kind", std::string()) != to_string(e.kind)) return bad("kind differs from the request's");
       const json resp = parse_json_bounded(e.response, "response", kCacheRowLimits);
       if (e.status == CacheStatus::Ok) {
-        if (e.kind == RequestKind::Generate) generation_from_json(resp);
-        else scores_from_json(resp);
+        if (e.kind == RequestKind::Generate)
+          generation_from_json(resp);
+        else
+          scores_from_json(resp);
       }
     } catch (const std::exception& ex) {
       bad(ex.what());

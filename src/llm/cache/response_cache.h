@@ -33,16 +33,16 @@ enum class CacheStatus { Ok, Error };
 
 // One row, as stored.
 struct CacheEntry {
-  std::string key;          // hex SHA-256 of `request`
+  std::string key;  // hex SHA-256 of `request`
   RequestKind kind = RequestKind::Generate;
-  std::string backend;      // Backend::identity()
-  std::string request;      // canonical request JSON
-  std::string response;     // response JSON (Generation or OptionScores); for errors, whatever was returned
+  std::string backend;   // Backend::identity()
+  std::string request;   // canonical request JSON
+  std::string response;  // response JSON (Generation or OptionScores); for errors, whatever was returned
   CacheStatus status = CacheStatus::Ok;
-  std::string error;        // status == Error: what went wrong
-  std::string created_at;   // UTC, ISO 8601 with milliseconds: 2025-01-31T12:00:00.123Z
-  double elapsed = 0;       // seconds of model time, amortised over the requests of one backend call
-  int batch_size = 1;       // requests in that backend call
+  std::string error;       // status == Error: what went wrong
+  std::string created_at;  // UTC, ISO 8601 with milliseconds: 2025-01-31T12:00:00.123Z
+  double elapsed = 0;      // seconds of model time, amortised over the requests of one backend call
+  int batch_size = 1;      // requests in that backend call
 };
 
 // A row to write. Build it with make_entry() from the request and the answer.
@@ -58,7 +58,7 @@ struct CacheOpenOptions {
 
 // What verify() found.
 struct CacheCheck {
-  std::string integrity;              // PRAGMA integrity_check: "ok" when the file is sound
+  std::string integrity;  // PRAGMA integrity_check: "ok" when the file is sound
   std::size_t rows = 0;
   std::vector<std::string> bad_rows;  // "key: what is wrong" (key != sha256(request), unreadable JSON…)
   bool ok() const { return integrity == "ok" && bad_rows.empty(); }
@@ -85,10 +85,10 @@ class ResponseCache {
 
   // Insert or replace. An error never replaces a successful answer already stored (a transient
   // failure must not lose a good answer); anything else replaces what was there.
-  void put(const CacheEntry& e);                 // one transaction
-  void put_batch(std::span<const CacheEntry> e); // one transaction for all
+  void put(const CacheEntry& e);                  // one transaction
+  void put_batch(std::span<const CacheEntry> e);  // one transaction for all
 
-  std::size_t size();                            // rows, of any status
+  std::size_t size();  // rows, of any status
   std::size_t count(CacheStatus status);
   // Every row in key order (for samples.jsonl exports and debugging). Do not call the cache from f.
   void for_each(const std::function<void(const CacheEntry&)>& f);

@@ -28,9 +28,10 @@ void check_thinking(const AnthropicOptions& o) {
                             o.model, rule->family, kMinThinkingBudget));
   if ((o.thinking == AnthropicThinking::Enabled || o.thinking == AnthropicThinking::Disabled) &&
       rule->thinking == R::AdaptiveOnly)
-    throw Error(fmt::format("Anthropic backend: {} ({}) takes adaptive thinking only; use ;thinking=adaptive (with "
-                            ";effort=...) or leave thinking out",
-                            o.model, rule->family));
+    throw Error(
+        fmt::format("Anthropic backend: {} ({}) takes adaptive thinking only; use ;thinking=adaptive (with "
+                    ";effort=...) or leave thinking out",
+                    o.model, rule->family));
 }
 
 }  // namespace
@@ -70,7 +71,8 @@ ordered_json anthropic_request_body(const GenerationRequest& request, const Anth
   ordered_json messages = ordered_json::array();
   for (const auto& m : request.messages) {
     if (m.role == "system") {
-      if (!messages.empty()) throw Error("a system message after the conversation started (Anthropic takes one system prompt)");
+      if (!messages.empty())
+        throw Error("a system message after the conversation started (Anthropic takes one system prompt)");
       if (have_system) system += "\n\n";
       system += m.content;
       have_system = true;
@@ -134,7 +136,8 @@ Generation parse_anthropic_response(std::string_view body) {
   if (auto r = j.find("stop_reason"); r != j.end() && r->is_string()) stop = r->get<std::string>();
   g.finish = stop == "max_tokens" ? FinishReason::Length : FinishReason::Stop;
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    if (auto n = usage->find("input_tokens"); n != usage->end() && n->is_number_integer()) g.prompt_tokens = n->get<int>();
+    if (auto n = usage->find("input_tokens"); n != usage->end() && n->is_number_integer())
+      g.prompt_tokens = n->get<int>();
     if (auto n = usage->find("output_tokens"); n != usage->end() && n->is_number_integer())
       g.completion_tokens = n->get<int>();
   }

@@ -27,7 +27,7 @@ struct AnthropicOptions {
   std::string model;
   std::string base_url = "https://api.anthropic.com";  // the endpoint is base_url + "/v1/messages"
   std::string api_key_env = "ANTHROPIC_API_KEY";
-  std::string version = "2023-06-01";                   // anthropic-version header
+  std::string version = "2023-06-01";  // anthropic-version header
   AnthropicThinking thinking = AnthropicThinking::Omit;
   // The paper's budget_tokens. The API wants it below max_tokens, which counts thinking and answer
   // together: each request asks for max_tokens = budget + its own max_tokens (the answer's share).
@@ -54,7 +54,8 @@ class AnthropicBackend final : public Backend {
   // A request with a grammar, a JSON schema or top_logprobs > 0 fails (FinishReason::Error)
   // without being sent: the Messages API cannot honour them.
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
-  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) override;
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch,
+                                        const ResultCallback& on_result) override;
   bool answers_independent_of_batch() const override { return true; }
 
   const AnthropicOptions& options() const { return options_; }

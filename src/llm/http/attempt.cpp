@@ -49,11 +49,16 @@ namespace {
 
 AttemptVerdict transfer_failure(const AttemptFacts& f) {
   AttemptVerdict v;
-  if (f.too_large) v.why = fmt::format("response larger than {} bytes", f.max_response_bytes);
-  else if (f.closed_without_reply) v.why = "connection error: the server closed the connection without a reply";
-  else if (f.transfer == AttemptFacts::Transfer::Timeout) v.why = "timeout: " + f.transfer_error;
-  else if (f.status > 0) v.why = fmt::format("HTTP {} response cut short: {}", f.status, f.transfer_error);
-  else v.why = "connection error: " + f.transfer_error;
+  if (f.too_large)
+    v.why = fmt::format("response larger than {} bytes", f.max_response_bytes);
+  else if (f.closed_without_reply)
+    v.why = "connection error: the server closed the connection without a reply";
+  else if (f.transfer == AttemptFacts::Transfer::Timeout)
+    v.why = "timeout: " + f.transfer_error;
+  else if (f.status > 0)
+    v.why = fmt::format("HTTP {} response cut short: {}", f.status, f.transfer_error);
+  else
+    v.why = "connection error: " + f.transfer_error;
   v.retryable = !f.too_large && f.transfer_retryable;
   return v;
 }
@@ -79,8 +84,10 @@ AttemptVerdict classify_attempt(const AttemptFacts& f, std::time_t now) {
       if (auto ms = parse_retry_after(f.retry_after_ms, now)) v.retry_after_s = *ms / 1000.0;
     if (!v.retry_after_s && !f.retry_after.empty()) v.retry_after_s = parse_retry_after(f.retry_after, now);
   }
-  if (f.should_retry == "true") v.retryable = true;
-  else if (f.should_retry == "false") v.retryable = false;
+  if (f.should_retry == "true")
+    v.retryable = true;
+  else if (f.should_retry == "false")
+    v.retryable = false;
   return v;
 }
 

@@ -17,11 +17,11 @@ struct AttemptFacts {
     Failed,         // anything else libcurl reports (reset, TLS, cut short...)
   };
   Transfer transfer = Transfer::Ok;
-  bool transfer_retryable = false;   // libcurl's code says another try may help
-  std::string transfer_error;        // libcurl's message, when transfer != Ok
-  bool too_large = false;            // the body passed max_response_bytes (never retried)
-  bool closed_without_reply = false; // a reused connection closed before any byte of the reply
-  long status = 0;                   // HTTP status; 0 when none arrived
+  bool transfer_retryable = false;    // libcurl's code says another try may help
+  std::string transfer_error;         // libcurl's message, when transfer != Ok
+  bool too_large = false;             // the body passed max_response_bytes (never retried)
+  bool closed_without_reply = false;  // a reused connection closed before any byte of the reply
+  long status = 0;                    // HTTP status; 0 when none arrived
   std::string body;
   // For a 2xx: the caller's verdict on the body ("" = usable); nullopt when no check ran.
   std::optional<std::string> body_problem;
@@ -30,9 +30,9 @@ struct AttemptFacts {
 };
 
 struct AttemptVerdict {
-  bool ok = false;         // the request is done, successfully
-  bool retryable = false;  // worth another attempt (when attempts remain)
-  std::string why;         // when !ok: what went wrong, for the user
+  bool ok = false;                      // the request is done, successfully
+  bool retryable = false;               // worth another attempt (when attempts remain)
+  std::string why;                      // when !ok: what went wrong, for the user
   std::optional<double> retry_after_s;  // the server's Retry-After (or retry-after-ms), in seconds
 };
 

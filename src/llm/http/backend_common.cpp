@@ -61,8 +61,10 @@ std::string url_host(std::string_view url) {
   url.remove_prefix(p + 3);
   url = url.substr(0, url.find_first_of("/?#"));
   if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') url = url.substr(0, url.find(']') + 1);
-  else url = url.substr(0, url.find(':'));
+  if (!url.empty() && url.front() == '[')
+    url = url.substr(0, url.find(']') + 1);
+  else
+    url = url.substr(0, url.find(':'));
   std::string h(url);
   for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return h;
@@ -80,7 +82,11 @@ std::string repair_utf8(std::string_view text) {
   auto cont = [&](std::size_t i) { return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 && c >= 0xC2 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 && c <= 0xF4 ? 4 : 0;
+    std::size_t len = c < 0x80                      ? 1
+                      : (c >> 5) == 6 && c >= 0xC2  ? 2
+                      : (c >> 4) == 14              ? 3
+                      : (c >> 3) == 30 && c <= 0xF4 ? 4
+                                                    : 0;
     bool ok = len > 0;
     for (std::size_t k = 1; ok && k < len; ++k) ok = cont(i + k);
     if (ok && len == 3) {  // no overlong forms, no surrogates
@@ -104,14 +110,15 @@ std::string repair_utf8(std::string_view text) {
 
 std::string redact(std::string text, const std::string& secret) {
   if (secret.empty()) return text;
-  for (std::size_t p = 0; (p = text.find(secret, p)) != std::string::npos; p += 3) text.replace(p, secret.size(), "***");
+  for (std::size_t p = 0; (p = text.find(secret, p)) != std::string::npos; p += 3)
+    text.replace(p, secret.size(), "***");
   return text;
 }
 
 std::vector<Generation> run_batch(Transport& transport, std::span<const GenerationRequest> batch,
                                   const std::function<HttpRequest(const GenerationRequest&)>& build,
-                                  const std::function<Generation(std::string_view)>& parse,
-                                  const std::string& secret, const ResultCallback& on_result) {
+                                  const std::function<Generation(std::string_view)>& parse, const std::string& secret,
+                                  const ResultCallback& on_result) {
   std::vector<Generation> results(batch.size());
   std::vector<HttpRequest> requests;
   std::vector<std::size_t> sent;  // batch index of each HTTP request

@@ -33,7 +33,7 @@ std::string redact(std::string text, const std::string& secret);
 // error message. `on_result` (optional) sees each request's final answer as soon as it is known.
 std::vector<Generation> run_batch(Transport& transport, std::span<const GenerationRequest> batch,
                                   const std::function<HttpRequest(const GenerationRequest&)>& build,
-                                  const std::function<Generation(std::string_view)>& parse,
-                                  const std::string& secret, const ResultCallback& on_result = {});
+                                  const std::function<Generation(std::string_view)>& parse, const std::string& secret,
+                                  const ResultCallback& on_result = {});
 
 }  // namespace sceval::llm::http

@@ -33,7 +33,8 @@ class AnthropicBatches final : public BatchProvider {
     ordered_json requests = ordered_json::array();
     for (const auto& l : lines) requests.push_back(request(l));
     const std::string url = base() + "/v1/messages/batches";
-    const json b = parse_reply(http_.post_json(url, headers(), ordered_json{{"requests", requests}}.dump()), "POST " + url);
+    const json b =
+        parse_reply(http_.post_json(url, headers(), ordered_json{{"requests", requests}}.dump()), "POST " + url);
     return string_field(b, "id", "POST " + url);
   }
 
@@ -44,9 +45,9 @@ class AnthropicBatches final : public BatchProvider {
     s.state = string_field(s.object, "processing_status", "GET " + url);
     s.ended = s.state == "ended";
     if (auto c = s.object.find("request_counts"); c != s.object.end() && c->is_object())
-      s.counts = fmt::format("{} processing, {} succeeded, {} errored, {} canceled, {} expired", c->value("processing", 0),
-                             c->value("succeeded", 0), c->value("errored", 0), c->value("canceled", 0),
-                             c->value("expired", 0));
+      s.counts = fmt::format("{} processing, {} succeeded, {} errored, {} canceled, {} expired",
+                             c->value("processing", 0), c->value("succeeded", 0), c->value("errored", 0),
+                             c->value("canceled", 0), c->value("expired", 0));
     return s;
   }
 
@@ -96,7 +97,8 @@ class AnthropicBatches final : public BatchProvider {
       const json err = result.contains("error") ? result["error"] : json();
       const json inner = err.is_object() && err.contains("error") ? err["error"] : err;
       const std::string kind = inner.is_object() ? inner.value("type", std::string("error")) : "error";
-      r.error = fmt::format("errored: {}: {}", kind, inner.is_object() ? inner.value("message", std::string()) : err.dump());
+      r.error =
+          fmt::format("errored: {}: {}", kind, inner.is_object() ? inner.value("message", std::string()) : err.dump());
       r.retryable = kind != "invalid_request_error";
     } else {
       r.error = type.empty() ? std::string("no result") : type;  // canceled, expired

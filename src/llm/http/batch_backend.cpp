@@ -20,14 +20,19 @@ using http::BatchLine;
 
 std::string BatchEvent::line() const {
   switch (kind) {
-    case Kind::Submitted: return fmt::format("{} batch submitted: {} requests (submission {})", provider, requests, attempt);
-    case Kind::Resumed: return fmt::format("{} batch resumed: {} requests, last seen {}", provider, requests, state);
-    case Kind::State: return fmt::format("{} batch {}{}", provider, state, counts.empty() ? "" : ": " + counts);
+    case Kind::Submitted:
+      return fmt::format("{} batch submitted: {} requests (submission {})", provider, requests, attempt);
+    case Kind::Resumed:
+      return fmt::format("{} batch resumed: {} requests, last seen {}", provider, requests, state);
+    case Kind::State:
+      return fmt::format("{} batch {}{}", provider, state, counts.empty() ? "" : ": " + counts);
     case Kind::Collected:
       return fmt::format("{} batch {}: {} answers, {} failed{}", provider, state, succeeded, failed,
                          detail.empty() ? "" : " (" + detail + ")");
-    case Kind::Resubmitting: return fmt::format("{}: resubmitting {} failed requests (submission {})", provider, requests, attempt);
-    case Kind::Waiting: return fmt::format("{}: {} batches open", provider, open_batches);
+    case Kind::Resubmitting:
+      return fmt::format("{}: resubmitting {} failed requests (submission {})", provider, requests, attempt);
+    case Kind::Waiting:
+      return fmt::format("{}: {} batches open", provider, open_batches);
   }
   return {};
 }
@@ -55,9 +60,12 @@ BatchOptions batch_options(const ModelSpec& spec) {
       return v;
     };
     if (key == "batch") {
-      if (value.empty() || value == "1" || value == "true" || value == "yes" || value == "on") o.enabled = true;
-      else if (value == "0" || value == "false" || value == "no" || value == "off") o.enabled = false;
-      else fail("1, 0, true or false");
+      if (value.empty() || value == "1" || value == "true" || value == "yes" || value == "on")
+        o.enabled = true;
+      else if (value == "0" || value == "false" || value == "no" || value == "off")
+        o.enabled = false;
+      else
+        fail("1, 0, true or false");
     } else if (key == "batch_poll") {
       char* end = nullptr;
       const double v = std::strtod(value.c_str(), &end);
@@ -175,7 +183,8 @@ struct BatchBackend::Run {
   // Submits `todo` as one or more batches (provider limits), each recorded before it is polled.
   void submit(const std::vector<std::string>& todo, int attempt) {
     auto& p = *self.provider_;
-    const std::size_t max_n = self.options_.max_requests ? std::min(self.options_.max_requests, p.max_requests()) : p.max_requests();
+    const std::size_t max_n =
+        self.options_.max_requests ? std::min(self.options_.max_requests, p.max_requests()) : p.max_requests();
     std::vector<BatchLine> part;
     std::size_t bytes = 0;
     auto flush = [&] {
@@ -242,18 +251,23 @@ struct BatchBackend::Run {
         deliver(r.custom_id, std::move(r.answer));
       });
     } catch (const Error& e) {
-      throw Error(fmt::format("{} batch {}: downloading its results failed: {}; the answers are paid for: run the same "
-                              "command again to download them (nothing is submitted again)",
-                              provider, b.id, e.what()));
+      throw Error(
+          fmt::format("{} batch {}: downloading its results failed: {}; the answers are paid for: run the same "
+                      "command again to download them (nothing is submitted again)",
+                      provider, b.id, e.what()));
     }
     for (const auto& k : b.keys) {
       if (done.at(k)) continue;
-      if (auto f = failures.find(k); f != failures.end()) failed.push_back({b.attempt, std::move(f->second)});
-      else if (!s.failure.empty()) failed.push_back({b.attempt, Failure{k, s.failure, s.failure_retryable}});
+      if (auto f = failures.find(k); f != failures.end())
+        failed.push_back({b.attempt, std::move(f->second)});
+      else if (!s.failure.empty())
+        failed.push_back({b.attempt, Failure{k, s.failure, s.failure_retryable}});
       else
-        failed.push_back({b.attempt, Failure{k, fmt::format("no result (batch {}){}", s.state,
-                                                            unreadable.empty() ? "" : "; an unreadable result line: " + unreadable),
-                                             true}});
+        failed.push_back(
+            {b.attempt, Failure{k,
+                                fmt::format("no result (batch {}){}", s.state,
+                                            unreadable.empty() ? "" : "; an unreadable result line: " + unreadable),
+                                true}});
     }
     return ok;
   }
@@ -295,8 +309,11 @@ struct BatchBackend::Run {
   void resubmit(const std::vector<std::pair<int, Failure>>& failed) {
     std::map<int, std::vector<std::string>> again;  // by next submission number
     for (const auto& [attempt, f] : failed) {
-      if (f.retryable && attempt < self.options_.max_attempts) again[attempt + 1].push_back(f.key);
-      else fail(f.key, fmt::format("{} batch: {} (after {} submission{})", provider, f.error, attempt, attempt == 1 ? "" : "s"));
+      if (f.retryable && attempt < self.options_.max_attempts)
+        again[attempt + 1].push_back(f.key);
+      else
+        fail(f.key,
+             fmt::format("{} batch: {} (after {} submission{})", provider, f.error, attempt, attempt == 1 ? "" : "s"));
     }
     for (const auto& [attempt, todo] : again) {
       BatchEvent e = event(BatchEvent::Kind::Resubmitting);
@@ -322,8 +339,7 @@ struct BatchBackend::Run {
       }
     }
     for (const auto& o : open)  // resumed batches: bodies of their requests, should they be resubmitted
-      for (const auto& k : o.keys)
-        try {
+      for (const auto& k : o.keys) try {
           bodies.emplace(k, self.provider_->body(batch[positions.at(k).front()]));
         } catch (const std::exception&) {
         }
@@ -346,7 +362,9 @@ BatchBackend::BatchBackend(std::unique_ptr<http::BatchProvider> provider, BatchO
   if (options_.max_attempts < 1) throw Error("batch backend: batch_attempts must be >= 1");
 }
 
-std::vector<Generation> BatchBackend::generate(std::span<const GenerationRequest> batch) { return generate_each(batch, {}); }
+std::vector<Generation> BatchBackend::generate(std::span<const GenerationRequest> batch) {
+  return generate_each(batch, {});
+}
 
 std::vector<Generation> BatchBackend::generate_each(std::span<const GenerationRequest> batch,
                                                     const ResultCallback& on_result) {
@@ -358,7 +376,8 @@ std::vector<Generation> BatchBackend::generate_each(std::span<const GenerationRe
 
 std::unique_ptr<BatchBackend> make_batch_backend(const ModelSpec& spec) {
   BatchOptions b = batch_options(spec);
-  if (spec.provider == "openai") return std::make_unique<BatchBackend>(http::make_openai_batch_provider(openai_options(spec)), b);
+  if (spec.provider == "openai")
+    return std::make_unique<BatchBackend>(http::make_openai_batch_provider(openai_options(spec)), b);
   if (spec.provider == "anthropic")
     return std::make_unique<BatchBackend>(http::make_anthropic_batch_provider(anthropic_options(spec)), b);
   throw Error("batch=1: unknown provider \"" + spec.provider + "\" (expected openai or anthropic)");

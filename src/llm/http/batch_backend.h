@@ -33,9 +33,9 @@ struct BatchEvent {
   std::string batch_id;
   std::string state;
   std::string counts;
-  std::size_t requests = 0;   // in this batch (Submitted, Resumed) / to resubmit
+  std::size_t requests = 0;               // in this batch (Submitted, Resumed) / to resubmit
   std::size_t succeeded = 0, failed = 0;  // Collected
-  std::string detail;            // Collected: why the batch as a whole failed, when it did
+  std::string detail;                     // Collected: why the batch as a whole failed, when it did
   int attempt = 1;
   std::size_t open_batches = 0;  // Waiting
   std::string line() const;
@@ -43,10 +43,10 @@ struct BatchEvent {
 };
 
 struct BatchOptions {
-  bool enabled = false;             // batch=1
-  double poll_s = 60;               // batch_poll=SECONDS: wait between polls of the open batches
-  std::size_t max_requests = 0;     // batch_max_requests=N: fewer requests per batch than the provider allows
-  int max_attempts = 3;             // batch_attempts=N: submissions of one request in all
+  bool enabled = false;          // batch=1
+  double poll_s = 60;            // batch_poll=SECONDS: wait between polls of the open batches
+  std::size_t max_requests = 0;  // batch_max_requests=N: fewer requests per batch than the provider allows
+  int max_attempts = 3;          // batch_attempts=N: submissions of one request in all
   std::function<void(const BatchEvent&)> on_event;  // progress; default: none
 };
 
@@ -63,7 +63,8 @@ class BatchBackend final : public Backend {
   // The direct backend's identity: both paths store answers under the same cache key.
   std::string identity() const override { return provider_->identity(); }
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
-  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) override;
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch,
+                                        const ResultCallback& on_result) override;
   bool answers_independent_of_batch() const override { return true; }
   bool wants_whole_stage() const override { return true; }
   void set_batch_journal(std::shared_ptr<BatchJournal> journal) override { journal_ = std::move(journal); }

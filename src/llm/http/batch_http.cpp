@@ -25,7 +25,7 @@ namespace sceval::llm::http {
 namespace {
 
 struct Received {
-  std::string body;         // a JSON reply, or the start of an error reply to a download
+  std::string body;  // a JSON reply, or the start of an error reply to a download
   std::string retry_after;
   std::size_t limit = 0;
   bool too_large = false;
@@ -106,7 +106,8 @@ std::string BatchHttp::get(const std::string& url, const std::vector<std::string
   return send("GET", url, headers, {});
 }
 
-std::string BatchHttp::post_json(const std::string& url, const std::vector<std::string>& headers, const std::string& body) {
+std::string BatchHttp::post_json(const std::string& url, const std::vector<std::string>& headers,
+                                 const std::string& body) {
   auto h = headers;
   h.push_back("Content-Type: application/json");
   return send("POST", url, std::move(h), body);
@@ -136,7 +137,9 @@ DownloadedFile BatchHttp::download(const std::string& url, const std::vector<std
   // symlink is ever opened or overwritten, and concurrent runs never share one.
   std::string name = (std::filesystem::temp_directory_path() / "sceval-batch-results-XXXXXX").string();
   const int fd = ::mkstemp(name.data());
-  if (fd < 0) throw Error(fmt::format("cannot create a temporary file for the batch results ({}): {}", name, std::strerror(errno)));
+  if (fd < 0)
+    throw Error(
+        fmt::format("cannot create a temporary file for the batch results ({}): {}", name, std::strerror(errno)));
   DownloadedFile f;
   f.path_ = name;
   f.file_ = ::fdopen(fd, "w+b");
@@ -157,7 +160,8 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
   for (int attempt = 1;; ++attempt) {
     if (file) {  // each attempt starts the file again
       std::fflush(file);
-      if (::ftruncate(::fileno(file), 0) != 0) throw Error(std::string("cannot truncate the results file: ") + std::strerror(errno));
+      if (::ftruncate(::fileno(file), 0) != 0)
+        throw Error(std::string("cannot truncate the results file: ") + std::strerror(errno));
       std::rewind(file);
     }
     CURL* e = curl_easy_init();
@@ -196,7 +200,8 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
     std::string why;
     bool retry = false;
     if (r.write_failed) {
-      throw Error(redact(fmt::format("{} {}: cannot write the reply to disk: {}", method, url, std::strerror(errno)), secret_));
+      throw Error(
+          redact(fmt::format("{} {}: cannot write the reply to disk: {}", method, url, std::strerror(errno)), secret_));
     } else if (r.too_large) {
       why = fmt::format("the reply is larger than {} bytes", options_.max_response_bytes);
     } else if (rc != CURLE_OK) {
@@ -222,8 +227,8 @@ std::string BatchHttp::send(const char* method, const std::string& url, std::vec
       options_.on_attempt(ev);
     }
     if (!retry || attempt >= policy.max_attempts)
-      throw Error(redact(fmt::format("{} {}: {} after {} attempt{}", method, url, why, attempt, attempt == 1 ? "" : "s"),
-                         secret_));
+      throw Error(redact(
+          fmt::format("{} {}: {} after {} attempt{}", method, url, why, attempt, attempt == 1 ? "" : "s"), secret_));
     std::this_thread::sleep_for(std::chrono::duration<double>(delay));
   }
 }

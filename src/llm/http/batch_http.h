@@ -26,7 +26,8 @@ struct BatchHttpReply {
 class DownloadedFile {
  public:
   DownloadedFile() = default;
-  DownloadedFile(DownloadedFile&& o) noexcept : path_(std::exchange(o.path_, {})), file_(std::exchange(o.file_, nullptr)) {}
+  DownloadedFile(DownloadedFile&& o) noexcept
+      : path_(std::exchange(o.path_, {})), file_(std::exchange(o.file_, nullptr)) {}
   DownloadedFile& operator=(DownloadedFile&&) = delete;
   ~DownloadedFile();
   std::FILE* file() const { return file_; }
@@ -58,8 +59,8 @@ class BatchHttp {
 
  private:
   // `file`: a download, the 2xx body is written there (see download()).
-  std::string send(const char* method, const std::string& url, std::vector<std::string> headers, const std::string& body,
-                   std::FILE* file = nullptr);
+  std::string send(const char* method, const std::string& url, std::vector<std::string> headers,
+                   const std::string& body, std::FILE* file = nullptr);
 
   TransportOptions options_;
   std::string secret_;

@@ -22,8 +22,7 @@ using nlohmann::ordered_json;
 
 class OpenAIBatches final : public BatchProvider {
  public:
-  explicit OpenAIBatches(const OpenAIOptions& o)
-      : direct_(o), key_(read_env(o.api_key_env)), http_(o.transport, key_) {
+  explicit OpenAIBatches(const OpenAIOptions& o) : direct_(o), key_(read_env(o.api_key_env)), http_(o.transport, key_) {
     if (direct_.base_urls().size() != 1)
       throw Error("openai batch mode (batch=1) takes one base URL, got " + std::to_string(direct_.base_urls().size()));
     base_ = direct_.base_urls().front();
@@ -31,17 +30,17 @@ class OpenAIBatches final : public BatchProvider {
 
   std::string name() const override { return "openai"; }
   std::string identity() const override { return direct_.identity(); }
-  std::size_t max_requests() const override { return 50000; }       // per batch
-  std::size_t max_bytes() const override { return 200u << 20; }      // per input file (200 MB)
+  std::size_t max_requests() const override { return 50000; }    // per batch
+  std::size_t max_bytes() const override { return 200u << 20; }  // per input file (200 MB)
   ordered_json body(const GenerationRequest& r) const override { return openai_request_body(r, direct_.options()); }
   std::size_t line_bytes(const BatchLine& l) const override { return line(l).size() + 1; }
 
   std::string submit(const std::vector<BatchLine>& lines) override {
     std::string jsonl;
     for (const auto& l : lines) jsonl += line(l) + "\n";
-    const json file = parse_reply(http_.post_file(base_ + "/files", auth(), {{"purpose", "batch"}}, "file", "sceval-batch.jsonl",
-                                            "application/jsonl", jsonl),
-                            "POST /files");
+    const json file = parse_reply(http_.post_file(base_ + "/files", auth(), {{"purpose", "batch"}}, "file",
+                                                  "sceval-batch.jsonl", "application/jsonl", jsonl),
+                                  "POST /files");
     const std::string file_id = string_field(file, "id", "POST /files");
     const ordered_json create = {{"input_file_id", file_id},
                                  {"endpoint", "/v1/chat/completions"},
@@ -96,9 +95,11 @@ class OpenAIBatches final : public BatchProvider {
       if (auto d = e->find("data"); d != e->end() && d->is_array()) data = &*d;
     for (const auto& err : data ? *data : json::array()) {
       if (!err.is_object()) continue;
-      const std::string code = err.contains("code") && err["code"].is_string() ? err["code"].get<std::string>() : "error";
+      const std::string code =
+          err.contains("code") && err["code"].is_string() ? err["code"].get<std::string>() : "error";
       std::string part = code;
-      if (auto l = err.find("line"); l != err.end() && l->is_number_integer()) part += fmt::format(" (input line {})", l->get<long>());
+      if (auto l = err.find("line"); l != err.end() && l->is_number_integer())
+        part += fmt::format(" (input line {})", l->get<long>());
       if (auto m = err.find("message"); m != err.end() && m->is_string()) part += ": " + m->get<std::string>();
       parts.push_back(excerpt(part, 300));
       only_transient = only_transient && code == "token_limit_exceeded";
@@ -114,7 +115,8 @@ class OpenAIBatches final : public BatchProvider {
   }
 
   static std::string line(const BatchLine& l) {
-    return ordered_json{{"custom_id", l.custom_id}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", l.body}}
+    return ordered_json{
+        {"custom_id", l.custom_id}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", l.body}}
         .dump();
   }
 

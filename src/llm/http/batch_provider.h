@@ -23,9 +23,9 @@ struct BatchLine {
 };
 
 struct BatchStatus {
-  std::string state;    // the provider's word: validating, in_progress, finalizing, completed, ended, ...
-  bool ended = false;   // no further change: results can be read
-  std::string counts;   // "950 completed, 3 failed of 1000", for progress lines
+  std::string state;      // the provider's word: validating, in_progress, finalizing, completed, ended, ...
+  bool ended = false;     // no further change: results can be read
+  std::string counts;     // "950 completed, 3 failed of 1000", for progress lines
   nlohmann::json object;  // the batch object as returned
   // The batch as a whole failed (OpenAI: status "failed", its errors.data): why, for every request
   // it held that has no result line, and whether resubmitting them could succeed.
@@ -36,9 +36,9 @@ struct BatchStatus {
 struct LineResult {
   std::string custom_id;  // empty: a line that could not be read (`error` says why)
   bool ok = false;
-  Generation answer;     // when ok
-  std::string error;     // when !ok: what the provider said
-  bool retryable = true; // false: a request the provider rejected as invalid (it would fail again)
+  Generation answer;      // when ok
+  std::string error;      // when !ok: what the provider said
+  bool retryable = true;  // false: a request the provider rejected as invalid (it would fail again)
 };
 
 // A result line with the API key removed from its text, reasoning and error, as the direct path
@@ -54,7 +54,7 @@ inline LineResult without_secret(LineResult r, std::string_view secret) {
 class BatchProvider {
  public:
   virtual ~BatchProvider() = default;
-  virtual std::string name() const = 0;  // "openai" | "anthropic"
+  virtual std::string name() const = 0;      // "openai" | "anthropic"
   virtual std::string identity() const = 0;  // the direct backend's identity: same cache keys
   // The provider's documented limits per batch (requests, bytes of the request lines).
   virtual std::size_t max_requests() const = 0;

@@ -53,6 +53,8 @@ std::span<const OpenAIModelRule> openai_model_rules() { return kOpenAI; }
 std::span<const AnthropicModelRule> anthropic_model_rules() { return kAnthropic; }
 
 const OpenAIModelRule* find_openai_rule(std::string_view model) { return longest(openai_model_rules(), model); }
-const AnthropicModelRule* find_anthropic_rule(std::string_view model) { return longest(anthropic_model_rules(), model); }
+const AnthropicModelRule* find_anthropic_rule(std::string_view model) {
+  return longest(anthropic_model_rules(), model);
+}
 
 }  // namespace sceval::llm::http

@@ -27,9 +27,9 @@ struct OpenAIModelRule {
 };
 
 enum class AnthropicThinkingRule {
-  ManualOnly,        // {"type": "enabled", "budget_tokens"}; no adaptive thinking
+  ManualOnly,         // {"type": "enabled", "budget_tokens"}; no adaptive thinking
   AdaptivePreferred,  // adaptive recommended; manual deprecated but accepted
-  AdaptiveOnly,      // {"type": "adaptive"} or no thinking field; "enabled" and "disabled" are refused
+  AdaptiveOnly,       // {"type": "adaptive"} or no thinking field; "enabled" and "disabled" are refused
 };
 
 struct AnthropicModelRule {

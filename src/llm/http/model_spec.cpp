@@ -76,21 +76,32 @@ struct SettingReader {
 // Settings every HTTP backend has. Returns false when `key` is not one of them.
 bool apply_common(const SettingReader& r, http::TransportOptions& t, std::string& api_key_env) {
   const std::string& k = r.key;
-  if (k == "concurrency") t.concurrency = r.integer(1);
-  else if (k == "timeout") t.timeout_s = r.seconds(false);
-  else if (k == "connect_timeout") t.connect_timeout_s = r.seconds(false);
-  else if (k == "max_attempts") t.retry.max_attempts = r.integer(1);
-  else if (k == "backoff") t.retry.initial_backoff_s = r.seconds(true);
-  else if (k == "max_backoff") t.retry.max_backoff_s = r.seconds(true);
-  else if (k == "max_retry_after") t.retry.max_retry_after_s = r.seconds(true);
-  else if (k == "api_key_env") api_key_env = r.text();
-  else if (is_batch_setting(k)) {}  // read by batch_options() (batch_backend.h)
-  else return false;
+  if (k == "concurrency")
+    t.concurrency = r.integer(1);
+  else if (k == "timeout")
+    t.timeout_s = r.seconds(false);
+  else if (k == "connect_timeout")
+    t.connect_timeout_s = r.seconds(false);
+  else if (k == "max_attempts")
+    t.retry.max_attempts = r.integer(1);
+  else if (k == "backoff")
+    t.retry.initial_backoff_s = r.seconds(true);
+  else if (k == "max_backoff")
+    t.retry.max_backoff_s = r.seconds(true);
+  else if (k == "max_retry_after")
+    t.retry.max_retry_after_s = r.seconds(true);
+  else if (k == "api_key_env")
+    api_key_env = r.text();
+  else if (is_batch_setting(k)) {
+  }  // read by batch_options() (batch_backend.h)
+  else
+    return false;
   return true;
 }
 
-constexpr const char* kCommonKeys = "concurrency, timeout, connect_timeout, max_attempts, backoff, max_backoff, "
-                                    "max_retry_after, api_key_env, batch, batch_poll, batch_max_requests, batch_attempts";
+constexpr const char* kCommonKeys =
+    "concurrency, timeout, connect_timeout, max_attempts, backoff, max_backoff, "
+    "max_retry_after, api_key_env, batch, batch_poll, batch_max_requests, batch_attempts";
 
 }  // namespace
 
@@ -116,7 +127,8 @@ ModelSpec parse_model_spec(std::string_view text) {
     while (true) {
       std::string_view item = tail.substr(0, tail.find(';'));
       std::string_view key = trim(item.substr(0, item.find('=')));
-      std::string_view value = item.find('=') == std::string_view::npos ? std::string_view() : trim(item.substr(item.find('=') + 1));
+      std::string_view value =
+          item.find('=') == std::string_view::npos ? std::string_view() : trim(item.substr(item.find('=') + 1));
       if (key.empty()) bad(spec, "an empty setting (expected ;KEY=VALUE)");
       for (const auto& [k, v] : s.settings)  // one value wins silently otherwise: say which
         if (k == key) bad(spec, fmt::format("setting {} is given twice; give it once", key));
@@ -131,7 +143,8 @@ ModelSpec parse_model_spec(std::string_view text) {
   if (at == std::string_view::npos) at = head.find("@https://");
   if (at != std::string_view::npos) {
     s.model = std::string(trim(head.substr(0, at)));
-    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)), fmt::format("model spec \"{}\"", without_url_credentials(spec)));
+    s.base_url = http::normalize_base_url(trim(head.substr(at + 1)),
+                                          fmt::format("model spec \"{}\"", without_url_credentials(spec)));
   } else {
     s.model = std::string(trim(head));
     // "m@notaurl" must not quietly become model "m@notaurl" at the provider's default endpoint.
@@ -157,14 +170,20 @@ OpenAIOptions openai_options(const ModelSpec& spec) {
   for (const auto& [key, value] : spec.settings) {
     SettingReader r{where, key, value};
     if (apply_common(r, o.transport, o.api_key_env)) continue;
-    if (key == "omit_temperature") omit_temperature = r.boolean();
-    else if (key == "max_completion_tokens") max_completion_tokens = r.boolean();
-    else if (key == "reasoning") o.reasoning = r.boolean();
-    else if (key == "reasoning_effort") o.reasoning_effort = r.one_of({"none", "minimal", "low", "medium", "high", "xhigh"});
-    else if (key == "json_schema_strict") o.json_schema_strict = r.boolean();
+    if (key == "omit_temperature")
+      omit_temperature = r.boolean();
+    else if (key == "max_completion_tokens")
+      max_completion_tokens = r.boolean();
+    else if (key == "reasoning")
+      o.reasoning = r.boolean();
+    else if (key == "reasoning_effort")
+      o.reasoning_effort = r.one_of({"none", "minimal", "low", "medium", "high", "xhigh"});
+    else if (key == "json_schema_strict")
+      o.json_schema_strict = r.boolean();
     else
       bad(where, fmt::format("unknown setting \"{}\" (known: {}, reasoning, reasoning_effort, omit_temperature, "
-                             "max_completion_tokens, json_schema_strict)", key, kCommonKeys));
+                             "max_completion_tokens, json_schema_strict)",
+                             key, kCommonKeys));
   }
   o.omit_temperature = omit_temperature.value_or(o.reasoning);
   o.max_completion_tokens = max_completion_tokens.value_or(o.reasoning);
@@ -189,17 +208,22 @@ AnthropicOptions anthropic_options(const ModelSpec& spec) {
     } else if (key == "effort") {
       o.effort = r.one_of({"low", "medium", "high", "max"});
     } else if (key == "thinking") {
-      if (value == "omit" || value == "off" || value == "none") o.thinking = AnthropicThinking::Omit;
-      else if (value == "disabled") o.thinking = AnthropicThinking::Disabled;
-      else if (value == "adaptive") o.thinking = AnthropicThinking::Adaptive;
-      else if (value == "enabled" || value.empty()) o.thinking = AnthropicThinking::Enabled;
+      if (value == "omit" || value == "off" || value == "none")
+        o.thinking = AnthropicThinking::Omit;
+      else if (value == "disabled")
+        o.thinking = AnthropicThinking::Disabled;
+      else if (value == "adaptive")
+        o.thinking = AnthropicThinking::Adaptive;
+      else if (value == "enabled" || value.empty())
+        o.thinking = AnthropicThinking::Enabled;
       else {
         o.thinking = AnthropicThinking::Enabled;
         o.thinking_budget = r.integer(kMinThinkingBudget);
       }
     } else {
       bad(where, fmt::format("unknown setting \"{}\" (known: {}, thinking, thinking_budget, effort, omit_temperature, "
-                             "anthropic_version)", key, kCommonKeys));
+                             "anthropic_version)",
+                             key, kCommonKeys));
     }
   }
   return o;
@@ -227,8 +251,10 @@ std::unique_ptr<Backend> make_http_backend(const ModelSpec& spec, const AttemptL
     auto b = make_batch_backend(spec);
     // Progress: states and counts; with a debug log (--log-level debug), every event with its batch id.
     b->options().on_event = [log, progress](const BatchEvent& e) {
-      if (log) log(e.debug_line());
-      else if (progress && e.kind != BatchEvent::Kind::Waiting) progress(e.line());
+      if (log)
+        log(e.debug_line());
+      else if (progress && e.kind != BatchEvent::Kind::Waiting)
+        progress(e.line());
     };
     return b;
   }

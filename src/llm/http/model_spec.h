@@ -26,7 +26,7 @@ namespace sceval::llm {
 struct ModelSpec {
   std::string provider;  // "openai" or "anthropic"
   std::string model;
-  std::string base_url;  // as written; empty = the provider's default
+  std::string base_url;                                       // as written; empty = the provider's default
   std::vector<std::pair<std::string, std::string>> settings;  // in order; value "" = flag without value
 };
 
@@ -37,8 +37,8 @@ bool is_http_model_spec(std::string_view spec);
 ModelSpec parse_model_spec(std::string_view spec);
 
 // Backend options from a spec: provider defaults (reasoning models by the model table,
-// model_rules.h: omit_temperature and max_completion_tokens), then the settings in order. Throws sceval::Error on an unknown setting or
-// a bad value. Apply the settings of `spec` only (no environment is read here).
+// model_rules.h: omit_temperature and max_completion_tokens), then the settings in order. Throws sceval::Error on an
+// unknown setting or a bad value. Apply the settings of `spec` only (no environment is read here).
 OpenAIOptions openai_options(const ModelSpec& spec);
 AnthropicOptions anthropic_options(const ModelSpec& spec);
 

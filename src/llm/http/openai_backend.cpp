@@ -21,8 +21,7 @@ bool is_openai_reasoning_model(std::string_view model) {
   return rule && rule->shape == http::OpenAIShape::Reasoning;
 }
 
-OpenAIBackend::OpenAIBackend(OpenAIOptions options)
-    : options_(std::move(options)), transport_(options_.transport) {
+OpenAIBackend::OpenAIBackend(OpenAIOptions options) : options_(std::move(options)), transport_(options_.transport) {
   if (options_.model.empty()) throw Error("OpenAI-compatible backend: the model name is empty");
   std::string_view all = options_.base_url;
   for (std::size_t start = 0; start <= all.size();) {
@@ -34,9 +33,10 @@ OpenAIBackend::OpenAIBackend(OpenAIOptions options)
   std::sort(sorted.begin(), sorted.end());
   options_.base_url = fmt::format("{}", fmt::join(sorted, ","));
   if (!options_.reasoning_effort.empty() && !options_.reasoning)
-    throw Error(fmt::format("OpenAI backend: reasoning_effort={} is for reasoning models, and {} is not one by the model "
-                            "table (docs/backends.md); add ;reasoning=1 if it is one",
-                            options_.reasoning_effort, options_.model));
+    throw Error(
+        fmt::format("OpenAI backend: reasoning_effort={} is for reasoning models, and {} is not one by the model "
+                    "table (docs/backends.md); add ;reasoning=1 if it is one",
+                    options_.reasoning_effort, options_.model));
   api_key_ = http::read_env(options_.api_key_env);
   bool hosted = false;
   for (const auto& u : urls_) hosted = hosted || http::url_host(u) == "api.openai.com";
@@ -73,9 +73,9 @@ ordered_json openai_request_body(const GenerationRequest& request, const OpenAIO
   if (!options.reasoning_effort.empty()) body["reasoning_effort"] = options.reasoning_effort;
   body["seed"] = s.seed;
   if (s.json_schema) {
-    body["response_format"] = {{"type", "json_schema"},
-                               {"json_schema", {{"name", "response"}, {"strict", options.json_schema_strict},
-                                                {"schema", *s.json_schema}}}};
+    body["response_format"] = {
+        {"type", "json_schema"},
+        {"json_schema", {{"name", "response"}, {"strict", options.json_schema_strict}, {"schema", *s.json_schema}}}};
   }
   if (s.grammar) body["grammar"] = *s.grammar;  // llama-server's extension (GBNF)
   if (!s.stop.empty()) body["stop"] = s.stop;
@@ -137,11 +137,14 @@ Generation parse_openai_response(std::string_view body) {
   if (msg == c0.end() || !msg->is_object()) throw Error("no \"choices[0].message\"");
   Generation g;
   if (auto content = msg->find("content"); content != msg->end()) {
-    if (content->is_string()) g.text = content->get<std::string>();
-    else if (!content->is_null()) throw Error("\"choices[0].message.content\" is not a string");
+    if (content->is_string())
+      g.text = content->get<std::string>();
+    else if (!content->is_null())
+      throw Error("\"choices[0].message.content\" is not a string");
   }
   for (const char* key : {"reasoning_content", "reasoning"}) {  // llama-server/DeepSeek; vLLM/OpenRouter
-    if (auto r = msg->find(key); r != msg->end() && r->is_string() && g.reasoning.empty()) g.reasoning = r->get<std::string>();
+    if (auto r = msg->find(key); r != msg->end() && r->is_string() && g.reasoning.empty())
+      g.reasoning = r->get<std::string>();
   }
   std::string finish;
   if (auto f = c0.find("finish_reason"); f != c0.end() && f->is_string()) finish = f->get<std::string>();

@@ -14,16 +14,16 @@
 namespace sceval::llm {
 
 struct OpenAIOptions {
-  std::string model;                              // sent as "model" (llama-server ignores it)
+  std::string model;  // sent as "model" (llama-server ignores it)
   // The endpoint is base_url + "/chat/completions". Several servers of the same model: base URLs
   // separated by commas, used round robin (request i of a batch goes to URL i mod n).
   std::string base_url = "https://api.openai.com/v1";
-  std::string api_key_env = "OPENAI_API_KEY";     // environment variable holding the key; unset = no key
-  bool omit_temperature = false;       // send no temperature (and no top_p): reasoning models
-  bool max_completion_tokens = false;  // send max_completion_tokens instead of max_tokens: reasoning models
-  bool reasoning = false;              // a reasoning model: reasoning_effort may be sent
-  std::string reasoning_effort;        // "" = not sent (the model's default); else none|minimal|low|medium|high|xhigh
-  bool json_schema_strict = true;      // response_format.json_schema.strict
+  std::string api_key_env = "OPENAI_API_KEY";  // environment variable holding the key; unset = no key
+  bool omit_temperature = false;               // send no temperature (and no top_p): reasoning models
+  bool max_completion_tokens = false;          // send max_completion_tokens instead of max_tokens: reasoning models
+  bool reasoning = false;                      // a reasoning model: reasoning_effort may be sent
+  std::string reasoning_effort;    // "" = not sent (the model's default); else none|minimal|low|medium|high|xhigh
+  bool json_schema_strict = true;  // response_format.json_schema.strict
   http::TransportOptions transport;
 };
 
@@ -47,7 +47,8 @@ class OpenAIBackend final : public Backend {
   // sorted, so the order they were given in does not change cache keys.
   std::string identity() const override;
   std::vector<Generation> generate(std::span<const GenerationRequest> batch) override;
-  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch, const ResultCallback& on_result) override;
+  std::vector<Generation> generate_each(std::span<const GenerationRequest> batch,
+                                        const ResultCallback& on_result) override;
   bool answers_independent_of_batch() const override { return true; }
   const std::vector<std::string>& base_urls() const { return urls_; }
 

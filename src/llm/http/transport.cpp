@@ -39,7 +39,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -95,9 +96,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   if (colon == std::string_view::npos) return len;
   const std::string name = lower(trim(line.substr(0, colon)));
   const std::string_view value = trim(line.substr(colon + 1));
-  if (name == "retry-after") a->retry_after = value;
-  else if (name == "retry-after-ms") a->retry_after_ms = value;
-  else if (name == "x-should-retry") a->should_retry = lower(value);
+  if (name == "retry-after")
+    a->retry_after = value;
+  else if (name == "retry-after-ms")
+    a->retry_after_ms = value;
+  else if (name == "x-should-retry")
+    a->should_retry = lower(value);
   return len;
 }
 
@@ -166,8 +170,10 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
   // delta-seconds (RFC 9110 says integer; some servers send fractions)
   bool numeric = true, dot = false;
   for (char c : value) {
-    if (c == '.' && !dot) dot = true;
-    else if (c < '0' || c > '9') numeric = false;
+    if (c == '.' && !dot)
+      dot = true;
+    else if (c < '0' || c > '9')
+      numeric = false;
   }
   if (numeric) {
     try {
@@ -190,7 +196,8 @@ struct Transport::Rng {
 };
 
 Transport::Transport(TransportOptions options) : options_(std::move(options)), rng_(std::make_unique<Rng>()) {
-  if (options_.concurrency < 1) throw Error(fmt::format("concurrency must be at least 1, got {}", options_.concurrency));
+  if (options_.concurrency < 1)
+    throw Error(fmt::format("concurrency must be at least 1, got {}", options_.concurrency));
   if (options_.retry.max_attempts < 1)
     throw Error(fmt::format("max_attempts must be at least 1, got {}", options_.retry.max_attempts));
   if (!(options_.timeout_s > 0) || !(options_.connect_timeout_s > 0)) throw Error("timeouts must be positive");
@@ -326,9 +333,10 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     // Nothing has ever answered at this URL and a request has failed to connect twice: no server
     // is running there. Say so now instead of retrying every request for an hour.
     if (f.transfer == AttemptFacts::Transfer::CannotConnect && !connected_ && attempts[i] >= 2 && fail_fast.empty())
-      fail_fast = fmt::format("cannot connect to {} ({}): is the server running? Start it (for example "
-                              "`llama-server -m MODEL.gguf --port PORT`) or correct the base URL in the model spec",
-                              without_url_credentials(requests[i].url), f.transfer_error);
+      fail_fast = fmt::format(
+          "cannot connect to {} ({}): is the server running? Start it (for example "
+          "`llama-server -m MODEL.gguf --port PORT`) or correct the base URL in the model spec",
+          without_url_credentials(requests[i].url), f.transfer_error);
     if (!fail_fast.empty()) {
       notify(ev);  // will_retry false: the call ends
       return;
@@ -336,7 +344,8 @@ std::vector<HttpOutcome> Transport::post(std::span<const HttpRequest> requests, 
     if (retryable && attempts[i] < options_.retry.max_attempts) {
       ev.will_retry = true;
       ev.delay_s = backoff_delay(attempts[i], options_.retry, ev.retry_after_s, next_uniform());
-      waiting.emplace(Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ev.delay_s)), i);
+      waiting.emplace(
+          Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ev.delay_s)), i);
       notify(ev);
       return;
     }

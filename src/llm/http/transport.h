@@ -41,9 +41,9 @@ struct AttemptEvent {
   long status = 0;        // HTTP status; 0 when no response arrived
   bool ok = false;        // the request is done with this attempt, successfully
   bool will_retry = false;
-  double delay_s = 0;                     // wait before the next attempt (when will_retry)
-  std::optional<double> retry_after_s;    // what the server asked for, if anything
-  std::string reason;                     // why the attempt failed (empty when ok)
+  double delay_s = 0;                   // wait before the next attempt (when will_retry)
+  std::optional<double> retry_after_s;  // what the server asked for, if anything
+  std::string reason;                   // why the attempt failed (empty when ok)
 };
 
 struct TransportOptions {
@@ -51,8 +51,8 @@ struct TransportOptions {
   double connect_timeout_s = 10.0;  // per attempt
   double timeout_s = 600.0;         // per attempt, whole transfer
   RetryPolicy retry;
-  std::optional<std::uint64_t> jitter_seed;   // fixed seed for the backoff jitter (tests); else random
-  std::size_t max_response_bytes = 64u << 20;  // a larger body fails the request (not retried)
+  std::optional<std::uint64_t> jitter_seed;             // fixed seed for the backoff jitter (tests); else random
+  std::size_t max_response_bytes = 64u << 20;           // a larger body fails the request (not retried)
   std::function<void(const AttemptEvent&)> on_attempt;  // called on the calling thread
 };
 
@@ -64,10 +64,10 @@ struct HttpRequest {
 
 struct HttpOutcome {
   bool ok = false;
-  long status = 0;     // of the last attempt; 0 = no HTTP response
-  std::string body;    // of the last attempt
+  long status = 0;   // of the last attempt; 0 = no HTTP response
+  std::string body;  // of the last attempt
   int attempts = 0;
-  std::string error;   // when !ok: "<what happened> after N attempts"
+  std::string error;  // when !ok: "<what happened> after N attempts"
 };
 
 // Called for each 2xx body; returns "" to accept it, or why it cannot be used (the attempt then

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   // away along that axis for every point, so d_min must be that one step's distance everywhere.
   const std::string one_step = c.rows[0][1];
   for (const auto& row : c.rows)
-    if (row[1] != one_step) return std::fprintf(stderr, "point %s: d_min %s != %s\n", row[0].c_str(), row[1].c_str(), one_step.c_str()), 1;
+    if (row[1] != one_step)
+      return std::fprintf(stderr, "point %s: d_min %s != %s\n", row[0].c_str(), row[1].c_str(), one_step.c_str()), 1;
   std::printf("consumer: sceval %s, task %s, %zu points, d_min %s everywhere\n", sceval::version(), t.name().c_str(),
               c.rows.size(), one_step.c_str());
   return 0;
