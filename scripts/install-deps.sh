@@ -3,7 +3,7 @@
 # Libraries are checked as Debian packages; tools by their command, so a machine whose Node.js
 # came from elsewhere (with npm bundled) is left alone.
 set -euo pipefail
-PACKAGES=(cmake ninja-build g++ clang ccache git python3
+PACKAGES=(cmake ninja-build g++ clang clang-format ccache git python3
           nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
           libsqlite3-dev libcurl4-openssl-dev libssl-dev chromium
           python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-tqdm)

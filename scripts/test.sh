@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
+./scripts/format.sh --check  # the code is formatted by .clang-format (seconds; before any build)
 cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release -DSCEVAL_WITH_LLAMA=ON >/dev/null
 cmake --build build -j "$JOBS"
 cmake --build build -j "$JOBS" --target sceval_llama_tools
