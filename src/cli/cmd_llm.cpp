@@ -45,10 +45,14 @@ Conversation conversation(const std::string& system, const std::string& prompt, 
   Conversation c;
   if (!messages_file.empty()) {
     const nlohmann::json j = parse_json_bounded(read_file_text(messages_file, "message list"), messages_file);
-    try {
-      for (const auto& m : j) c.push_back({m.at("role").get<std::string>(), m.at("content").get<std::string>()});
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(messages_file + ": expected [{\"role\": ..., \"content\": ...}, ...]: " + e.what());
+    const std::string expected = "expected a list of {\"role\": \"...\", \"content\": \"...\"} objects";
+    if (!j.is_array()) throw Error(fmt::format("{}: {}, got {}", messages_file, expected, j.type_name()));
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      const auto& m = j[i];
+      for (const char* key : {"role", "content"})
+        if (!m.is_object() || !m.contains(key) || !m[key].is_string())
+          throw Error(fmt::format("{}: message {}: {}: expected a string ({})", messages_file, i, key, expected));
+      c.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
     }
     return c;
   }
