@@ -53,9 +53,11 @@ TEST(Options, EachRowWritesItsOwnFieldAndNoOther) {
     opts.set(o.name, v);
     EXPECT_EQ(opts.get(o.name), v) << o.name;
     EXPECT_TRUE(opts.has(o.name)) << o.name;
-    for (const auto& other : option_table())  // two rows bound to one field would show here
-      if (other.name != o.name)
+    for (const auto& other : option_table()) {  // two rows bound to one field would show here
+      if (other.name != o.name) {
         EXPECT_EQ(opts.get(other.name), other.default_value) << o.name << " wrote " << other.name;
+      }
+    }
     opts.set(o.name, nullptr);  // back to the default
     EXPECT_EQ(opts.get(o.name), o.default_value) << o.name;
     EXPECT_FALSE(opts.has(o.name)) << o.name;
