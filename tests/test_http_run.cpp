@@ -73,6 +73,7 @@ int run_cli(const std::vector<std::string>& args, const std::string& log) {
   return p.wait();
 }
 
+
 std::string slurp(const std::string& path) { return read_text_file(path); }
 
 // results.json without what may differ between equal runs: timing, the model's URL, the output path.
@@ -137,14 +138,14 @@ TEST(HttpRun, FaultsDoNotChangeResults) {
   SCEVAL_REQUIRE_CLI_AND_SERVER(env);
   ScratchDir dir;
   const std::string direct = env.base_url();
-  ASSERT_EQ(run_cli(run_args(direct, dir.file("clean"), dir.file("clean.sqlite")), dir.file("clean.log")), 0)
+  ASSERT_TRUE(run_finished(run_cli(run_args(direct, dir.file("clean"), dir.file("clean.sqlite")), dir.file("clean.log"))))
       << slurp(dir.file("clean.log"));
 
   FaultProxy proxy(env.port(), thirty_percent, whole_body);
   const std::string retry = ";timeout=4;max_attempts=6;backoff=0.05;max_backoff=0.3";
   const int rc = run_cli(run_args(proxy.url() + "/v1", dir.file("faulty"), dir.file("faulty.sqlite"), retry),
                          dir.file("faulty.log"));
-  ASSERT_EQ(rc, 0) << slurp(dir.file("faulty.log"));
+  ASSERT_TRUE(run_finished(rc)) << rc << ": " << slurp(dir.file("faulty.log"));
   expect_same_run(dir.file("clean"), dir.file("faulty"));
 
   std::map<Fault::Kind, int> kinds;
@@ -201,7 +202,7 @@ TEST(HttpRun, GarbageRepliesGetTypedParseStatus) {
       },
       whole_body);
   const int rc = run_cli(run_args(proxy.url() + "/v1", dir.file("run"), dir.file("c.sqlite")), dir.file("run.log"));
-  ASSERT_EQ(rc, 0) << slurp(dir.file("run.log"));
+  ASSERT_TRUE(run_finished(rc)) << rc << ": " << slurp(dir.file("run.log"));
 
   // Each follow-up's status in sces.csv is the one its garbage calls for.
   std::ifstream in(dir.file("run") + "/samples.jsonl");
@@ -236,7 +237,7 @@ TEST(HttpRun, KillAndResumeResendsOnlyRequestsInFlight) {
       env.port(), [](const std::string&, int) { return Fault::forward(); }, whole_body);
   const std::string url = counter.url() + "/v1";
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(run_cli(run_args(url, dir.file("full"), dir.file("full.sqlite")), dir.file("full.log")), 0)
+  ASSERT_TRUE(run_finished(run_cli(run_args(url, dir.file("full"), dir.file("full.sqlite")), dir.file("full.log"))))
       << slurp(dir.file("full.log"));
   const double full_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::size_t distinct = counter.events().size();
@@ -255,7 +256,7 @@ TEST(HttpRun, KillAndResumeResendsOnlyRequestsInFlight) {
       ++kills;
     }
   }
-  ASSERT_EQ(run_cli(run_args(url, dir.file("killed"), dir.file("killed.sqlite")), dir.file("resumed.log")), 0)
+  ASSERT_TRUE(run_finished(run_cli(run_args(url, dir.file("killed"), dir.file("killed.sqlite")), dir.file("resumed.log"))))
       << slurp(dir.file("resumed.log"));
   expect_same_run(dir.file("full"), dir.file("killed"));
 
@@ -302,10 +303,10 @@ TEST(HttpRun, WithHistoryAsksInTheSameChat) {
       whole_body);
   const std::string url = proxy.url() + "/v1";
   auto args = run_args(url, dir.file("plain"), dir.file("c.sqlite"));
-  ASSERT_EQ(run_cli(args, dir.file("plain.log")), 0) << slurp(dir.file("plain.log"));
+  ASSERT_TRUE(run_finished(run_cli(args, dir.file("plain.log")))) << slurp(dir.file("plain.log"));
   args = run_args(url, dir.file("hist"), dir.file("c.sqlite"));
   args.push_back("--with-history");
-  ASSERT_EQ(run_cli(args, dir.file("hist.log")), 0) << slurp(dir.file("hist.log"));
+  ASSERT_TRUE(run_finished(run_cli(args, dir.file("hist.log")))) << slurp(dir.file("hist.log"));
 
   // Fresh-context results unchanged.
   json plain = comparable_results(dir.file("plain")), hist = comparable_results(dir.file("hist"));
@@ -348,10 +349,10 @@ TEST(HttpRun, SeveralBaseUrlsRoundRobin) {
   ScratchDir dir;
   auto pass = [](const std::string&, int) { return Fault::forward(); };
   FaultProxy a(env.port(), pass, whole_body), b(env.port(), pass, whole_body);
-  ASSERT_EQ(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log")), 0);
+  ASSERT_TRUE(run_finished(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log"))));
   auto two = run_args(a.url() + "/v1," + b.url() + "/v1", dir.file("two"), dir.file("two.sqlite"));
   two.push_back("--quiet");
-  ASSERT_EQ(run_cli(two, dir.file("two.log")), 0) << slurp(dir.file("two.log"));
+  ASSERT_TRUE(run_finished(run_cli(two, dir.file("two.log")))) << slurp(dir.file("two.log"));
   // Progress: plain lines when stderr is not a terminal (here a file), none with --quiet.
   const std::string one_log = slurp(dir.file("one.log")), two_log = slurp(dir.file("two.log"));
   EXPECT_NE(one_log.find("decision_map 210/210 (100%)"), std::string::npos) << one_log;

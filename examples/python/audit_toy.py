@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Audit the toy model (models/toy/toy-income.gguf) on its task, in-process, and print the metrics.
 
-    PYTHONPATH=build/python /usr/bin/python3 examples/python/audit_toy.py [--limit 50] [-o out/toy-py]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/audit_toy.py [--limit 50] [-o out/toy-audit]
 
 (/usr/bin/python3: Debian's Python, with apt's pandas.) --limit N asks follow-ups for the first N points
 only; the decision map is always the whole grid (1,920 points).
@@ -24,7 +24,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--limit", type=int, default=None, help="follow-ups for the first N points only")
-ap.add_argument("-o", "--out", default="out/toy-py", help="run directory")
+ap.add_argument("-o", "--out", default="out/toy-audit", help="run directory")
 a = ap.parse_args()
 
 task = sceval.load_task("toy_income")

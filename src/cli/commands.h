@@ -1,10 +1,19 @@
 #pragma once
 // One function per command group; main.cpp wires them into the CLI11 app.
+#include "sceval/error.h"
+
 namespace CLI {
 class App;
 }
 
 namespace sceval::cli {
+
+// A run that finished and wrote its files, but in which nothing could be scored (N = 0 in both
+// modes): exit 3, so a script can tell it from an error (exit 1) while `&&` still stops there.
+struct NoMetric : Error {
+  using Error::Error;
+};
+inline constexpr int kExitNoMetric = 3;
 
 void add_task_commands(CLI::App& app);    // tasks, prompt
 void add_closest_command(CLI::App& app);  // closest

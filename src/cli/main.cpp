@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 1, like every other error (docs/errors.md).
     return app.exit(e) == 0 ? 0 : 1;
+  } catch (const sceval::cli::NoMetric& e) {
+    fmt::print(stderr, "sceval: error: {}\n", e.what());
+    return sceval::cli::kExitNoMetric;
   } catch (const sceval::Error& e) {
     fmt::print(stderr, "sceval: error: {}\n", e.what());
     return 1;

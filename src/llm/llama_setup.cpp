@@ -142,6 +142,8 @@ void LlamaBackend::Impl::load() {
   n_vocab = llama_vocab_n_tokens(vocab);
   can_share_prefix = !llama_model_is_recurrent(model.get()) && !llama_model_is_hybrid(model.get());
 
+  for (const auto& [flag, v] : {std::pair{"--ctx", opt.n_ctx}, std::pair{"--batch", opt.n_batch}})
+    if (v < 0) throw Error(fmt::format("{} {}: expected 0 (chosen for you) or a number of tokens", flag, v));
   const int n_train = llama_model_n_ctx_train(model.get());
   if (opt.n_ctx <= 0) opt.n_ctx = std::clamp(n_train > 0 ? n_train : 4096, 512, 8192);
   if (opt.n_batch <= 0) opt.n_batch = 512;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sceval run` on a model whose answers cannot be scored says why and, when no metric exists,
 # exits 1 (the run directory is still written: nothing obtained is lost).
-#  1. every reply is prose: no turn-1 answer parses -> exit 1, the reason names the 210 turn-1 answers;
+#  1. every reply is prose: no turn-1 answer parses -> exit 3 (finished, no metric), the reason names the 210 turn-1 answers;
 #  2. turn-1 answers parse but no SCE does -> paper mode drops every row and says so, strict mode
 #     scores them (invalid) -> exit 0.
 # Usage: run_no_metric.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
@@ -25,11 +25,11 @@ fail() { echo "FAIL: $*"; cat "$W/log"; exit 1; }
 start_stub "I would rather not say." "Nor here."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 -o "$W/prose" > "$W/out" 2> "$W/log" || rc=$?
-[ "$rc" = 1 ] || fail "exit $rc, expected 1 when nothing could be scored"
+[ "$rc" = 3 ] || fail "exit $rc, expected 3 when nothing could be scored"
 grep -q "error: no metric, nothing could be scored: .*strict: all 210 turn-1 answers unusable (210 with no answer parsed, 0 not one of the options)" "$W/log" \
   || fail "no reason given"
 [ -s "$W/prose/results.json" ] && [ -s "$W/prose/samples.jsonl" ] || fail "the run directory was not written"
-echo "1: exit 1, $(grep 'error: ' "$W/log")"
+echo "1: exit 3, $(grep 'error: ' "$W/log")"
 
 start_stub '{"answer": "Low risk"}' "No counterfactual from me."
 rc=0

@@ -17,6 +17,10 @@ namespace sceval::testing {
 
 using ChildProcess = llm::ChildProcess;
 
+// The exit code of a `sceval run` whose model has random weights (answers are noise): 0, or 3 when
+// nothing could be scored (docs/errors.md). Either way the run finished and wrote its files.
+inline bool run_finished(int rc) { return rc == 0 || rc == 3; }
+
 struct SimpleResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
