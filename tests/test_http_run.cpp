@@ -73,7 +73,6 @@ int run_cli(const std::vector<std::string>& args, const std::string& log) {
   return p.wait();
 }
 
-
 std::string slurp(const std::string& path) { return read_text_file(path); }
 
 // results.json without what may differ between equal runs: timing, the model's URL, the output path.
@@ -138,7 +137,8 @@ TEST(HttpRun, FaultsDoNotChangeResults) {
   SCEVAL_REQUIRE_CLI_AND_SERVER(env);
   ScratchDir dir;
   const std::string direct = env.base_url();
-  ASSERT_TRUE(run_finished(run_cli(run_args(direct, dir.file("clean"), dir.file("clean.sqlite")), dir.file("clean.log"))))
+  ASSERT_TRUE(
+      run_finished(run_cli(run_args(direct, dir.file("clean"), dir.file("clean.sqlite")), dir.file("clean.log"))))
       << slurp(dir.file("clean.log"));
 
   FaultProxy proxy(env.port(), thirty_percent, whole_body);
@@ -256,7 +256,8 @@ TEST(HttpRun, KillAndResumeResendsOnlyRequestsInFlight) {
       ++kills;
     }
   }
-  ASSERT_TRUE(run_finished(run_cli(run_args(url, dir.file("killed"), dir.file("killed.sqlite")), dir.file("resumed.log"))))
+  ASSERT_TRUE(
+      run_finished(run_cli(run_args(url, dir.file("killed"), dir.file("killed.sqlite")), dir.file("resumed.log"))))
       << slurp(dir.file("resumed.log"));
   expect_same_run(dir.file("full"), dir.file("killed"));
 
@@ -349,7 +350,8 @@ TEST(HttpRun, SeveralBaseUrlsRoundRobin) {
   ScratchDir dir;
   auto pass = [](const std::string&, int) { return Fault::forward(); };
   FaultProxy a(env.port(), pass, whole_body), b(env.port(), pass, whole_body);
-  ASSERT_TRUE(run_finished(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log"))));
+  ASSERT_TRUE(
+      run_finished(run_cli(run_args(env.base_url(), dir.file("one"), dir.file("one.sqlite")), dir.file("one.log"))));
   auto two = run_args(a.url() + "/v1," + b.url() + "/v1", dir.file("two"), dir.file("two.sqlite"));
   two.push_back("--quiet");
   ASSERT_TRUE(run_finished(run_cli(two, dir.file("two.log")))) << slurp(dir.file("two.log"));

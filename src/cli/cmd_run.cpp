@@ -102,7 +102,7 @@ void run_command(const RunArgs& a) {
                             r.failed_requests));
   if (!any_metric)  // N = 0 and NA everywhere is no measurement; the files are written all the same
     throw NoMetric(fmt::format("no metric, nothing could be scored: {} (every reply is in {}/samples.jsonl)",
-                            fmt::join(empty, "; "), a.output));
+                               fmt::join(empty, "; "), a.output));
   if (level >= LogLevel::Warn)
     for (const auto& e : empty) fmt::print(stderr, "note: nothing scored in {}\n", e);
 }
