@@ -42,7 +42,7 @@ one() {  # one() LABEL ENV... -- SCEVAL_ARGS...: times one uncached audit
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local t0; t0=$(date +%s.%N)
   env "${envs[@]}" "$SCEVAL" run --task "$TASK" --model "$MODEL" --decision-map lazy --sample "$SAMPLE" --seed 1 \
-    --bootstrap 0 --no-cache -q -o "$W/run" "$@" > /dev/null
+    --bootstrap 0 --no-cache -q --overwrite -o "$W/run" "$@" > /dev/null
   local t1; t1=$(date +%s.%N)
   local n; n=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['requests']['total'])" "$W/run/results.json")
   awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$n" -v load="$load" \
