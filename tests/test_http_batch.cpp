@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "http/batch_replay.h"
+#include "http/batch_replay_test.h"
 #include "http/llama_server.h"
 #include "llm/cache/batch_store.h"
 #include "llm/cache/caching_backend.h"
@@ -54,30 +55,10 @@ std::vector<GenerationRequest> asks(const std::vector<std::string>& texts) {
   return out;
 }
 
-struct Fixture : ::testing::Test {
-  BatchReplay replay;
-  std::unique_ptr<TestServer> server;
-  std::filesystem::path dir;
+struct Fixture : sceval::testing::BatchReplayTest {
+  Fixture() : BatchReplayTest(kKeyVar, kKey, "sceval-batch-") {}
   std::vector<BatchEvent> events;
 
-  void SetUp() override {
-    ::setenv(kKeyVar, kKey, 1);
-    server = std::make_unique<TestServer>(std::ref(replay));
-    replay.base = server->url();
-    dir = std::filesystem::temp_directory_path() / ("sceval-batch-" + std::to_string(::getpid()) + "-" +
-                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override {
-    ::unsetenv(kKeyVar);
-    std::filesystem::remove_all(dir);
-  }
-  std::string spec(const std::string& provider, const std::string& extra = "") const {
-    const std::string url = provider == "openai" ? server->url() + "/v1" : server->url();
-    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}",
-                       provider, url, kKeyVar, extra);
-  }
   std::unique_ptr<Backend> make(const std::string& s) {
     auto b = make_http_backend(s);
     auto* bb = dynamic_cast<BatchBackend*>(b.get());

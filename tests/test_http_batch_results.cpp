@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "http/batch_replay.h"
+#include "http/batch_replay_test.h"
 #include "llm/cache/batch_store.h"
 #include "llm/cache/caching_backend.h"
 #include "llm/http/batch_backend.h"
@@ -40,30 +41,10 @@ std::vector<GenerationRequest> asks(std::size_t n, const std::string& stem = "q"
   return out;
 }
 
-struct HttpBatchResults : ::testing::Test {
-  BatchReplay replay;
-  std::unique_ptr<TestServer> server;
-  std::filesystem::path dir;
+struct HttpBatchResults : sceval::testing::BatchReplayTest {
+  HttpBatchResults() : BatchReplayTest(kKeyVar, "sk-results-test", "sceval-batch-results-") {}
   std::vector<BatchEvent> events;
 
-  void SetUp() override {
-    ::setenv(kKeyVar, "sk-results-test", 1);
-    server = std::make_unique<TestServer>(std::ref(replay));
-    replay.base = server->url();
-    dir = std::filesystem::temp_directory_path() / ("sceval-batch-results-" + std::to_string(::getpid()) + "-" +
-                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override {
-    ::unsetenv(kKeyVar);
-    std::filesystem::remove_all(dir);
-  }
-  std::string spec(const std::string& provider, const std::string& extra = "") const {
-    const std::string url = provider == "openai" ? server->url() + "/v1" : server->url();
-    return fmt::format("{}:test-model@{};api_key_env={};batch=1;batch_poll=0.01;backoff=0.01;max_backoff=0.05{}",
-                       provider, url, kKeyVar, extra);
-  }
   // The batch backend of `spec`, with a reply size limit of `max_reply` bytes.
   std::unique_ptr<BatchBackend> make(const std::string& s, std::size_t max_reply = 64u << 20) {
     const ModelSpec m = parse_model_spec(s);
