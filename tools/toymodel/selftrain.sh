@@ -14,7 +14,11 @@
 #    points (paired CIs); selftrain_summary.py prints the table and the map drift; `sceval report`.
 # --install copies the model, its sha256 and summary.json into models/toy/selftrain/.
 #
-# Needs what make.sh needs, plus a built sceval ($SCEVAL, default build/sceval; no llama.cpp needed).
+# Needs what make.sh needs, plus a built sceval ($SCEVAL, default build/src/cli/sceval) and the llama-server
+# that sceval's build makes ($SERVER, default build/bin/llama-server: `cmake --build build --target
+# sceval_llama_tools`). The audits use that server: the training patch changes nothing at inference
+# (each of its changes is switched on by an environment variable that only step 3 sets), so the
+# toolchain builds just llama-finetune and llama-quantize.
 # Work folder: $WORK/selftrain (default build-toymodel/selftrain). Knobs: SPLIT, EPOCHS, LR, LR_MIN.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +26,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 WORK=${WORK:-"$REPO/build-toymodel"}
 OUT="$WORK/selftrain"
 PY=${PY:-/usr/bin/python3}
-SCEVAL=${SCEVAL:-"$REPO/build/sceval"}
+SCEVAL=${SCEVAL:-"$REPO/build/src/cli/sceval"}
+SERVER=${SERVER:-"$REPO/build/bin/llama-server"}
 MODEL="$REPO/models/toy/toy-income.gguf"
 SPLIT=${SPLIT:-random:0.3:0}
 EPOCHS=${EPOCHS:-3}
@@ -33,19 +38,20 @@ INSTALL=0
 [ "${1:-}" = "--install" ] && INSTALL=1
 die() { echo "selftrain.sh: $*" >&2; exit 1; }
 [ -x "$SCEVAL" ] || die "no sceval at $SCEVAL (build it, or set SCEVAL=)"
+[ -x "$SERVER" ] || die "no llama-server at $SERVER (cmake --build build --target sceval_llama_tools, or set SERVER=)"
 "$PY" -c "import numpy" 2>/dev/null || die "$PY has no numpy: apt-get install -y python3-numpy"
 mkdir -p "$OUT"
 t0=$(date +%s)
 
 # shellcheck source=trainer.sh
 . "$HERE/trainer.sh"
-build_trainer llama-finetune llama-quantize llama-server
+build_trainer llama-finetune llama-quantize
 
 # audit MODEL RUN_DIR NAME: the whole grid through llama-server (greedy; the task's stop string).
 audit() {
   local port pid
   port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-  "$BIN/llama-server" -m "$1" -t 1 -np 1 --port "$port" --host 127.0.0.1 > "$OUT/server-$3.log" 2>&1 &
+  "$SERVER" -m "$1" -t 1 -np 1 --port "$port" --host 127.0.0.1 > "$OUT/server-$3.log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do
     curl -sf "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break

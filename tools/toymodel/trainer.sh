@@ -20,8 +20,9 @@ build_trainer() {
   fi
   LSRC="$lsrc"
   echo "== building $* in $WORK/llama-build"
+  # ccache (when installed) makes a rebuild of the toolchain take seconds; GGML_CCACHE finds it itself
   cmake -S "$lsrc" -B "$WORK/llama-build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-    -DGGML_NATIVE=OFF -DGGML_CCACHE=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
+    -DGGML_NATIVE=OFF -DGGML_CCACHE=ON -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
     -DLLAMA_LLGUIDANCE=OFF > "$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "cmake failed"; }
   : > "$WORK/build.log"
