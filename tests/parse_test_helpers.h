@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the parse module's tests (test_parse_text.cpp, test_parse_sce.cpp).
+// Helpers shared by the parse module's tests (parse/text_test.cpp, parse/sce_test.cpp).
 #include <limits>
 #include <map>
 #include <string>

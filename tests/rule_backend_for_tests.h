@@ -5,7 +5,7 @@
 // text that is no option. A follow-up gets an SCE derived from the original point by a seeded
 // rule: a point 1-3 features away (sometimes the original itself), an off-grid value, or no JSON.
 // Prompts it cannot read (off-grid values asked live) get a label from a hash of the text.
-// Shared by tests/test_lazy.cpp and bench/bench_lazy.cpp.
+// Shared by tests/experiment/lazy_test.cpp and bench/bench_lazy.cpp.
 #include <functional>
 #include <optional>
 #include <string>

@@ -93,15 +93,8 @@ metrics::SceInput sce_input(const training::RunData& run, const RewardRequest& r
   if (r.point_index >= run.grid->size())
     throw Error(fmt::format("point_index: {} is not a point of task {} (0 to {})", r.point_index, t.name,
                             run.grid->size() - 1));
-  p = parse::parse_sce(t, experiment::strip_thinking(r.completion));
-  metrics::SceInput in;
-  in.index = r.point_index;
-  in.target = static_cast<metrics::Label>(opt - t.options.begin());
-  in.status = std::string(parse::to_string(p.status));
-  in.detail = p.detail;
-  in.record = p.record;
-  in.values = p.values;
-  return in;
+  return experiment::sce_input_of_reply(t, r.point_index, static_cast<metrics::Label>(opt - t.options.begin()),
+                                        r.completion, &p);
 }
 
 RewardScore reward_of(const Reward::Impl& impl, const metrics::SceInput& in, const parse::SceParse& p) {
@@ -137,9 +130,7 @@ std::vector<RewardScore> Reward::score(const std::vector<RewardRequest>& batch) 
     std::vector<std::size_t> asked;
     for (std::size_t n = 0; n < batch.size(); ++n) {
       if (!parses[n].ok() && parses[n].status != parse::Status::OffGrid) continue;
-      const auto texts = experiment::sce_texts(t, parses[n].values);
-      reqs.push_back({task::turn1_messages_for_texts(t, texts, impl_->settings.system_prompt),
-                      experiment::sampling_for(t, impl_->settings)});
+      reqs.push_back(experiment::sce_label_request(t, impl_->settings, parses[n].values));
       asked.push_back(n);
     }
     const auto answers = impl_->live->generate(reqs);

@@ -103,6 +103,25 @@ metrics::Label label_of_reply(const task::Task& t, std::string_view reply) {
   return label_of(parse::label_of_answer(t, parse::extract_answer(strip_thinking(reply), t.answer_key)));
 }
 
+metrics::SceInput sce_input_of_reply(const task::Task& t, grid::Index index, metrics::Label target,
+                                     std::string_view reply, parse::SceParse* parsed) {
+  parse::SceParse p = parse::parse_sce(t, strip_thinking(reply));
+  metrics::SceInput in;
+  in.index = index;
+  in.target = target;
+  in.status = std::string(parse::to_string(p.status));
+  in.detail = p.detail;
+  in.record = p.record;
+  in.values = p.values;
+  if (parsed) *parsed = std::move(p);
+  return in;
+}
+
+llm::GenerationRequest sce_label_request(const task::Task& t, const RunSettings& s,
+                                         const std::vector<std::optional<double>>& values) {
+  return {task::turn1_messages_for_texts(t, sce_texts(t, values), s.system_prompt), sampling_for(t, s)};
+}
+
 std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::optional<double>>& values) {
   std::vector<std::string> texts;
   for (std::size_t j = 0; j < t.features.size(); ++j) {
@@ -258,12 +277,8 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
       out.push_back(std::move(in));
       continue;
     }
-    auto p = parse::parse_sce(t, strip_thinking(gens[n].text));
-    in.status = std::string(parse::to_string(p.status));
-    in.detail = p.detail;
-    in.record = p.record;
-    in.values = p.values;
-    if (p.status == parse::Status::OffGrid && s.live_off_grid) live.push_back(n);
+    in = sce_input_of_reply(t, in.index, in.target, gens[n].text);
+    if (in.status == parse::to_string(parse::Status::OffGrid) && s.live_off_grid) live.push_back(n);
     out.push_back(std::move(in));
   }
   if (s.with_history) ask_with_history(t, s, followups, gens, out, asker);
@@ -271,15 +286,14 @@ std::vector<metrics::SceInput> ask_followups(const task::Task& t, const grid::Gr
   reqs.clear();
   tags.clear();
   for (std::size_t n : live) {
-    std::vector<std::string> texts = sce_texts(t, out[n].values);
-    reqs.push_back({task::turn1_messages_for_texts(t, texts, s.system_prompt), sampling_for(t, s)});
-    tags.push_back({{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", texts}});
+    reqs.push_back(sce_label_request(t, s, out[n].values));
+    tags.push_back(
+        {{"index", out[n].index}, {"target", t.options[out[n].target]}, {"values", sce_texts(t, out[n].values)}});
   }
   auto answers = asker.ask("live_check", reqs, tags);
   for (std::size_t m = 0; m < live.size(); ++m) {
     if (answers[m].finish == llm::FinishReason::Error) continue;  // stays unchecked
-    auto a = parse::extract_answer(strip_thinking(answers[m].text), t.answer_key);
-    out[live[m]].live_label = label_of(parse::label_of_answer(t, a));
+    out[live[m]].live_label = label_of_reply(t, answers[m].text);
   }
   return out;
 }

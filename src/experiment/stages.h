@@ -12,6 +12,7 @@
 #include "experiment/run.h"
 #include "grid/grid.h"
 #include "metrics/score.h"
+#include "parse/sce.h"
 #include "task/task.h"
 
 namespace sceval::experiment {
@@ -79,6 +80,17 @@ metrics::Label label_of_reply(const task::Task& t, std::string_view reply);
 
 // The texts of a parsed SCE's feature values, as a prompt shows them (every value must be set).
 std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::optional<double>>& values);
+
+// A follow-up reply read as an SCE of point `index` towards `target` (thinking stripped): its parse
+// status, detail, record and values. `parsed` (optional) receives the parse itself. The run's
+// follow-up stage and the reward read replies with this one function.
+metrics::SceInput sce_input_of_reply(const task::Task& t, grid::Index index, metrics::Label target,
+                                     std::string_view reply, parse::SceParse* parsed = nullptr);
+
+// The fresh-chat question that asks a model for its label at an SCE's values (the turn-1 prompt for
+// them): live checks of off-grid SCEs and the reward's live labels. Its reply: label_of_reply.
+llm::GenerationRequest sce_label_request(const task::Task& t, const RunSettings& s,
+                                         const std::vector<std::optional<double>>& values);
 
 // --with-history: each parsed SCE asked in the follow-up's own chat (after the model's SCE reply, the
 // turn-1 question for the SCE's values); sets SceInput::history_label. history.cpp.

@@ -3,7 +3,7 @@
 // the fastest axis goes through a small transposed tile so that several lines advance together),
 // on $SCEVAL_THREADS threads (default 1; lines are independent, so any count gives the same
 // results). Each line is evaluated with the same arithmetic in the same order as the distance's
-// own sums, so results equal the brute force bit for bit (tests/test_closest.cpp).
+// own sums, so results equal the brute force bit for bit (tests/grid/closest_test.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>

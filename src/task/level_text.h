@@ -3,7 +3,7 @@
 // other characters than a-z and 0-9 becomes one space, trimmed). The parse module applies it to
 // replies (parse::normalize_level_text); the task reader needs it first, to refuse levels that no
 // answer could tell apart, and the task module comes before the parse module in the build, so it is
-// restated here. tests/test_hostile_task.cpp checks the two agree on every code point.
+// restated here. tests/task/task_file_test.cpp checks the two agree on every code point.
 #include <string>
 #include <string_view>
 
