@@ -116,7 +116,7 @@ class RuleBackendForTests : public llm::Backend {
     for (std::size_t f = 0; f < g_.dims(); ++f) {
       const auto& feat = g_.feature(f);
       std::string v = feat.text(rec[f]);
-      if (h % 10 == 1 && feat.kind == task::FeatureKind::Integer && f == 0)
+      if (h % 10 == 1 && feat.type == task::FeatureType::Integer && f == 0)
         v = std::to_string(feat.code(rec[f]) + 1000 * (feat.step > 0 ? 1 : -1));  // off the grid
       j[feat.key] = v;
     }

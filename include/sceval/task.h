@@ -24,7 +24,7 @@ struct Access;  // the library's own way in (src/api/internal.h); not for consum
 struct Feature {
   std::string name;                 // CSV column name, e.g. AGEP
   std::string key;                  // JSON key in follow-up answers, e.g. age
-  std::string kind;                 // integer | ordinal | categorical
+  std::string type;                 // integer | ordinal | categorical (the task file's "type")
   std::vector<std::string> values;  // the axis's values as CSV files hold them, in grid order
 };
 

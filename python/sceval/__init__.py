@@ -95,7 +95,7 @@ class Task:
 
     @property
     def features(self) -> List[Dict[str, Any]]:
-        """One dict per feature: name (CSV column), key (JSON key), kind, values (CSV level texts)."""
+        """One dict per feature: name (CSV column), key (JSON key), type, values (CSV level texts)."""
         return self._t.features
 
     def __len__(self) -> int:

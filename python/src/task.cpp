@@ -11,7 +11,7 @@ py::dict feature_dict(const Feature& f) {
   py::dict d;
   d["name"] = f.name;
   d["key"] = f.key;
-  d["kind"] = f.kind;
+  d["type"] = f.type;
   d["values"] = f.values;
   return d;
 }

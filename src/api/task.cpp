@@ -40,7 +40,7 @@ const grid::Grid& Task::internal_grid() const { return d_->grid; }
 std::vector<Feature> Task::features() const {
   std::vector<Feature> out;
   for (const auto& f : d_->task.features) {
-    Feature x{f.name, f.key, std::string(task::to_string(f.kind)), {}};
+    Feature x{f.name, f.key, std::string(task::to_string(f.type)), {}};
     for (std::size_t p = 0; p < f.size(); ++p) x.values.push_back(f.text(p));
     out.push_back(std::move(x));
   }

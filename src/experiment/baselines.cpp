@@ -51,7 +51,7 @@ std::vector<grid::Index> one_step_neighbours(const grid::Grid& g, grid::Index x)
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const std::size_t p = g.position(x, j), n = g.radix(j);
     const grid::Index base = x - p * g.stride(j);
-    if (g.feature(j).kind == task::FeatureKind::Categorical) {
+    if (g.feature(j).type == task::FeatureType::Categorical) {
       for (std::size_t q = 0; q < n; ++q)
         if (q != p) out.push_back(base + q * g.stride(j));
     } else {

@@ -17,7 +17,7 @@ nlohmann::json record_json(const grid::Grid& g, grid::Index i) {
   nlohmann::json r = nlohmann::json::object();
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const auto& f = g.feature(j);
-    if (f.kind == task::FeatureKind::Integer)
+    if (f.type == task::FeatureType::Integer)
       r[f.name] = f.code(g.position(i, j));
     else
       r[f.name] = g.value_text(i, j);

@@ -127,14 +127,14 @@ std::string quiz_ranges(const task::Task& t) {
   std::string out;
   for (const auto& f : t.features) {
     if (!out.empty()) out += '\n';
-    if (f.kind == task::FeatureKind::Integer && f.step == 1) {
+    if (f.type == task::FeatureType::Integer && f.step == 1) {
       out += fmt::format("{}: {}-{} inclusive (integer)", f.key, f.start, f.stop);
       continue;
     }
     std::vector<std::string> values;
     for (std::size_t p = 0; p < f.size(); ++p) values.push_back(py_repr(f.text(p)));
     out += fmt::format("{}: [{}] ({})", f.key, fmt::join(values, ", "),
-                       f.kind == task::FeatureKind::Categorical ? "categorical" : "ordinal");
+                       f.type == task::FeatureType::Categorical ? "categorical" : "ordinal");
   }
   return out;
 }

@@ -127,7 +127,7 @@ std::vector<std::string> sce_texts(const task::Task& t, const std::vector<std::o
   for (std::size_t j = 0; j < t.features.size(); ++j) {
     const auto& f = t.features[j];
     const double v = *values.at(j);
-    auto pos = f.kind == task::FeatureKind::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
+    auto pos = f.type == task::FeatureType::Integer ? std::nullopt : f.position_of_code(static_cast<std::int64_t>(v));
     texts.push_back(pos ? f.text(*pos) : value_text(v));
   }
   return texts;

@@ -26,9 +26,9 @@ PointsByDistance::PointsByDistance(const Distance& dist, std::span<const double>
     const double w = dist.weights()[j], scale = dist.scale(j);
     for (std::size_t p = 0; p < g.radix(j); ++p) {
       const double y = static_cast<double>(f.code(p));
-      double delta = f.kind == task::FeatureKind::Categorical ? (codes[j] != y) : codes[j] - y;
+      double delta = f.type == task::FeatureType::Categorical ? (codes[j] != y) : codes[j] - y;
       double t = kind == task::DistanceKind::L2Std ? delta * delta : std::abs(delta);
-      if (kind == task::DistanceKind::Gower && f.kind == task::FeatureKind::Categorical)
+      if (kind == task::DistanceKind::Gower && f.type == task::FeatureType::Categorical)
         terms[j].push_back(w * t);
       else
         terms[j].push_back(scale != 0 ? w * (t / scale) : 0.0);

@@ -11,7 +11,7 @@
 namespace sceval::grid {
 
 using task::DistanceKind;
-using task::FeatureKind;
+using task::FeatureType;
 
 std::string_view to_string(Arithmetic a) { return a == Arithmetic::Paper ? "paper" : "exact"; }
 
@@ -75,7 +75,7 @@ Distance::Distance(const Grid& grid, DistanceKind kind, Arithmetic arithmetic, s
   axes_.resize(d);
   for (std::size_t j = 0; j < d; ++j) {
     const auto& f = grid.feature(j);
-    axes_[j].scale = kind == DistanceKind::Gower   ? static_cast<double>(f.kind == FeatureKind::Categorical ? 1 : 0)
+    axes_[j].scale = kind == DistanceKind::Gower   ? static_cast<double>(f.type == FeatureType::Categorical ? 1 : 0)
                      : kind == DistanceKind::L1Mad ? axis_mad(f)
                                                    : axis_sd(f);
     if (kind == DistanceKind::Gower && f.numeric()) {
@@ -175,7 +175,7 @@ void Distance::build_exact(const std::vector<double>& w) {
     double unit = static_cast<double>(p[j]) * static_cast<double>(Q / q[j]);
     const std::size_t n = c.size();
     Axis& ax = axes_[j];
-    if (f.kind == FeatureKind::Categorical) {
+    if (f.type == FeatureType::Categorical) {
       ax.shape = AxisShape::Mismatch;
       ax.unit = unit;
       max_sum += unit;
@@ -215,7 +215,7 @@ void Distance::build_float(const std::vector<double>& w) {
     ax.table.assign(n * n, 0.0);
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = 0; b < n; ++b) {
-        double delta = f.kind == FeatureKind::Categorical ? (a != b) : c[a] - c[b];
+        double delta = f.type == FeatureType::Categorical ? (a != b) : c[a] - c[b];
         double t = kind_ == DistanceKind::L2Std ? delta * delta : std::abs(delta);
         ax.table[a * n + b] = ax.scale != 0 ? w[j] * (t / ax.scale) : 0.0;
       }
@@ -247,9 +247,9 @@ double Distance::between_values(std::span<const double> x, std::span<const doubl
   for (std::size_t j : order_) {
     const auto& f = grid_->feature(j);
     const double scale = axes_[j].scale;
-    double delta = f.kind == FeatureKind::Categorical ? (x[j] != y[j]) : x[j] - y[j];
+    double delta = f.type == FeatureType::Categorical ? (x[j] != y[j]) : x[j] - y[j];
     double t = kind_ == DistanceKind::L2Std ? delta * delta : std::abs(delta);
-    if (kind_ == DistanceKind::Gower && f.kind == FeatureKind::Categorical)
+    if (kind_ == DistanceKind::Gower && f.type == FeatureType::Categorical)
       sum += weights_[j] * t;
     else if (scale != 0)
       sum += weights_[j] * (t / scale);

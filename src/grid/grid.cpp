@@ -152,7 +152,7 @@ std::optional<std::int64_t> integral_number(std::string_view s) {
 }
 
 std::string accepted(const task::Feature& f) {
-  if (f.kind == task::FeatureKind::Integer) return fmt::format("{}..{} in steps of {}", f.start, f.stop, f.step);
+  if (f.type == task::FeatureType::Integer) return fmt::format("{}..{} in steps of {}", f.start, f.stop, f.step);
   std::string s;
   for (std::size_t i = 0; i < f.levels.size() && i < 6; ++i) s += (i ? ", \"" : "\"") + f.levels[i].text + "\"";
   if (f.levels.size() > 6) s += fmt::format(", … ({} levels)", f.levels.size());
@@ -162,7 +162,7 @@ std::string accepted(const task::Feature& f) {
 }  // namespace
 
 std::size_t parse_value(const task::Feature& f, std::string_view text) {
-  if (f.kind != task::FeatureKind::Integer) {
+  if (f.type != task::FeatureType::Integer) {
     if (auto p = f.position_of_text(text)) return *p;
   }
   if (auto v = integral_number(text)) {

@@ -18,7 +18,7 @@ namespace sceval::parse {
 namespace {
 
 using task::Feature;
-using task::FeatureKind;
+using task::FeatureType;
 
 constexpr std::array<std::string_view, 8> kStatusNames = {
     "ok", "no_json", "malformed_json", "not_an_object", "missing_key", "unknown_level", "non_numeric", "off_grid"};
@@ -74,7 +74,7 @@ std::optional<std::size_t> integer_position(const Feature& f, double v) {
 }
 
 std::string axis_text(const Feature& f) {
-  if (f.kind == FeatureKind::Integer)
+  if (f.type == FeatureType::Integer)
     return std::to_string(f.start) + ".." + std::to_string(f.stop) +
            (f.step != 1 ? " step " + std::to_string(f.step) : "");
   std::string s;
@@ -210,7 +210,7 @@ bool is_paper_result_key(std::string_view key) {
 std::string normalize_level_text(std::string_view text) { return py::normalize(unicode::decode_utf8(text)); }
 
 FeatureValue parse_feature_value(const Feature& f, const Json& v, const SceOptions& options) {
-  return f.kind == FeatureKind::Integer ? integer_value(f, v) : level_value(f, v, options);
+  return f.type == FeatureType::Integer ? integer_value(f, v) : level_value(f, v, options);
 }
 
 SceParse parse_sce(const task::Task& task, std::string_view reply, const SceOptions& options) noexcept {

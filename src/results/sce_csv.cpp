@@ -41,8 +41,8 @@ void read_sce_values(const grid::Grid& g, const Table& t, std::size_t r, const s
       s.values[j] = static_cast<double>(f.code(rec[j]));
     } catch (const Error&) {
       auto num = as_number(v);
-      if (f.kind == task::FeatureKind::Categorical || !num) {
-        s.status = f.kind == task::FeatureKind::Integer ? "non_numeric" : "unknown_level";
+      if (f.type == task::FeatureType::Categorical || !num) {
+        s.status = f.type == task::FeatureType::Integer ? "non_numeric" : "unknown_level";
         s.detail = fmt::format("{}: \"{}\"", f.key, v);
         return;
       }

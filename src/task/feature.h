@@ -9,10 +9,10 @@
 
 namespace sceval::task {
 
-enum class FeatureKind { Integer, Ordinal, Categorical };
+enum class FeatureType { Integer, Ordinal, Categorical };
 enum class NumberParse { Float, FirstInteger };
 
-std::string_view to_string(FeatureKind kind);
+std::string_view to_string(FeatureType type);
 
 struct Level {
   std::int64_t code = 0;  // numeric value used by numeric distances
@@ -27,7 +27,7 @@ struct GradeFallback {
 struct Feature {
   std::string name;  // CSV column name, e.g. AGEP
   std::string key;   // JSON key in follow-up answers, e.g. age
-  FeatureKind kind = FeatureKind::Integer;
+  FeatureType type = FeatureType::Integer;
   std::int64_t start = 0, stop = 0, step = 1;  // Integer only
   std::vector<Level> levels;                   // Ordinal / Categorical, in grid order
   std::string description;                     // line template with {value}
@@ -38,7 +38,7 @@ struct Feature {
   std::size_t size() const;                  // number of values on the axis
   std::int64_t code(std::size_t pos) const;  // numeric value of the pos-th value
   std::string text(std::size_t pos) const;   // display text of the pos-th value
-  bool numeric() const { return kind != FeatureKind::Categorical; }
+  bool numeric() const { return type != FeatureType::Categorical; }
 
   // Position of a value given by its numeric code (integers: the number), if on the axis.
   std::optional<std::size_t> position_of_code(std::int64_t code) const;

@@ -146,7 +146,7 @@ Feature parse_feature(const Reader& r) {
     r.fail("weight", fmt::format("must be 0 or a number from {} to {}", kMinWeight, kMaxWeight));
   std::string type = r.str("type");
   if (type == "integer") {
-    f.kind = FeatureKind::Integer;
+    f.type = FeatureType::Integer;
     for (const char* k : {"levels", "grade_fallback"})
       if (r.has(k)) r.fail(k, "applies only to ordinal and categorical features (this one is an integer range)");
     parse_integer_range(r, f);
@@ -158,7 +158,7 @@ Feature parse_feature(const Reader& r) {
     else
       r.fail("number_parse", "expected \"float\" or \"first_integer\"");
   } else if (type == "ordinal" || type == "categorical") {
-    f.kind = type == "ordinal" ? FeatureKind::Ordinal : FeatureKind::Categorical;
+    f.type = type == "ordinal" ? FeatureType::Ordinal : FeatureType::Categorical;
     const json& levels = r.at("levels");
     if (!levels.is_array() || levels.empty()) r.fail("levels", "expected a non-empty array");
     std::set<std::int64_t> codes;
@@ -176,7 +176,7 @@ Feature parse_feature(const Reader& r) {
       f.levels.push_back(std::move(l));
     }
     if (r.has("grade_fallback")) {
-      if (f.kind != FeatureKind::Ordinal) r.fail("grade_fallback", "applies only to ordinal features");
+      if (f.type != FeatureType::Ordinal) r.fail("grade_fallback", "applies only to ordinal features");
       Reader g = r.child(r.at("grade_fallback"), "grade_fallback");
       g.only_keys({"min", "max", "offset"});
       f.grade_fallback = GradeFallback{g.integer("min"), g.integer("max"), g.integer("offset")};

@@ -24,7 +24,7 @@ std::string answer_text(const grid::Grid& g, const grid::Record& rec) {
   std::vector<std::pair<std::string, nlohmann::json>> items;
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const task::Feature& f = g.feature(j);
-    if (f.kind == task::FeatureKind::Integer)
+    if (f.type == task::FeatureType::Integer)
       items.emplace_back(f.key, f.code(rec[j]));
     else
       items.emplace_back(f.key, f.text(rec[j]));

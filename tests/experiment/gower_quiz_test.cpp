@@ -30,7 +30,7 @@ double hand_gower(const grid::Grid& g, grid::Index x, grid::Index y) {
   for (std::size_t j = 0; j < g.dims(); ++j) {
     const auto& f = g.feature(j);
     const double a = static_cast<double>(f.code(g.position(x, j))), b = static_cast<double>(f.code(g.position(y, j)));
-    if (f.kind == task::FeatureKind::Categorical) {
+    if (f.type == task::FeatureType::Categorical) {
       sum += a != b;
       continue;
     }

@@ -15,16 +15,16 @@ using grid::Label;
 task::Feature integer_feature(std::string name, std::int64_t start, std::int64_t stop, std::int64_t step) {
   task::Feature f;
   f.name = f.key = std::move(name);
-  f.kind = task::FeatureKind::Integer;
+  f.type = task::FeatureType::Integer;
   f.start = start, f.stop = stop, f.step = step;
   f.description = f.name + ": {value}";
   return f;
 }
 
-task::Feature level_feature(std::string name, task::FeatureKind kind, std::vector<std::int64_t> codes) {
+task::Feature level_feature(std::string name, task::FeatureType type, std::vector<std::int64_t> codes) {
   task::Feature f;
   f.name = f.key = std::move(name);
-  f.kind = kind;
+  f.type = type;
   for (auto c : codes) f.levels.push_back({c, fmt::format("{} level {}", f.name, c)});
   f.description = f.name + ": {value}";
   return f;
@@ -58,13 +58,13 @@ task::Task random_task(std::mt19937_64& rng, int max_features, int n_labels) {
         std::vector<std::int64_t> codes;
         std::int64_t c = static_cast<std::int64_t>(rng() % 10);
         for (int i = 0; i < n; ++i) codes.push_back(c += 1 + static_cast<std::int64_t>(rng() % 3));
-        fs.push_back(level_feature(name, task::FeatureKind::Ordinal, codes));
+        fs.push_back(level_feature(name, task::FeatureType::Ordinal, codes));
         break;
       }
       default: {
         std::vector<std::int64_t> codes;
         for (int i = 0; i < std::max(n, 2); ++i) codes.push_back(i + 1);
-        fs.push_back(level_feature(name, task::FeatureKind::Categorical, codes));
+        fs.push_back(level_feature(name, task::FeatureType::Categorical, codes));
       }
     }
   }
@@ -110,12 +110,12 @@ task::Task random_ordered_task(std::uint64_t points, int features, int n_labels,
     const auto n = static_cast<std::int64_t>(len[j]);
     if (j % 2 == 0) {  // integer range with a varied start and step
       static constexpr std::int64_t steps[] = {1, 2, 5, 10};
-      f.kind = task::FeatureKind::Integer;
+      f.type = task::FeatureType::Integer;
       f.step = steps[rng() % 4];
       f.start = static_cast<std::int64_t>(rng() % 50);
       f.stop = f.start + f.step * (n - 1);
     } else {  // ordinal levels with uneven increasing codes
-      f.kind = task::FeatureKind::Ordinal;
+      f.type = task::FeatureType::Ordinal;
       std::int64_t c = static_cast<std::int64_t>(rng() % 10);
       for (std::int64_t i = 0; i < n; ++i) {
         c += 1 + static_cast<std::int64_t>(rng() % 3);

@@ -16,7 +16,7 @@ namespace sceval::testing {
 // --- small tasks built in code ----------------------------------------------------------------
 
 task::Feature integer_feature(std::string name, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
-task::Feature level_feature(std::string name, task::FeatureKind kind, std::vector<std::int64_t> codes);
+task::Feature level_feature(std::string name, task::FeatureType type, std::vector<std::int64_t> codes);
 // A task over `features` with options "label 0" .. "label K-1" and templates that print the record.
 task::Task make_task(std::vector<task::Feature> features, int n_labels = 2);
 

@@ -97,7 +97,7 @@ TEST(TaskFile, DuplicateJsonKeysInAFile) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(TaskFile, FieldsOfAnotherFeatureKind) {
+TEST(TaskFile, FieldsOfAnotherFeatureType) {
   json j = toy();
   ASSERT_EQ(j["features"][0]["type"], "integer");
   j["features"][0]["grade_fallback"] = {{"min", 1}, {"max", 12}, {"offset", 3}};

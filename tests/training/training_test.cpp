@@ -196,7 +196,7 @@ TEST(Training, InexpressiblePointsAreSkipped) {
   t.name = "levels";
   task::Feature f;
   f.name = f.key = "kind";
-  f.kind = task::FeatureKind::Categorical;
+  f.type = task::FeatureType::Categorical;
   f.levels = {{0, "A b"}, {1, "a b"}, {2, "c"}};
   t.features = {f};
   t.options = {"no", "yes"};
