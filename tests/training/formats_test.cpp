@@ -58,9 +58,9 @@ TEST(TrainingFormats, OpenAiDpoRowsFollowTheDocumentedSchemaAndPairTheSameRowsAs
   for (std::size_t r = 0; r < openai.rows.size(); ++r) {
     const json row = openai.rows[r];
     EXPECT_EQ(openai_dpo_violation(row), "") << row;
-    EXPECT_EQ(row["input"]["messages"], trl.rows[r]["prompt"]);
-    EXPECT_EQ(row["preferred_output"], trl.rows[r]["chosen"]);
-    EXPECT_EQ(row["non_preferred_output"], trl.rows[r]["rejected"]);
+    EXPECT_EQ(row["input"]["messages"], json(trl.rows[r]["prompt"]));
+    EXPECT_EQ(row["preferred_output"], json(trl.rows[r]["chosen"]));
+    EXPECT_EQ(row["non_preferred_output"], json(trl.rows[r]["rejected"]));
     EXPECT_EQ(row["input"]["messages"].back()["role"], "user");
     // The preferred answer reads back, with sceval's own parser, as the hand-worked closest counterfactual.
     auto p = parse::parse_sce(*run.task, row["preferred_output"][0]["content"].get<std::string>());
