@@ -12,7 +12,7 @@
 #    (trainer.sh, same build folder), 1 thread, deterministic; finalize_gguf.py; F16;
 # 4. re-audits the fine-tuned model; `sceval compare` before/after on the held-out and the train
 #    points (paired CIs); selftrain_summary.py prints the table and the map drift; `sceval report`.
-# --install copies the model, its sha256 and summary.json into models/toy/selftrain/.
+# --install copies the model, its sha256, summary.json and split.json into models/toy/selftrain/.
 #
 # Needs what make.sh needs, plus a built sceval ($SCEVAL, default build/src/cli/sceval) and the llama-server
 # that sceval's build makes ($SERVER, default build/bin/llama-server: `cmake --build build --target
@@ -114,6 +114,6 @@ if [ -f "$REPO/models/toy/selftrain/toy-selftrain.gguf.sha256" ]; then
 fi
 if [ $INSTALL = 1 ]; then
   mkdir -p "$REPO/models/toy/selftrain"
-  cp "$OUT/toy-selftrain.gguf" "$OUT/toy-selftrain.gguf.sha256" "$OUT/summary.json" "$REPO/models/toy/selftrain/"
+  cp "$OUT/toy-selftrain.gguf" "$OUT/toy-selftrain.gguf.sha256" "$OUT/summary.json" "$OUT/split.json" "$REPO/models/toy/selftrain/"
   echo "== installed into models/toy/selftrain/"
 fi
