@@ -9,7 +9,9 @@
 #include <limits>
 #include <map>
 
+#include "experiment/settings.h"
 #include "sceval/error.h"
+#include "task/task.h"
 
 namespace sceval {
 namespace {
@@ -91,13 +93,19 @@ constexpr double kMaxU63 = 9.2e18;  // integers beyond this are refused (and int
 
 using O = Options;
 
+// A choice's names from the module that defines them (one list per choice).
+template <std::size_t N>
+std::vector<std::string> names(const std::array<std::string_view, N>& list) {
+  return {list.begin(), list.end()};
+}
+
 std::vector<OptionSpec> make_table() {
   return {
       // The protocol.
       choice(&O::decision_map, "decision_map",
              "generate (the paper: free generation) | score (label log-probabilities, soft map) | lazy (ask only "
              "the points each audited row needs; docs/lazy.md) | auto (lazy unless the full map costs no more)",
-             {"generate", "score", "lazy", "auto"}, kDecisionMap, "protocol"),
+             names(experiment::kDecisionMapNames), kDecisionMap, "protocol"),
       integer(&O::max_queries_per_point, "max_queries_per_point",
               "lazy/auto: grid points one search may ask; rows that hit it are censored", 1, 1e9, kRun, "protocol"),
       integer(&O::limit, "limit", "Follow-ups for the first N grid points only", 1, kMaxU63, kRun, "protocol"),
@@ -109,7 +117,7 @@ std::vector<OptionSpec> make_table() {
            "Also ask each SCE's label in the follow-up's own chat (sces.csv history_* columns, results.json "
            "with_history; fresh-context metrics unchanged)",
            kRun, "protocol"),
-      choice(&O::distance, "distance", "gower | l1_mad | l2_std (default: the task's)", {"gower", "l1_mad", "l2_std"},
+      choice(&O::distance, "distance", "gower | l1_mad | l2_std (default: the task's)", names(task::kDistanceNames),
              kRun | kDecisionMap, "protocol"),
       integer(&O::bootstrap, "bootstrap", "Bootstrap resamples for CIs", 0, 1e7, kRun, "protocol"),
       // Sampling.

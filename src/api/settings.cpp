@@ -1,5 +1,6 @@
 // Options (the one table) -> the modules' settings.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "api/internal.h"
 #include "common/error.h"
@@ -10,7 +11,7 @@ namespace sceval::api {
 task::DistanceKind distance_or_task(const task::Task& t, const std::string& given, const std::string& where) {
   if (given.empty()) return t.distance;
   if (auto d = task::distance_from_string(given)) return *d;
-  throw Error(fmt::format("{}: expected gower, l1_mad or l2_std, got \"{}\"", where, given));
+  throw Error(fmt::format("{}: expected one of {}, got \"{}\"", where, fmt::join(task::kDistanceNames, ", "), given));
 }
 
 experiment::RunSettings run_settings(const task::Task& t, const std::string& task_spec, const std::string& model_spec,
@@ -19,10 +20,7 @@ experiment::RunSettings run_settings(const task::Task& t, const std::string& tas
   s.task = task_spec;
   s.model = model_spec;
   s.output = out;
-  s.decision_map = o.decision_map == "score"  ? experiment::DecisionMapMode::Score
-                   : o.decision_map == "lazy" ? experiment::DecisionMapMode::Lazy
-                   : o.decision_map == "auto" ? experiment::DecisionMapMode::Auto
-                                              : experiment::DecisionMapMode::Generate;
+  s.decision_map = experiment::decision_map_from_string(o.decision_map);  // the table checked the name
   s.max_queries_per_point = static_cast<std::size_t>(o.max_queries_per_point);
   if (o.limit) s.limit = static_cast<std::size_t>(*o.limit);
   if (o.sample) s.sample = static_cast<std::size_t>(*o.sample);

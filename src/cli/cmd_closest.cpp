@@ -13,7 +13,7 @@ void add_closest_command(CLI::App& app) {
   auto* c = app.add_subcommand("closest", "Closest counterfactual (nearest point with another label) for every point");
   c->add_option("--task,-t", task, "Task name or file")->required();
   c->add_option("--decision-map,-d", decision_map, "Decision map CSV")->required();
-  c->add_option("--distance", distance, "gower | l1_mad | l2_std (default: the task's)");
+  c->add_option("--distance", distance, option_spec("distance").help);  // the run option's help
   c->add_option("--mode", mode, "strict (exact arithmetic) | paper (the paper's float arithmetic)")
       ->capture_default_str();
   c->add_option("-o,--output", output, "Output CSV")->required();

@@ -46,7 +46,7 @@ void add_score_command(CLI::App& app) {
   c->add_option("--task,-t", a.task, "Task name or file")->required();
   c->add_option("--decision-map,-d", a.decision_map, "Decision map CSV")->required();
   c->add_option("--sces,-s", a.sces, "SCE CSV")->required();
-  c->add_option("--distance", a.o.distance, "gower | l1_mad | l2_std (default: the task's)");
+  c->add_option("--distance", a.o.distance, option_spec("distance").help);  // the run option's help
   non_empty(
       c->add_option("--points", a.o.points,
                     "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));

@@ -1,6 +1,9 @@
 #pragma once
 // Everything that defines a run of the paper's protocol (`sceval run`).
+#include <array>
 #include <cstdint>
+#include <stdexcept>
+#include <string_view>
 #include <optional>
 #include <string>
 
@@ -14,6 +17,13 @@ namespace sceval::experiment {
 
 // Lazy/Auto: experiment/lazy.h (Auto = lazy unless the full map costs no more queries).
 enum class DecisionMapMode { Generate, Score, Lazy, Auto };
+// Their names as the option `decision_map` and results.json write them, in the enum's order.
+inline constexpr std::array<std::string_view, 4> kDecisionMapNames = {"generate", "score", "lazy", "auto"};
+inline DecisionMapMode decision_map_from_string(std::string_view name) {
+  for (std::size_t i = 0; i < kDecisionMapNames.size(); ++i)
+    if (name == kDecisionMapNames[i]) return static_cast<DecisionMapMode>(i);
+  throw std::invalid_argument("decision map mode " + std::string(name));  // the option table checks names first
+}
 
 // The paper's system prompt for meta-llama models (models.json); other models get none.
 inline constexpr const char* kPaperLlamaSystemPrompt = "\n\nYou are a helpful assistant.\n\n";

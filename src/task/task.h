@@ -1,8 +1,10 @@
 #pragma once
 // A task: the classification question, its grid's features, its label options and prompts.
 // Tasks are data (JSON task files, see docs/task-format.md); this is their in-memory form.
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,8 @@
 namespace sceval::task {
 
 enum class DistanceKind { Gower, L1Mad, L2Std };
+// The distances' names as task files, options and results.json write them, in DistanceKind's order.
+inline constexpr std::array<std::string_view, 3> kDistanceNames = {"gower", "l1_mad", "l2_std"};
 std::string_view to_string(DistanceKind d);
 std::optional<DistanceKind> distance_from_string(std::string_view s);
 

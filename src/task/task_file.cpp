@@ -223,21 +223,15 @@ void check_template(const Reader& r, const char* field, const std::string& tmpl,
 }  // namespace
 
 std::string_view to_string(DistanceKind d) {
-  switch (d) {
-    case DistanceKind::Gower:
-      return "gower";
-    case DistanceKind::L1Mad:
-      return "l1_mad";
-    case DistanceKind::L2Std:
-      return "l2_std";
-  }
+  return kDistanceNames.at(static_cast<std::size_t>(d));
   return "?";
 }
 
 std::optional<DistanceKind> distance_from_string(std::string_view s) {
-  if (s == "gower") return DistanceKind::Gower;
-  if (s == "l1_mad" || s == "l1") return DistanceKind::L1Mad;
-  if (s == "l2_std" || s == "l2") return DistanceKind::L2Std;
+  for (std::size_t i = 0; i < kDistanceNames.size(); ++i)
+    if (s == kDistanceNames[i]) return static_cast<DistanceKind>(i);
+  if (s == "l1") return DistanceKind::L1Mad;  // older spellings, still accepted
+  if (s == "l2") return DistanceKind::L2Std;
   return std::nullopt;
 }
 
@@ -322,7 +316,7 @@ Task parse_task(const json& j, const std::string& origin) {
     if (s.empty()) r.fail("stop", "a stop string must not be empty");
   std::string dist = r.str_or("distance", "gower");
   auto dk = distance_from_string(dist);
-  if (!dk) r.fail("distance", fmt::format("unknown distance \"{}\" (gower, l1_mad, l2_std)", dist));
+  if (!dk) r.fail("distance", fmt::format("unknown distance \"{}\" ({})", dist, fmt::join(kDistanceNames, ", ")));
   t.distance = *dk;
   if (r.has("notes")) t.notes = r.strings("notes");
   if (r.has("source")) t.source = r.at("source");

@@ -30,7 +30,9 @@ task::DistanceKind load_distance(const nlohmann::json& results, const task::Task
   if (!results.contains("distance")) return t.distance;
   const auto& d = results["distance"];
   auto kind = d.is_string() ? task::distance_from_string(d.get<std::string>()) : std::nullopt;
-  if (!kind) throw Error(fmt::format("{}: field \"distance\": expected gower, l1_mad or l2_std", where));
+  if (!kind)
+    throw Error(
+        fmt::format("{}: field \"distance\": expected one of {}", where, fmt::join(task::kDistanceNames, ", ")));
   return *kind;
 }
 
