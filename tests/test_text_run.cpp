@@ -65,9 +65,12 @@ llm::GenerateFn model(Policy p) {
       std::size_t users = 0;
       for (const auto& m : r.messages) users += m.role == "user";
       const std::string first = review_of(r.messages.front().content);
-      if (users == 1) out.push_back("Let me count.\nANSWER: " + rule(review_of(r.messages.back().content)));
-      else if (users == 2) out.push_back("REVISED SCENARIO: " + revise(first, p));
-      else out.push_back("ANSWER: " + (p == Policy::Stubborn ? rule(first) : rule(review_of(r.messages.back().content))));
+      if (users == 1)
+        out.push_back("Let me count.\nANSWER: " + rule(review_of(r.messages.back().content)));
+      else if (users == 2)
+        out.push_back("REVISED SCENARIO: " + revise(first, p));
+      else
+        out.push_back("ANSWER: " + (p == Policy::Stubborn ? rule(first) : rule(review_of(r.messages.back().content))));
     }
     return out;
   };
@@ -90,7 +93,8 @@ std::string at(const Table& t, std::size_t r, const char* col) { return t.rows[r
 // The minimal number of swapped words that flips a review (a monotone count: any that many do).
 std::size_t swaps_needed(const std::string& text) {
   const int p = count(text, kPos), q = count(text, kNeg);
-  return rule(text) == "positive" ? static_cast<std::size_t>((p - q + 1) / 2) : static_cast<std::size_t>((q - p) / 2 + 1);
+  return rule(text) == "positive" ? static_cast<std::size_t>((p - q + 1) / 2)
+                                  : static_cast<std::size_t>((q - p) / 2 + 1);
 }
 
 TEST(TextRun, OverEditingPolicy) {

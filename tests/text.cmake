@@ -7,3 +7,7 @@ target_compile_definitions(sceval_text_tests PRIVATE SCEVAL_SOURCE_DIR="${PROJEC
 target_include_directories(sceval_text_tests PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 gtest_discover_tests(sceval_text_tests TEST_PREFIX "text." DISCOVERY_TIMEOUT 60)
 sceval_cli_test(cli_text_tasks_listed EXIT 0 STDOUT "reviews +200 items" ARGS "tasks -l")
+add_test(NAME e2e_text_cli
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/text_cli.sh $<TARGET_FILE:sceval> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/e2e-text-cli)
+set_tests_properties(e2e_text_cli PROPERTIES LABELS e2e TIMEOUT 300)

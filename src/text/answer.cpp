@@ -9,9 +9,6 @@ namespace sceval::text {
 
 namespace {
 
-constexpr std::string_view kAnswerMarker = "answer:";
-constexpr std::string_view kRevisedMarker = "revised scenario:";
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -24,7 +21,10 @@ std::string_view strip_thinking(std::string_view reply) {
   return pos == std::string_view::npos ? reply : reply.substr(pos + 8);
 }
 
-bool is_decoration(char c) { return std::isspace(static_cast<unsigned char>(c)) || std::string_view("\"'`*_[]<>").find(c) != std::string_view::npos; }
+bool is_decoration(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) ||
+         std::string_view("\"'`*_[]<>").find(c) != std::string_view::npos;
+}
 
 std::string_view trim_decoration(std::string_view s) {
   while (!s.empty() && is_decoration(s.front())) s.remove_prefix(1);
@@ -92,7 +92,7 @@ ParsedAnswer parse_answer(const TextTask& t, std::string_view reply) {
     p.text = a.text;
   } else {
     // Without a marker, a reply that is nothing but an option is still that option.
-    const std::size_t at = after_last(reply, kAnswerMarker);
+    const std::size_t at = after_last(reply, lower(t.answer_marker));
     p.text = std::string(at == std::string_view::npos ? trim_space(reply) : first_line(reply.substr(at)));
     if (at == std::string_view::npos && match_option(t.options, p.text) < 0) {
       p.reason = "no_marker";
@@ -123,14 +123,15 @@ ParsedRevision parse_revision(const TextTask& t, std::string_view reply) {
     }
     p.text = std::string(trim_space(a.text));
   } else {
-    const std::size_t at = after_last(reply, kRevisedMarker);
+    const std::size_t at = after_last(reply, lower(t.revision_marker));
     if (at == std::string_view::npos) {
       p.reason = "no_marker";
       return p;
     }
     std::string_view rest = reply.substr(at);
-    // An "ANSWER:" line after the revision belongs to the reply, not to the text.
-    if (auto ans = lower(rest).find("\nanswer:"); ans != std::string::npos) rest = rest.substr(0, ans);
+    // An answer line after the revision belongs to the reply, not to the text.
+    if (auto ans = lower(rest).find("\n" + lower(t.answer_marker)); ans != std::string::npos)
+      rest = rest.substr(0, ans);
     rest = strip_fences(rest);
     if (rest.size() >= 2 && rest.front() == '"' && rest.back() == '"') rest = rest.substr(1, rest.size() - 2);
     p.text = std::string(trim_space(rest));

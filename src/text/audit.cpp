@@ -41,10 +41,29 @@ std::string label_text(const TextTask& t, const Answer& a) {
 
 Table sce_table(const TextTask& t, const std::vector<AuditRow>& rows) {
   Table out{"sces.csv",
-            {"id", "target", "original_answer", "original_reason", "revised_text", "generated", "generated_reason",
-             "valid", "valid_with_history", "fresh_answer", "history_answer", "answer_reason", "levenshtein",
-             "levenshtein_normalized", "sce_edit_hunks", "sce_words_changed", "minimal_edit_hunks",
-             "minimal_words_changed", "minimal_levenshtein", "minimal_text", "excess", "censored", "ddmin_queries"},
+            {"id",
+             "target",
+             "original_answer",
+             "original_reason",
+             "revised_text",
+             "generated",
+             "generated_reason",
+             "valid",
+             "valid_with_history",
+             "fresh_answer",
+             "history_answer",
+             "answer_reason",
+             "levenshtein",
+             "levenshtein_normalized",
+             "sce_edit_hunks",
+             "sce_words_changed",
+             "minimal_edit_hunks",
+             "minimal_words_changed",
+             "minimal_levenshtein",
+             "minimal_text",
+             "excess",
+             "censored",
+             "ddmin_queries"},
             {}};
   for (const auto& r : rows) {
     const bool g = r.generated, m = r.searched;
@@ -155,7 +174,9 @@ nlohmann::json with_ci(const std::vector<const AuditRow*>& rows, const metrics::
     }
     std::sort(d.begin(), d.end());
     const double alpha = (1 - bs.level) / 2;
-    auto at = [&d](double q) { return d[std::min(d.size() - 1, static_cast<std::size_t>(q * static_cast<double>(d.size())))]; };
+    auto at = [&d](double q) {
+      return d[std::min(d.size() - 1, static_cast<std::size_t>(q * static_cast<double>(d.size())))];
+    };
     out["ci"][ms[k].key] = {at(alpha), at(1 - alpha)};
   }
   return out;
@@ -163,7 +184,8 @@ nlohmann::json with_ci(const std::vector<const AuditRow*>& rows, const metrics::
 
 }  // namespace
 
-nlohmann::json metrics_json(const TextTask& t, const std::vector<AuditRow>& rows, const metrics::BootstrapSettings& bs) {
+nlohmann::json metrics_json(const TextTask& t, const std::vector<AuditRow>& rows,
+                            const metrics::BootstrapSettings& bs) {
   std::vector<const AuditRow*> all;
   for (const auto& r : rows) all.push_back(&r);
   nlohmann::json out = {{"metrics", with_ci(all, bs)}, {"by_target", nlohmann::json::object()}};
@@ -183,14 +205,18 @@ nlohmann::json metrics_json(const TextTask& t, const std::vector<AuditRow>& rows
     valid_na += r.generated && !r.valid();
     if (!r.generated) ++reasons[r.generated_reason];
   }
-  out["counts"] = {{"rows", rows.size()},         {"generated", generated},  {"not_generated", reasons},
-                   {"validity_na", valid_na},     {"searched", searched},     {"censored", censored},
+  out["counts"] = {{"rows", rows.size()},     {"generated", generated}, {"not_generated", reasons},
+                   {"validity_na", valid_na}, {"searched", searched},   {"censored", censored},
                    {"ddmin_queries", queries}};
   out["definitions"] = {
-      {"validity", "the revised text asked in a fresh chat gets the requested label (llm-sces: validity); NA replies left out"},
+      {"validity",
+       "the revised text asked in a fresh chat gets the requested label (llm-sces: validity); NA replies left out"},
       {"validity_with_history", "the same question appended to the chat that produced the revision"},
-      {"levenshtein_normalized", "character edit distance / the longer text's length (llm-sces: normalized edit distance)"},
-      {"excess", "1 - minimal_levenshtein / levenshtein: 0 when no hunk of the SCE could be dropped; censored searches left out"}};
+      {"levenshtein_normalized",
+       "character edit distance / the longer text's length (llm-sces: normalized edit distance)"},
+      {"excess",
+       "1 - minimal_levenshtein / levenshtein: 0 when no hunk of the SCE could be dropped; censored searches left "
+       "out"}};
   return out;
 }
 

@@ -78,8 +78,8 @@ void ask_counterfactuals(const TextTask& t, const RunSettings& s, std::vector<Au
     }
     const ParsedRevision p = parse_revision(t, gens[n].text);
     r.revised = p.text;
-    r.generated_reason = !p.found                            ? p.reason
-                         : p.text == item.text               ? "unchanged"
+    r.generated_reason = !p.found                             ? p.reason
+                         : p.text == item.text                ? "unchanged"
                          : code_points(p.text) < t.min_length ? "too_short"
                                                               : "";
     r.generated = r.generated_reason.empty();
@@ -207,9 +207,14 @@ experiment::RunReport run(const TextTask& t, const RunSettings& s, llm::Backend&
   experiment::RunReport report;
   report.requests = asker.calls;
   report.failed_requests = asker.failures;
-  nlohmann::json task_json = {{"name", t.name},     {"title", t.title},           {"path", t.path},
-                              {"input", "text"},    {"options", t.options},        {"items", t.items.size()},
-                              {"items_path", t.items_path}, {"answer_format", t.format == AnswerFormat::Json ? "json" : "markers"}};
+  nlohmann::json task_json = {{"name", t.name},
+                              {"title", t.title},
+                              {"path", t.path},
+                              {"input", "text"},
+                              {"options", t.options},
+                              {"items", t.items.size()},
+                              {"items_path", t.items_path},
+                              {"answer_format", t.format == AnswerFormat::Json ? "json" : "markers"}};
   nlohmann::json settings = s.recorded;
   settings["min_length"] = t.min_length;
   report.results = {{"schema_version", 1},

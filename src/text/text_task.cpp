@@ -133,6 +133,10 @@ TextTask parse_fields(const json& j, const std::string& origin) {
   if (format != "markers" && format != "json")
     throw Error(fmt::format("{}: field \"answer_format\": expected markers or json, got \"{}\"", origin, format));
   t.format = format == "json" ? AnswerFormat::Json : AnswerFormat::Markers;
+  t.answer_marker = string_field(j, origin, "answer_marker", t.answer_marker);
+  t.revision_marker = string_field(j, origin, "revision_marker", t.revision_marker);
+  if (t.answer_marker.empty() || t.revision_marker.empty())
+    throw Error(fmt::format("{}: the answer and revision markers must not be empty", origin));
   if (j.contains("min_length")) {
     if (!j["min_length"].is_number_unsigned())
       throw Error(fmt::format("{}: field \"min_length\" must be a non-negative integer", origin));

@@ -34,8 +34,10 @@ struct TextTask {
   std::optional<std::string> system_prompt;
   std::vector<std::string> stop;
   AnswerFormat format = AnswerFormat::Markers;
-  std::size_t min_length = 1;  // a revision shorter than this (in characters) is not generated
-  std::string rule;            // the documented rule of a synthetic task, for readers
+  std::string answer_marker = "ANSWER:";              // markers format: the answer follows the last one
+  std::string revision_marker = "REVISED SCENARIO:";  // llm-sces varies it by dataset ("REVISED REVIEW:")
+  std::size_t min_length = 1;                         // a revision shorter than this (in characters) is not generated
+  std::string rule;                                   // the documented rule of a synthetic task, for readers
   std::vector<Item> items;
 
   std::optional<std::size_t> option_index(std::string_view label) const;
