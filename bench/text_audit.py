@@ -41,7 +41,7 @@ def main(items=200):
     t0 = time.perf_counter()
     r = sceval.run(t, model, limit=int(items), no_cache=True, progress=False)
     wall = time.perf_counter() - t0
-    s = r.sces[r.sces["ddmin_queries"].astype(str) != ""]
+    s = r.sces.dropna(subset=["ddmin_queries"])
     by = s.groupby(s["sce_edit_hunks"].astype(int))["ddmin_queries"].apply(lambda q: q.astype(int).mean())
     print(f"{len(r.sces)} rows, {r.requests} requests, {wall:.2f} s wall")
     print("hunks  mean ddmin queries  items")
