@@ -128,3 +128,53 @@ def test_converter_for_llm_sces_layouts(tmp_path):
                     "--options", "entailment", "contradiction"], check=True)
     nli = sceval.load_task(str(tmp_path / "nli.json")).items()
     assert nli["question"][0] == "A person makes music." and str(nli["id"][0]) == "7"
+
+
+def test_k_way_all_complements_and_sample():
+    items = pd.DataFrame({"id": [f"i{k}" for k in range(6)],
+                          "text": ["red sky", "green grass", "blue sea", "red rose", "green leaf", "blue ice"]})
+    spec = {"input": "text", "name": "colours", "options": ["red", "green", "blue"],
+            "prompt": "Review: {text}\n\nWhich colour?"}
+
+    def colour_model(conversations):  # answers the colour word; revises it to the requested one
+        out = []
+        for conv in conversations:
+            if len(conv) == 3:
+                target = re.search(r'would be "(\w+)"', conv[2]["content"]).group(1)
+                text = review_of(conv[0]["content"])
+                out.append("REVISED SCENARIO: " + re.sub(r"red|green|blue", target, text))
+            else:
+                out.append("ANSWER: " + re.search(r"red|green|blue", review_of(conv[-1]["content"])).group(0))
+        return out
+
+    t = sceval.text_task(spec, items)
+    r = sceval.run(t, colour_model, no_cache=True, progress=False, all_complements=True)
+    assert len(r.sces) == 12  # two other labels per item
+    assert set(zip(r.sces["id"], r.sces["target"])) == {(i, c) for i, txt in zip(items["id"], items["text"])
+                                                        for c in spec["options"] if c not in txt}
+    assert r.sces["valid"].astype(str).str.lower().eq("true").all()
+    one = sceval.run(t, colour_model, no_cache=True, progress=False, sample=3, seed=5)
+    assert len(one.sces) == 3 and one.sces["id"].nunique() == 3
+
+
+def test_resume_after_kill_equals_uninterrupted(tmp_path):
+    t = sceval.load_task(TASK)
+    cache = str(tmp_path / "cache.sqlite")
+    whole = sceval.run(t, Flipper(), limit=20, no_cache=True, progress=False)
+
+    class Killed(Flipper):
+        def __init__(self, after):
+            super().__init__()
+            self.after = after
+
+        def __call__(self, conversations):
+            if self.asked >= self.after:
+                raise RuntimeError("killed")
+            return super().__call__(conversations)
+
+    with pytest.raises(Exception, match="killed"):
+        sceval.run(t, Killed(50), out=str(tmp_path / "run"), limit=20, cache=cache, chunk=8, progress=False)
+    m = Flipper()
+    resumed = sceval.run(t, m, out=str(tmp_path / "run"), limit=20, cache=cache, chunk=8, progress=False)
+    assert 0 < m.asked < whole.requests  # only what the killed run had not obtained
+    assert resumed.sces.equals(whole.sces)
