@@ -1,5 +1,5 @@
 # Every dependency comes from Debian. A missing one stops the build with the exact install line.
-set(SCEVAL_APT_LINE "apt-get install -y cmake ninja-build g++ ccache nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev")
+set(SCEVAL_APT_LINE "apt-get install -y cmake ninja-build g++ ccache nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libedlib-dev libdtl-dev")
 
 macro(sceval_require found what)
   if(NOT ${found})
@@ -19,6 +19,13 @@ find_package(CURL QUIET)
 sceval_require(CURL_FOUND "libcurl (libcurl4-openssl-dev)")
 find_package(SQLite3 QUIET)
 sceval_require(SQLite3_FOUND "SQLite (libsqlite3-dev)")
+# Text audits: character edit distance (edlib) and word diffs (dtl, header-only).
+# (by path: Debian's edlib CMake package names a static library it does not ship)
+find_library(SCEVAL_EDLIB_LIBRARY edlib)
+find_path(SCEVAL_EDLIB_INCLUDE_DIR edlib.h)
+sceval_require(SCEVAL_EDLIB_LIBRARY "edlib (libedlib-dev)")
+find_path(SCEVAL_DTL_INCLUDE_DIR dtl/dtl.hpp)
+sceval_require(SCEVAL_DTL_INCLUDE_DIR "dtl (libdtl-dev)")
 find_package(Threads REQUIRED)
 if(SCEVAL_BUILD_TESTS)
   find_package(GTest QUIET)

@@ -5,7 +5,7 @@
 set -euo pipefail
 PACKAGES=(cmake ninja-build g++ clang clang-format ccache git python3
           nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libsqlite3-dev libcurl4-openssl-dev libssl-dev chromium
+          libsqlite3-dev libcurl4-openssl-dev libssl-dev libedlib-dev libdtl-dev chromium
           python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-tqdm)
 declare -A TOOLS=([node]=nodejs [npm]=npm)  # command -> package (npm fetches llama.cpp's source)
 missing=()

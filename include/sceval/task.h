@@ -17,6 +17,9 @@ struct Task;
 namespace grid {
 class Grid;
 }
+namespace text {
+struct TextTask;
+}
 namespace api {
 struct Access;  // the library's own way in (src/api/internal.h); not for consumers
 }
@@ -38,8 +41,12 @@ struct MessageOptions {
 
 class Task {
  public:
-  // A bundled task name, a name found in $SCEVAL_TASK_PATH, or a task file path.
-  static Task load(const std::string& name_or_path);
+  // A bundled task name, a name found in $SCEVAL_TASK_PATH, or a task file path. A file with
+  // "input": "text" is a text task (docs/text.md); `items` (non-empty) replaces its items file.
+  static Task load(const std::string& name_or_path, const std::string& items = "");
+  // A text task from a task file's JSON text (its "items" key ignored) and a table of items
+  // (columns id, text, optional question and label): e.g. a pandas DataFrame.
+  static Task text(const std::string& task_json, const Table& items);
 
   const std::string& name() const;
   const std::string& path() const;
@@ -47,7 +54,9 @@ class Task {
   std::string distance() const;     // the distance the task's prompt promises: gower | l1_mad | l2_std
   std::vector<std::string> options() const;
   std::vector<Feature> features() const;
-  std::uint64_t size() const;  // grid points
+  std::uint64_t size() const;  // grid points; a text task's items
+  bool is_text() const;        // a text task: items instead of a grid (point, grid, messages refuse)
+  Table items() const;         // a text task's items: id, text, question, label
   // Feature value texts of grid point `index` (mixed radix, first feature slowest).
   std::vector<std::string> point(std::uint64_t index) const;
   Table grid() const;  // index + one column per feature; refuses grids over 10^7 points
@@ -57,6 +66,7 @@ class Task {
   friend struct api::Access;
   const task::Task& internal() const;
   const grid::Grid& internal_grid() const;
+  const text::TextTask* internal_text() const;  // null for grid tasks
   struct Data;
   std::shared_ptr<const Data> d_;
 };

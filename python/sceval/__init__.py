@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import json
 import os
 import tempfile
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
@@ -31,7 +32,7 @@ from ._progress import ProgressBar
 from ._reward import Reward, reward
 
 __all__ = [
-    "Error", "Task", "Result", "Model", "tasks", "options", "load_task", "closest", "score", "run",
+    "Error", "Task", "Result", "Model", "tasks", "options", "load_task", "text_task", "closest", "score", "run",
     "load_run", "load_sweep", "report", "compare", "sweep", "read_table", "Reward", "reward",
 ]
 
@@ -102,7 +103,17 @@ class Task:
         return self._t.size()
 
     def __repr__(self) -> str:
-        return f"<sceval.Task {self.name}: {len(self)} points, options {self.options}>"
+        unit = "items" if self.is_text else "points"
+        return f"<sceval.Task {self.name}: {len(self)} {unit}, options {self.options}>"
+
+    @property
+    def is_text(self) -> bool:
+        """A text task (docs/text.md): items of free-form text instead of a grid."""
+        return self._t.is_text
+
+    def items(self) -> pd.DataFrame:
+        """A text task's items: id, text, question, label."""
+        return _frame(self._t.items_csv())
 
     def point(self, index: int) -> List[str]:
         """Feature value texts of grid point ``index``."""
@@ -134,11 +145,21 @@ def _index(v: Any, arg: str) -> int:
     return v
 
 
-def load_task(name_or_path: Union[str, "os.PathLike[str]", Task]) -> Task:
-    """A bundled task by name (see :func:`tasks`), a name in $SCEVAL_TASK_PATH, or a task file."""
+def load_task(name_or_path: Union[str, "os.PathLike[str]", Task],
+              items: Union[None, str, "os.PathLike[str]"] = None) -> Task:
+    """A bundled task by name (see :func:`tasks`), a name in $SCEVAL_TASK_PATH, or a task file.
+
+    items: a text task's items file (JSONL or CSV) instead of the one its task file names."""
     if isinstance(name_or_path, Task):
         return name_or_path
-    return Task(_sceval.Task.load(_path(name_or_path, "name_or_path")))
+    return Task(_sceval.Task.load(_path(name_or_path, "name_or_path"),
+                                  "" if items is None else _path(items, "items")))
+
+
+def text_task(spec: Dict[str, Any], items: Any) -> Task:
+    """A text task from a task file's fields (a dict with "input": "text") and its items (a
+    DataFrame or CSV path with columns id, text, optional question and label)."""
+    return Task(_sceval.Task.text(json.dumps(spec), _table(items, "items")))
 
 
 def _task(t: Any) -> Task:

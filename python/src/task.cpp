@@ -66,7 +66,10 @@ void bind_task(py::module_& m) {
       .def_readonly("columns", &Table::columns);
 
   py::class_<Task>(m, "Task")
-      .def_static("load", &Task::load, py::arg("name_or_path"))
+      .def_static("load", &Task::load, py::arg("name_or_path"), py::arg("items") = "")
+      .def_static("text", &Task::text, py::arg("task_json"), py::arg("items"))
+      .def_property_readonly("is_text", &Task::is_text)
+      .def("items_csv", [](const Task& t) { return t.items().to_csv(); })
       .def_property_readonly("name", &Task::name)
       .def_property_readonly("path", &Task::path)
       .def_property_readonly("spec", &Task::spec)

@@ -22,7 +22,9 @@ struct Access {
   static const task::Task& task(const Task& t) { return t.internal(); }
   static const grid::Grid& grid(const Task& t) { return t.internal_grid(); }
   static llm::Backend& backend(Model& m) { return m.backend(); }
+  static const text::TextTask* text(const Task& t) { return t.internal_text(); }
 };
+inline const text::TextTask* text_of(const Task& t) { return Access::text(t); }
 inline const task::Task& task_of(const Task& t) { return Access::task(t); }
 inline const grid::Grid& grid_of(const Task& t) { return Access::grid(t); }
 inline llm::Backend& backend_of(Model& m) { return Access::backend(m); }

@@ -21,6 +21,7 @@
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
+#include "text/run.h"
 #include "training/split.h"
 
 namespace sceval {
@@ -80,13 +81,15 @@ void RunResult::save(const std::string& dir, bool overwrite) const {
 
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
   const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
-  experiment::check_run(api::task_of(task), api::grid_of(task), s);  // before the run directory exists
+  const text::TextTask* text_task = api::text_of(task);  // a text task: the llm-sces protocol (docs/text.md)
+  if (!text_task) experiment::check_run(api::task_of(task), api::grid_of(task), s);  // before the run directory exists
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
-    refuse_overwriting_inputs(out + "/" + f, {task.path()});
+    refuse_overwriting_inputs(out + "/" + f, {task.path(), text_task ? text_task->items_path : task.path()});
   llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));
   experiment::RunOutput output(out, {s.recorded, options.overwrite});
-  const auto report =
-      experiment::run(api::task_of(task), s, cached, output, model.info(), api::progress_for(cb, cached));
+  const auto progress = api::progress_for(cb, cached);
+  const auto report = text_task ? text::run(*text_task, s, cached, output, model.info(), progress)
+                                : experiment::run(api::task_of(task), s, cached, output, model.info(), progress);
   RunResult r = api::result_from(output, report);
   r.cache_hits = cached.stats().hits;
   r.asked = cached.stats().inner_requests;

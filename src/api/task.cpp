@@ -5,10 +5,13 @@
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/json_bounded.h"
 #include "grid/grid.h"
 #include "sceval/version.h"
 #include "task/registry.h"
 #include "task/render.h"
+#include "text/run.h"
 
 namespace sceval {
 
@@ -16,26 +19,65 @@ const char* version() { return SCEVAL_VERSION; }
 
 struct Task::Data {
   std::string spec;
-  task::Task task;
-  grid::Grid grid;
-  Data(std::string s, task::Task t) : spec(std::move(s)), task(std::move(t)), grid(task) {}
+  task::Task task;  // a text task's name, options and stop strings (what shared stages need)
+  std::optional<grid::Grid> grid;
+  std::optional<text::TextTask> text;
+  Data(std::string s, task::Task t) : spec(std::move(s)), task(std::move(t)), grid(std::in_place, task) {}
+  Data(std::string s, text::TextTask t) : spec(std::move(s)), task(text::shim(t)), text(std::move(t)) {}
   Data(const Data&) = delete;
 };
 
-Task Task::load(const std::string& name_or_path) {
+Task Task::load(const std::string& name_or_path, const std::string& items) {
   Task t;
-  t.d_ = std::make_shared<const Data>(name_or_path, task::resolve_task(name_or_path));
+  const std::string path = task::resolve_task_path(name_or_path);
+  // The file's "input" decides which kind of task it is; a grid task file is parsed as before.
+  const auto j = parse_json_bounded(read_file_text(path, "task file"), path);
+  if (text::is_text_task(j)) {
+    t.d_ = std::make_shared<const Data>(name_or_path, text::parse_text_task(j, path, items));
+    return t;
+  }
+  if (!items.empty()) throw Error(fmt::format("{}: items given for a task that is not a text task", path));
+  t.d_ = std::make_shared<const Data>(name_or_path, task::load_task_file(path));
   return t;
 }
+
+Task Task::text(const std::string& task_json, const Table& items) {
+  const auto j = parse_json_bounded(task_json, "text task");
+  Task t;
+  text::TextTask tt = text::parse_text_task_with_items(j, "text task", text::items_from_table(items));
+  t.d_ = std::make_shared<const Data>(tt.name, std::move(tt));
+  return t;
+}
+
+namespace {
+
+// What a text task has no answer for: grid points.
+void require_grid(const Task& t, const char* what) {
+  if (t.is_text()) throw Error(fmt::format("task {} is a text task: it has no {} (see items())", t.name(), what));
+}
+
+}  // namespace
 
 const std::string& Task::name() const { return d_->task.name; }
 const std::string& Task::path() const { return d_->task.path; }
 const std::string& Task::spec() const { return d_->spec; }
 std::string Task::distance() const { return std::string(task::to_string(d_->task.distance)); }
 std::vector<std::string> Task::options() const { return d_->task.options; }
-std::uint64_t Task::size() const { return d_->grid.size(); }
+std::uint64_t Task::size() const { return d_->text ? d_->text->items.size() : d_->grid->size(); }
+bool Task::is_text() const { return d_->text.has_value(); }
 const task::Task& Task::internal() const { return d_->task; }
-const grid::Grid& Task::internal_grid() const { return d_->grid; }
+const text::TextTask* Task::internal_text() const { return d_->text ? &*d_->text : nullptr; }
+const grid::Grid& Task::internal_grid() const {
+  require_grid(*this, "grid");
+  return *d_->grid;
+}
+
+Table Task::items() const {
+  if (!d_->text) throw Error(fmt::format("task {} is a grid task: it has no items (see grid())", name()));
+  Table t{name() + " items", {"id", "text", "question", "label"}, {}};
+  for (const auto& it : d_->text->items) t.rows.push_back({it.id, it.text, it.question, it.label});
+  return t;
+}
 
 std::vector<Feature> Task::features() const {
   std::vector<Feature> out;
@@ -57,13 +99,15 @@ void check_index(const grid::Grid& g, std::uint64_t index) {
 }  // namespace
 
 std::vector<std::string> Task::point(std::uint64_t index) const {
-  check_index(d_->grid, index);
+  require_grid(*this, "grid points");
+  check_index(*d_->grid, index);
   std::vector<std::string> out;
-  for (std::size_t j = 0; j < d_->grid.dims(); ++j) out.push_back(d_->grid.value_text(index, j));
+  for (std::size_t j = 0; j < d_->grid->dims(); ++j) out.push_back(d_->grid->value_text(index, j));
   return out;
 }
 
 Table Task::grid() const {
+  require_grid(*this, "grid");
   constexpr std::uint64_t kMaxRows = 10'000'000;
   if (size() > kMaxRows)
     throw Error(fmt::format("task {}: the grid has {} points; grid() lists at most {} (use point(i))", name(), size(),
@@ -73,15 +117,16 @@ Table Task::grid() const {
   t.rows.reserve(size());
   for (std::uint64_t i = 0; i < size(); ++i) {
     std::vector<std::string> row = {std::to_string(i)};
-    for (std::size_t j = 0; j < d_->grid.dims(); ++j) row.push_back(d_->grid.value_text(i, j));
+    for (std::size_t j = 0; j < d_->grid->dims(); ++j) row.push_back(d_->grid->value_text(i, j));
     t.rows.push_back(std::move(row));
   }
   return t;
 }
 
 Conversation Task::messages(std::uint64_t index, const MessageOptions& o) const {
-  check_index(d_->grid, index);
-  const auto rec = d_->grid.record(index);
+  require_grid(*this, "grid points");
+  check_index(*d_->grid, index);
+  const auto rec = d_->grid->record(index);
   if (!o.followup) return task::turn1_messages(d_->task, rec, o.system);
   const auto& opts = d_->task.options;
   const std::string complement = o.complement.value_or(opts.front());

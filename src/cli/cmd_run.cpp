@@ -81,6 +81,21 @@ std::vector<std::string> empty_modes(const nlohmann::json& r, bool& any_metric) 
   return out;
 }
 
+// A text run (docs/text.md): its metrics with CIs, one per line.
+bool print_text_metrics(const nlohmann::json& r) {
+  const auto& m = r["text"]["metrics"];
+  fmt::print("text  N={} items={}\n", m.value("n", 0), m.value("items", 0));
+  for (const char* k : {"generation_rate", "validity", "validity_with_history", "mean_levenshtein_normalized",
+                        "median_levenshtein_normalized", "mean_excess"}) {
+    const auto& ci = m["ci"][k];
+    const auto num = [](const nlohmann::json& v) {
+      return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "NA";
+    };
+    fmt::print("  {:<30} {}  [{}, {}]\n", k, num(m[k]), num(ci[0]), num(ci[1]));
+  }
+  return m["generation_rate"].is_number();
+}
+
 void run_command(const RunArgs& a) {
   const Task task = Task::load(a.task);
   const LogLevel level = log_level(a.options);
@@ -92,11 +107,16 @@ void run_command(const RunArgs& a) {
                r.failed_requests);
   else if (level >= LogLevel::Warn && r.failed_requests)
     fmt::print(stderr, "warning: {} requests failed\n", r.failed_requests);
-  print_metrics(r.results);  // the metrics go to stdout whatever the log level
+  const bool text = r.results.value("protocol", "") == "text";
+  bool any_metric = false;
+  if (text)
+    any_metric = print_text_metrics(r.results);
+  else
+    print_metrics(r.results);  // the metrics go to stdout whatever the log level
   if (level >= LogLevel::Info)
     fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", a.output);
-  bool any_metric = false;
-  const std::vector<std::string> empty = empty_modes(r.results, any_metric);
+  const std::vector<std::string> empty =
+      text ? std::vector<std::string>{"text: no rows"} : empty_modes(r.results, any_metric);
   if (r.failed_requests)
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",
                             r.failed_requests));

@@ -21,7 +21,7 @@ struct PromptArgs {
 void add_task_commands(CLI::App& app) {
   auto* tasks = app.add_subcommand("tasks", "List the known tasks (bundled and $SCEVAL_TASK_PATH)");
   static bool long_list = false;
-  tasks->add_flag("-l,--long", long_list, "Also show grid size, options and file");
+  tasks->add_flag("-l,--long", long_list, "Also show grid size (text tasks: items), options and file");
   tasks->callback([] {
     for (const auto& name : task_names()) {
       if (!long_list) {
@@ -29,7 +29,8 @@ void add_task_commands(CLI::App& app) {
         continue;
       }
       const Task t = Task::load(name);
-      fmt::print("{:<34} {:>8} points  {} labels  {}\n", name, t.size(), t.options().size(), t.path());
+      fmt::print("{:<34} {:>8} {:<6}  {} labels  {}\n", name, t.size(), t.is_text() ? "items" : "points",
+                 t.options().size(), t.path());
     }
   });
 

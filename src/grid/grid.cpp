@@ -19,6 +19,10 @@
 namespace sceval::grid {
 
 Grid::Grid(const task::Task& task) : task_(&task) {
+  // A text task has items, not a grid: the commands that need a grid say so instead of using a
+  // featureless one-point grid.
+  if (task.text_input)
+    throw Error(fmt::format("task {} is a text task (docs/text.md): this needs a grid task", task.name));
   const std::size_t d = task.features.size();
   radix_.resize(d);
   stride_.resize(d);

@@ -200,6 +200,13 @@ void validate_results_json(const json& j, const std::string& source) {
   const json& version = c.member(j, "", "schema_version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != 1)
     c.fail("schema_version", fmt::format("{} (this sceval reads 1)", version.dump()));
+  if (j.contains("protocol") && j["protocol"] == "text") {  // a text audit (docs/text.md): no grid, no modes
+    const json& task = c.member(j, "", "task");
+    c.object(task, "task");
+    c.string(c.member(task, "task", "name"), "task.name");
+    c.object(c.member(j, "", "text"), "text");
+    return;
+  }
   validate_task(c, c.member(j, "", "task"));
   c.optional(j, "", "distance", [&](const json& v, const std::string& f) { c.string(v, f); });
   c.optional(j, "", "complete", [&](const json& v, const std::string& f) { c.boolean(v, f); });

@@ -46,11 +46,11 @@ std::vector<TaskEntry> list_tasks() {
   return out;
 }
 
-Task resolve_task(const std::string& name_or_path) {
+std::string resolve_task_path(const std::string& name_or_path) {
   std::error_code ec;
-  if (fs::is_regular_file(name_or_path, ec)) return load_task_file(name_or_path);
+  if (fs::is_regular_file(name_or_path, ec)) return name_or_path;
   for (const auto& e : list_tasks())
-    if (e.name == name_or_path) return load_task_file(e.path);
+    if (e.name == name_or_path) return e.path;
   // Not a task name, but the path exists: say what it is ("is a directory", "not a regular file").
   if (fs::exists(fs::symlink_status(name_or_path, ec))) require_regular_file(name_or_path, "task file");
   std::string dirs;
@@ -60,5 +60,7 @@ Task resolve_task(const std::string& name_or_path) {
                   "(`sceval tasks` lists the known tasks)",
                   name_or_path, name_or_path, dirs));
 }
+
+Task resolve_task(const std::string& name_or_path) { return load_task_file(resolve_task_path(name_or_path)); }
 
 }  // namespace sceval::task

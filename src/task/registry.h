@@ -16,6 +16,8 @@ struct TaskEntry {
 
 std::vector<std::string> task_dirs();
 std::vector<TaskEntry> list_tasks();  // sorted by name; first directory wins on duplicates
+// The task file a name or path stands for (the same search as resolve_task).
+std::string resolve_task_path(const std::string& name_or_path);
 Task resolve_task(const std::string& name_or_path);
 
 }  // namespace sceval::task

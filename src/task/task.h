@@ -34,7 +34,8 @@ struct Task {
   std::vector<std::string> stop;  // replies end before the first of these (for models that never emit EOS)
   DistanceKind distance = DistanceKind::Gower;
   std::vector<std::string> notes;
-  nlohmann::json source;  // attribution etc.
+  nlohmann::json source;    // attribution etc.
+  bool text_input = false;  // a text task file (no features): read in full by src/text
 
   std::optional<std::size_t> option_index(std::string_view label) const;
   std::size_t feature_index(std::string_view name) const;  // throws if unknown

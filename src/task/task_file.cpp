@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -254,7 +256,27 @@ bool good_task_name(std::string_view n) {
   return true;
 }
 
+namespace {
+
+// A text task file ("input": "text", docs/text.md) as a grid-less task: its name, options and stop
+// strings, so listing and name lookup work; its items and prompts are read by src/text.
+Task text_input_task(const json& j, const std::string& origin) {
+  Task t;
+  t.path = origin;
+  t.text_input = true;
+  t.name = j.value("name", std::filesystem::path(origin).stem().string());
+  t.title = j.value("title", t.name);
+  if (!j.contains("options") || !j["options"].is_array())
+    throw Error(fmt::format("{}: options: expected a list of labels", origin));
+  for (const auto& o : j["options"])
+    if (o.is_string()) t.options.push_back(o.get<std::string>());
+  return t;
+}
+
+}  // namespace
+
 Task parse_task(const json& j, const std::string& origin) {
+  if (j.is_object() && j.contains("input") && j["input"] == "text") return text_input_task(j, origin);
   Reader r(j, origin, "");
   refuse_nul(j, origin, "");
   r.only_keys({"sceval_task", "name", "title", "source", "notes", "features", "options", "answer_key",
