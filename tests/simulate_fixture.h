@@ -32,8 +32,7 @@ inline Values values_between(const std::string& text, const std::string& from, c
   auto e = text.find("\n" + to, b);
   const std::string part = text.substr(b + from.size() + 1, e == std::string::npos ? std::string::npos : e - b);
   static const std::regex line(R"((^|\n)([a-z])=(-?\d+))");
-  for (std::sregex_iterator it(part.begin(), part.end(), line), end; it != end; ++it)
-    v[(*it)[2]] = std::stoi((*it)[3]);
+  for (std::sregex_iterator it(part.begin(), part.end(), line), end; it != end; ++it) v[(*it)[2]] = std::stoi((*it)[3]);
   return v;
 }
 

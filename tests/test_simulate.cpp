@@ -184,7 +184,8 @@ TEST(Simulate, ConfidenceIntervalsReproduceWithTheSeed) {
 // One cluster holding every row: each resample is the sample itself, so the CI is the point value.
 TEST(Simulate, ClusterBootstrapOfOneClusterIsThePointValue) {
   std::vector<simulate::Prediction> rows(10);
-  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = {0, i, 1, 0, metrics::Label(i % 2), 0, metrics::Label(i % 2), {}, {}};
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    rows[i] = {0, i, 1, 0, metrics::Label(i % 2), 0, metrics::Label(i % 2), {}, {}};
   std::vector<const simulate::Prediction*> ptrs;
   for (const auto& r : rows) ptrs.push_back(&r);
   const auto a = simulate::accuracy(ptrs);

@@ -102,8 +102,8 @@ void commit(const std::string& out, const simulate::Outcome& o) {
 }  // namespace
 
 SimulateResult simulatability(const std::string& run_dir, const std::vector<Observer>& observers, Model* target,
-                        const Options& options, const SimulateOptions& so, const std::string& out,
-                        const Callbacks& cb) {
+                              const Options& options, const SimulateOptions& so, const std::string& out,
+                              const Callbacks& cb) {
   const auto in = simulate::read_run(run_dir);
   const auto s = settings_of(in, options, so, run_dir);
   for (const auto& o : observers)

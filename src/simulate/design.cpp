@@ -40,8 +40,7 @@ void enumerate(const grid::Grid& g, grid::Index center, std::size_t from, std::s
 
 }  // namespace
 
-std::vector<grid::Index> hamming_ball(const grid::Grid& g, grid::Index center, std::size_t h,
-                                      std::size_t max_points) {
+std::vector<grid::Index> hamming_ball(const grid::Grid& g, grid::Index center, std::size_t h, std::size_t max_points) {
   std::vector<grid::Index> out;
   if (h > 0) enumerate(g, center, 0, h, center, out, max_points);
   std::sort(out.begin(), out.end());

@@ -47,8 +47,8 @@ std::string find_prompts(const std::string& name) {
     std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
     if (std::filesystem::exists(p, ec)) return p.string();
   }
-  throw Error(fmt::format(
-      "no simulate/{}.prompts in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
+  throw Error(
+      fmt::format("no simulate/{}.prompts in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
 }
 
 namespace {

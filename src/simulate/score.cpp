@@ -95,15 +95,14 @@ nlohmann::json group_metrics(const std::vector<const Prediction*>& rows, const C
   nlohmann::json ci = nlohmann::json::object();
   for (const auto& [k, v] : cluster_bootstrap(rows, s))
     ci[k == "without" || k == "with" ? "accuracy_" + k : k] = {results::number_or_null(v.first),
-                                                                results::number_or_null(v.second)};
+                                                               results::number_or_null(v.second)};
   j["ci"] = ci;
   nlohmann::json by = nlohmann::json::object();
   by["answer"] = split(rows, [](const Prediction& r) -> std::optional<std::string> {
     return r.truth == r.reference_label ? "unchanged" : "changed";
   });
-  by["hamming"] = split(rows, [](const Prediction& r) -> std::optional<std::string> {
-    return std::to_string(r.hamming);
-  });
+  by["hamming"] =
+      split(rows, [](const Prediction& r) -> std::optional<std::string> { return std::to_string(r.hamming); });
   if (sce) {
     by["sce_valid"] = split(rows, [](const Prediction& r) { return yes_no(r.sce_valid); });
     by["sce_exact_minimal"] = split(rows, [](const Prediction& r) { return yes_no(r.sce_exact_minimal); });

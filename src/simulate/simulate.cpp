@@ -167,7 +167,8 @@ using Kind = std::pair<std::string, std::function<const std::optional<std::strin
 
 std::vector<Kind> kinds(const Settings& s) {
   std::vector<Kind> out;
-  if (s.free) out.push_back({"free", [](const Reference& r) -> const std::optional<std::string>& { return r.free_text; }});
+  if (s.free)
+    out.push_back({"free", [](const Reference& r) -> const std::optional<std::string>& { return r.free_text; }});
   if (s.sce) out.push_back({"sce", [](const Reference& r) -> const std::optional<std::string>& { return r.sce_text; }});
   return out;
 }
@@ -194,7 +195,8 @@ Observed observe(const RunInputs& in, const grid::Grid& g, const Settings& s, co
       reqs.push_back({chat(s.system, observer_prompt(s.prompts, t, g, r.index, option_text(t, r.label),
                                                      items[n].counterfactual, explanation(r))),
                       sampling});
-      tags.push_back({{"observer", obs.name}, {"reference_index", r.index}, {"counterfactual_index", items[n].counterfactual}});
+      tags.push_back(
+          {{"observer", obs.name}, {"reference_index", r.index}, {"counterfactual_index", items[n].counterfactual}});
     }
     std::vector<metrics::Label> out;
     for (const auto& gen : asker.ask(stage, reqs, tags))
@@ -213,8 +215,8 @@ Observed observe(const RunInputs& in, const grid::Grid& g, const Settings& s, co
     for (std::size_t k = 0; k < which.size(); ++k) {
       const Item& it = items[which[k]];
       const Reference& r = refs[it.reference];
-      Prediction p{it.reference, which[k], it.hamming, r.label, truths(it.counterfactual), without[which[k]], with[k],
-                   {}, {}};
+      Prediction p{it.reference,      which[k], it.hamming, r.label, truths(it.counterfactual),
+                   without[which[k]], with[k],  {},         {}};
       if (name == "sce") {
         p.sce_valid = r.sce_valid;
         p.sce_exact_minimal = r.sce_minimal;
@@ -235,9 +237,9 @@ void add_csv_rows(const task::Task& t, const std::vector<Reference>& refs, const
   for (std::size_t k = 0; k < obs.rows.size(); ++k) {
     const auto& p = obs.rows[k];
     csv.rows.push_back({std::to_string(refs[p.reference].index), std::to_string(items[p.item].counterfactual),
-                        std::to_string(p.hamming), option_text(t, p.reference_label), option_text(t, p.truth),
-                        observer, obs.kind[k], option_text(t, p.without), option_text(t, p.with),
-                        flag_text(p.sce_valid), flag_text(p.sce_exact_minimal)});
+                        std::to_string(p.hamming), option_text(t, p.reference_label), option_text(t, p.truth), observer,
+                        obs.kind[k], option_text(t, p.without), option_text(t, p.with), flag_text(p.sce_valid),
+                        flag_text(p.sce_exact_minimal)});
   }
 }
 
@@ -278,9 +280,9 @@ Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector
   o.failures += truths.failures;
   if (s.free) ask_free(in, g, s, refs, target, log, progress, o);
   o.csv.source = "simulate.csv";
-  o.csv.columns = {"reference_index", "counterfactual_index", "hamming", "reference_answer", "target_answer",
-                   "observer", "explanation", "prediction_without", "prediction_with", "sce_valid",
-                   "sce_exact_minimal"};
+  o.csv.columns = {
+      "reference_index", "counterfactual_index", "hamming",         "reference_answer", "target_answer",    "observer",
+      "explanation",     "prediction_without",   "prediction_with", "sce_valid",        "sce_exact_minimal"};
   std::vector<Observed> observed;
   nlohmann::json parties = nlohmann::json::array();
   for (const auto& obs : observers) {

@@ -27,9 +27,9 @@ struct RunInputs {
   std::string dir;
   std::shared_ptr<const task::Task> task;  // shared: a Grid keeps a pointer to it
   metrics::DecisionMap map;
-  std::vector<metrics::SceInput> sces;                       // sces.csv, row by row
-  std::vector<std::optional<bool>> sce_valid, sce_minimal;   // its strict valid and exact_match columns
-  nlohmann::json settings;                                   // results.json "settings"
+  std::vector<metrics::SceInput> sces;                      // sces.csv, row by row
+  std::vector<std::optional<bool>> sce_valid, sce_minimal;  // its strict valid and exact_match columns
+  nlohmann::json settings;                                  // results.json "settings"
   bool lazy = false;  // a lazy decision map: points without a row were never asked
 };
 // Errors name the file (and line) that is missing or malformed.
