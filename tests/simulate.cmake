@@ -13,3 +13,9 @@ target_compile_definitions(sceval_simulate_tests PRIVATE SCEVAL_TEST_DATA="${CMA
 target_include_directories(sceval_simulate_tests PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
                                                          ${CMAKE_CURRENT_SOURCE_DIR})
 gtest_discover_tests(sceval_simulate_tests DISCOVERY_TIMEOUT 60)
+
+# The command line end to end (tests/e2e/simulate_cli.sh): a stub OpenAI-compatible observer.
+add_test(NAME e2e_simulate_cli
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/simulate_cli.sh $<TARGET_FILE:sceval> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/e2e-simulate-cli)
+set_tests_properties(e2e_simulate_cli PROPERTIES LABELS e2e TIMEOUT 300)

@@ -23,12 +23,13 @@ namespace {
 constexpr const char* kStaging = ".partial-simulate";  // beside a run's own .partial, never the same
 constexpr const char* kFiles[] = {"simulate.csv", "simulate_samples.jsonl", "simulate.json"};  // json last
 
-// The run's own options (results.json settings), so the target is asked exactly as the run asked it
+// The run's own model options (results.json settings), so the target is asked exactly as the run asked it
 // and its answers come from the cache the run filled; the caller's cache options apply.
 Options run_options(const nlohmann::json& recorded, const Options& caller) {
   Options o;
   for (const auto& [k, v] : recorded.items())
-    if (find_option(k) && !v.is_null()) o.set(k, v, "results.json: settings." + k);
+    if (const OptionSpec* spec = find_option(k); spec && (spec->scope & scope::kModel) && !v.is_null())
+      o.set(k, v, "results.json: settings." + k);
   for (const char* k : {"cache", "no_cache", "refresh", "quiet", "log_level"}) o.set(k, caller.get(k));
   return o;
 }
@@ -38,7 +39,7 @@ simulate::Settings settings_of(const simulate::RunInputs& in, const Options& opt
   option_spec("hamming").check(so.hamming);
   option_spec("per_point").check(so.per_point);
   option_spec("explanation").check(so.explanation);
-  const auto rs = api::run_settings(*in.task, in.settings["task"].get<std::string>(), "", options, "");
+  const auto rs = api::run_settings(*in.task, in.task_spec, "", options, "");
   simulate::Settings s;
   s.free = so.explanation != "sce";
   s.sce = so.explanation != "free";
@@ -111,12 +112,20 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
   const Options target_options = run_options(in.settings, options);
   std::unique_ptr<Model> opened;
   if (!target && (s.free || in.lazy)) {
-    opened = std::make_unique<Model>(Model::open(in.settings.value("model", std::string()), target_options, cb.log));
+    const auto spec = in.settings.contains("model") && in.settings["model"].is_string()
+                          ? in.settings["model"].get<std::string>()
+                          : std::string();
+    if (spec.empty())
+      throw Error(
+          fmt::format("{}/results.json records no model (a `sceval score` run?): give --target SPEC (Python: "
+                      "target=) for {}",
+                      run_dir, s.free ? "free explanations" : "the truths of a lazy run"));
+    opened = std::make_unique<Model>(Model::open(spec, target_options, cb.log));
     target = opened.get();
   }
   simulate::Target t;
   std::unique_ptr<llm::CachingBackend> target_cache;
-  t.run = api::run_settings(*in.task, in.settings["task"].get<std::string>(), "", target_options, "");
+  t.run = api::run_settings(*in.task, in.task_spec, "", target_options, "");
   if (target) {
     target_cache = std::make_unique<llm::CachingBackend>(api::backend_of(*target), api::caching_options(options));
     t.party = {"target", target_cache.get(), target->info()};

@@ -35,8 +35,8 @@ std::pair<std::string, std::string> observer_of(const std::string& arg) {
 void print_summary(const nlohmann::json& j) {
   fmt::print("{} reference points, {} counterfactual points\n", j["n_references"].get<std::size_t>(),
              j["n_items"].get<std::size_t>());
-  fmt::print("{:<8} {:<20} {:>6} {:>9} {:>9} {:>9} {:>9}  {}\n", "kind", "observer", "n", "acc w/o", "acc with",
-             "gain", "NSG", "NSG 95% CI");
+  fmt::print("{:<8} {:<20} {:>6} {:>9} {:>9} {:>9} {:>9}  {}\n", "kind", "observer", "n", "acc w/o", "acc with", "gain",
+             "NSG", "NSG 95% CI");
   for (const auto& [kind, m] : j["metrics"].items()) {
     auto line = [&](const std::string& who, const nlohmann::json& g) {
       fmt::print("{:<8} {:<20} {:>6} {:>9} {:>9} {:>9} {:>9}  [{}, {}]\n", kind, who, g["n"].get<std::size_t>(),
@@ -68,9 +68,8 @@ void run_simulate_command(SimulateArgs& a) {
   print_summary(r.metrics);
   fmt::print("wrote {}/simulate.json, simulate.csv, simulate_samples.jsonl\n", a.output);
   if (!r.metrics["complete"].get<bool>())
-    throw Error(
-        fmt::format("{} requests failed (see simulate_samples.jsonl); run the same command again to retry them",
-                    r.metrics["requests"]["failed"].get<std::size_t>()));
+    throw Error(fmt::format("{} requests failed (see simulate_samples.jsonl); run the same command again to retry them",
+                            r.metrics["requests"]["failed"].get<std::size_t>()));
 }
 
 }  // namespace
@@ -81,6 +80,7 @@ void add_simulate_command(CLI::App& app) {
       "simulate", "Simulatability (NSG): do the model's explanations help observers predict its answers nearby?");
   c->add_option("run", a.run, "A finished run directory (results.json, decision_map.csv, sces.csv)")->required();
   c->add_option("--observer", a.observers, "NAME=SPEC or SPEC of an observer model (repeat for several)")
+      ->allow_extra_args(false)
       ->required();
   c->add_option("--target", a.target, "Model that explains its answers (free); default: the run's model spec");
   c->add_option("-o,--output", a.output, "Output folder (simulate.json, simulate.csv, simulate_samples.jsonl)")

@@ -23,11 +23,16 @@ RunInputs read_run(const std::string& dir) {
   RunInputs in;
   in.dir = dir;
   const auto j = results::read_results_json(results);
-  if (!j.contains("settings") || !j["settings"].is_object() || !j["settings"].contains("task") ||
-      !j["settings"]["task"].is_string())
-    throw Error(fmt::format("{}: field \"settings.task\": expected the run's task", results));
-  in.settings = j["settings"];
-  in.task = std::make_shared<const task::Task>(task::resolve_task(in.settings["task"].get<std::string>()));
+  // A run of a model records its task spec in settings; a `sceval score` run only the task itself.
+  in.settings = j.contains("settings") && j["settings"].is_object() ? j["settings"] : nlohmann::json::object();
+  const auto text_at = [](const nlohmann::json& o, const char* k) {
+    return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : std::string();
+  };
+  in.task_spec = text_at(in.settings, "task");
+  if (in.task_spec.empty() && j.contains("task")) in.task_spec = text_at(j["task"], "path");
+  if (in.task_spec.empty() && j.contains("task")) in.task_spec = text_at(j["task"], "name");
+  if (in.task_spec.empty()) throw Error(fmt::format("{}: field \"settings.task\": expected the run's task", results));
+  in.task = std::make_shared<const task::Task>(task::resolve_task(in.task_spec));
   const std::string mode = in.settings.value("decision_map", std::string("generate"));
   in.lazy = mode == "lazy" || mode == "auto";
   grid::Grid g(*in.task);

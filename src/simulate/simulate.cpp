@@ -90,6 +90,13 @@ class Truths {
   std::map<grid::Index, metrics::Label> asked_;
 };
 
+// The SCE names a requested label and a value for every feature (on the grid or off it).
+bool complete_sce(const metrics::SceInput& sce) {
+  bool complete = !sce.values.empty() && sce.target >= 0;
+  for (const auto& v : sce.values) complete = complete && v.has_value();
+  return complete;
+}
+
 std::vector<Reference> references(const RunInputs& in, const Settings& s) {
   std::map<grid::Index, std::size_t> first_sce;  // k-way runs: the first SCE row of a point explains it
   for (std::size_t r = 0; r < in.sces.size(); ++r) first_sce.try_emplace(in.sces[r].index, r);
@@ -98,17 +105,16 @@ std::vector<Reference> references(const RunInputs& in, const Settings& s) {
     for (grid::Index i = 0; i < in.map.labels.size(); ++i)
       if (in.map.labels[i] >= 0) candidates.push_back(i);
   } else {
+    // `sce` only: a point whose SCE gave no record has nothing to show the observer.
     for (const auto& [i, r] : first_sce)
-      if (in.map.labels.at(i) >= 0) candidates.push_back(i);
+      if (in.map.labels.at(i) >= 0 && (s.free || complete_sce(in.sces[r]))) candidates.push_back(i);
   }
   std::vector<Reference> out;
   for (auto i : pick_references(candidates, s.sample, s.seed)) {
     Reference ref{i, in.map.labels[i], {}, {}, {}, {}, false};
     if (auto it = first_sce.find(i); it != first_sce.end()) {
       const auto& sce = in.sces[it->second];
-      bool complete = !sce.values.empty() && sce.target >= 0;
-      for (const auto& v : sce.values) complete = complete && v.has_value();
-      if (complete)
+      if (complete_sce(sce))
         ref.sce_text = sce_explanation(s.prompts, *in.task, option_text(*in.task, sce.target),
                                        experiment::sce_texts(*in.task, sce.values));
       ref.sce_valid = in.sce_valid[it->second];

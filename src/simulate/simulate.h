@@ -25,6 +25,7 @@ namespace sceval::simulate {
 // What the audit reads of a run directory.
 struct RunInputs {
   std::string dir;
+  std::string task_spec;                   // the task's name or file, as the run recorded it
   std::shared_ptr<const task::Task> task;  // shared: a Grid keeps a pointer to it
   metrics::DecisionMap map;
   std::vector<metrics::SceInput> sces;                      // sces.csv, row by row
