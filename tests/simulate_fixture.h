@@ -106,8 +106,9 @@ inline llm::GenerateFn observer_fn(bool follow, std::size_t* calls = nullptr, st
   };
 }
 
-// A finished run of the rule target over every point of the grid, in `dir`.
-inline void make_run(const std::string& dir, const std::string& cache) {
+// A finished run of the rule target over every point of the grid, in `dir` (lazy: a lazy decision map of 4 sampled
+// rows).
+inline void make_run(const std::string& dir, const std::string& cache, bool lazy = false) {
   const task::Task t = task::resolve_task(sim_data("three.json"));
   experiment::RunSettings s;
   s.task = sim_data("three.json");
@@ -115,6 +116,11 @@ inline void make_run(const std::string& dir, const std::string& cache) {
   s.output = dir;
   s.bootstrap.resamples = 0;
   s.recorded["task"] = s.task;
+  if (lazy) {
+    s.decision_map = experiment::DecisionMapMode::Lazy;
+    s.recorded["decision_map"] = "lazy";
+    s.sample = 4;  // few rows: their searches leave most of the grid unasked
+  }
   llm::FunctionBackend fb("rule-target", target_fn("a", 3));
   llm::CachingOptions co;
   co.path = cache;
