@@ -35,7 +35,8 @@ TEST(SimulateLazy, MissingTruthsAreAskedOnceAndEqualTheRule) {
     ASSERT_FALSE(o.csv.rows.empty());
     for (const auto& row : o.csv.rows) {
       Values cf;
-      for (std::size_t j = 0; j < g.dims(); ++j) cf[g.feature(j).name] = std::stoi(g.value_text(std::stoull(row[1]), j));
+      for (std::size_t j = 0; j < g.dims(); ++j)
+        cf[g.feature(j).name] = std::stoi(g.value_text(std::stoull(row[1]), j));
       EXPECT_EQ(row[4], rule(cf)) << "counterfactual " << row[1];
     }
     if (pass == 0)

@@ -5,6 +5,7 @@
 #  1. the audit writes simulate.json and simulate.csv (10 references x 8 points) and prints the table;
 #  2. the same command with the server gone finishes from the response cache, with the same files;
 #  3. bad input exits 1 naming the flag, or the missing target of free explanations; nothing written.
+#  4. written into the run directory, the audit is in the run's report (its simulate section).
 # Usage: simulate_cli.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -47,3 +48,10 @@ rc=0
 [ "$rc" = 1 ] && grep -q "records no model .*give --target SPEC" "$W/log" && [ ! -e "$W/bad" ] \
   || fail "free explanations without a target: exit $rc"
 echo "3: bad input refused"
+
+# 4. Written into the run directory itself (from the cache), the audit is part of the run's report.
+"$SCEVAL" "${ARGS[@]}" -o "$W/run" > /dev/null 2> "$W/log" || fail "the audit into the run directory"
+[ -s "$W/run/simulate.json" ] && [ -s "$W/run/results.json" ] || fail "the run directory's files"
+"$SCEVAL" report "$W/run" -o "$W/report.html" > /dev/null 2> "$W/log" || fail "report"
+grep -q '"kind":"simulate"' "$W/report.html" || fail "the report holds no simulate data"
+echo "4: the report holds the audit"
