@@ -120,7 +120,7 @@ def test_killed_audit_resumes_from_the_cache_and_writes_whole_files(income, run_
 
 
 def test_bad_arguments_name_themselves(income, run_dir, tmp_path):
-    with pytest.raises(sceval.Error, match="--hamming: 0 is out of range"):
+    with pytest.raises(sceval.Error, match="^hamming: 0 is out of range"):
         sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, hamming=0, no_cache=True)
     with pytest.raises(TypeError, match="observers"):
         sceval.simulate(run_dir, {})

@@ -36,9 +36,10 @@ Options run_options(const nlohmann::json& recorded, const Options& caller) {
 
 simulate::Settings settings_of(const simulate::RunInputs& in, const Options& options, const SimulateOptions& so,
                                const std::string& run_dir) {
-  option_spec("hamming").check(so.hamming);
-  option_spec("per_point").check(so.per_point);
-  option_spec("explanation").check(so.explanation);
+  // Named as keywords: the CLI has checked its flags as they were parsed, so these reach Python users.
+  option_spec("hamming").check(so.hamming, "hamming");
+  option_spec("per_point").check(so.per_point, "per_point");
+  option_spec("explanation").check(so.explanation, "explanation");
   const auto rs = api::run_settings(*in.task, in.task_spec, "", options, "");
   simulate::Settings s;
   s.free = so.explanation != "sce";
