@@ -150,8 +150,10 @@ void ask_free(const RunInputs& in, const grid::Grid& g, const Settings& s, std::
   std::vector<llm::GenerationRequest> reqs;
   std::vector<nlohmann::json> tags;
   const auto sampling = experiment::sampling_for(*in.task, target.run);
+  // The system prompt the target had in the run: the run's own, else the task's (as turn 1 has it).
+  const auto system = target.run.system_prompt ? target.run.system_prompt : in.task->system_prompt;
   for (const auto& r : refs) {
-    reqs.push_back({chat(target.run.system_prompt, explain_prompt(s.prompts, *in.task, g, r.index)), sampling});
+    reqs.push_back({chat(system, explain_prompt(s.prompts, *in.task, g, r.index)), sampling});
     tags.push_back({{"reference_index", r.index}});
   }
   auto gens = asker.ask("explanations", reqs, tags);
