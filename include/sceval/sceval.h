@@ -11,6 +11,7 @@
 #include "sceval/report.h"
 #include "sceval/reward.h"
 #include "sceval/run.h"
+#include "sceval/simulate.h"
 #include "sceval/table.h"
 #include "sceval/task.h"
 #include "sceval/training.h"

@@ -30,10 +30,12 @@ from ._compare import compare
 from ._options import with_run_options
 from ._progress import ProgressBar
 from ._reward import Reward, reward
+from ._simulate import SimulateResult, make_simulate
 
 __all__ = [
     "Error", "Task", "Result", "Model", "tasks", "options", "load_task", "text_task", "closest", "score", "run",
-    "load_run", "load_sweep", "report", "compare", "sweep", "read_table", "Reward", "reward",
+    "load_run", "load_sweep", "report", "compare", "sweep", "read_table", "Reward", "reward", "simulate",
+    "SimulateResult",
 ]
 
 #: The library's version (the same as ``sceval --version``).
@@ -442,3 +444,6 @@ def sweep(config: PathLike, out: PathLike, shard: str = "0/1", cache: Optional[s
     finally:
         if bar:
             bar.close()
+
+
+simulate = make_simulate(_model, _path)

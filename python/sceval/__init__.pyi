@@ -112,3 +112,12 @@ def compare(run_a: Union[Result, PathLike], run_b: Union[Result, PathLike], mode
             seed: int = ..., *, as_dict: Literal[True]) -> Dict[str, Any]: ...
 def sweep(config: PathLike, out: PathLike, shard: str = ..., cache: Optional[str] = ..., summary_only: bool = ...,
           progress: bool = ...) -> Dict[str, Any]: ...
+class SimulateResult:
+    metrics: Dict[str, Any]
+    predictions: pd.DataFrame
+    requests: int
+    cache_hits: int
+    path: Optional[str]
+def simulate(run: Union[Result, PathLike], observers: Dict[str, ModelLike], target: Optional[ModelLike] = ...,
+             explanation: str = ..., hamming: int = ..., per_point: int = ..., prompts: Optional[PathLike] = ...,
+             out: Optional[PathLike] = ..., **options: Any) -> SimulateResult: ...

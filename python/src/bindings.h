@@ -27,5 +27,6 @@ void bind_task(py::module_& m);
 void bind_run(py::module_& m);
 void bind_model(py::module_& m);
 void bind_reward(py::module_& m);
+void bind_simulate(py::module_& m);
 
 }  // namespace sceval::python

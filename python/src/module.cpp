@@ -50,4 +50,5 @@ PYBIND11_MODULE(_sceval, m) {
   sp::bind_model(m);
   sp::bind_reward(m);
   sp::bind_run(m);
+  sp::bind_simulate(m);
 }

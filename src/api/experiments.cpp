@@ -51,8 +51,8 @@ nlohmann::json gower_quiz(const Task& task, Model& model, const Options& options
 std::size_t write_report(const std::vector<std::string>& run_dirs, const std::string& out_html) {
   std::vector<std::string> inputs;  // every file report::load_run reads
   for (const auto& [dir, name] : report::expand_run_dirs(run_dirs))
-    for (const char* f :
-         {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl", "stability.json", "gower_quiz.json"})
+    for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl", "stability.json",
+                          "gower_quiz.json", "simulate.json"})
       inputs.push_back(dir + "/" + f);
   refuse_overwriting_inputs(out_html, inputs);
   return report::write_report(run_dirs, out_html);

@@ -164,6 +164,20 @@ std::vector<OptionSpec> make_command_table() {
       {"top_p", OptionType::Number, "llm generate: nucleus sampling mass", nullptr, 0, {}, 0, 1, "sampling", {}, {}},
       command_integer("top_logprobs", "llm generate: alternatives per generated token", 0, 100, "sampling"),
       command_integer("flash_attn", "llm: -1 auto, 0 off, 1 on", -1, 1, "gguf"),
+      command_integer("hamming", "simulate: counterfactual points differ from the reference in 1..N features", 1, 64,
+                      "simulate"),
+      command_integer("per_point", "simulate: counterfactual points per reference point", 1, 1e6, "simulate"),
+      {"explanation",
+       OptionType::Choice,
+       "simulate: free (asked of the target) | sce (the run's SCE) | both",
+       nullptr,
+       0,
+       {"free", "sce", "both"},
+       0,
+       0,
+       "simulate",
+       {},
+       {}},
   };
 }
 

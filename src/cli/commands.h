@@ -28,6 +28,7 @@ void add_report_command(CLI::App& app);           // report
 void add_sweep_command(CLI::App& app);            // sweep
 void add_stability_command(CLI::App& app);        // stability
 void add_gower_quiz_command(CLI::App& app);       // gower-quiz
+void add_simulate_command(CLI::App& app);         // simulate
 void add_export_training_command(CLI::App& app);  // export-training
 void add_cache_command(CLI::App& app);            // cache merge | export | import
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   sceval::cli::add_sweep_command(app);
   sceval::cli::add_stability_command(app);
   sceval::cli::add_gower_quiz_command(app);
+  sceval::cli::add_simulate_command(app);
   sceval::cli::add_cache_command(app);
   sceval::cli::add_export_training_command(app);
 #if SCEVAL_WITH_LLAMA

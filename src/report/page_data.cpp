@@ -238,7 +238,8 @@ json run_page_data(const RunDir& run) {
       {"edits", edits},
       {"samples", samples_json(run.samples)},
       {"stability", run.stability ? *run.stability : json(nullptr)},
-      {"quiz", run.quiz ? *run.quiz : json(nullptr)}};
+      {"quiz", run.quiz ? *run.quiz : json(nullptr)},
+      {"simulate", run.simulate ? *run.simulate : json(nullptr)}};
   mask_url_credentials(out);
   return out;
 }

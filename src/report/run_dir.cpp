@@ -98,6 +98,7 @@ RunDir load_run(const std::string& path, const std::string& name) {
   r.samples = read_samples(dir + "samples.jsonl");
   r.stability = read_optional_artifact(dir + "stability.json", "stability");
   r.quiz = read_optional_artifact(dir + "gower_quiz.json", "gower_quiz");
+  r.simulate = read_optional_artifact(dir + "simulate.json", "simulate");
   return r;
 }
 

@@ -19,6 +19,7 @@ struct RunDir {
   std::vector<nlohmann::json> samples;      // follow-up and live-check calls of samples.jsonl
   std::optional<nlohmann::json> stability;  // stability.json
   std::optional<nlohmann::json> quiz;       // gower_quiz.json
+  std::optional<nlohmann::json> simulate;   // simulate.json (sceval simulate with -o the run directory)
 };
 
 RunDir load_run(const std::string& path, const std::string& name);

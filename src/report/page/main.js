@@ -127,6 +127,7 @@ async function renderRun(r, holders) {
   jobs.push(run.edits.some(e => e.of) ? embedChart(h.edits, 'edits', editsSpec(run)) : note(h.edits, 'No SCE ends on the grid.'));
   renderStability(run, h);
   renderQuiz(run, h, jobs);
+  renderSimulate(run, h);
   // Picking a sample moves the map to the slice holding its point and selects it.
   sampleBrowser(run, h.samples, i => {
     coordsOf(run.axes, strides(run.axes), i).forEach((l, k) => { if (k !== view.x && k !== view.y) view.fixed[k] = l; });
@@ -163,6 +164,27 @@ function renderQuiz(run, h, jobs) {
   jobs.push(Object.keys(q.by_status || {}).length ? embedChart(h.quizChart, 'quiz', quizSpec(q)) : note(h.quizChart, 'No answers.'));
 }
 
+// simulate.json: one row per explanation kind and observer (and the pool of several observers).
+function renderSimulate(run, h) {
+  h.simulate.hidden = !run.simulate;
+  h.simulateTable.textContent = '';
+  if (!run.simulate) return;
+  const s = run.simulate, body = [];
+  h.simulateText.textContent = 'Observers predict the model at ' + s.n_items + ' points near ' + s.n_references +
+    ' reference points (1 to ' + s.settings.hamming + ' features changed), without and with its explanation. ' +
+    'NSG = gain / (1 - accuracy without); 95% cluster-bootstrap CIs (docs/simulate.md).';
+  const head = ['explanation', 'observer', 'n', 'accuracy without', 'accuracy with', 'gain', 'NSG', 'NSG 95% CI',
+                'egregious rate'].map(t => el('th', {}, t));
+  for (const [kind, m] of Object.entries(s.metrics)) {
+    const groups = Object.entries(m.observers);
+    if (groups.length > 1) groups.push(['(pooled)', m.pooled]);
+    groups.forEach(([name, g], k) => body.push(el('tr', {}, ...[kind, name, String(g.n), fmtRate(g.accuracy_without),
+      fmtRate(g.accuracy_with), fmtNum(g.gain), fmtNum(g.nsg), fmtCi(g.ci.nsg), k === groups.length - 1 ? fmtRate(m.egregious_rate_with) : '']
+      .map(t => el('td', {}, t)))));
+  }
+  h.simulateTable.append(el('table', {}, el('thead', {}, el('tr', {}, ...head)), el('tbody', {}, ...body)));
+}
+
 async function main() {
   const app = document.getElementById('app');
   const summary = summaryModel(DATA.runs), status = statusModel(DATA.runs), summaryTable = tableElement(summary);
@@ -170,9 +192,10 @@ async function main() {
   const h = {title: el('h2', {}), controls: el('div'), arrowNote: el('p', {class: 'note', id: 'map-arrow-note'}), map: el('div', {class: 'chart'}), point: el('div', {class: 'point', id: 'point-detail'}),
              steps: el('div', {class: 'chart'}), stepsNote: el('p', {class: 'note'}), edits: el('div', {class: 'chart'}),
              stabilityChart: el('div', {class: 'chart'}), stabilityText: el('p'), quizChart: el('div', {class: 'chart'}), quizText: el('p'),
-             samples: el('div')};
+             simulateText: el('p'), simulateTable: el('div'), samples: el('div')};
   h.stability = section('stability', 'Decision-boundary stability', h.stabilityText, h.stabilityChart);
   h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
+  h.simulate = section('simulate', 'Simulatability: do the model\'s explanations help observers predict it?', h.simulateText, h.simulateTable);
   const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
   app.append(...[header(),
     section('summary', 'Summary in both scoring modes (paper drops every row with an unusable answer; strict drops only rows without a turn-1 answer and counts an unusable SCE as invalid); baselines beside the model', columnToggle(summaryTable, summary), summaryTable,
@@ -187,7 +210,7 @@ async function main() {
       section('map', 'Decision map and SCEs', h.controls, h.arrowNote, el('div', {class: 'map-row'}, h.map, h.point)),
       section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
       section('edits', 'Which features SCEs change, and by how much', h.edits),
-      h.stability, h.quiz,
+      h.stability, h.quiz, h.simulate,
       section('samples', 'Sample browser', h.samples))].filter(Boolean));  // (no before / after section: null)
   const showRun = async r => { state.run = r; runPick.value = String(r); await renderRun(r, h); writeStatus(); };
   window.scevalShowRun = showRun;
