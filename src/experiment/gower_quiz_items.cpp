@@ -62,15 +62,7 @@ QuizFile load_quiz(const std::string& path) {
   return q;
 }
 
-std::string find_quiz(const std::string& name) {
-  for (const auto& dir : task::task_dirs()) {
-    auto p = std::filesystem::path(dir) / "quiz" / (name + ".quiz");
-    std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
-    if (std::filesystem::exists(p, ec)) return p.string();
-  }
-  throw Error(
-      fmt::format("no quiz/{}.quiz in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
-}
+std::string find_quiz(const std::string& name) { return task::find_in_task_dirs("quiz", name, "quiz"); }
 
 std::vector<QuizItem> quiz_items(const grid::Grid& g, std::size_t draws, std::size_t k, std::uint64_t seed) {
   if (k < 2) throw Error("quiz: at least 2 candidates");

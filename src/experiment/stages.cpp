@@ -199,7 +199,11 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
 }
 
 std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s) {
-  std::vector<grid::Index> all(g.size());
+  return select_indices(g.size(), s);
+}
+
+std::vector<grid::Index> select_indices(grid::Index n, const RunSettings& s) {
+  std::vector<grid::Index> all(n);
   std::iota(all.begin(), all.end(), grid::Index{0});
   if (s.sample && *s.sample < all.size()) {
     std::mt19937_64 rng(s.seed);

@@ -59,6 +59,8 @@ DecisionMapResult score_decision_map(const task::Task& t, const grid::Grid& g, c
 
 // Grid points to ask follow-ups for: all, the first N, or a seeded sample (in grid order).
 std::vector<grid::Index> select_points(const grid::Grid& g, const RunSettings& s);
+// The same over 0..n-1 (text items): all, a seeded --sample kept in order, then the first --limit.
+std::vector<grid::Index> select_indices(grid::Index n, const RunSettings& s);
 
 struct FollowUp {
   grid::Index index;

@@ -41,15 +41,7 @@ Prompts load_prompts(const std::string& path) {
   return p;
 }
 
-std::string find_prompts(const std::string& name) {
-  for (const auto& dir : task::task_dirs()) {
-    auto p = std::filesystem::path(dir) / "simulate" / (name + ".prompts");
-    std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
-    if (std::filesystem::exists(p, ec)) return p.string();
-  }
-  throw Error(
-      fmt::format("no simulate/{}.prompts in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", name));
-}
+std::string find_prompts(const std::string& name) { return task::find_in_task_dirs("simulate", name, "prompts"); }
 
 namespace {
 

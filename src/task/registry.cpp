@@ -63,4 +63,14 @@ std::string resolve_task_path(const std::string& name_or_path) {
 
 Task resolve_task(const std::string& name_or_path) { return load_task_file(resolve_task_path(name_or_path)); }
 
+std::string find_in_task_dirs(const std::string& folder, const std::string& name, const std::string& ext) {
+  for (const auto& dir : task_dirs()) {
+    auto p = std::filesystem::path(dir) / folder / (name + "." + ext);
+    std::error_code ec;  // a task folder that cannot be searched is passed over, as a missing file
+    if (std::filesystem::exists(p, ec)) return p.string();
+  }
+  throw Error(fmt::format("no {}/{}.{} in the task directories ($SCEVAL_TASK_PATH, then the bundled tasks/)", folder,
+                          name, ext));
+}
+
 }  // namespace sceval::task

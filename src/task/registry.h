@@ -15,6 +15,9 @@ struct TaskEntry {
 };
 
 std::vector<std::string> task_dirs();
+// The file FOLDER/NAME.EXT in the first task directory that has it (quiz files, simulate prompts);
+// an error naming FOLDER/NAME.EXT and where it was looked for when none has it.
+std::string find_in_task_dirs(const std::string& folder, const std::string& name, const std::string& ext);
 std::vector<TaskEntry> list_tasks();  // sorted by name; first directory wins on duplicates
 // The task file a name or path stands for (the same search as resolve_task).
 std::string resolve_task_path(const std::string& name_or_path);

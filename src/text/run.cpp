@@ -31,16 +31,8 @@ Answer answer_of(const TextTask& t, const llm::Generation& g) {
 
 // All items, a seeded sample of them (kept in file order), then the first --limit: as grid points.
 std::vector<std::size_t> select_items(const TextTask& t, const RunSettings& s) {
-  std::vector<std::size_t> all(t.items.size());
-  std::iota(all.begin(), all.end(), std::size_t{0});
-  if (s.sample && *s.sample < all.size()) {
-    std::mt19937_64 rng(s.seed);
-    std::shuffle(all.begin(), all.end(), rng);
-    all.resize(*s.sample);
-    std::sort(all.begin(), all.end());
-  }
-  if (s.limit && *s.limit < all.size()) all.resize(*s.limit);
-  return all;
+  const auto picked = experiment::select_indices(t.items.size(), s);
+  return {picked.begin(), picked.end()};
 }
 
 // A samples.jsonl line's tags: the row's item and requested label, and the stage's own.
