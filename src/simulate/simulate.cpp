@@ -215,11 +215,12 @@ Observed observe(const RunInputs& in, const grid::Grid& g, const Settings& s, co
   for (std::size_t n = 0; n < items.size(); ++n) every[n] = n;
   const auto without = ask(obs.name + " without", every, [](const Reference&) { return std::nullopt; });
   Observed result;
-  for (const auto& [name, text] : kinds(s)) {
+  for (const auto& kind : kinds(s)) {
+    const auto& [name, text] = kind;  // not captured below: clang 14 cannot capture a structured binding
     std::vector<std::size_t> which;
     for (std::size_t n = 0; n < items.size(); ++n)
       if (text(refs[items[n].reference])) which.push_back(n);
-    const auto with = ask(obs.name + " with " + name, which, [&](const Reference& r) { return text(r); });
+    const auto with = ask(obs.name + " with " + name, which, [&kind](const Reference& r) { return kind.second(r); });
     for (std::size_t k = 0; k < which.size(); ++k) {
       const Item& it = items[which[k]];
       const Reference& r = refs[it.reference];
