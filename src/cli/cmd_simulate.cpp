@@ -37,7 +37,9 @@ void print_summary(const nlohmann::json& j) {
              j["n_items"].get<std::size_t>());
   fmt::print("{:<8} {:<20} {:>6} {:>9} {:>9} {:>9} {:>9}  {}\n", "kind", "observer", "n", "acc w/o", "acc with", "gain",
              "NSG", "NSG 95% CI");
-  for (const auto& [kind, m] : j["metrics"].items()) {
+  for (const auto& entry : j["metrics"].items()) {
+    const std::string kind = entry.key();  // a plain variable: clang 14 cannot capture a structured binding
+    const nlohmann::json& m = entry.value();
     auto line = [&](const std::string& who, const nlohmann::json& g) {
       fmt::print("{:<8} {:<20} {:>6} {:>9} {:>9} {:>9} {:>9}  [{}, {}]\n", kind, who, g["n"].get<std::size_t>(),
                  format_rate(g["accuracy_without"]), format_rate(g["accuracy_with"]), format_value(g["gain"]),
