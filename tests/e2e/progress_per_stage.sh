@@ -8,11 +8,10 @@ SCEVAL=$1
 SRC=$2
 W=$3
 rm -rf "$W" && mkdir -p "$W"
-/usr/bin/python3 "$SRC/tests/e2e/stub_openai.py" "$W/port" '{"answer": "Low risk"}' "No counterfactual." &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-ARGS=(--task credit_risk_3way --model "openai:stub@http://127.0.0.1:$(cat "$W/port")/v1;concurrency=4" --limit 5
+# shellcheck source=stub_server.sh
+. "$SRC/tests/e2e/stub_server.sh"
+start_stub '{"answer": "Low risk"}' "No counterfactual."
+ARGS=(--task credit_risk_3way --model "openai:stub@$STUB_URL;concurrency=4" --limit 5
       --bootstrap 0 --cache "$W/cache.sqlite")
 "$SCEVAL" run "${ARGS[@]}" -o "$W/first" > /dev/null 2> "$W/first.log"
 "$SCEVAL" run "${ARGS[@]}" -o "$W/again" > /dev/null 2> "$W/again.log"

@@ -10,19 +10,15 @@ SCEVAL=$1
 SRC=$2
 W=$3
 rm -rf "$W" && mkdir -p "$W"
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
-start_stub() {  # $1 turn-1 reply, $2 follow-up reply
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  rm -f "$W/port"
-  /usr/bin/python3 "$SRC/tests/e2e/stub_openai.py" "$W/port" "$1" "$2" &
-  server=$!
-  for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-  MODEL="openai:stub@http://127.0.0.1:$(cat "$W/port")/v1;concurrency=4"
+# shellcheck source=stub_server.sh
+. "$SRC/tests/e2e/stub_server.sh"
+stub() {  # $1 turn-1 reply, $2 follow-up reply; sets MODEL
+  start_stub "$1" "$2"
+  MODEL="openai:stub@$STUB_URL;concurrency=4"
 }
 fail() { echo "FAIL: $*"; cat "$W/log"; exit 1; }
 
-start_stub "I would rather not say." "Nor here."
+stub "I would rather not say." "Nor here."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 -o "$W/prose" > "$W/out" 2> "$W/log" || rc=$?
 [ "$rc" = 3 ] || fail "exit $rc, expected 3 when nothing could be scored"
@@ -31,7 +27,7 @@ grep -q "error: no metric, nothing could be scored: .*strict: all 210 turn-1 ans
 [ -s "$W/prose/results.json" ] && [ -s "$W/prose/samples.jsonl" ] || fail "the run directory was not written"
 echo "1: exit 3, $(grep 'error: ' "$W/log")"
 
-start_stub '{"answer": "Low risk"}' "No counterfactual from me."
+stub '{"answer": "Low risk"}' "No counterfactual from me."
 rc=0
 "$SCEVAL" run --task credit_risk_3way --model "$MODEL" --no-cache --bootstrap 0 --limit 5 -o "$W/nosce" > "$W/out" 2> "$W/log" || rc=$?
 [ "$rc" = 0 ] || fail "exit $rc, expected 0: strict mode has a metric"

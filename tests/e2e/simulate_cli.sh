@@ -12,16 +12,14 @@ SCEVAL=$1
 SRC=$2
 W=$3
 rm -rf "$W" && mkdir -p "$W"
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+# shellcheck source=stub_server.sh
+. "$SRC/tests/e2e/stub_server.sh"
 fail() { echo "FAIL: $*"; cat "$W/log" 2>/dev/null; exit 1; }
 
 "$SCEVAL" score --task income --decision-map "$SRC/examples/income-rule/decision_map.csv" \
   --sces "$SRC/examples/income-rule/sces.csv" --bootstrap 0 -o "$W/run" > /dev/null
-/usr/bin/python3 "$SRC/tests/e2e/stub_openai.py" "$W/port" '{"answer": "Below $50,000"}' 'unused' &
-server=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-OBS="stub=openai:stub@http://127.0.0.1:$(cat "$W/port")/v1"
+start_stub '{"answer": "Below $50,000"}' 'unused'
+OBS="stub=openai:stub@$STUB_URL"
 ARGS=(simulate "$W/run" --observer "$OBS" --explanation sce --sample 10 --bootstrap 50 --cache "$W/cache.sqlite")
 
 "$SCEVAL" "${ARGS[@]}" -o "$W/sim" > "$W/out" 2> "$W/log" || fail "exit $?"
@@ -33,8 +31,7 @@ head -1 "$W/sim/simulate.csv" | grep -q "^reference_index,counterfactual_index,h
 [ ! -e "$W/sim/.partial-simulate" ] || fail "the staging folder was left behind"
 echo "1: $(grep '^sce' "$W/out" | head -1)"
 
-kill "$server" && wait "$server" 2>/dev/null || true
-server=""
+stop_stub
 cp "$W/sim/simulate.json" "$W/first.json"
 "$SCEVAL" "${ARGS[@]}" -o "$W/sim" > "$W/out" 2> "$W/log" || fail "the rerun without a server did not finish from the cache"
 cmp -s "$W/first.json" "$W/sim/simulate.json" || fail "the rerun's simulate.json differs"

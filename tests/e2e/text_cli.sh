@@ -8,16 +8,14 @@ SCEVAL=$1
 SRC=$2
 W=$3
 rm -rf "$W" && mkdir -p "$W"
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+# shellcheck source=stub_server.sh
+. "$SRC/tests/e2e/stub_server.sh"
 fail() { echo "FAIL: $*"; cat "$W/log"; exit 1; }
 
 # Turn 1 (and every fresh re-ask): "positive"; the counterfactual and the re-ask in its chat both get
 # a revision, so the history answer has no ANSWER: marker.
-/usr/bin/python3 "$SRC/tests/e2e/stub_openai.py" "$W/port" "ANSWER: positive" "REVISED SCENARIO: The plot was fine." &
-server=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-MODEL="openai:stub@http://127.0.0.1:$(cat "$W/port")/v1;concurrency=4"
+start_stub "ANSWER: positive" "REVISED SCENARIO: The plot was fine."
+MODEL="openai:stub@$STUB_URL;concurrency=4"
 run() { "$SCEVAL" run --task reviews --model "$MODEL" --cache "$W/cache.sqlite" --bootstrap 50 --limit 6 -o "$W/run" > "$W/out" 2> "$W/log"; }
 
 run || fail "run exited $?"
