@@ -225,6 +225,7 @@ void BatchReplay::finish_openai(const std::string& id, Batch& b) {
     const int status = refused ? 400 : outcome(last_user(l["body"]["messages"]));
     if (status == 0) {
       json body = openai_completion(l["body"]);
+      if (rule) body["choices"][0]["message"]["content"] = rule(l["body"]["messages"]);
       body["choices"][0]["message"]["content"] = echoed(body["choices"][0]["message"]["content"]);
       out += json{{"id", "batch_req_x"},
                   {"custom_id", cid},
@@ -314,6 +315,7 @@ ServerReply BatchReplay::anthropic(const ServerRequest& r) {
               {"error", {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", *refused}}}}}};
         } else if (const int status = outcome(last_user(q["params"]["messages"])); status == 0) {
           json message = anthropic_message(q["params"]);
+          if (rule) message["content"][0]["text"] = rule(q["params"]["messages"]);
           message["content"][0]["text"] = echoed(message["content"][0]["text"]);
           result = {{"type", "succeeded"}, {"message", message}};
         } else {

@@ -17,8 +17,10 @@
 // key the client authenticated with to every batch answer; pad_answers lengthens every batch answer
 // (result files larger than any reply limit); fail_downloads makes that many result file downloads
 // fail with a 500 first; fail_next makes the next OpenAI batch fail validation with that error
-// code (status "failed", errors.data with code, line and message, no output file).
+// code (status "failed", errors.data with code, line and message, no output file). rule, when set,
+// writes every batch answer from the line's whole conversation (a rule model behind the batch API).
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -39,6 +41,7 @@ class BatchReplay {
   std::atomic<bool> expire_next{false};
   std::atomic<bool> echo_key{false};        // answers end with the API key the client sent (a careless server)
   std::atomic<std::size_t> pad_answers{0};  // bytes of 'x' appended to every batch answer
+  std::function<std::string(const nlohmann::json& messages)> rule;  // set before the server starts
   std::atomic<int> fail_downloads{0};
   std::string fail_next;  // an OpenAI errors.data code; set before the batch is created
   std::atomic<int> files_uploaded{0}, batches_created{0}, polls{0}, direct_calls{0}, downloads{0};
