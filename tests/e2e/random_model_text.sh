@@ -10,6 +10,8 @@ SCEVAL=$1
 SERVER=$2
 W=$3
 rm -rf "$W" && mkdir -p "$W"
+# shellcheck source=kill_resume.sh
+. "$(dirname "$0")/kill_resume.sh"
 "$SCEVAL" make-test-model --shape tiny --seed 11 -o "$W/model.gguf"
 COMMON=(--task reviews --limit 40 --max-tokens 32 --chunk 4 --bootstrap 50)
 # Exit 3: nothing could be scored (noise replies); the run still finished and wrote its files.
@@ -48,17 +50,7 @@ same_rows "$W/full" "$W/nocache"
 run "${INPROC[@]}" --cache "$W/cache.sqlite" -o "$W/again" 2> "$W/again.log"
 grep -q "0 asked" "$W/again.log" || { echo "the rerun asked the model:"; cat "$W/again.log"; exit 1; }
 same_rows "$W/full" "$W/again"
-for attempt in 1 2; do
-  rm -rf "$W/killed" "$W/killed.sqlite"*
-  "$SCEVAL" run "${INPROC[@]}" --cache "$W/killed.sqlite" -o "$W/killed" 2> "$W/killed.log" &
-  pid=$!
-  sleep "0.$((RANDOM % 9 + 1))"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  run "${INPROC[@]}" --cache "$W/killed.sqlite" -o "$W/killed" 2> "$W/resumed.log"
-  same_rows "$W/full" "$W/killed"
-  echo "attempt $attempt: resumed run equals the uninterrupted one ($(grep requests: "$W/resumed.log"))"
-done
+kill_and_resume 2 same_rows "${INPROC[@]}"
 
 echo "== llama-server (openai: backend)"
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -7,6 +7,8 @@ set -euo pipefail
 SCEVAL=$1
 W=$2
 rm -rf "$W" && mkdir -p "$W"
+# shellcheck source=kill_resume.sh
+. "$(dirname "$0")/kill_resume.sh"
 "$SCEVAL" make-test-model --shape tiny --seed 7 -o "$W/model.gguf"
 ARGS=(--task credit_risk_3way --model "gguf:$W/model.gguf" --limit 12 --max-tokens 24 --chunk 16 --threads 2)
 # The model has random weights: a run ends with exit 0, or 3 when nothing could be scored
@@ -28,15 +30,5 @@ run "${ARGS[@]}" --cache "$W/cache.sqlite" -o "$W/again" 2> "$W/again.log"
 grep -q "0 asked" "$W/again.log" || { echo "second run asked the model:"; cat "$W/again.log"; exit 1; }
 same_results "$W/full" "$W/again"
 
-for attempt in 1 2 3; do
-  rm -f "$W/killed.sqlite"*
-  "$SCEVAL" run "${ARGS[@]}" --cache "$W/killed.sqlite" -o "$W/killed" 2> "$W/killed.log" &
-  pid=$!
-  sleep "0.$((RANDOM % 9 + 1))"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  run "${ARGS[@]}" --cache "$W/killed.sqlite" -o "$W/killed" 2> "$W/resumed.log"
-  same_results "$W/full" "$W/killed"
-  echo "attempt $attempt: resumed run equals the uninterrupted one ($(grep requests: "$W/resumed.log"))"
-done
+kill_and_resume 3 same_results "${ARGS[@]}"
 echo "run_resume: ok"
