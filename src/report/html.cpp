@@ -21,8 +21,8 @@ constexpr const char* kCsp =
     "default-src 'none'; script-src 'nonce-{}'; style-src 'unsafe-inline'; "
     "img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'";
 
-constexpr const char* kPageScripts[] = {"page/util.js",    "page/tables.js",  "page/decision_map.js", "page/charts.js",
-                                        "page/samples.js", "page/compare.js", "page/main.js"};
+constexpr const char* kPageScripts[] = {"page/util.js",   "page/text.js",    "page/tables.js",  "page/decision_map.js",
+                                        "page/charts.js", "page/samples.js", "page/compare.js", "page/main.js"};
 
 std::string asset(std::string_view name) {
   auto text = assets::embedded(name);
