@@ -151,6 +151,15 @@ std::string join_tokens(const std::vector<text::Token>& t, std::size_t from, std
   return s;
 }
 
+// Unchanged tokens original[from, to), the first being revised[rev]. Spaced as in the original, but
+// a first token the original writes without a space (text start, after "(") takes the revision's
+// space: otherwise a word inserted before it would run into it ("(very" + "good)").
+std::string join_unchanged(const text::EditScript& e, std::size_t from, std::size_t to, std::size_t rev) {
+  if (from >= to) return "";
+  const std::string& space = e.original[from].space.empty() ? e.revised[rev].space : e.original[from].space;
+  return space + e.original[from].word + join_tokens(e.original, from + 1, to);
+}
+
 }  // namespace
 
 bool is_text_run(const json& results) { return results.value("protocol", json()) == "text"; }
@@ -203,14 +212,14 @@ json word_diff(std::string_view a, std::string_view b) {
   const auto push = [&out](const char* kind, std::string s) {
     if (!s.empty()) out.push_back({kind, std::move(s)});
   };
-  std::size_t i = 0;
+  std::size_t i = 0, j = 0;  // unchanged runs align one to one: original i <-> revised j
   for (const auto& h : e.hunks) {
-    push("=", join_tokens(e.original, i, h.orig_begin));
+    push("=", join_unchanged(e, i, h.orig_begin, j));
     push("-", join_tokens(e.original, h.orig_begin, h.orig_end));
     push("+", join_tokens(e.revised, h.rev_begin, h.rev_end));
-    i = h.orig_end;
+    i = h.orig_end, j = h.rev_end;
   }
-  push("=", join_tokens(e.original, i, e.original.size()));
+  push("=", join_unchanged(e, i, e.original.size(), j));
   return out;
 }
 

@@ -25,8 +25,9 @@ void load_text_run(RunDir& run);
 void read_text_originals(RunDir& run);
 
 // A word diff as segments [kind, text]: kind "=" (unchanged), "-" (removed from a), "+" (inserted in
-// b), in text order; each token keeps the whitespace before it, so joining the "=" and "-" texts
-// gives a's tokens and joining "=" and "+" gives b's. Tokens and hunks are src/text's (text::diff).
+// b), in text order; each token keeps the whitespace before it, so the "=" and "-" texts spell a's
+// words and the "=" and "+" texts b's (spaced as in a; a word is never run into its neighbour).
+// Tokens and hunks are src/text's (text::diff).
 nlohmann::json word_diff(std::string_view a, std::string_view b);
 
 nlohmann::json text_run_page_data(const RunDir& run);

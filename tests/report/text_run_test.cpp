@@ -20,6 +20,7 @@
 #include "report/page_data.h"
 #include "report/run_dir.h"
 #include "report/text_run.h"
+#include "text/edit.h"
 
 namespace sceval::report {
 namespace {
@@ -63,6 +64,41 @@ TEST(ReportTextDiff, HandWorkedWordDiffs) {
   EXPECT_EQ(word_diff("Old words", ""), segments({{"-", "Old words"}}));
   // A pure insertion and a changed space (no edit: diffs compare words only).
   EXPECT_EQ(word_diff("a  b c", "a b new c"), segments({{"=", "a  b"}, {"+", " new"}, {"=", " c"}}));
+  // "good" follows "(" without a space; after the inserted "very" it takes the revision's space.
+  EXPECT_EQ(word_diff("(good)", "(very good)"), segments({{"=", "("}, {"+", "very"}, {"=", " good)"}}));
+  EXPECT_EQ(word_diff("good", "so good"), segments({{"+", "so"}, {"=", " good"}}));
+}
+
+// Whatever the texts, the unchanged and removed segments spell the original's words and the
+// unchanged and inserted ones the revision's, read back by the tokeniser: no word runs into its
+// neighbour (an inserted word before an unchanged one the original writes without a space was
+// shown as "The film wasgood").
+TEST(ReportTextDiff, SegmentsSpellBothTexts) {
+  const std::vector<std::string> texts = {"The film was good, and the cast was great.",
+                                          "A dull, boring plot.",
+                                          "  Leading and trailing spaces.  ",
+                                          "Line one.\nLine two!\n\nEnd",
+                                          "Ünïcödé wörds — and “quotes”.",
+                                          "good good good bad",
+                                          "",
+                                          "<b>x</b> & y"};
+  const auto words = [](const std::string& t) {
+    std::vector<std::string> out;
+    for (const auto& tok : text::tokenize(t)) out.push_back(tok.word);
+    return out;
+  };
+  for (const auto& a : texts)
+    for (const auto& b : texts) {
+      std::string left, right;
+      for (const auto& seg : word_diff(a, b)) {
+        const std::string kind = seg[0], part = seg[1];
+        EXPECT_FALSE(part.empty());
+        if (kind != "+") left += part;
+        if (kind != "-") right += part;
+      }
+      EXPECT_EQ(words(left), words(a)) << a << " | " << b;
+      EXPECT_EQ(words(right), words(b)) << a << " | " << b;
+    }
 }
 
 TEST(ReportTextRun, FixtureRowsCarryTheirTextsAndDiffs) {
