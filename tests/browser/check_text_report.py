@@ -6,14 +6,19 @@ the text run is shown beside a grid run, whose own sections still draw); the met
 equal results.json (all rows and per requested label); the edit-size chart draws one point per
 (SCE size, minimal size, censored) group of the searched rows of sces.csv; each sample-browser
 filter lists exactly the rows sces.csv puts in it; a row's word diff marks its removed and inserted
-words (worked by hand); the hostile revision runs nothing and is shown as text.
+words (worked by hand); the hostile revision runs nothing and is shown as text. A real run of the
+reviews task by `sceval run` against the stub OpenAI-compatible server (tests/e2e/stub_openai.py):
+its page shows each row's diff, whose unmarked and struck words spell the items file's text and
+whose unmarked and inserted words spell the revision (read back with a tokeniser written here).
 Usage: check_text_report.py SCEVAL SOURCE_DIR WORK_DIR"""
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Browser  # noqa: E402
@@ -130,6 +135,64 @@ def check_rows(b, page):
                  "document.querySelectorAll('main .msg > b').length") == 0, f"{page}: no element made from model text")
 
 
+def words(text):
+    """Words and single punctuation marks, as docs/text.md defines the diff's tokens (ASCII texts)."""
+    return re.findall(r"[A-Za-z0-9_']+|[^A-Za-z0-9_'\s]", text)
+
+
+def stub_run(sceval, src, w):
+    """`sceval run` on 6 reviews against the stub server: every revision "The plot was fine."."""
+    port = os.path.join(w, "port")
+    server = subprocess.Popen(["/usr/bin/python3", os.path.join(src, "tests", "e2e", "stub_openai.py"), port,
+                               "ANSWER: positive", "REVISED SCENARIO: The plot was fine."])
+    try:
+        for _ in range(100):
+            if os.path.exists(port):
+                break
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{open(port).read()}/v1"
+        out = os.path.join(w, "stub-run")
+        subprocess.run([sceval, "run", "--task", "reviews", "--model", f"openai:stub@{url}", "--cache",
+                        os.path.join(w, "cache.sqlite"), "--bootstrap", "50", "--limit", "6", "-o", out],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return out
+    finally:
+        server.kill()
+        server.wait()
+
+
+def check_stub_page(b, html, run_dir):
+    b.open("file://" + os.path.abspath(html))
+    b.wait_for("window.scevalStatus && scevalStatus.done")
+    res = json.load(open(os.path.join(run_dir, "results.json")))
+    with open(os.path.join(run_dir, "sces.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    items = {}
+    with open(res["task"]["items_path"]) as f:
+        for line in f:
+            if line.strip():
+                item = json.loads(line)
+                items[item["id"]] = item["text"]
+    check_metrics(b, res, "stub")
+    check(b.eval("Object.keys(scevalStatus.charts)") == [] and "No row was searched" in
+          b.eval("document.getElementById('text-edits').textContent"), "stub: no searched row, the chart says so")
+    listed = b.eval("[...document.querySelectorAll('#text-sample-table tbody tr')].map(tr => tr.children[1].textContent)")
+    check(listed == [r["id"] for r in rows], f"stub: every row listed ({listed})")
+    for r in rows:
+        pick(b, r["id"])
+        spans = b.eval("""[...document.querySelectorAll('#text-sample-detail .text-block')].find(d =>
+            d.querySelector('h5').textContent.startsWith('SCE')).querySelectorAll('.diff > *').length""")
+        got = b.eval("""(() => { const d = [...document.querySelectorAll('#text-sample-detail .text-block')].find(d =>
+            d.querySelector('h5').textContent.startsWith('SCE')).querySelector('.diff');
+          const text = skip => [...d.children].filter(e => e.tagName !== skip).map(e => e.textContent).join('');
+          return [text('INS'), text('DEL'), d.querySelectorAll('del').length, d.querySelectorAll('ins').length]; })()""")
+        check(spans > 1 and got[2] > 0 and got[3] > 0, f"stub {r['id']}: the SCE is drawn as a diff ({got})")
+        check(words(got[0]) == words(items[r["id"]]), f"stub {r['id']}: unmarked + struck words spell the original ({got[0]!r})")
+        check(words(got[1]) == words(r["revised_text"]), f"stub {r['id']}: unmarked + inserted words spell the revision ({got[1]!r})")
+    errs = b.errors() + b.eval("scevalStatus.errors")
+    check(not errs, f"stub: no console errors ({errs[:3]})")
+
+
 def check_text_page(b, html, run_dir, page, grid_first):
     b.open("file://" + os.path.abspath(html))
     b.wait_for("window.scevalStatus && scevalStatus.done")
@@ -182,6 +245,10 @@ def main():
             b.events.clear()
             check_text_page(b, html, run_dir, name, grid_first)
             b.screenshot(os.path.join(w, name + ".png"))
+        real = stub_run(sceval, src, w)
+        run("report", real, "-o", os.path.join(w, "stub.html"))
+        b.events.clear()
+        check_stub_page(b, os.path.join(w, "stub.html"), real)
     finally:
         b.close()
     print(f"check_text_report: {len(failures)} failed checks" if failures else "check_text_report: ok")
