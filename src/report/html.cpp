@@ -132,6 +132,8 @@ std::string render_page(const nlohmann::json& data) {
 std::size_t write_report(const std::vector<std::string>& run_args, const std::string& out_path) {
   std::vector<RunDir> runs;
   for (const auto& [path, name] : expand_run_dirs(run_args)) runs.push_back(load_run(path, name));
+  // A text run's items file is an input too (found only while loading: text_run.h).
+  for (const auto& r : runs) refuse_overwriting_inputs(out_path, {r.originals_source});
   const std::string page = render_page(page_data(runs));
   write_file_atomic(out_path, page);  // errors name the path and why (a missing folder, ...)
   return runs.size();

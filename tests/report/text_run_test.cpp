@@ -21,6 +21,7 @@
 #include "report/run_dir.h"
 #include "report/text_run.h"
 #include "text/edit.h"
+#include "text/text_task.h"
 
 namespace sceval::report {
 namespace {
@@ -185,6 +186,18 @@ TEST(ReportTextRun, MissingItemsFileLeavesTextsWithoutDiffs) {
   const RunDir damaged = load_run(d.path.string(), "copy");
   EXPECT_TRUE(damaged.originals.empty());
   EXPECT_TRUE(has(damaged.originals_note, "items.jsonl:2")) << damaged.originals_note;
+}
+
+// The items file the originals came from is an input: the page is not written over it.
+TEST(ReportTextRun, ThePageIsNotWrittenOverTheItemsFile) {
+  ScratchDir d;
+  for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl", "items.jsonl"})
+    fs::copy_file(kRun + "/" + f, d.path / f);
+  const std::string items = d.file("items.jsonl");
+  const std::string message = error_of([&] { write_report({d.path.string()}, items); });
+  EXPECT_TRUE(has(message, "is also an input of this command")) << message;
+  EXPECT_EQ(text::read_items(items).size(), 6u);  // untouched
+  EXPECT_EQ(write_report({d.path.string()}, d.file("report.html")), 1u);
 }
 
 TEST(ReportTextRun, DamagedSceFileIsRefusedNamingFileLineAndColumn) {
