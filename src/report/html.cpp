@@ -21,8 +21,8 @@ constexpr const char* kCsp =
     "default-src 'none'; script-src 'nonce-{}'; style-src 'unsafe-inline'; "
     "img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'";
 
-constexpr const char* kPageScripts[] = {"page/util.js",    "page/tables.js",  "page/decision_map.js", "page/charts.js",
-                                        "page/samples.js", "page/compare.js", "page/main.js"};
+constexpr const char* kPageScripts[] = {"page/util.js",   "page/text.js",    "page/tables.js",  "page/decision_map.js",
+                                        "page/charts.js", "page/samples.js", "page/compare.js", "page/main.js"};
 
 std::string asset(std::string_view name) {
   auto text = assets::embedded(name);
@@ -132,6 +132,8 @@ std::string render_page(const nlohmann::json& data) {
 std::size_t write_report(const std::vector<std::string>& run_args, const std::string& out_path) {
   std::vector<RunDir> runs;
   for (const auto& [path, name] : expand_run_dirs(run_args)) runs.push_back(load_run(path, name));
+  // A text run's items file is an input too (found only while loading: text_run.h).
+  for (const auto& r : runs) refuse_overwriting_inputs(out_path, {r.originals_source});
   const std::string page = render_page(page_data(runs));
   write_file_atomic(out_path, page);  // errors name the path and why (a missing folder, ...)
   return runs.size();

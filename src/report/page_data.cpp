@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "report/lazy_map.h"
+#include "report/text_run.h"
 
 namespace sceval::report {
 namespace {
@@ -19,16 +20,6 @@ int option_position(const std::vector<std::string>& options, const std::string& 
   for (std::size_t o = 0; o < options.size(); ++o)
     if (options[o] == text) return static_cast<int>(o);
   return kOffLabel;
-}
-
-json number_cell(const Table& t, std::size_t r, std::optional<std::size_t> c) {
-  if (!c || t.rows[r][*c].empty()) return nullptr;
-  try {
-    double x = std::stod(t.rows[r][*c]);
-    return std::isfinite(x) ? json(x) : json(nullptr);
-  } catch (const std::exception&) {
-    throw Error(fmt::format("{}: expected a number, got '{}'", t.where(r, *c), t.rows[r][*c]));
-  }
 }
 
 // A grid-index cell (`index`, `closest_index`): empty -> nullopt, else an integer in [0, N) or an
@@ -127,6 +118,16 @@ void mask_url_credentials(json& j) {
 
 }  // namespace
 
+json number_cell(const Table& t, std::size_t r, std::optional<std::size_t> c) {
+  if (!c || t.rows[r][*c].empty()) return nullptr;
+  try {
+    double x = std::stod(t.rows[r][*c]);
+    return std::isfinite(x) ? json(x) : json(nullptr);
+  } catch (const std::exception&) {
+    throw Error(fmt::format("{}: expected a number, got '{}'", t.where(r, *c), t.rows[r][*c]));
+  }
+}
+
 MapColumns read_map_columns(const Table& dm, const std::vector<std::string>& options) {
   MapColumns m;
   const std::size_t label = dm.require_column("label");
@@ -178,6 +179,11 @@ std::vector<Arrow> read_arrows(const Axes& ax, const Table& t, const std::vector
 }
 
 json run_page_data(const RunDir& run) {
+  if (run.text) {  // no decision map over a grid: its own sections (text_run.h)
+    json out = text_run_page_data(run);
+    mask_url_credentials(out);
+    return out;
+  }
   const auto options = options_of(run);
   const bool lazy = is_lazy_map(run.results);
   Axes ax = lazy ? lazy_axes(run.results, run.decision_map) : read_axes(run.decision_map);

@@ -1,7 +1,8 @@
 #pragma once
 // The data the report page is built from, as one JSON document (embedded in the page; the page's
 // script only lays it out). Per run: summary (results.json as is), axes, cells, boundary edges,
-// SCE arrows with steps to the boundary, edit statistics, samples, stability, quiz.
+// SCE arrows with steps to the boundary, edit statistics, samples, stability, quiz. A text run's
+// data instead: text_run.h.
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,10 @@
 #include "report/run_dir.h"
 
 namespace sceval::report {
+
+// A numeric cell: empty (or a missing column) -> null, a non-finite value -> null, text that is no
+// number -> an Error naming file, line and column.
+nlohmann::json number_cell(const Table& t, std::size_t r, std::optional<std::size_t> c);
 
 // Decision-map labels as option positions (kNA, kOffLabel) and p_<option> columns (empty if none).
 struct MapColumns {

@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/json_bounded.h"
 #include "report/lazy_map.h"
+#include "report/text_run.h"
 #include "results/results_schema.h"
 
 namespace fs = std::filesystem;
@@ -31,6 +32,8 @@ std::optional<nlohmann::json> read_optional_artifact(const std::string& path, co
   return j;
 }
 
+}  // namespace
+
 // samples.jsonl: the follow-up conversations (they contain the turn-1 exchange) and live checks.
 std::vector<nlohmann::json> read_samples(const std::string& path) {
   std::vector<nlohmann::json> out;
@@ -46,6 +49,8 @@ std::vector<nlohmann::json> read_samples(const std::string& path) {
   }
   return out;
 }
+
+namespace {
 
 // The subdirectories of a sweep folder that hold results.json, in name order.
 std::vector<fs::path> sweep_cells(const fs::path& dir) {
@@ -84,6 +89,10 @@ RunDir load_run(const std::string& path, const std::string& name) {
   const std::string dir = path + "/";
   r.results = read_json_file(dir + "results.json");
   results::validate_results_json(r.results, dir + "results.json");
+  if (is_text_run(r.results)) {
+    load_text_run(r);
+    return r;
+  }
   // A lazy run (decision_map.mode "lazy") lists only the points it asked.
   r.decision_map = csv::read_file(dir + "decision_map.csv");
   // Files of two different runs side by side (a failed re-run into an old folder) must not render as one.

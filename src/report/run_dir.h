@@ -1,6 +1,7 @@
 #pragma once
 // A run directory as written by `sceval run` / `score` (README "File formats"), read as plain
 // files: the report depends on no other sceval module, only on the formats.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +21,18 @@ struct RunDir {
   std::optional<nlohmann::json> stability;  // stability.json
   std::optional<nlohmann::json> quiz;       // gower_quiz.json
   std::optional<nlohmann::json> simulate;   // simulate.json (sceval simulate with -o the run directory)
+  // Text runs (results.json "protocol": "text"): decision_map holds the predictions (id, label, ...),
+  // sces one row per item and requested label; the items' original texts by id (text_run.h).
+  bool text = false;
+  std::map<std::string, std::string> originals;
+  std::string originals_source, originals_note;  // the items file read, or why none was
 };
 
 RunDir load_run(const std::string& path, const std::string& name);
+
+// samples.jsonl (none if the file is absent): every call but the decision-map stage's, each an
+// object with a "stage"; a damaged line is an error naming file and line.
+std::vector<nlohmann::json> read_samples(const std::string& path);
 
 // Each argument is a run directory (holds results.json) or a sweep directory (its subdirectories
 // that hold results.json, in name order). Returns (path, display name) pairs.

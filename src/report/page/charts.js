@@ -65,7 +65,7 @@ function editsSpec(run) {
 }
 
 function scatterRows(runs, mode) {
-  return runs.map(run => {
+  return runs.filter(run => !isText(run)).map(run => {
     const m = (run.results[mode] || {}).metrics || {}, ci = (run.results[mode] || {}).ci || {};
     const v = ci.validity || [], r = ci.mean_rcf_a || [];
     return {run: run.name, model: run.model, variant: run.task, validity: m.validity, rcf_a: m.mean_rcf_a,

@@ -5,7 +5,7 @@
 'use strict';
 
 function sameGrid(a, b) {
-  return a.task === b.task && a.axes.length === b.axes.length &&
+  return !isText(a) && !isText(b) && a.task === b.task && a.axes.length === b.axes.length &&
     a.axes.every((x, k) => x.name === b.axes[k].name && JSON.stringify(x.values) === JSON.stringify(b.axes[k].values));
 }
 

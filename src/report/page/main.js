@@ -1,10 +1,12 @@
 // Page layout and state: cross-run tables and scatter, then one run at a time (decision map,
-// steps to the boundary, edits, stability, quiz, samples). Writes window.scevalStatus for tests.
+// steps to the boundary, edits, stability, quiz, samples). Text-audit runs have no decision map: the
+// grid sections are left out of a page without grid runs and hidden while a text run is shown, and
+// text.js draws theirs. Writes window.scevalStatus for tests.
 'use strict';
 
-const RUN_CHARTS = ['decision_map', 'steps', 'edits', 'stability', 'quiz'];
-for (const run of DATA.runs) if (!run.labels) run.asked = new Map(run.asked_labels);  // lazy decision maps
-const state = {run: 0, views: DATA.runs.map(defaultView), scatterMode: 'strict'};
+const RUN_CHARTS = ['decision_map', 'steps', 'edits', 'stability', 'quiz', 'text_edits'];
+for (const run of DATA.runs) if (!isText(run) && !run.labels) run.asked = new Map(run.asked_labels);  // lazy decision maps
+const state = {run: 0, views: DATA.runs.map(r => isText(r) ? null : defaultView(r)), scatterMode: 'strict'};
 
 function defaultView(run) {
   const d = run.axes.length;
@@ -26,7 +28,8 @@ function header() {
   const runs = DATA.runs;
   return el('header', {}, el('h1', {}, 'sceval report'),
     el('p', {}, runs.length + ' run' + (runs.length === 1 ? '' : 's') + ': ' + runs.map(r => r.name).join(', ') +
-      '. Rates are percentages; brackets are bootstrap confidence intervals. Strict = exact arithmetic, paper = the paper\'s scorer.'));
+      '. Rates are percentages; brackets are bootstrap confidence intervals.' +
+      (runs.some(r => !isText(r)) ? ' Strict = exact arithmetic, paper = the paper\'s scorer.' : '')));
 }
 
 async function renderScatter(holder) {
@@ -109,7 +112,10 @@ async function renderRun(r, holders) {
   for (const name of RUN_CHARTS) { if (VIEWS[name]) { VIEWS[name].finalize(); delete VIEWS[name]; } delete scevalStatus.charts[name]; }
   const run = DATA.runs[r], view = state.views[r];
   const h = holders;
-  h.title.textContent = run.name + ' — ' + run.model + ' — task ' + run.task;
+  h.title.textContent = run.name + ' — ' + run.model + ' — task ' + run.task + (isText(run) ? ' (text audit)' : '');
+  for (const sec of h.gridSections) sec.hidden = isText(run);
+  for (const sec of h.textSections) sec.hidden = !isText(run);
+  if (isText(run)) return renderTextRun(run, h);
   const rerender = async () => {
     h.controls.replaceWith(h.controls = mapControls(run, view, rerender));
     const jobs = [renderMap(run, view, h, rerender)];
@@ -196,27 +202,49 @@ async function main() {
   h.stability = section('stability', 'Decision-boundary stability', h.stabilityText, h.stabilityChart);
   h.quiz = section('quiz', 'Gower quiz', h.quizText, h.quizChart);
   h.simulate = section('simulate', 'Simulatability: do the model\'s explanations help observers predict it?', h.simulateText, h.simulateTable);
+  const anyGrid = DATA.runs.some(r => !isText(r)), anyText = DATA.runs.some(isText);
+  h.gridSections = anyGrid ? [
+    section('map', 'Decision map and SCEs', h.controls, h.arrowNote, el('div', {class: 'map-row'}, h.map, h.point)),
+    section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
+    section('edits', 'Which features SCEs change, and by how much', h.edits),
+    h.stability, h.quiz, h.simulate,
+    section('samples', 'Sample browser', h.samples)] : [];
+  h.textSections = anyText ? textSections(h) : [];
   const runPick = select(DATA.runs.map((r, j) => [j, r.name]), 0, v => showRun(Number(v)), {id: 'run-select'});
-  app.append(...[header(),
+  app.append(...[header(), ...(anyGrid ? [
     section('summary', 'Summary in both scoring modes (paper drops every row with an unusable answer; strict drops only rows without a turn-1 answer and counts an unusable SCE as invalid); baselines beside the model', columnToggle(summaryTable, summary), summaryTable,
             exportButtons(summary)),
     section('status', 'Counts by parse status', tableElement(status), exportButtons(status)),
     section('scatter', 'Validity vs mean RCF_A across runs',
       el('div', {class: 'controls'}, el('label', {}, 'mode ', select([['strict', 'strict'], ['paper', 'paper']], 'strict',
         v => { state.scatterMode = v; renderScatter(scatter); }, {id: 'scatter-mode'}))), scatter),
-    compareSection(),
+    compareSection()] : []),
+    anyText ? textMetricsSection() : null,
     el('div', {class: 'run-pick'}, el('label', {}, 'Run: ', runPick)),
-    el('article', {id: 'run'}, h.title,
-      section('map', 'Decision map and SCEs', h.controls, h.arrowNote, el('div', {class: 'map-row'}, h.map, h.point)),
-      section('steps', 'Where SCEs end, relative to the model\'s boundary', h.steps, h.stepsNote),
-      section('edits', 'Which features SCEs change, and by how much', h.edits),
-      h.stability, h.quiz, h.simulate,
-      section('samples', 'Sample browser', h.samples))].filter(Boolean));  // (no before / after section: null)
+    el('article', {id: 'run'}, h.title, ...h.gridSections, ...h.textSections)].filter(Boolean));  // (no before / after section: null)
   const showRun = async r => { state.run = r; runPick.value = String(r); await renderRun(r, h); writeStatus(); };
   window.scevalShowRun = showRun;
-  await Promise.all([renderScatter(scatter), showRun(0)]);
+  await Promise.all([anyGrid ? renderScatter(scatter) : null, showRun(0)]);
   scevalStatus.done = true;
   writeStatus();
+}
+
+function textMetricsSection() {
+  const model = textMetricsModel(DATA.runs);
+  return section('text-metrics', 'Text audits: metrics over all rows and per requested label (95% bootstrap CIs over items; ' +
+    'validity leaves NA answers out; excess = 1 − minimal / SCE Levenshtein, censored searches left out)',
+    tableElement(model), exportButtons(model));
+}
+
+function textSections(h) {
+  Object.assign(h, {textCounts: el('p', {id: 'text-counts'}), textEdits: el('div', {class: 'chart'}),
+                    textEditsNote: el('p', {class: 'note'}), textSamples: el('div')});
+  h.textUnit = select([['hunks', 'hunks'], ['characters', 'characters']], 'hunks',
+                      () => renderTextEdits(DATA.runs[state.run], h), {id: 'text-edits-unit'});
+  return [section('text-counts-section', 'Rows and searches', h.textCounts),
+          section('text-edits', 'SCE edit size vs its minimal flipping sub-edit',
+                  el('div', {class: 'controls'}, el('label', {}, 'size in ', h.textUnit)), h.textEdits, h.textEditsNote),
+          section('text-samples', 'Sample browser: original → SCE → minimal sub-edit', h.textSamples)];
 }
 
 function writeStatus() { document.getElementById('sceval-status').textContent = JSON.stringify(scevalStatus); }

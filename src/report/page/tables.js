@@ -30,6 +30,7 @@ function summaryModel(runs) {
     rows.push({cells, run: r, mode, source});
   };
   runs.forEach((run, r) => {
+    if (isText(run)) return;  // text runs: their own table (text.js)
     for (const mode of ['paper', 'strict']) {
       add(run, r, mode, 'model', run.results[mode] || {});
       const b = run.results.baselines || {};
@@ -46,6 +47,7 @@ function statusModel(runs) {
   const columns = ['run', 'mode'].concat(keys, statuses.map(s => 'status ' + s), ['dropped by reason']);
   const rows = [];
   runs.forEach((run, r) => {
+    if (isText(run)) return;
     for (const mode of ['paper', 'strict']) {
       const c = (run.results[mode] || {}).counts || {};
       const cells = [{text: run.name}, {text: mode}];
