@@ -55,6 +55,52 @@ std::size_t after_last(std::string_view text, std::string_view marker) {
   return pos == std::string::npos ? std::string_view::npos : pos + marker.size();
 }
 
+// Markdown around a revision is layout: the closing emphasis of a bold marker ("**REVISED SCENARIO:**
+// text"), a blockquote ("> text" on every line) and emphasis wrapping the whole text ("**text**").
+std::string strip_markdown(std::string_view s) {
+  // The closing emphasis of the marker follows it at once; "**text**" after a space is a wrap.
+  while (!s.empty() && (s.front() == '*' || s.front() == '_')) s.remove_prefix(1);
+  s = trim_space(s);
+  std::string out;
+  bool quoted = !s.empty();
+  for (std::size_t at = 0; at <= s.size() && quoted;) {
+    const std::size_t nl = std::min(s.find('\n', at), s.size());
+    const std::string_view line = trim_space(s.substr(at, nl - at));
+    if (!line.empty() && line.front() != '>') quoted = false;
+    at = nl + 1;
+  }
+  if (quoted) {
+    for (std::size_t at = 0; at <= s.size();) {
+      const std::size_t nl = std::min(s.find('\n', at), s.size());
+      std::string_view line = trim_space(s.substr(at, nl - at));
+      if (!line.empty()) line = trim_space(line.substr(1));
+      out += std::string(line) + (nl < s.size() ? "\n" : "");
+      at = nl + 1;
+    }
+  } else {
+    out = std::string(s);
+  }
+  for (std::string_view wrap : {"**", "__", "*", "_"}) {
+    const std::string_view t = out;
+    if (t.size() > 2 * wrap.size() && t.starts_with(wrap) && t.ends_with(wrap) &&
+        t.substr(wrap.size(), t.size() - 2 * wrap.size()).find(wrap) == std::string_view::npos) {
+      out = std::string(trim_space(t.substr(wrap.size(), t.size() - 2 * wrap.size())));
+      break;
+    }
+  }
+  return out;
+}
+
+// Whether `text` holds `word` as a whole word (case-insensitive; `text` already lower-case).
+bool has_word(const std::string& text, const std::string& word) {
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const bool start = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
+    const std::size_t end = at + word.size();
+    if (start && (end == text.size() || !std::isalnum(static_cast<unsigned char>(text[end])))) return true;
+  }
+  return false;
+}
+
 std::string_view first_line(std::string_view s) {
   s = trim_space(s);
   return s.substr(0, s.find('\n'));
@@ -73,6 +119,11 @@ int match_option(const std::vector<std::string>& options, std::string_view answe
     if (a.size() > o.size() && std::isalnum(static_cast<unsigned char>(a[o.size()]))) continue;
     if (o.size() > best_len) best = static_cast<int>(i), best_len = o.size();
   }
+  if (best < 0) return best;
+  // A hedge is not an answer: "positive or negative" names another option after the first.
+  const std::string rest = a.substr(best_len);
+  for (std::size_t i = 0; i < options.size(); ++i)
+    if (static_cast<int>(i) != best && !options[i].empty() && has_word(rest, lower(options[i]))) return -2;
   return best;
 }
 
@@ -104,7 +155,8 @@ ParsedAnswer parse_answer(const TextTask& t, std::string_view reply) {
     return p;
   }
   p.label = match_option(t.options, p.text);
-  if (p.label < 0) p.reason = "unknown_label";
+  if (p.label == -2) p.reason = "ambiguous";
+  if (p.label < 0) p.label = -1, p.reason = p.reason.empty() ? "unknown_label" : p.reason;
   return p;
 }
 
@@ -132,7 +184,8 @@ ParsedRevision parse_revision(const TextTask& t, std::string_view reply) {
     // An answer line after the revision belongs to the reply, not to the text.
     if (auto ans = lower(rest).find("\n" + lower(t.answer_marker)); ans != std::string::npos)
       rest = rest.substr(0, ans);
-    rest = strip_fences(rest);
+    const std::string plain = strip_markdown(rest);
+    rest = strip_fences(plain);
     if (rest.size() >= 2 && rest.front() == '"' && rest.back() == '"') rest = rest.substr(1, rest.size() - 2);
     p.text = std::string(trim_space(rest));
   }
