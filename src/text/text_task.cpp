@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -64,12 +67,28 @@ Item item_from_json(const json& row, const std::string& where) {
   return it;
 }
 
-void check_items(const std::vector<Item>& items, const std::string& source) {
+// `where(i)`: the file and line of item i, for messages.
+void check_items(const std::vector<Item>& items, const std::string& source,
+                 const std::function<std::string(std::size_t)>& where) {
   if (items.empty()) throw Error(fmt::format("{}: no items", source));
   std::set<std::string> seen;
-  for (const auto& it : items) {
-    if (it.id.empty()) throw Error(fmt::format("{}: an item has an empty id", source));
-    if (!seen.insert(it.id).second) throw Error(fmt::format("{}: duplicate item id \"{}\"", source, it.id));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (it.id.empty()) throw Error(fmt::format("{}: an item has an empty id", where(i)));
+    if (!seen.insert(it.id).second) throw Error(fmt::format("{}: duplicate item id \"{}\"", where(i), it.id));
+    // A blank text would be sent to the model as a review of nothing.
+    if (it.text.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(fmt::format("{}: item \"{}\" has an empty text", where(i), it.id));
+  }
+}
+
+// Every prompt is sent as JSON: a byte that is not UTF-8 could never be asked (the JSONL reader
+// refuses it while parsing; a CSV cell is checked here, naming its line and column).
+void check_utf8(const Table& t, std::size_t r, std::size_t c) {
+  try {
+    (void)json(t.rows[r][c]).dump();
+  } catch (const json::type_error&) {
+    throw Error(fmt::format("{}: not UTF-8 text (save the file as UTF-8)", t.where(r, c)));
   }
 }
 
@@ -91,9 +110,10 @@ std::vector<Item> items_from_table(const Table& t) {
     const auto& row = t.rows[r];
     if (row.size() != t.columns.size())
       throw Error(fmt::format("{}: {} cells, expected {}", t.where(r, 0), row.size(), t.columns.size()));
+    for (std::size_t c = 0; c < row.size(); ++c) check_utf8(t, r, c);
     out.push_back({row[id], row[text], question ? row[*question] : "", label ? row[*label] : ""});
   }
-  check_items(out, t.source);
+  check_items(out, t.source, [&](std::size_t i) { return t.where(i, id); });
   return out;
 }
 
@@ -101,29 +121,57 @@ std::vector<Item> read_items(const std::string& path) {
   if (fs::path(path).extension() == ".csv") return items_from_table(Table::read_csv(path, {"id", "text"}));
   std::istringstream in(read_file_text(path, "items file"));
   std::vector<Item> out;
+  std::vector<std::size_t> lines;
   std::size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = fmt::format("{}:{}", path, line_no);
     out.push_back(item_from_json(parse_json_bounded(line, where), where));
+    lines.push_back(line_no);
   }
-  check_items(out, path);
+  check_items(out, path, [&](std::size_t i) { return fmt::format("{}:{}", path, lines[i]); });
   return out;
 }
 
 namespace {
 
+// The fields of a text task file (docs/text.md); another key is refused, as in grid task files: a
+// misspelled optional field ("promt") would otherwise be ignored without a word.
+constexpr std::string_view kFields[] = {
+    "input",           "name",       "title",         "items", "options",       "prompt",
+    "counterfactual",  "reask",      "system_prompt", "stop",  "answer_format", "answer_marker",
+    "revision_marker", "min_length", "rule",          "notes", "source"};
+
+void check_options(const TextTask& t, const std::string& origin) {
+  if (t.options.size() < 2) throw Error(fmt::format("{}: field \"options\" needs at least two labels", origin));
+  if (std::set<std::string>(t.options.begin(), t.options.end()).size() != t.options.size())
+    throw Error(fmt::format("{}: field \"options\" has a label twice", origin));
+  for (std::size_t i = 0; i < t.options.size(); ++i)
+    if (t.options[i].find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(fmt::format("{}: options[{}] is empty", origin, i));
+}
+
+// A prompt without {text} never shows the model the item.
+void require_text_field(const std::string& tmpl, const std::string& origin, const char* key) {
+  const std::map<std::string, std::string, std::less<>> probe = {
+      {"text", "\x01"}, {"question", ""}, {"options", ""}, {"target", ""}};
+  if (task::python_format(tmpl, probe).find('\x01') == std::string::npos)
+    throw Error(fmt::format("{}: field \"{}\" never shows the item: it needs {{text}}", origin, key));
+}
+
 TextTask parse_fields(const json& j, const std::string& origin) {
   if (!is_text_task(j)) throw Error(fmt::format("{}: not a text task (\"input\": \"text\")", origin));
+  for (const auto& [key, value] : j.items())
+    if (std::find(std::begin(kFields), std::end(kFields), key) == std::end(kFields))
+      throw Error(
+          fmt::format("{}: unknown field \"{}\" (text task fields: {})", origin, key, fmt::join(kFields, ", ")));
   TextTask t;
   t.path = origin;
   t.name = string_field(j, origin, "name", fs::path(origin).stem().string());
   t.title = string_field(j, origin, "title", t.name);
   t.options = string_list(j, origin, "options");
-  if (t.options.size() < 2) throw Error(fmt::format("{}: field \"options\" needs at least two labels", origin));
-  if (std::set<std::string>(t.options.begin(), t.options.end()).size() != t.options.size())
-    throw Error(fmt::format("{}: field \"options\" has a label twice", origin));
+  check_options(t, origin);
   t.prompt = string_field(j, origin, "prompt", kDefaultPrompt);
   t.counterfactual = string_field(j, origin, "counterfactual", kDefaultCounterfactual);
   t.reask = string_field(j, origin, "reask", t.prompt);
@@ -155,6 +203,8 @@ TextTask parse_fields(const json& j, const std::string& origin) {
   } catch (const Error& e) {
     throw Error(fmt::format("{}: field \"counterfactual\": {}", origin, e.what()));
   }
+  require_text_field(t.prompt, origin, "prompt");
+  require_text_field(t.reask, origin, "reask");
   return t;
 }
 

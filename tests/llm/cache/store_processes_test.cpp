@@ -28,7 +28,6 @@ using cache_testing::intact;
 using cache_testing::row;
 using testing::ScratchDir;
 
-
 // The int64 values a child wrote to a pipe, from the bytes read.
 std::vector<std::int64_t> ints_of(const std::vector<char>& bytes) {
   std::vector<std::int64_t> out;
