@@ -81,6 +81,21 @@ std::vector<std::string> empty_modes(const nlohmann::json& r, bool& any_metric) 
   return out;
 }
 
+// Why a text run measured no validity: its rows' counts in words ("40 rows: none generated (40
+// no_marker)"). Empty when it measured one.
+std::string why_no_text_metric(const nlohmann::json& r) {
+  const auto& m = r["text"]["metrics"];
+  if (m["validity"].is_number()) return "";
+  const auto& c = r["text"]["counts"];
+  std::string reasons;
+  const nlohmann::json not_generated = c.value("not_generated", nlohmann::json::object());  // items() needs it alive
+  for (const auto& [reason, n] : not_generated.items())
+    reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n.get<std::int64_t>(), reason);
+  return fmt::format("text: {} rows, {} revisions generated{}, {} re-asks unusable", c.value("rows", 0),
+                     c.value("generated", 0), reasons.empty() ? "" : " (not generated: " + reasons + ")",
+                     c.value("validity_na", 0));
+}
+
 // A text run (docs/text.md): its metrics with CIs, one per line.
 bool print_text_metrics(const nlohmann::json& r) {
   const auto& m = r["text"]["metrics"];
@@ -93,7 +108,7 @@ bool print_text_metrics(const nlohmann::json& r) {
     };
     fmt::print("  {:<30} {}  [{}, {}]\n", k, num(m[k]), num(ci[0]), num(ci[1]));
   }
-  return m["generation_rate"].is_number();
+  return m["validity"].is_number();
 }
 
 void run_command(const RunArgs& a) {
@@ -115,8 +130,8 @@ void run_command(const RunArgs& a) {
     print_metrics(r.results);  // the metrics go to stdout whatever the log level
   if (level >= LogLevel::Info)
     fmt::print("wrote {}/results.json, decision_map.csv, sces.csv, samples.jsonl\n", a.output);
-  const std::vector<std::string> empty =
-      text ? std::vector<std::string>{"text: no rows"} : empty_modes(r.results, any_metric);
+  std::vector<std::string> empty = text ? std::vector<std::string>{} : empty_modes(r.results, any_metric);
+  if (text && !any_metric) empty.push_back(why_no_text_metric(r.results));
   if (r.failed_requests)
     throw Error(fmt::format("{} requests failed (see samples.jsonl); run the same command again to retry them",
                             r.failed_requests));

@@ -3,7 +3,8 @@
 # real llama-server (openai: backend): the run directory has the text protocol's structure, two runs
 # without a cache write the same rows (greedy decoding), a second run on the cache asks nothing, and a
 # run killed with SIGKILL at a random moment, then re-run, ends with the same files as an
-# uninterrupted one. The model's replies are noise: the rows are mostly NA, with a reason each.
+# uninterrupted one. The model's replies are noise: the rows are NA, each with a reason, and the run
+# says that nothing was measured (exit 3).
 # Usage: random_model_text.sh SCEVAL_BINARY LLAMA_SERVER_BINARY WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -43,8 +44,13 @@ same_rows() { cmp "$1/sces.csv" "$2/sces.csv" && cmp "$1/decision_map.csv" "$2/d
 
 echo "== in-process"
 INPROC=(--model "gguf:$W/model.gguf" --threads 1 "${COMMON[@]}")
-run "${INPROC[@]}" --cache "$W/cache.sqlite" -o "$W/full" 2> "$W/full.log"
+rc=0
+"$SCEVAL" run "${INPROC[@]}" --cache "$W/cache.sqlite" -o "$W/full" > /dev/null 2> "$W/full.log" || rc=$?
 structure "$W/full"
+# Noise never holds a revision marker: no validity was measured, which is exit 3 with the reason.
+[ "$rc" -eq 3 ] || { echo "expected exit 3 (no metric), got $rc"; cat "$W/full.log"; exit 1; }
+grep -q "no metric, nothing could be scored: text: 40 rows, 0 revisions generated" "$W/full.log" ||
+  { echo "exit 3 without the reason:"; cat "$W/full.log"; exit 1; }
 run "${INPROC[@]}" --no-cache -o "$W/nocache" 2> "$W/nocache.log"
 same_rows "$W/full" "$W/nocache"
 run "${INPROC[@]}" --cache "$W/cache.sqlite" -o "$W/again" 2> "$W/again.log"
