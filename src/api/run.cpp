@@ -82,7 +82,11 @@ void RunResult::save(const std::string& dir, bool overwrite) const {
 RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
   const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
   const text::TextTask* text_task = api::text_of(task);  // a text task: the llm-sces protocol (docs/text.md)
-  if (!text_task) experiment::check_run(api::task_of(task), api::grid_of(task), s);  // before the run directory exists
+  // Before the run directory exists.
+  if (text_task)
+    text::check_run(s);
+  else
+    experiment::check_run(api::task_of(task), api::grid_of(task), s);
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
     refuse_overwriting_inputs(out + "/" + f, {task.path(), text_task ? text_task->items_path : task.path()});
   llm::CachingBackend cached(api::backend_of(model), api::caching_options(options));

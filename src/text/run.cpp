@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "common/error.h"
 #include "experiment/stages.h"
 #include "results/results_json.h"
 #include "text/answer.h"
@@ -153,6 +154,20 @@ task::Task shim(const TextTask& t) {
   s.stop = t.stop;
   s.system_prompt = t.system_prompt;
   return s;
+}
+
+void check_run(const experiment::RunSettings& s) {
+  std::vector<std::string> grid_only;
+  if (s.decision_map != experiment::DecisionMapMode::Generate)
+    grid_only.push_back(
+        fmt::format("--decision-map {}", experiment::kDecisionMapNames[static_cast<int>(s.decision_map)]));
+  if (s.distance) grid_only.push_back("--distance");
+  if (!s.live_off_grid) grid_only.push_back("--no-live-check");
+  if (!grid_only.empty())
+    throw Error(
+        fmt::format("{}: grid tasks only (a text audit generates every answer, measures edits in "
+                    "characters and words, and has no grid to fall off); leave {} out for a text task",
+                    fmt::join(grid_only, ", "), grid_only.size() == 1 ? "it" : "them"));
 }
 
 experiment::RunReport run(const TextTask& t, const RunSettings& s, llm::Backend& backend, experiment::RunOutput& out,

@@ -18,6 +18,11 @@ namespace sceval::text {
 // complement draw need of a task.
 task::Task shim(const TextTask& t);
 
+// Refuses the options that only grid audits use (they would be recorded in results.json and do
+// nothing): --decision-map other than generate, --distance, --no-live-check. --with-history is
+// accepted: text audits always ask with history.
+void check_run(const experiment::RunSettings& s);
+
 experiment::RunReport run(const TextTask& t, const experiment::RunSettings& s, llm::Backend& backend,
                           experiment::RunOutput& out, const nlohmann::json& model_info = {},
                           const experiment::Progress& progress = {});
