@@ -23,15 +23,24 @@ void add_task_commands(CLI::App& app) {
   static bool long_list = false;
   tasks->add_flag("-l,--long", long_list, "Also show grid size (text tasks: items), options and file");
   tasks->callback([] {
+    // One broken file on $SCEVAL_TASK_PATH does not hide the others: each is listed or named with
+    // its error, and the command fails at the end.
+    std::size_t broken = 0;
     for (const auto& name : task_names()) {
       if (!long_list) {
         fmt::print("{}\n", name);
         continue;
       }
-      const Task t = Task::load(name);
-      fmt::print("{:<34} {:>8} {:<6}  {} labels  {}\n", name, t.size(), t.is_text() ? "items" : "points",
-                 t.options().size(), t.path());
+      try {
+        const Task t = Task::load(name);
+        fmt::print("{:<34} {:>8} {:<6}  {} labels  {}\n", name, t.size(), t.is_text() ? "items" : "points",
+                   t.options().size(), t.path());
+      } catch (const Error& e) {
+        ++broken;
+        fmt::print(stderr, "sceval: error: {}: {}\n", name, e.what());
+      }
     }
+    if (broken) throw Error(fmt::format("{} task file(s) could not be loaded (above)", broken));
   });
 
   static PromptArgs pa;

@@ -83,5 +83,7 @@ case $CASE in
   score_output_is_input)
     demo_run "$d"
     keeps_input "$d/sces.csv" "$S" score --task income --decision-map "$MAP" --sces "$d/sces.csv" -o "$d" ;;
+  tasks_broken_file_on_path)  # one broken task file on $SCEVAL_TASK_PATH: the others are still listed
+    SCEVAL_TASK_PATH=$FIX/task_path exec "$S" tasks -l ;;
   *) echo "cli_cases.sh: no case $CASE" >&2; exit 2 ;;
 esac
