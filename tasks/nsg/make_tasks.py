@@ -37,24 +37,25 @@ TASKS = [
                   "old. Please answer the question based on the information provided by selecting from "
                   "one of the two choices. The data provided is enough to reach an answer."),
         "features": [
-            feature("pregnancies", "pregnancies", "ordinal", ["none (0)", "1-3", "4-7", "8 or more"],
+            feature("pregnancies", "pregnancies", "ordinal", ["none", "1-3", "4-7", "8 or more"],
                     "The number of pregnancies is: {value}."),
-            feature("glucose", "glucose", "ordinal",
-                    ["normal (100 mg/dL or below)", "prediabetic (101-125 mg/dL)", "diabetic (above 125 mg/dL)"],
-                    "The plasma glucose level (2-hour oral glucose tolerance test) is: {value}."),
-            feature("blood_pressure", "blood_pressure", "ordinal",
-                    ["normal (80 mm Hg or below)", "elevated (81-90 mm Hg)", "high (above 90 mm Hg)"],
-                    "The diastolic blood pressure is: {value}."),
-            feature("bmi", "bmi", "ordinal",
-                    ["underweight (below 18.5)", "normal (18.5-25)", "overweight (25-30)", "obese (above 30)"],
-                    "The body mass index is: {value}."),
-            feature("age", "age", "ordinal", ["21-30", "31-40", "41-50", "over 50"], "The age group is: {value}."),
-            feature("insulin", "insulin", "ordinal",
-                    ["low (100 uU/mL or below)", "normal (101-200 uU/mL)", "high (above 200 uU/mL)"],
-                    "The 2-hour serum insulin level is: {value}."),
-            feature("pedigree", "pedigree", "ordinal",
-                    ["low (0.3 or below)", "medium (0.3-0.6)", "high (above 0.6)"],
-                    "The diabetes pedigree function (family history score) is: {value}."),
+            feature("glucose", "glucose", "ordinal", ["normal", "prediabetic", "diabetic"],
+                    "The plasma glucose level (2-hour oral glucose tolerance test; normal: 100 mg/dL or below, "
+                    "prediabetic: over 100 to 125, diabetic: over 125) is: {value}."),
+            feature("blood_pressure", "blood_pressure", "ordinal", ["normal", "elevated", "high"],
+                    "The diastolic blood pressure (normal: 80 mm Hg or below, elevated: over 80 to 90, high: "
+                    "over 90) is: {value}."),
+            feature("bmi", "bmi", "ordinal", ["underweight", "normal", "overweight", "obese"],
+                    "The body mass index (underweight: 18.5 or below, normal: over 18.5 to 25, overweight: over 25 "
+                    "to 30, obese: over 30) is: {value}."),
+            feature("age", "age", "ordinal", ["30 or younger", "31-40", "41-50", "over 50"],
+                    "The age group is: {value}."),
+            feature("insulin", "insulin", "ordinal", ["low", "normal", "high"],
+                    "The 2-hour serum insulin level (low: 100 uU/mL or below, normal: over 100 to 200, high: over "
+                    "200) is: {value}."),
+            feature("pedigree", "pedigree", "ordinal", ["low", "medium", "high"],
+                    "The genetic risk from family history (diabetes pedigree function; low: 0.3 or below, medium: "
+                    "over 0.3 to 0.6, high: over 0.6) is: {value}."),
         ],
     },
     {
@@ -139,8 +140,8 @@ TASKS = [
             feature("inv_nodes", "involved_nodes", "ordinal",
                     ["0-2", "3-5", "6-8", "9-11", "12-14", "15-17", "24-26"],
                     "The number of involved axillary lymph nodes is: {value}."),
-            feature("deg_malig", "malignancy_degree", "ordinal", ["1 (low)", "2 (moderate)", "3 (high)"],
-                    "The degree of malignancy is: {value}."),
+            feature("deg_malig", "malignancy_degree", "ordinal", ["1", "2", "3"],
+                    "The degree of malignancy (1 low, 2 moderate, 3 high) is: {value}."),
         ],
     },
 ]
