@@ -123,7 +123,43 @@ Table Task::grid() const {
   return t;
 }
 
+namespace {
+
+// A text task's item `index`: its prediction prompt, or the counterfactual request's chat.
+Conversation text_messages(const text::TextTask& t, const std::string& name, std::uint64_t index,
+                           const MessageOptions& o) {
+  if (index >= t.items.size())
+    throw Error(fmt::format("item index {} is out of range: task {} has {} items (0..{})", index, name, t.items.size(),
+                            t.items.size() - 1));
+  const text::Item& item = t.items[index];
+  Conversation c;
+  if (!o.followup) {
+    c = text::prediction_messages(t, item, item.text);
+  } else {
+    const std::string complement = o.complement.value_or(t.options.front());
+    if (!t.option_index(complement))
+      throw Error(fmt::format("complement \"{}\" is not an option of task {} ({})", complement, name,
+                              fmt::join(t.options, ", ")));
+    // The default turn-1 reply: another option, in the answer format the prompt asks for.
+    const std::string& other = complement == t.options.front() ? t.options[1] : t.options.front();
+    const std::string reply =
+        o.reply.value_or(t.format == text::AnswerFormat::Json ? nlohmann::json{{"answer", other}}.dump()
+                                                              : t.answer_marker + " " + other);
+    c = text::counterfactual_messages(t, item, reply, complement);
+  }
+  if (o.system) {
+    if (!c.empty() && c.front().role == "system")
+      c.front().content = *o.system;
+    else
+      c.insert(c.begin(), {"system", *o.system});
+  }
+  return c;
+}
+
+}  // namespace
+
 Conversation Task::messages(std::uint64_t index, const MessageOptions& o) const {
+  if (d_->text) return text_messages(*d_->text, name(), index, o);
   require_grid(*this, "grid points");
   check_index(*d_->grid, index);
   const auto rec = d_->grid->record(index);

@@ -44,11 +44,12 @@ void add_task_commands(CLI::App& app) {
   });
 
   static PromptArgs pa;
-  auto* prompt = app.add_subcommand("prompt", "Print the prompt for one grid point");
+  auto* prompt = app.add_subcommand("prompt", "Print the prompt for one grid point (text tasks: one item)");
   prompt->add_option("task", pa.task, "Task name or task file")->required();
-  add_checked_option(prompt, "--index,-i", "index", "Grid index (the paper's row id)", [](const nlohmann::json& v) {
-    pa.index = v.get<std::uint64_t>();
-  })->required();
+  add_checked_option(prompt, "--index,-i", "index",
+                     "Grid index (the paper's row id); text tasks: item index (0-based, file order)",
+                     [](const nlohmann::json& v) { pa.index = v.get<std::uint64_t>(); })
+      ->required();
   prompt->add_flag("--json", pa.json, "Print the exact chat message list as JSON");
   prompt->add_flag("--followup", pa.m.followup, "The follow-up turn instead of turn 1");
   prompt->add_option_function<std::string>(

@@ -52,10 +52,8 @@ void ask_counterfactuals(const TextTask& t, const RunSettings& s, std::vector<Au
   std::vector<nlohmann::json> tags;
   for (const auto& r : rows) {
     const Item& item = t.items[r.item];
-    Conversation c = prediction_messages(t, item, item.text);
-    c.push_back({"assistant", turn1[r.item]});
-    c.push_back({"user", counterfactual_request(t, item, t.options[static_cast<std::size_t>(r.target)])});
-    reqs.push_back({std::move(c), sampling});
+    reqs.push_back(
+        {counterfactual_messages(t, item, turn1[r.item], t.options[static_cast<std::size_t>(r.target)]), sampling});
     tags.push_back(tag(t, rows[tags.size()]));
   }
   const auto gens = asker.ask("text_counterfactual", reqs, tags);

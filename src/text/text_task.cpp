@@ -262,4 +262,12 @@ std::string counterfactual_request(const TextTask& t, const Item& item, const st
   return render(t.counterfactual, t, item, item.text, target);
 }
 
+Conversation counterfactual_messages(const TextTask& t, const Item& item, const std::string& turn1_reply,
+                                     const std::string& target) {
+  Conversation c = prediction_messages(t, item, item.text);
+  c.push_back({"assistant", turn1_reply});
+  c.push_back({"user", counterfactual_request(t, item, target)});
+  return c;
+}
+
 }  // namespace sceval::text

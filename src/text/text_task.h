@@ -62,5 +62,8 @@ std::vector<Item> items_from_table(const Table& t);  // columns id, text, option
 Conversation prediction_messages(const TextTask& t, const Item& item, const std::string& text);
 Conversation reask_messages(const TextTask& t, const Item& item, const std::string& revised);
 std::string counterfactual_request(const TextTask& t, const Item& item, const std::string& target);
+// The counterfactual request's chat: the prediction prompt, the model's turn-1 reply, the request.
+Conversation counterfactual_messages(const TextTask& t, const Item& item, const std::string& turn1_reply,
+                                     const std::string& target);
 
 }  // namespace sceval::text
