@@ -277,6 +277,10 @@ Task text_input_task(const json& j, const std::string& origin) {
 
 Task parse_task(const json& j, const std::string& origin) {
   if (j.is_object() && j.contains("input") && j["input"] == "text") return text_input_task(j, origin);
+  // A misspelled "input" would otherwise be read as a grid task and fail on some other field.
+  if (j.is_object() && j.contains("input"))
+    throw Error(fmt::format("{}: input: expected \"text\" (a text task; a grid task has no input field), got {}",
+                            origin, j["input"].dump()));
   Reader r(j, origin, "");
   refuse_nul(j, origin, "");
   r.only_keys({"sceval_task", "name", "title", "source", "notes", "features", "options", "answer_key",

@@ -67,6 +67,10 @@ Item item_from_json(const json& row, const std::string& where) {
   return it;
 }
 
+// Far beyond any published text-SCE data set (llm-sces' longest items are a few KB), and a model's
+// context: one such item takes seconds to diff.
+constexpr std::size_t kMaxItemBytes = 100'000;
+
 // `where(i)`: the file and line of item i, for messages.
 void check_items(const std::vector<Item>& items, const std::string& source,
                  const std::function<std::string(std::size_t)>& where) {
@@ -79,6 +83,10 @@ void check_items(const std::vector<Item>& items, const std::string& source,
     // A blank text would be sent to the model as a review of nothing.
     if (it.text.find_first_not_of(" \t\r\n") == std::string::npos)
       throw Error(fmt::format("{}: item \"{}\" has an empty text", where(i), it.id));
+    // The edit measures and the word diff grow with the square of a text's length in the worst case.
+    if (it.text.size() > kMaxItemBytes)
+      throw Error(fmt::format("{}: item \"{}\" has {} bytes of text; items hold at most {}", where(i), it.id,
+                              it.text.size(), kMaxItemBytes));
   }
 }
 
@@ -118,7 +126,10 @@ std::vector<Item> items_from_table(const Table& t) {
 }
 
 std::vector<Item> read_items(const std::string& path) {
-  if (fs::path(path).extension() == ".csv") return items_from_table(Table::read_csv(path, {"id", "text"}));
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".csv") return items_from_table(Table::read_csv(path, {"id", "text"}));
+  if (ext != ".jsonl" && ext != ".json")
+    throw Error(fmt::format("{}: an items file is JSON Lines (.jsonl) or CSV (.csv), not \"{}\"", path, ext));
   std::istringstream in(read_file_text(path, "items file"));
   std::vector<Item> out;
   std::vector<std::size_t> lines;
