@@ -127,6 +127,23 @@ void RunOutput::put(const std::string& name, std::string text) {
   files_[name] = std::move(text);
 }
 
+void RunOutput::remove_stale_derived_files() const {
+  const fs::path dir(dir_);
+  bool same = true;
+  for (const char* f : {"decision_map.csv", "sces.csv"}) {
+    std::error_code ec;
+    const auto it = files_.find(f);
+    const bool was = fs::is_regular_file(dir / f, ec);
+    if (it == files_.end() || !was || read_file_text((dir / f).string(), "run file") != it->second) same = false;
+  }
+  if (same) return;  // the same answers again (a finished run rerun): its audits still hold
+  for (const char* f : kDerivedFiles) {
+    std::error_code ec;
+    fs::remove(dir / f, ec);
+    if (ec) throw_fs_error(dir / f, "remove an audit of the earlier run", ec);
+  }
+}
+
 void RunOutput::commit() {
   if (dir_.empty() || committed_) return;
   if (!files_.contains("results.json")) throw Error("internal: a run is committed before its results.json");
@@ -137,6 +154,7 @@ void RunOutput::commit() {
   }
   const fs::path dir(dir_);
   std::error_code ec;
+  remove_stale_derived_files();
   // From here until results.json is renamed the folder reads as unfinished, never as a mix.
   fs::remove(dir / "results.json", ec);
   if (ec) throw_fs_error(dir / "results.json", "remove the earlier run's results", ec);
