@@ -17,7 +17,8 @@ class SimulateResult:
     """What :func:`simulate` returns: ``metrics`` (simulate.json as a dict) and ``predictions``
     (simulate.csv as a DataFrame: reference_index, counterfactual_index, hamming, reference_answer,
     target_answer, observer, explanation, prediction_without, prediction_with, sce_valid,
-    sce_exact_minimal); ``requests`` and ``cache_hits`` of the call; ``path``: where it was written."""
+    sce_exact_minimal, sce_target); ``requests`` and ``cache_hits`` of the call; ``path``: where it
+    was written."""
 
     def __init__(self, raw: Dict[str, Any], path: Optional[str]):
         self.metrics: Dict[str, Any] = raw["metrics"]

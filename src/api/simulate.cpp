@@ -12,16 +12,12 @@
 #include "common/file.h"
 #include "experiment/output.h"
 #include "results/results_json.h"
+#include "simulate/output.h"
 #include "simulate/simulate.h"
 
 namespace sceval {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-constexpr const char* kStaging = ".partial-simulate";  // beside a run's own .partial, never the same
-constexpr const char* kFiles[] = {"simulate.csv", "simulate_samples.jsonl", "simulate.json"};  // json last
 
 // The run's own model options (results.json settings), so the target is asked exactly as the run asked it
 // and its answers come from the cache the run filled; the caller's cache options apply.
@@ -66,16 +62,6 @@ simulate::Settings settings_of(const simulate::RunInputs& in, const Options& opt
   return s;
 }
 
-// A finished audit of other settings in `out` is kept unless overwrite is set: one folder, one audit.
-void check_out(const std::string& out, const nlohmann::json& recorded, bool overwrite) {
-  const fs::path j = fs::path(out) / "simulate.json";
-  if (overwrite || !path_exists(j)) return;
-  const auto old = results::read_json(j.string());
-  if (old.is_object() && old.value("settings", nlohmann::json()) == recorded) return;
-  throw Error(fmt::format("{}: holds a simulatability audit with other settings; write elsewhere or give --overwrite",
-                          j.string()));
-}
-
 experiment::Progress progress_of(const Callbacks& cb) {
   if (!cb.progress) return {};
   return [cb](const std::string& stage, std::size_t done, std::size_t total) {
@@ -85,20 +71,6 @@ experiment::Progress progress_of(const Callbacks& cb) {
     p.total = total;
     cb.progress(p);
   };
-}
-
-// The files, written to the staging folder, then moved into `out` with simulate.json last (its
-// presence marks a finished audit).
-void commit(const std::string& out, const simulate::Outcome& o) {
-  const fs::path dir(out), staging = dir / kStaging;
-  write_file_atomic((staging / "simulate.csv").string(), o.csv.to_csv());
-  write_file_atomic((staging / "simulate.json").string(), o.json.dump(1) + "\n");
-  std::error_code ec;
-  for (const char* f : kFiles) {
-    fs::rename(staging / f, dir / f, ec);
-    if (ec) throw_fs_error(dir / f, "move the finished audit's file into place", ec);
-  }
-  fs::remove_all(staging, ec);
 }
 
 }  // namespace
@@ -144,21 +116,19 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
   experiment::RunOutput memory;  // the samples when nothing is written
   if (!out.empty()) {
     refuse_overwriting_inputs(out + "/simulate.json", {run_dir + "/results.json"});
-    check_out(out, s.recorded, options.overwrite);
     made = std::make_unique<experiment::NewFolders>(out);
     ensure_directory(out);
     lock = std::make_unique<DirectoryLock>(out, "output directory");
-    std::error_code ec;
-    fs::remove_all(fs::path(out) / kStaging, ec);  // a killed audit's files: its answers are in the cache
-    ensure_directory(fs::path(out) / kStaging);
-    log = std::make_unique<experiment::SampleLog>((fs::path(out) / kStaging / "simulate_samples.jsonl").string());
+    simulate::check_audit_dir(out, s.recorded, options.overwrite);  // under the lock: no audit starts meanwhile
+    const auto staging = simulate::start_staging(out);
+    log = std::make_unique<experiment::SampleLog>((staging / "simulate_samples.jsonl").string());
   } else {
     log = std::make_unique<experiment::SampleLog>(memory);
   }
   auto o = simulate::run_simulation(in, s, parties, t, *log, progress_of(cb));
   log.reset();
   if (made) made->keep();
-  if (!out.empty()) commit(out, o);
+  if (!out.empty()) simulate::commit_audit(out, o.csv.to_csv(), o.json.dump(1) + "\n");
   SimulateResult r;
   r.metrics = std::move(o.json);
   r.predictions = std::move(o.csv);

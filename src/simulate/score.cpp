@@ -113,15 +113,17 @@ nlohmann::json group_metrics(const std::vector<const Prediction*>& rows, const C
 
 double egregious_rate(const std::vector<const Prediction*>& rows, bool with_explanation) {
   // item -> (the one prediction every observer gave so far or kNA when they differ, the truth)
-  std::map<std::size_t, std::pair<metrics::Label, metrics::Label>> items;
-  std::map<std::size_t, bool> agree;
+  using Key = std::pair<std::size_t, metrics::Label>;  // the pair and the explanation shown (k-way SCEs differ)
+  std::map<Key, std::pair<metrics::Label, metrics::Label>> items;
+  std::map<Key, bool> agree;
   for (const auto* r : rows) {
     const metrics::Label p = with_explanation ? r->with : r->without;
-    auto [it, fresh] = items.try_emplace(r->item, p, r->truth);
+    const Key key{r->item, r->sce_target};
+    auto [it, fresh] = items.try_emplace(key, p, r->truth);
     if (fresh)
-      agree[r->item] = p >= 0;
+      agree[key] = p >= 0;
     else if (it->second.first != p)
-      agree[r->item] = false;
+      agree[key] = false;
   }
   if (items.empty()) return metrics::kNaN;
   std::size_t bad = 0;

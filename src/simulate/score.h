@@ -22,6 +22,7 @@ struct Prediction {
   metrics::Label reference_label = metrics::kNA, truth = metrics::kNA;
   metrics::Label without = metrics::kNA, with = metrics::kNA;  // kNA: no option predicted (counts as wrong)
   std::optional<bool> sce_valid, sce_exact_minimal;            // `sce` explanations only
+  metrics::Label sce_target = metrics::kNA;  // `sce`: the label the SCE was asked for (k-way: one row per label)
 };
 
 struct Accuracy {
@@ -46,8 +47,8 @@ std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::ve
 // the SCE's validity and exact minimality.
 nlohmann::json group_metrics(const std::vector<const Prediction*>& rows, const CiSettings& s, bool sce);
 
-// The fraction of items where every observer predicts, with the explanation (or without it), the
-// same option and it is wrong. `rows`: one kind, every observer.
+// The fraction of items (a pair and, for `sce`, the SCE's requested label) where every observer predicts, with the
+// explanation (or without it), the same option and it is wrong. `rows`: one kind, every observer.
 double egregious_rate(const std::vector<const Prediction*>& rows, bool with_explanation);
 
 }  // namespace sceval::simulate

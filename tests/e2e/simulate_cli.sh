@@ -5,7 +5,9 @@
 #  1. the audit writes simulate.json and simulate.csv (10 references x 8 points) and prints the table;
 #  2. the same command with the server gone finishes from the response cache, with the same files;
 #  3. bad input exits 1 naming the flag, or the missing target of free explanations; nothing written.
-#  4. written into the run directory, the audit is in the run's report (its simulate section).
+#  4. written into the run directory, the audit is in the run's report (its simulate section);
+#  5. an audit of other settings into the same folder is refused and the first stays whole; with
+#     --overwrite it replaces every file; audit files without a simulate.json are refused.
 # Usage: simulate_cli.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -52,3 +54,21 @@ echo "3: bad input refused"
 "$SCEVAL" report "$W/run" -o "$W/report.html" > /dev/null 2> "$W/log" || fail "report"
 grep -q '"kind":"simulate"' "$W/report.html" || fail "the report holds no simulate data"
 echo "4: the report holds the audit"
+
+# 5. One folder, one audit: other settings are refused (the first audit stays whole) unless --overwrite.
+ARGS5=(simulate "$W/run" --observer "$OBS" --explanation sce --sample 5 --bootstrap 50 --cache "$W/cache.sqlite")
+rc=0
+"$SCEVAL" "${ARGS5[@]}" -o "$W/sim" > /dev/null 2> "$W/log" || rc=$?
+[ "$rc" = 1 ] && grep -q "holds a simulatability audit with other settings (sample 10 -> 5)" "$W/log" \
+  || fail "another audit into the same folder: exit $rc"
+cmp -s "$W/first.json" "$W/sim/simulate.json" && [ "$(wc -l < "$W/sim/simulate.csv")" = 81 ] \
+  || fail "the refused audit touched the first one's files"
+"$SCEVAL" "${ARGS5[@]}" --overwrite -o "$W/sim" > /dev/null 2> "$W/log" || fail "--overwrite: exit $?"
+[ "$(wc -l < "$W/sim/simulate.csv")" = 41 ] && grep -q '"sample": 5' "$W/sim/simulate.json" \
+  || fail "--overwrite did not replace the audit's files"
+rm "$W/sim/simulate.json"
+rc=0
+"$SCEVAL" "${ARGS5[@]}" -o "$W/sim" > /dev/null 2> "$W/log" || rc=$?
+[ "$rc" = 1 ] && grep -q "holds simulate.csv, simulate_samples.jsonl but no simulate.json" "$W/log" \
+  || fail "audit files without simulate.json: exit $rc"
+echo "5: one folder, one audit"
