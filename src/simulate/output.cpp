@@ -32,7 +32,8 @@ std::string differences(const nlohmann::json& was, const nlohmann::json& now) {
   for (const auto& [key, value] : was.items())
     if (!now.contains(key)) diffs.push_back(fmt::format("{} {} -> (none)", key, value.dump()));
   const std::size_t shown = std::min<std::size_t>(diffs.size(), 5);
-  std::string out = fmt::format("{}", fmt::join(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(shown), "; "));
+  std::string out =
+      fmt::format("{}", fmt::join(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(shown), "; "));
   if (diffs.size() > shown) out += fmt::format("; {} more", diffs.size() - shown);
   return out;
 }
@@ -48,9 +49,10 @@ void check_audit_dir(const fs::path& dir, const nlohmann::json& settings, bool o
   const std::string advice = "give --overwrite (Python: overwrite=True) to replace it, or write elsewhere";
   const fs::path j = dir / "simulate.json";
   if (present.back() != "simulate.json")
-    throw Error(fmt::format("{}: holds {} but no simulate.json, so no finished audit (an audit killed while its "
-                            "files were moved into place, or another tool's files); {}",
-                            dir.string(), fmt::join(present, ", "), advice));
+    throw Error(
+        fmt::format("{}: holds {} but no simulate.json, so no finished audit (an audit killed while its "
+                    "files were moved into place, or another tool's files); {}",
+                    dir.string(), fmt::join(present, ", "), advice));
   std::error_code ec;
   if (!fs::is_regular_file(fs::symlink_status(j, ec)))
     throw Error(fmt::format("{}: not a regular file, so not an audit's results; {}", j.string(), advice));

@@ -4,6 +4,8 @@
 // with cluster-bootstrap CIs (the reference point is the cluster), splits, the egregious rate.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,13 @@ struct CiSettings {
   std::uint64_t seed = 42;
   double level = 0.95;
 };
+// The bootstrap's draws: `s.resamples` times, `clusters` cluster positions drawn with replacement
+// (seeded by s.seed), given to `f`. Shared by the CIs of one audit and the paired CIs of two.
+void for_each_resample(std::size_t clusters, const CiSettings& s,
+                       const std::function<void(const std::vector<std::size_t>&)>& f);
+// [low, high] percentiles of `draws` at `level` (NaN when there are none).
+std::pair<double, double> percentile_interval(const std::vector<double>& draws, double level);
+
 // Percentile bootstrap that draws reference points with replacement and keeps all their rows:
 // "without", "with", "gain", "nsg" -> [low, high] (NaN when undefined).
 std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::vector<const Prediction*>& rows,

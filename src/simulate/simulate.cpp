@@ -10,6 +10,7 @@
 #include "experiment/stages.h"
 #include "results/results_json.h"
 #include "simulate/design.h"
+#include "simulate/merge.h"
 #include "task/render.h"
 
 namespace sceval::simulate {
@@ -120,7 +121,10 @@ std::vector<Reference> references(const RunInputs& in, const Settings& s) {
         candidates.push_back(i);
   }
   std::vector<Reference> out;
-  for (auto i : pick_references(candidates, s.sample, s.seed)) {
+  const auto picked = pick_references(candidates, s.sample, s.seed);
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    if (k % s.shard_count != s.shard_index) continue;  // round robin, as a sweep shards its cells
+    const grid::Index i = picked[k];
     Reference ref{i, in.map.labels[i], {}, {}, false};
     if (auto it = sce_rows.find(i); it != sce_rows.end())
       for (auto r : it->second) {
@@ -261,28 +265,6 @@ void add_csv_rows(const task::Task& t, const std::vector<Reference>& refs, const
   }
 }
 
-// simulate.json "metrics": per kind, each observer's group and the pool of all observers, and the
-// egregious rates over the observers.
-nlohmann::json metrics_json(const Settings& s, const std::vector<Party>& observers, const std::vector<Observed>& obs) {
-  nlohmann::json m = nlohmann::json::object();
-  for (const auto& [kind, text] : kinds(s)) {
-    std::vector<const Prediction*> pooled;
-    nlohmann::json by_observer = nlohmann::json::object();
-    for (std::size_t o = 0; o < observers.size(); ++o) {
-      std::vector<const Prediction*> rows;
-      for (std::size_t k = 0; k < obs[o].rows.size(); ++k)
-        if (obs[o].kind[k] == kind) rows.push_back(&obs[o].rows[k]);
-      by_observer[observers[o].name] = group_metrics(rows, s.ci, kind == "sce");
-      pooled.insert(pooled.end(), rows.begin(), rows.end());
-    }
-    m[kind] = {{"observers", by_observer},
-               {"pooled", group_metrics(pooled, s.ci, kind == "sce")},
-               {"egregious_rate_with", results::number_or_null(egregious_rate(pooled, true))},
-               {"egregious_rate_without", results::number_or_null(egregious_rate(pooled, false))}};
-  }
-  return m;
-}
-
 }  // namespace
 
 Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector<Party>& observers,
@@ -302,13 +284,16 @@ Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector
                    "reference_answer", "target_answer",        "observer",
                    "explanation",      "prediction_without",   "prediction_with",
                    "sce_valid",        "sce_exact_minimal",    "sce_target"};
-  std::vector<Observed> observed;
   nlohmann::json parties = nlohmann::json::array();
+  std::vector<std::string> observer_names, kind_names;
   for (const auto& obs : observers) {
-    observed.push_back(observe(in, g, s, refs, items, truths, obs, log, progress, o));
-    add_csv_rows(*in.task, refs, items, obs.name, observed.back(), o.csv);
+    add_csv_rows(*in.task, refs, items, obs.name, observe(in, g, s, refs, items, truths, obs, log, progress, o), o.csv);
     parties.push_back({{"name", obs.name}, {"model", obs.info}});
+    observer_names.push_back(obs.name);
   }
+  for (const auto& kind : kinds(s)) kind_names.push_back(kind.first);
+  // From the table, as a merge of shards computes them: the two agree by construction.
+  sort_rows(o.csv, kind_names, observer_names);
   std::size_t untagged = 0, without_sce = 0, sce_explanations = 0;
   for (const auto& r : refs) {
     untagged += !r.free.empty() && !r.free_tagged;
@@ -328,7 +313,7 @@ Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector
             {"references_without_sce", without_sce},
             {"sce_explanations", sce_explanations},
             {"free_explanations_untagged", untagged},
-            {"metrics", metrics_json(s, observers, observed)},
+            {"metrics", metrics_of_table(o.csv, *in.task, kind_names, observer_names, s.ci)},
             {"requests", {{"total", o.requests}, {"failed", o.failures}}},
             {"complete", o.failures == 0}};
   return o;

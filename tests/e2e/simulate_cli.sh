@@ -7,7 +7,11 @@
 #  3. bad input exits 1 naming the flag, or the missing target of free explanations; nothing written.
 #  4. written into the run directory, the audit is in the run's report (its simulate section);
 #  5. an audit of other settings into the same folder is refused and the first stays whole; with
-#     --overwrite it replaces every file; audit files without a simulate.json are refused.
+#     --overwrite it replaces every file; audit files without a simulate.json are refused;
+#  6. shards 0/2 and 1/2 (from the cache): the second merges both into the same simulate.json and
+#     simulate.csv as the unsharded audit of step 1; a bad --shard is refused;
+#  7. `sceval compare` of two audits: the merged audit against its simulate.json path (the same
+#     points) prints zero differences; against the audit of 5 references it is refused.
 # Usage: simulate_cli.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -35,6 +39,7 @@ echo "1: $(grep '^sce' "$W/out" | head -1)"
 
 stop_stub
 cp "$W/sim/simulate.json" "$W/first.json"
+cp "$W/sim/simulate.csv" "$W/first.csv"
 "$SCEVAL" "${ARGS[@]}" -o "$W/sim" > "$W/out" 2> "$W/log" || fail "the rerun without a server did not finish from the cache"
 cmp -s "$W/first.json" "$W/sim/simulate.json" || fail "the rerun's simulate.json differs"
 echo "2: the rerun finished from the cache"
@@ -72,3 +77,26 @@ rc=0
 [ "$rc" = 1 ] && grep -q "holds simulate.csv, simulate_samples.jsonl but no simulate.json" "$W/log" \
   || fail "audit files without simulate.json: exit $rc"
 echo "5: one folder, one audit"
+
+# 6. Shards: each writes OUT/shard-I-of-2/, the last to finish merges into OUT = the unsharded audit.
+"$SCEVAL" "${ARGS[@]}" --shard 0/2 -o "$W/sharded" > "$W/out0" 2> "$W/log" || fail "shard 0/2: exit $?"
+grep -q "^5 reference points of shard 0/2: wrote $W/sharded/shard-0-of-2/" "$W/out0" || { cat "$W/out0"; fail "shard 0/2 output"; }
+[ ! -e "$W/sharded/simulate.json" ] && [ -s "$W/sharded/shard-0-of-2/simulate.json" ] || fail "shard 0/2 files"
+"$SCEVAL" "${ARGS[@]}" --shard 1/2 -o "$W/sharded" > "$W/out1" 2> "$W/log" || fail "shard 1/2: exit $?"
+grep -q "^merged every shard into $W/sharded/simulate.json" "$W/out1" || { cat "$W/out1"; fail "no merge"; }
+cmp "$W/first.json" "$W/sharded/simulate.json" || fail "the merged simulate.json differs from the unsharded one"
+cmp "$W/first.csv" "$W/sharded/simulate.csv" || fail "the merged simulate.csv differs from the unsharded one"
+rc=0
+"$SCEVAL" "${ARGS[@]}" --shard 2/2 -o "$W/bad" > /dev/null 2> "$W/log" || rc=$?
+[ "$rc" = 1 ] && grep -q -- "--shard: expected I/N with 0 <= I < N" "$W/log" && [ ! -e "$W/bad" ] || fail "--shard 2/2: exit $rc"
+echo "6: two shards merge to the unsharded audit"
+
+# 7. compare of two audits: the same points give differences of 0; other points are refused.
+"$SCEVAL" compare "$W/sharded" "$W/sharded/simulate.json" --bootstrap 50 > "$W/cmp" 2> "$W/log" || fail "compare: exit $?"
+grep -q "^10 reference points, 80 counterfactual points in both audits" "$W/cmp" || { cat "$W/cmp"; fail "compare header"; }
+grep -q "^sce  *NSG  *0.0000  *0.0000  *+0.0000  \[+0.0000, +0.0000\]" "$W/cmp" || { cat "$W/cmp"; fail "compare NSG row"; }
+"$SCEVAL" "${ARGS5[@]}" --overwrite -o "$W/sim" > /dev/null 2> "$W/log" || fail "the audit of 5 references again"
+rc=0
+"$SCEVAL" compare "$W/sharded" "$W/sim" > /dev/null 2> "$W/log" || rc=$?
+[ "$rc" = 1 ] && grep -q "audit different points (80 and 40" "$W/log" || fail "compare of other points: exit $rc"
+echo "7: compare of two audits"
