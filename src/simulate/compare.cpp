@@ -44,11 +44,11 @@ void refuse_other_points(const Audit& a, const std::set<Point>& pa, const Audit&
   for (const auto& [x, px, y, py] : {std::tuple{&a, &pa, &b, &pb}, std::tuple{&b, &pb, &a, &pa}})
     for (const auto& p : *px)
       if (!py->contains(p))
-        throw Error(fmt::format(
-            "{} and {} audit different points ({} and {} (reference, counterfactual) pairs; reference {}, "
-            "counterfactual {} is in {} only): compare audits of one run with the same --sample, --seed, "
-            "--hamming and --per-point",
-            a.name, b.name, pa.size(), pb.size(), p.first, p.second, x->name));
+        throw Error(
+            fmt::format("{} and {} audit different points ({} and {} (reference, counterfactual) pairs; reference {}, "
+                        "counterfactual {} is in {} only): compare audits of one run with the same --sample, --seed, "
+                        "--hamming and --per-point",
+                        a.name, b.name, pa.size(), pb.size(), p.first, p.second, x->name));
 }
 
 nlohmann::json accuracy_json(const Accuracy& a) {

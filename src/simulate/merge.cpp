@@ -49,9 +49,9 @@ std::optional<bool> flag(const Table& csv, std::size_t row, std::size_t col) {
 TableRows read_rows(const Table& csv, const std::vector<std::string>& options, const std::vector<std::string>& kinds,
                     const std::vector<std::string>& observers) {
   std::map<std::string, std::size_t> col;
-  for (const char* c : {"reference_index", "counterfactual_index", "hamming", "reference_answer", "target_answer",
-                        "observer", "explanation", "prediction_without", "prediction_with", "sce_valid",
-                        "sce_exact_minimal", "sce_target"})
+  for (const char* c :
+       {"reference_index", "counterfactual_index", "hamming", "reference_answer", "target_answer", "observer",
+        "explanation", "prediction_without", "prediction_with", "sce_valid", "sce_exact_minimal", "sce_target"})
     col[c] = csv.require_column(c);
   // An empty cell is no option (a prediction that counts as wrong); any other text must be one.
   auto label = [&](std::size_t r, const char* c) -> metrics::Label {

@@ -22,9 +22,10 @@ simulate::Audit audit(const std::string& name, const std::vector<std::array<std:
   a.name = name;
   a.json = {{"kind", "simulate"}, {"observers", {{{"name", name}}}}, {"settings", {{"explanation", "sce"}}}};
   a.csv.source = name + "/simulate.csv";
-  a.csv.columns = {"reference_index", "counterfactual_index", "hamming",         "reference_answer",
-                   "target_answer",   "observer",             "explanation",     "prediction_without",
-                   "prediction_with", "sce_valid",            "sce_exact_minimal", "sce_target"};
+  a.csv.columns = {"reference_index",  "counterfactual_index", "hamming",
+                   "reference_answer", "target_answer",        "observer",
+                   "explanation",      "prediction_without",   "prediction_with",
+                   "sce_valid",        "sce_exact_minimal",    "sce_target"};
   for (const auto& [ref, cf, truth, without, with] : rows)
     a.csv.rows.push_back({ref, cf, "1", "no", truth, name, "sce", without, with, "1", "1", "yes"});
   return a;

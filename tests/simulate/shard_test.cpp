@@ -64,8 +64,10 @@ TEST(SimulateShards, TwoShardsMergeToExactlyTheUnshardedAudit) {
 TEST(SimulateShards, AnAnswerThatIsNoOptionIsRefusedNamingTheRow) {
   Table csv;
   csv.source = "shard/simulate.csv";
-  csv.columns = {"reference_index", "counterfactual_index", "hamming", "reference_answer", "target_answer",   "observer",
-                 "explanation",     "prediction_without",   "prediction_with", "sce_valid", "sce_exact_minimal", "sce_target"};
+  csv.columns = {"reference_index",  "counterfactual_index", "hamming",
+                 "reference_answer", "target_answer",        "observer",
+                 "explanation",      "prediction_without",   "prediction_with",
+                 "sce_valid",        "sce_exact_minimal",    "sce_target"};
   csv.rows = {{"1", "2", "1", "yes", "maybe", "o", "sce", "yes", "", "1", "1", "no"}};
   const task::Task t = task::resolve_task(sim_data("three.json"));
   try {
