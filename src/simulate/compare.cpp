@@ -25,7 +25,8 @@ std::vector<std::string> answer_texts(const Table& a, const Table& b) {
   std::set<std::string> texts;
   for (const Table* t : {&a, &b})
     for (const char* c : {"reference_answer", "target_answer", "prediction_without", "prediction_with", "sce_target"}) {
-      const auto col = t->require_column(c);
+      if (!t->column(c)) continue;  // sce_target is absent from audits written before k-way rows
+      const auto col = *t->column(c);
       for (const auto& row : t->rows)
         if (!row.at(col).empty()) texts.insert(row[col]);
     }

@@ -51,8 +51,11 @@ TableRows read_rows(const Table& csv, const std::vector<std::string>& options, c
   std::map<std::string, std::size_t> col;
   for (const char* c :
        {"reference_index", "counterfactual_index", "hamming", "reference_answer", "target_answer", "observer",
-        "explanation", "prediction_without", "prediction_with", "sce_valid", "sce_exact_minimal", "sce_target"})
+        "explanation", "prediction_without", "prediction_with", "sce_valid", "sce_exact_minimal"})
     col[c] = csv.require_column(c);
+  // Audits written before k-way runs had one row per SCE have no sce_target column: one SCE each.
+  const auto sce_target = csv.column("sce_target");
+  if (sce_target) col["sce_target"] = *sce_target;
   // An empty cell is no option (a prediction that counts as wrong); any other text must be one.
   auto label = [&](std::size_t r, const char* c) -> metrics::Label {
     const std::string& x = csv.rows[r][col[c]];
@@ -75,7 +78,7 @@ TableRows read_rows(const Table& csv, const std::vector<std::string>& options, c
     p.with = label(r, "prediction_with");
     p.sce_valid = flag(csv, r, col["sce_valid"]);
     p.sce_exact_minimal = flag(csv, r, col["sce_exact_minimal"]);
-    p.sce_target = label(r, "sce_target");
+    if (sce_target) p.sce_target = label(r, "sce_target");
     out.observer[r] = position(observers, csv.rows[r][col["observer"]], csv, r, col["observer"]);
     out.kind[r] = position(kinds, csv.rows[r][col["explanation"]], csv, r, col["explanation"]);
   }

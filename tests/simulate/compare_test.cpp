@@ -78,6 +78,14 @@ TEST(SimulateCompare, AnAuditAgainstItselfHasZeroDifferenceAndAZeroWidthPairedCi
   }
 }
 
+TEST(SimulateCompare, AnAuditWithoutTheSceTargetColumnOfOlderVersionsComparesTheSame) {
+  simulate::Audit old = kA;
+  old.csv.columns.pop_back();  // sce_target, the last column
+  for (auto& row : old.csv.rows) row.pop_back();
+  auto c = simulate::compare_audits(old, kB, ci());
+  EXPECT_EQ(c["metrics"], simulate::compare_audits(kA, kB, ci())["metrics"]);
+}
+
 TEST(SimulateCompare, AuditsOfOtherPointsAreRefusedNamingOne) {
   const auto other = audit("C", {{"1", "10", "yes", "no", "yes"},
                                  {"1", "11", "no", "no", "no"},
