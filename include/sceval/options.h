@@ -125,7 +125,8 @@ const OptionSpec* find_option(std::string_view name);
 
 // Numeric flags of single commands, checked like the run options but not run options themselves (no
 // sweep key, not in results.json settings): gower-quiz items and candidates, prompt's index, sweep's
-// shards, llm generate's top_p and top_logprobs, llm's flash_attn, simulate's hamming, per_point and explanation.
+// shards, llm generate's top_p and top_logprobs, llm's flash_attn, simulate's hamming, per_point, explanation and
+// shard.
 const std::vector<OptionSpec>& command_option_table();
 // The spec of a run option or of a command's own flag; throws sceval::Error if there is none.
 const OptionSpec& option_spec(std::string_view name);

@@ -118,6 +118,7 @@ class SimulateResult:
     requests: int
     cache_hits: int
     path: Optional[str]
+    merged: bool
 def simulate(run: Union[Result, PathLike], observers: Dict[str, ModelLike], target: Optional[ModelLike] = ...,
              explanation: str = ..., hamming: int = ..., per_point: int = ..., prompts: Optional[PathLike] = ...,
-             out: Optional[PathLike] = ..., **options: Any) -> SimulateResult: ...
+             out: Optional[PathLike] = ..., shard: Optional[str] = ..., **options: Any) -> SimulateResult: ...

@@ -17,7 +17,9 @@ class SimulateResult:
     """What :func:`simulate` returns: ``metrics`` (simulate.json as a dict) and ``predictions``
     (simulate.csv as a DataFrame: reference_index, counterfactual_index, hamming, reference_answer,
     target_answer, observer, explanation, prediction_without, prediction_with, sce_valid,
-    sce_exact_minimal); ``requests`` and ``cache_hits`` of the call; ``path``: where it was written."""
+    sce_exact_minimal, sce_target); ``requests`` and ``cache_hits`` of the call; ``path``: where it
+    was written; ``merged``: a shard that found every shard finished and merged them (``metrics``
+    and ``predictions`` are then the merged audit's)."""
 
     def __init__(self, raw: Dict[str, Any], path: Optional[str]):
         self.metrics: Dict[str, Any] = raw["metrics"]
@@ -27,6 +29,7 @@ class SimulateResult:
                                               "prediction_without": str, "prediction_with": str})
         self.requests: int = raw["requests"]
         self.cache_hits: int = raw["cache_hits"]
+        self.merged: bool = raw.get("merged", False)
         self.path = path
 
 
@@ -36,7 +39,7 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
     @with_run_options(_sceval.option_table())
     def simulate(run: Any, observers: Mapping[str, Any], target: Any = None, explanation: str = "both",
                  hamming: int = 2, per_point: int = 8, prompts: Optional[PathLike] = None,
-                 out: Optional[PathLike] = None, **options: Any) -> SimulateResult:
+                 out: Optional[PathLike] = None, shard: Optional[str] = None, **options: Any) -> SimulateResult:
         """Simulatability audit of a finished run (as `sceval simulate`): observers predict the run's
         model at points near each reference point, without and with its explanation there.
 
@@ -47,7 +50,9 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
         from the reference in 1..hamming features; per_point: how many per reference, half where
         the model's answer changes. prompts: a prompt file (default simulate/nsg.prompts).
         out: where simulate.json, simulate.csv and simulate_samples.jsonl go (None: nothing
-        written). sample, seed, bootstrap and the sampling and cache options are keywords below.
+        written). shard: "I/N", this shard of the reference points, written to out/shard-I-of-N/;
+        the last shard to finish merges them into out. sample, seed, bootstrap and the sampling
+        and cache options are keywords below.
         Every request goes through the response cache: after an interruption the same call resumes."""
         run_dir = getattr(run, "path", None) if not isinstance(run, (str, os.PathLike)) else os.fspath(run)
         if run_dir is None:
@@ -60,7 +65,8 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
         tgt = None if target is None else model_of(target, gguf)
         out_dir = "" if out is None else path_of(out, "out")
         raw = _sceval.simulate(run_dir, obs, tgt, options, explanation, int(hamming), int(per_point),
-                               "" if prompts is None else path_of(prompts, "prompts"), out_dir)
+                               "" if prompts is None else path_of(prompts, "prompts"), out_dir,
+                               "" if shard is None else str(shard))
         return SimulateResult(raw, out_dir or None)
 
     return simulate

@@ -11,13 +11,14 @@ void bind_simulate(py::module_& m) {
       "simulate",
       [](const std::string& run, const std::vector<std::pair<std::string, Model*>>& observers, Model* target,
          const py::dict& options, const std::string& explanation, std::int64_t hamming, std::int64_t per_point,
-         const std::string& prompts, const std::string& out) {
+         const std::string& prompts, const std::string& out, const std::string& shard) {
         const Options o = options_from(options);
         SimulateOptions so;  // by member: the struct grows (new fields keep their defaults)
         so.explanation = explanation;
         so.hamming = hamming;
         so.per_point = per_point;
         so.prompts = prompts;
+        so.shard = shard;
         std::vector<Observer> obs;
         for (const auto& [name, model] : observers) obs.push_back({name, model});
         Callbacks cb;
@@ -35,10 +36,11 @@ void bind_simulate(py::module_& m) {
         d["predictions"] = r.predictions.to_csv();
         d["requests"] = r.requests;
         d["cache_hits"] = r.cache_hits;
+        d["merged"] = r.merged;
         return d;
       },
       py::arg("run"), py::arg("observers"), py::arg("target"), py::arg("options"), py::arg("explanation"),
-      py::arg("hamming"), py::arg("per_point"), py::arg("prompts"), py::arg("out"));
+      py::arg("hamming"), py::arg("per_point"), py::arg("prompts"), py::arg("out"), py::arg("shard") = "");
 }
 
 }  // namespace sceval::python

@@ -1,5 +1,6 @@
 """sceval.simulate: rule targets and rule observers of known behaviour on a real run directory,
-checked against the run's own decision map; kill and rerun from the response cache."""
+checked against the run's own decision map; kill and rerun from the response cache; two shards
+merged equal the unsharded audit, file for file."""
 import json
 import os
 import re
@@ -119,10 +120,29 @@ def test_killed_audit_resumes_from_the_cache_and_writes_whole_files(income, run_
     assert follower.calls == before
 
 
+def test_two_shards_merge_to_the_unsharded_audit(income, run_dir, tmp_path):
+    def observers():
+        return {"follower": Observer(income, True, "s"), "ignorer": Observer(income, False, "s")}
+    whole = audit(income, run_dir, tmp_path, observers(), out=tmp_path / "whole")
+    s0 = audit(income, run_dir, tmp_path, observers(), out=tmp_path / "sharded", shard="0/2")
+    assert not s0.merged and not (tmp_path / "sharded" / "simulate.json").exists()
+    assert (tmp_path / "sharded" / "shard-0-of-2" / "simulate.json").exists()
+    s1 = audit(income, run_dir, tmp_path, observers(), out=tmp_path / "sharded", shard="1/2")
+    assert s1.merged
+    shard1 = json.load(open(tmp_path / "sharded" / "shard-1-of-2" / "simulate.json"))
+    assert 0 < s0.metrics["n_references"] < whole.metrics["n_references"]
+    assert s0.metrics["n_references"] + shard1["n_references"] == whole.metrics["n_references"]
+    for f in ["simulate.json", "simulate.csv"]:
+        assert (tmp_path / "sharded" / f).read_bytes() == (tmp_path / "whole" / f).read_bytes(), f
+    assert s1.metrics == whole.metrics and s1.predictions.equals(whole.predictions)
+
+
 def test_bad_arguments_name_themselves(income, run_dir, tmp_path):
     with pytest.raises(sceval.Error, match="^hamming: 0 is out of range"):
         sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, hamming=0, no_cache=True)
     with pytest.raises(TypeError, match="observers"):
         sceval.simulate(run_dir, {})
+    with pytest.raises(sceval.Error, match="^--shard: expected I/N"):
+        sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, shard="2/2", no_cache=True)
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.simulate(str(tmp_path / "nothing"), {"o": Observer(income, False, "x")})

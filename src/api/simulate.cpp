@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
+#include <thread>
 #include <memory>
 
 #include "api/internal.h"
@@ -11,17 +14,16 @@
 #include "common/exclusive.h"
 #include "common/file.h"
 #include "experiment/output.h"
+#include "experiment/sweep.h"
 #include "results/results_json.h"
+#include "simulate/compare.h"
+#include "simulate/merge.h"
+#include "simulate/output.h"
 #include "simulate/simulate.h"
 
 namespace sceval {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-constexpr const char* kStaging = ".partial-simulate";  // beside a run's own .partial, never the same
-constexpr const char* kFiles[] = {"simulate.csv", "simulate_samples.jsonl", "simulate.json"};  // json last
 
 // The run's own model options (results.json settings), so the target is asked exactly as the run asked it
 // and its answers come from the cache the run filled; the caller's cache options apply.
@@ -63,17 +65,14 @@ simulate::Settings settings_of(const simulate::RunInputs& in, const Options& opt
   s.recorded["seed"] = options.seed;
   s.recorded["bootstrap"] = options.bootstrap;
   s.recorded["prompts"] = s.prompts.path;
+  if (!so.shard.empty()) {
+    const auto shard = experiment::parse_shard(so.shard);
+    s.shard_index = shard.index;
+    s.shard_count = shard.count;
+    // Only a real split is recorded: "0/1" is the unsharded audit and agrees with it.
+    if (shard.count > 1) s.recorded["shard"] = fmt::format("{}/{}", shard.index, shard.count);
+  }
   return s;
-}
-
-// A finished audit of other settings in `out` is kept unless overwrite is set: one folder, one audit.
-void check_out(const std::string& out, const nlohmann::json& recorded, bool overwrite) {
-  const fs::path j = fs::path(out) / "simulate.json";
-  if (overwrite || !path_exists(j)) return;
-  const auto old = results::read_json(j.string());
-  if (old.is_object() && old.value("settings", nlohmann::json()) == recorded) return;
-  throw Error(fmt::format("{}: holds a simulatability audit with other settings; write elsewhere or give --overwrite",
-                          j.string()));
 }
 
 experiment::Progress progress_of(const Callbacks& cb) {
@@ -87,18 +86,46 @@ experiment::Progress progress_of(const Callbacks& cb) {
   };
 }
 
-// The files, written to the staging folder, then moved into `out` with simulate.json last (its
-// presence marks a finished audit).
-void commit(const std::string& out, const simulate::Outcome& o) {
-  const fs::path dir(out), staging = dir / kStaging;
-  write_file_atomic((staging / "simulate.csv").string(), o.csv.to_csv());
-  write_file_atomic((staging / "simulate.json").string(), o.json.dump(1) + "\n");
-  std::error_code ec;
-  for (const char* f : kFiles) {
-    fs::rename(staging / f, dir / f, ec);
-    if (ec) throw_fs_error(dir / f, "move the finished audit's file into place", ec);
+std::string shard_folder(const std::string& out, std::size_t index, std::size_t count) {
+  return (std::filesystem::path(out) / fmt::format("shard-{}-of-{}", index, count)).string();
+}
+
+// The output folder's lock, waited for: two shards that end together merge one after the other.
+std::unique_ptr<DirectoryLock> wait_for_lock(const std::string& dir) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return std::make_unique<DirectoryLock>(dir, "output directory");
+    } catch (const Error&) {
+      if (attempt >= 600) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
-  fs::remove_all(staging, ec);
+}
+
+// When every shard of `s` in OUT/shard-*-of-N/ is finished with these settings, their merge goes to
+// OUT (its guard and commit as for any audit); nullopt while one is missing or of other settings.
+std::optional<simulate::Merged> merge_if_complete(const std::string& out, const simulate::RunInputs& in,
+                                                  const simulate::Settings& s, bool overwrite) {
+  nlohmann::json settings = s.recorded;
+  settings.erase("shard");
+  const auto lock = wait_for_lock(out);
+  std::vector<nlohmann::json> jsons;
+  std::vector<Table> csvs;
+  for (std::size_t k = 0; k < s.shard_count; ++k) {
+    const std::string dir = shard_folder(out, k, s.shard_count);
+    if (!path_exists(dir + "/simulate.json")) return std::nullopt;
+    auto j = results::read_json(dir + "/simulate.json");
+    nlohmann::json shard_settings = j.value("settings", nlohmann::json());
+    if (shard_settings.is_object()) shard_settings.erase("shard");
+    if (shard_settings != settings) return std::nullopt;  // an earlier audit of other settings: not ours yet
+    jsons.push_back(std::move(j));
+    csvs.push_back(Table::read_csv(dir + "/simulate.csv"));
+  }
+  auto m = simulate::merge_shards(jsons, csvs, *in.task, s.ci);
+  simulate::check_audit_dir(out, settings, overwrite);
+  simulate::start_staging(out);
+  simulate::commit_audit(out, m.csv.to_csv(), m.json.dump(1) + "\n");
+  return m;
 }
 
 }  // namespace
@@ -142,30 +169,45 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
   std::unique_ptr<DirectoryLock> lock;
   std::unique_ptr<experiment::SampleLog> log;
   experiment::RunOutput memory;  // the samples when nothing is written
-  if (!out.empty()) {
-    refuse_overwriting_inputs(out + "/simulate.json", {run_dir + "/results.json"});
-    check_out(out, s.recorded, options.overwrite);
-    made = std::make_unique<experiment::NewFolders>(out);
-    ensure_directory(out);
-    lock = std::make_unique<DirectoryLock>(out, "output directory");
-    std::error_code ec;
-    fs::remove_all(fs::path(out) / kStaging, ec);  // a killed audit's files: its answers are in the cache
-    ensure_directory(fs::path(out) / kStaging);
-    log = std::make_unique<experiment::SampleLog>((fs::path(out) / kStaging / "simulate_samples.jsonl").string());
+  const std::string here = s.shard_count > 1 && !out.empty() ? shard_folder(out, s.shard_index, s.shard_count) : out;
+  if (!here.empty()) {
+    refuse_overwriting_inputs(here + "/simulate.json", {run_dir + "/results.json"});
+    made = std::make_unique<experiment::NewFolders>(here);
+    ensure_directory(here);
+    lock = std::make_unique<DirectoryLock>(here, "output directory");
+    simulate::check_audit_dir(here, s.recorded, options.overwrite);  // under the lock: no audit starts meanwhile
+    const auto staging = simulate::start_staging(here);
+    log = std::make_unique<experiment::SampleLog>((staging / "simulate_samples.jsonl").string());
   } else {
     log = std::make_unique<experiment::SampleLog>(memory);
   }
   auto o = simulate::run_simulation(in, s, parties, t, *log, progress_of(cb));
   log.reset();
   if (made) made->keep();
-  if (!out.empty()) commit(out, o);
+  if (!here.empty()) simulate::commit_audit(here, o.csv.to_csv(), o.json.dump(1) + "\n");
+  lock.reset();
   SimulateResult r;
+  if (here != out) {
+    if (auto m = merge_if_complete(out, in, s, options.overwrite)) {
+      o.json = std::move(m->json);
+      o.csv = std::move(m->csv);
+      r.merged = true;
+    }
+  }
   r.metrics = std::move(o.json);
   r.predictions = std::move(o.csv);
   r.requests = o.requests;
   for (const auto& c : caches) r.cache_hits += c->stats().hits;
   if (target_cache) r.cache_hits += target_cache->stats().hits;
   return r;
+}
+
+nlohmann::json compare_simulations(const std::string& a, const std::string& b, const CompareOptions& o) {
+  option_spec("bootstrap").check(o.bootstrap, "bootstrap");
+  simulate::CiSettings ci;
+  ci.resamples = o.bootstrap;
+  ci.seed = o.seed;
+  return simulate::compare_audits(simulate::read_audit(a), simulate::read_audit(b), ci);
 }
 
 }  // namespace sceval

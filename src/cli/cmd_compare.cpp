@@ -1,7 +1,11 @@
 // `sceval compare RUN_A RUN_B`: paired difference (B - A) of two runs on the same points, as a table
-// (the headline first) or, with --json, the library's JSON.
+// (the headline first) or, with --json, the library's JSON. Two simulate audits: the same for
+// their accuracy with the explanation, gain and NSG (compare_simulations).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <filesystem>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/option_flags.h"
@@ -58,13 +62,37 @@ void print_table(const nlohmann::json& c) {
   print_baselines(c);
 }
 
+// Simulatability audits (docs/simulate.md "Comparing two audits"): a simulate.json path, or a
+// folder holding one and no results.json (a run directory holding an audit compares as a run).
+bool is_simulate_audit(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::path(path).filename() == "simulate.json") return true;
+  return fs::exists(fs::path(path) / "simulate.json", ec) && !fs::exists(fs::path(path) / "results.json", ec);
+}
+
+void print_simulate_table(const nlohmann::json& c) {
+  fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
+  fmt::print("{} reference points, {} counterfactual points in both audits\n", c["n_references"].get<std::size_t>(),
+             c["n_items"].get<std::size_t>());
+  fmt::print("{:<8} {:<14} {:>9} {:>9} {:>11}  {}\n", "kind", "metric", "A", "B", "B - A", "95 % CI (bootstrap)");
+  for (const auto& [kind, m] : c["metrics"].items())
+    for (const auto& [key, title, rate] : {std::tuple{"accuracy_with", "accuracy with", true},
+                                           std::tuple{"gain", "gain", false}, std::tuple{"nsg", "NSG", false}})
+      fmt::print("{:<8} {:<14} {:>9} {:>9} {:>11}  {}\n", kind, title, format_value(m["a"][key]),
+                 format_value(m["b"][key]), signed_cell(m["difference"][key], rate), ci_cell(m["ci"][key], rate));
+  for (const auto& [kind, side] : c["kinds_only_in"].items())
+    fmt::print("{}: only in {} (not compared)\n", kind, side.get<std::string>() == "a" ? "A" : "B");
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
   static std::string a, b;
   static CompareOptions o;
   static bool json = false;
-  auto* c = app.add_subcommand("compare", "Paired difference (B - A) of two scored runs on the same points, with CIs");
+  auto* c = app.add_subcommand(
+      "compare", "Paired difference (B - A) of two scored runs (or two simulate audits) on the same points, with CIs");
   c->add_option("run_a", a, "Run directory A")->required();
   c->add_option("run_b", b, "Run directory B")->required();
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
@@ -75,6 +103,11 @@ void add_compare_command(CLI::App& app) {
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
   c->callback([] {
+    if (is_simulate_audit(a) || is_simulate_audit(b)) {
+      const nlohmann::json r = compare_simulations(a, b, o);
+      json ? fmt::print("{}\n", r.dump(2)) : print_simulate_table(r);
+      return;
+    }
     const nlohmann::json r = compare(a, b, o);
     if (json)
       fmt::print("{}\n", r.dump(2));

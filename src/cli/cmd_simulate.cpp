@@ -67,8 +67,20 @@ void run_simulate_command(SimulateArgs& a) {
   std::unique_ptr<Model> target;
   if (!a.target.empty()) target = std::make_unique<Model>(Model::open(a.target, a.options, cb.log));
   const auto r = simulatability(a.run, observers, target.get(), a.options, a.simulate, a.output, cb);
-  print_summary(r.metrics);
-  fmt::print("wrote {}/simulate.json, simulate.csv, simulate_samples.jsonl\n", a.output);
+  if (!r.merged && r.metrics["settings"].contains("shard")) {  // a shard whose siblings are not all finished
+    const std::string shard = r.metrics["settings"]["shard"].get<std::string>();
+    std::string folder = shard;
+    folder.replace(folder.find('/'), 1, "-of-");
+    fmt::print("{} reference points of shard {}: wrote {}/shard-{}/\n", r.metrics["n_references"].get<std::size_t>(),
+               shard, a.output, folder);
+    fmt::print("the other shards are not all finished: the last one to finish merges them into {}\n", a.output);
+  } else {
+    print_summary(r.metrics);
+    if (r.merged)
+      fmt::print("merged every shard into {}/simulate.json, simulate.csv\n", a.output);
+    else
+      fmt::print("wrote {}/simulate.json, simulate.csv, simulate_samples.jsonl\n", a.output);
+  }
   if (!r.metrics["complete"].get<bool>())
     throw Error(fmt::format("{} requests failed (see simulate_samples.jsonl); run the same command again to retry them",
                             r.metrics["requests"]["failed"].get<std::size_t>()));
@@ -97,6 +109,8 @@ void add_simulate_command(CLI::App& app) {
                      [](const nlohmann::json& v) { a.options.set("seed", v); });
   add_checked_option(c, "--bootstrap", "bootstrap", "Bootstrap resamples for CIs [default: 2000]",
                      [](const nlohmann::json& v) { a.options.set("bootstrap", v); });
+  add_checked_option(c, "--shard", "shard", a.simulate.shard,
+                     "I/N: this shard of the reference points, into OUT/shard-I-of-N/; the last to finish merges");
   c->add_option("--prompts", a.simulate.prompts, "Prompt file (default: simulate/nsg.prompts in the task directories)");
   c->add_flag("--overwrite", a.overwrite, "Replace an audit of other settings in the output folder");
   add_option_flags(c, a.options, scope::kModel);

@@ -29,6 +29,22 @@ Accuracy accuracy(const std::vector<const Prediction*>& rows) {
   return a;
 }
 
+void for_each_resample(std::size_t clusters, const CiSettings& s,
+                       const std::function<void(const std::vector<std::size_t>&)>& f) {
+  std::mt19937_64 rng(s.seed);
+  std::vector<std::size_t> drawn(clusters);
+  for (int b = 0; b < s.resamples && clusters > 0; ++b) {
+    std::uniform_int_distribution<std::size_t> pick(0, clusters - 1);
+    for (auto& c : drawn) c = pick(rng);
+    f(drawn);
+  }
+}
+
+std::pair<double, double> percentile_interval(const std::vector<double>& draws, double level) {
+  const double lo = (1 - level) / 2 * 100;
+  return {metrics::numpy::percentile(draws, lo), metrics::numpy::percentile(draws, 100 - lo)};
+}
+
 std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::vector<const Prediction*>& rows,
                                                                    const CiSettings& s) {
   std::map<std::size_t, std::vector<const Prediction*>> by_cluster;
@@ -36,25 +52,18 @@ std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::ve
   std::vector<const std::vector<const Prediction*>*> clusters;
   for (const auto& [k, v] : by_cluster) clusters.push_back(&v);
   std::map<std::string, std::vector<double>> draws;
-  std::mt19937_64 rng(s.seed);
   std::vector<const Prediction*> sample;
-  for (int b = 0; b < s.resamples && !clusters.empty(); ++b) {
-    std::uniform_int_distribution<std::size_t> pick(0, clusters.size() - 1);
+  for_each_resample(clusters.size(), s, [&](const std::vector<std::size_t>& drawn) {
     sample.clear();
-    for (std::size_t c = 0; c < clusters.size(); ++c) {
-      const auto* chosen = clusters[pick(rng)];
-      sample.insert(sample.end(), chosen->begin(), chosen->end());
-    }
+    for (auto c : drawn) sample.insert(sample.end(), clusters[c]->begin(), clusters[c]->end());
     const Accuracy a = accuracy(sample);
     draws["without"].push_back(a.without);
     draws["with"].push_back(a.with);
     draws["gain"].push_back(a.gain);
     draws["nsg"].push_back(a.nsg);
-  }
+  });
   std::map<std::string, std::pair<double, double>> out;
-  const double lo = (1 - s.level) / 2 * 100;
-  for (const char* k : {"without", "with", "gain", "nsg"})
-    out[k] = {metrics::numpy::percentile(draws[k], lo), metrics::numpy::percentile(draws[k], 100 - lo)};
+  for (const char* k : {"without", "with", "gain", "nsg"}) out[k] = percentile_interval(draws[k], s.level);
   return out;
 }
 
@@ -113,15 +122,17 @@ nlohmann::json group_metrics(const std::vector<const Prediction*>& rows, const C
 
 double egregious_rate(const std::vector<const Prediction*>& rows, bool with_explanation) {
   // item -> (the one prediction every observer gave so far or kNA when they differ, the truth)
-  std::map<std::size_t, std::pair<metrics::Label, metrics::Label>> items;
-  std::map<std::size_t, bool> agree;
+  using Key = std::pair<std::size_t, metrics::Label>;  // the pair and the explanation shown (k-way SCEs differ)
+  std::map<Key, std::pair<metrics::Label, metrics::Label>> items;
+  std::map<Key, bool> agree;
   for (const auto* r : rows) {
     const metrics::Label p = with_explanation ? r->with : r->without;
-    auto [it, fresh] = items.try_emplace(r->item, p, r->truth);
+    const Key key{r->item, r->sce_target};
+    auto [it, fresh] = items.try_emplace(key, p, r->truth);
     if (fresh)
-      agree[r->item] = p >= 0;
+      agree[key] = p >= 0;
     else if (it->second.first != p)
-      agree[r->item] = false;
+      agree[key] = false;
   }
   if (items.empty()) return metrics::kNaN;
   std::size_t bad = 0;

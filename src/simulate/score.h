@@ -4,6 +4,8 @@
 // with cluster-bootstrap CIs (the reference point is the cluster), splits, the egregious rate.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@ struct Prediction {
   metrics::Label reference_label = metrics::kNA, truth = metrics::kNA;
   metrics::Label without = metrics::kNA, with = metrics::kNA;  // kNA: no option predicted (counts as wrong)
   std::optional<bool> sce_valid, sce_exact_minimal;            // `sce` explanations only
+  metrics::Label sce_target = metrics::kNA;  // `sce`: the label the SCE was asked for (k-way: one row per label)
 };
 
 struct Accuracy {
@@ -36,6 +39,13 @@ struct CiSettings {
   std::uint64_t seed = 42;
   double level = 0.95;
 };
+// The bootstrap's draws: `s.resamples` times, `clusters` cluster positions drawn with replacement
+// (seeded by s.seed), given to `f`. Shared by the CIs of one audit and the paired CIs of two.
+void for_each_resample(std::size_t clusters, const CiSettings& s,
+                       const std::function<void(const std::vector<std::size_t>&)>& f);
+// [low, high] percentiles of `draws` at `level` (NaN when there are none).
+std::pair<double, double> percentile_interval(const std::vector<double>& draws, double level);
+
 // Percentile bootstrap that draws reference points with replacement and keeps all their rows:
 // "without", "with", "gain", "nsg" -> [low, high] (NaN when undefined).
 std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::vector<const Prediction*>& rows,
@@ -46,8 +56,8 @@ std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::ve
 // the SCE's validity and exact minimality.
 nlohmann::json group_metrics(const std::vector<const Prediction*>& rows, const CiSettings& s, bool sce);
 
-// The fraction of items where every observer predicts, with the explanation (or without it), the
-// same option and it is wrong. `rows`: one kind, every observer.
+// The fraction of items (a pair and, for `sce`, the SCE's requested label) where every observer predicts, with the
+// explanation (or without it), the same option and it is wrong. `rows`: one kind, every observer.
 double egregious_rate(const std::vector<const Prediction*>& rows, bool with_explanation);
 
 }  // namespace sceval::simulate

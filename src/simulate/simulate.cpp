@@ -3,12 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "common/error.h"
 #include "experiment/stages.h"
 #include "results/results_json.h"
 #include "simulate/design.h"
+#include "simulate/merge.h"
 #include "task/render.h"
 
 namespace sceval::simulate {
@@ -21,13 +23,20 @@ struct Item {
   std::size_t hamming;
 };
 
-// One reference point and what explains the target's answer there.
+// One explanation of the target's answer at a reference point.
+struct Explanation {
+  std::string text;
+  metrics::Label sce_target = metrics::kNA;  // `sce`: the label the SCE was asked for
+  std::optional<bool> valid, minimal;        // `sce`: the SCE's strict validity and exact minimality
+};
+
+// One reference point and what explains the target's answer there: at most one free explanation,
+// and one SCE explanation per requested label (a k-way run has k - 1 SCEs per point).
 struct Reference {
   grid::Index index;
   metrics::Label label;
-  std::optional<std::string> sce_text;  // the run's SCE rendered, when it gave a record
-  std::optional<bool> sce_valid, sce_minimal;
-  std::optional<std::string> free_text;
+  std::vector<Explanation> sce;
+  std::vector<Explanation> free;  // empty, or the one free explanation
   bool free_tagged = false;
 };
 
@@ -98,28 +107,33 @@ bool complete_sce(const metrics::SceInput& sce) {
 }
 
 std::vector<Reference> references(const RunInputs& in, const Settings& s) {
-  std::map<grid::Index, std::size_t> first_sce;  // k-way runs: the first SCE row of a point explains it
-  for (std::size_t r = 0; r < in.sces.size(); ++r) first_sce.try_emplace(in.sces[r].index, r);
+  std::map<grid::Index, std::vector<std::size_t>> sce_rows;  // a k-way run has one row per requested label
+  for (std::size_t r = 0; r < in.sces.size(); ++r) sce_rows[in.sces[r].index].push_back(r);
   std::vector<grid::Index> candidates;
   if (s.sample && !s.sce) {  // free explanations only: any answered point can be a reference
     for (grid::Index i = 0; i < in.map.labels.size(); ++i)
       if (in.map.labels[i] >= 0) candidates.push_back(i);
   } else {
-    // `sce` only: a point whose SCE gave no record has nothing to show the observer.
-    for (const auto& [i, r] : first_sce)
-      if (in.map.labels.at(i) >= 0 && (s.free || complete_sce(in.sces[r]))) candidates.push_back(i);
+    // `sce` only: a point none of whose SCEs gave a record has nothing to show the observer.
+    for (const auto& [i, rows] : sce_rows)
+      if (in.map.labels.at(i) >= 0 &&
+          (s.free || std::any_of(rows.begin(), rows.end(), [&](std::size_t r) { return complete_sce(in.sces[r]); })))
+        candidates.push_back(i);
   }
   std::vector<Reference> out;
-  for (auto i : pick_references(candidates, s.sample, s.seed)) {
-    Reference ref{i, in.map.labels[i], {}, {}, {}, {}, false};
-    if (auto it = first_sce.find(i); it != first_sce.end()) {
-      const auto& sce = in.sces[it->second];
-      if (complete_sce(sce))
-        ref.sce_text = sce_explanation(s.prompts, *in.task, option_text(*in.task, sce.target),
-                                       experiment::sce_texts(*in.task, sce.values));
-      ref.sce_valid = in.sce_valid[it->second];
-      ref.sce_minimal = in.sce_minimal[it->second];
-    }
+  const auto picked = pick_references(candidates, s.sample, s.seed);
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    if (k % s.shard_count != s.shard_index) continue;  // round robin, as a sweep shards its cells
+    const grid::Index i = picked[k];
+    Reference ref{i, in.map.labels[i], {}, {}, false};
+    if (auto it = sce_rows.find(i); it != sce_rows.end())
+      for (auto r : it->second) {
+        const auto& sce = in.sces[r];
+        if (!complete_sce(sce)) continue;
+        ref.sce.push_back({sce_explanation(s.prompts, *in.task, option_text(*in.task, sce.target),
+                                           experiment::sce_texts(*in.task, sce.values)),
+                           sce.target, in.sce_valid[r], in.sce_minimal[r]});
+      }
     out.push_back(std::move(ref));
   }
   return out;
@@ -160,7 +174,7 @@ void ask_free(const RunInputs& in, const grid::Grid& g, const Settings& s, std::
   for (std::size_t k = 0; k < refs.size(); ++k) {
     if (gens[k].finish == llm::FinishReason::Error) continue;  // no explanation: asked again on the next run
     auto fe = parse_free_explanation(gens[k].text);
-    refs[k].free_text = fe.text;
+    refs[k].free = {{fe.text, metrics::kNA, {}, {}}};
     refs[k].free_tagged = fe.tagged;
   }
   o.requests += asker.calls;
@@ -171,13 +185,13 @@ void ask_free(const RunInputs& in, const grid::Grid& g, const Settings& s, std::
 
 namespace {
 
-using Kind = std::pair<std::string, std::function<const std::optional<std::string>&(const Reference&)>>;
+// An explanation kind: its name and a reference's explanations of that kind.
+using Kind = std::pair<std::string, std::function<const std::vector<Explanation>&(const Reference&)>>;
 
 std::vector<Kind> kinds(const Settings& s) {
   std::vector<Kind> out;
-  if (s.free)
-    out.push_back({"free", [](const Reference& r) -> const std::optional<std::string>& { return r.free_text; }});
-  if (s.sce) out.push_back({"sce", [](const Reference& r) -> const std::optional<std::string>& { return r.sce_text; }});
+  if (s.free) out.push_back({"free", [](const Reference& r) -> const std::vector<Explanation>& { return r.free; }});
+  if (s.sce) out.push_back({"sce", [](const Reference& r) -> const std::vector<Explanation>& { return r.sce; }});
   return out;
 }
 
@@ -186,7 +200,8 @@ struct Observed {
   std::vector<std::string> kind;  // per row
 };
 
-// One observer's predictions: once without an explanation per item, once with each kind's.
+// One observer's predictions: once without an explanation per item, once with each explanation of
+// each kind (a k-way run's SCEs one by one, each a row of its own).
 Observed observe(const RunInputs& in, const grid::Grid& g, const Settings& s, const std::vector<Reference>& refs,
                  const std::vector<Item>& items, const Truths& truths, const Party& obs, experiment::SampleLog& log,
                  const experiment::Progress& progress, Outcome& o) {
@@ -194,43 +209,41 @@ Observed observe(const RunInputs& in, const grid::Grid& g, const Settings& s, co
   GenerateOptions sampling = s.sampling;
   if (!t.stop.empty()) sampling.stop = t.stop;
   experiment::Asker asker{*obs.backend, s.chunk, log, progress};
-  auto ask = [&](const std::string& stage, const std::vector<std::size_t>& which,
-                 const std::function<std::optional<std::string>(const Reference&)>& explanation) {
+  // (item, explanation) pairs; a null explanation asks without one.
+  using Ask = std::pair<std::size_t, const Explanation*>;
+  auto ask = [&](const std::string& stage, const std::vector<Ask>& which) {
     std::vector<llm::GenerationRequest> reqs;
     std::vector<nlohmann::json> tags;
-    for (auto n : which) {
+    for (const auto& [n, e] : which) {
       const Reference& r = refs[items[n].reference];
+      const auto text = e ? std::optional<std::string>(e->text) : std::nullopt;
       reqs.push_back({chat(s.system, observer_prompt(s.prompts, t, g, r.index, option_text(t, r.label),
-                                                     items[n].counterfactual, explanation(r))),
+                                                     items[n].counterfactual, text)),
                       sampling});
       tags.push_back(
           {{"observer", obs.name}, {"reference_index", r.index}, {"counterfactual_index", items[n].counterfactual}});
+      if (e && e->sce_target >= 0) tags.back()["sce_target"] = option_text(t, e->sce_target);
     }
     std::vector<metrics::Label> out;
     for (const auto& gen : asker.ask(stage, reqs, tags))
       out.push_back(gen.finish == llm::FinishReason::Error ? metrics::kNA : experiment::label_of_reply(t, gen.text));
     return out;
   };
-  std::vector<std::size_t> every(items.size());
-  for (std::size_t n = 0; n < items.size(); ++n) every[n] = n;
-  const auto without = ask(obs.name + " without", every, [](const Reference&) { return std::nullopt; });
+  std::vector<Ask> every;
+  for (std::size_t n = 0; n < items.size(); ++n) every.push_back({n, nullptr});
+  const auto without = ask(obs.name + " without", every);
   Observed result;
-  for (const auto& kind : kinds(s)) {
-    const auto& [name, text] = kind;  // not captured below: clang 14 cannot capture a structured binding
-    std::vector<std::size_t> which;
+  for (const auto& [name, explanations] : kinds(s)) {
+    std::vector<Ask> which;
     for (std::size_t n = 0; n < items.size(); ++n)
-      if (text(refs[items[n].reference])) which.push_back(n);
-    const auto with = ask(obs.name + " with " + name, which, [&kind](const Reference& r) { return kind.second(r); });
+      for (const auto& e : explanations(refs[items[n].reference])) which.push_back({n, &e});
+    const auto with = ask(obs.name + " with " + name, which);
     for (std::size_t k = 0; k < which.size(); ++k) {
-      const Item& it = items[which[k]];
-      const Reference& r = refs[it.reference];
-      Prediction p{it.reference,      which[k], it.hamming, r.label, truths(it.counterfactual),
-                   without[which[k]], with[k],  {},         {}};
-      if (name == "sce") {
-        p.sce_valid = r.sce_valid;
-        p.sce_exact_minimal = r.sce_minimal;
-      }
-      result.rows.push_back(p);
+      const auto n = which[k].first;
+      const Explanation& e = *which[k].second;
+      const Item& it = items[n];
+      result.rows.push_back({it.reference, n, it.hamming, refs[it.reference].label, truths(it.counterfactual),
+                             without[n], with[k], e.valid, e.minimal, e.sce_target});
       result.kind.push_back(name);
     }
   }
@@ -248,30 +261,8 @@ void add_csv_rows(const task::Task& t, const std::vector<Reference>& refs, const
     csv.rows.push_back({std::to_string(refs[p.reference].index), std::to_string(items[p.item].counterfactual),
                         std::to_string(p.hamming), option_text(t, p.reference_label), option_text(t, p.truth), observer,
                         obs.kind[k], option_text(t, p.without), option_text(t, p.with), flag_text(p.sce_valid),
-                        flag_text(p.sce_exact_minimal)});
+                        flag_text(p.sce_exact_minimal), option_text(t, p.sce_target)});
   }
-}
-
-// simulate.json "metrics": per kind, each observer's group and the pool of all observers, and the
-// egregious rates over the observers.
-nlohmann::json metrics_json(const Settings& s, const std::vector<Party>& observers, const std::vector<Observed>& obs) {
-  nlohmann::json m = nlohmann::json::object();
-  for (const auto& [kind, text] : kinds(s)) {
-    std::vector<const Prediction*> pooled;
-    nlohmann::json by_observer = nlohmann::json::object();
-    for (std::size_t o = 0; o < observers.size(); ++o) {
-      std::vector<const Prediction*> rows;
-      for (std::size_t k = 0; k < obs[o].rows.size(); ++k)
-        if (obs[o].kind[k] == kind) rows.push_back(&obs[o].rows[k]);
-      by_observer[observers[o].name] = group_metrics(rows, s.ci, kind == "sce");
-      pooled.insert(pooled.end(), rows.begin(), rows.end());
-    }
-    m[kind] = {{"observers", by_observer},
-               {"pooled", group_metrics(pooled, s.ci, kind == "sce")},
-               {"egregious_rate_with", results::number_or_null(egregious_rate(pooled, true))},
-               {"egregious_rate_without", results::number_or_null(egregious_rate(pooled, false))}};
-  }
-  return m;
 }
 
 }  // namespace
@@ -289,20 +280,25 @@ Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector
   o.failures += truths.failures;
   if (s.free) ask_free(in, g, s, refs, target, log, progress, o);
   o.csv.source = "simulate.csv";
-  o.csv.columns = {
-      "reference_index", "counterfactual_index", "hamming",         "reference_answer", "target_answer",    "observer",
-      "explanation",     "prediction_without",   "prediction_with", "sce_valid",        "sce_exact_minimal"};
-  std::vector<Observed> observed;
+  o.csv.columns = {"reference_index",  "counterfactual_index", "hamming",
+                   "reference_answer", "target_answer",        "observer",
+                   "explanation",      "prediction_without",   "prediction_with",
+                   "sce_valid",        "sce_exact_minimal",    "sce_target"};
   nlohmann::json parties = nlohmann::json::array();
+  std::vector<std::string> observer_names, kind_names;
   for (const auto& obs : observers) {
-    observed.push_back(observe(in, g, s, refs, items, truths, obs, log, progress, o));
-    add_csv_rows(*in.task, refs, items, obs.name, observed.back(), o.csv);
+    add_csv_rows(*in.task, refs, items, obs.name, observe(in, g, s, refs, items, truths, obs, log, progress, o), o.csv);
     parties.push_back({{"name", obs.name}, {"model", obs.info}});
+    observer_names.push_back(obs.name);
   }
-  std::size_t untagged = 0, without_sce = 0;
+  for (const auto& kind : kinds(s)) kind_names.push_back(kind.first);
+  // From the table, as a merge of shards computes them: the two agree by construction.
+  sort_rows(o.csv, kind_names, observer_names);
+  std::size_t untagged = 0, without_sce = 0, sce_explanations = 0;
   for (const auto& r : refs) {
-    untagged += r.free_text && !r.free_tagged;
-    without_sce += !r.sce_text;
+    untagged += !r.free.empty() && !r.free_tagged;
+    without_sce += r.sce.empty();
+    sce_explanations += r.sce.size();
   }
   o.json = {{"schema_version", 1},
             {"kind", "simulate"},
@@ -315,8 +311,9 @@ Outcome run_simulation(const RunInputs& in, const Settings& s, const std::vector
             {"n_references", refs.size()},
             {"n_items", items.size()},
             {"references_without_sce", without_sce},
+            {"sce_explanations", sce_explanations},
             {"free_explanations_untagged", untagged},
-            {"metrics", metrics_json(s, observers, observed)},
+            {"metrics", metrics_of_table(o.csv, *in.task, kind_names, observer_names, s.ci)},
             {"requests", {{"total", o.requests}, {"failed", o.failures}}},
             {"complete", o.failures == 0}};
   return o;

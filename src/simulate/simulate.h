@@ -40,6 +40,7 @@ struct Settings {
   bool free = true, sce = true;  // explanation kinds
   std::size_t hamming = 2, per_point = 8;
   std::optional<std::size_t> sample;
+  std::size_t shard_index = 0, shard_count = 1;  // reference k (of the sorted, sampled list) if k mod count == index
   std::uint64_t seed = 42;
   CiSettings ci;
   std::size_t chunk = 64;
