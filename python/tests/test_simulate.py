@@ -146,3 +146,6 @@ def test_bad_arguments_name_themselves(income, run_dir, tmp_path):
         sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, shard="2/2", no_cache=True)
     with pytest.raises(sceval.Error, match="not a run directory"):
         sceval.simulate(str(tmp_path / "nothing"), {"o": Observer(income, False, "x")})
+    # The run's model was a Python callable: free explanations need a target to ask.
+    with pytest.raises(sceval.Error, match=r"the run's model was a Python callable .*give target="):
+        sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, explanation="free", no_cache=True)

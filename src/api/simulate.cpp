@@ -148,6 +148,13 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
           fmt::format("{}/results.json records no model (a `sceval score` run?): give --target SPEC (Python: "
                       "target=) for {}",
                       run_dir, s.free ? "free explanations" : "the truths of a lazy run"));
+    // A Python callable is recorded by name: it cannot be opened again from the spec.
+    if (spec.starts_with("function:"))
+      throw Error(
+          fmt::format("{}/results.json: the run's model was a Python callable ({}): give target= (CLI: "
+                      "--target SPEC) for {}{}",
+                      run_dir, spec, s.free ? "free explanations" : "the truths of a lazy run",
+                      s.free ? ", or explanation=\"sce\" (--explanation sce)" : ""));
     opened = std::make_unique<Model>(Model::open(spec, target_options, cb.log));
     target = opened.get();
   }
@@ -170,6 +177,7 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
   std::unique_ptr<experiment::SampleLog> log;
   experiment::RunOutput memory;  // the samples when nothing is written
   const std::string here = s.shard_count > 1 && !out.empty() ? shard_folder(out, s.shard_index, s.shard_count) : out;
+  if (!out.empty()) simulate::check_not_another_run(out, run_dir);
   if (!here.empty()) {
     refuse_overwriting_inputs(here + "/simulate.json", {run_dir + "/results.json"});
     made = std::make_unique<experiment::NewFolders>(here);

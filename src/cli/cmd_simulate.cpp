@@ -67,6 +67,9 @@ void run_simulate_command(SimulateArgs& a) {
   std::unique_ptr<Model> target;
   if (!a.target.empty()) target = std::make_unique<Model>(Model::open(a.target, a.options, cb.log));
   const auto r = simulatability(a.run, observers, target.get(), a.options, a.simulate, a.output, cb);
+  if (log_level(a.options) >= LogLevel::Info)  // as `sceval run` says it: a resumed audit shows what it reused
+    fmt::print(stderr, "requests: {} ({} from the cache, {} asked)\n", r.requests, r.cache_hits,
+               r.requests - std::min(r.requests, r.cache_hits));
   if (!r.merged && r.metrics["settings"].contains("shard")) {  // a shard whose siblings are not all finished
     const std::string shard = r.metrics["settings"]["shard"].get<std::string>();
     std::string folder = shard;
@@ -84,6 +87,9 @@ void run_simulate_command(SimulateArgs& a) {
   if (!r.metrics["complete"].get<bool>())
     throw Error(fmt::format("{} requests failed (see simulate_samples.jsonl); run the same command again to retry them",
                             r.metrics["requests"]["failed"].get<std::size_t>()));
+  if (r.metrics.value("n_references", std::size_t{0}) == 0)  // NA everywhere is no measurement (docs/errors.md)
+    throw NoMetric(
+        fmt::format("no metric: {} has no audited point with an answer to explain (see its sces.csv)", a.run));
 }
 
 }  // namespace

@@ -35,10 +35,10 @@ class NewFolders {
 // The files of a run directory, in the order they are committed (results.json last: its presence
 // marks a finished run).
 inline constexpr const char* kRunFiles[] = {"decision_map.csv", "sces.csv", "samples.jsonl", "results.json"};
-// Files that audits made from a run's answers write into its folder (sceval simulate). A new run
-// whose decision map or SCEs differ from the folder's earlier ones removes them: they describe answers
-// that are no longer there.
-inline constexpr const char* kDerivedFiles[] = {"simulate.json", "simulate.csv", "simulate_samples.jsonl"};
+// Files that audits made from a run's answers write into its folder (sceval simulate), in the order
+// an audit commits them (simulate.json last). A new run whose decision map or SCEs differ from the
+// folder's earlier ones removes them: they describe answers that are no longer there.
+inline constexpr const char* kDerivedFiles[] = {"simulate.csv", "simulate_samples.jsonl", "simulate.json"};
 // Where a run in progress writes, inside its run directory.
 inline constexpr const char* kStagingFolder = ".partial";
 

@@ -69,6 +69,16 @@ void check_audit_dir(const fs::path& dir, const nlohmann::json& settings, bool o
                           differences(old["settings"], settings), advice));
 }
 
+void check_not_another_run(const fs::path& out, const fs::path& run_dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(out / "results.json", ec))) return;
+  if (fs::equivalent(out, run_dir, ec)) return;
+  throw Error(
+      fmt::format("{}: holds another run (its results.json), not {}: an audit goes into the folder of the "
+                  "run it audits or a folder without a run",
+                  out.string(), run_dir.string()));
+}
+
 fs::path start_staging(const fs::path& dir) {
   const fs::path staging = dir / kAuditStaging;
   std::error_code ec;

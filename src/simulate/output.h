@@ -8,16 +8,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiment/output.h"
+
 namespace sceval::simulate {
 
 // In the order they are moved into place: simulate.json last (its presence marks a finished audit).
-inline constexpr const char* kAuditFiles[] = {"simulate.csv", "simulate_samples.jsonl", "simulate.json"};
+// The run directory's own list, which a new run with other answers removes (experiment/output.h).
+inline constexpr const auto& kAuditFiles = experiment::kDerivedFiles;
 inline constexpr const char* kAuditStaging = ".partial-simulate";
 
 // Refuses (sceval::Error naming the folder and what differs) to write an audit into `dir` when it
 // holds an audit with other settings, a simulate.json that is no audit's, or audit files without a
 // simulate.json (a commit killed half way, or another tool's files); unless `overwrite`.
 void check_audit_dir(const std::filesystem::path& dir, const nlohmann::json& settings, bool overwrite);
+
+// Refuses an output folder that holds another run (a results.json, and not the folder of `run_dir`):
+// the report of that run would show this audit as its own.
+void check_not_another_run(const std::filesystem::path& out, const std::filesystem::path& run_dir);
 
 // Empties DIR/.partial-simulate/ (a killed audit's files: its answers are in the response cache)
 // and returns it.

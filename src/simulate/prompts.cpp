@@ -19,7 +19,10 @@ namespace sceval::simulate {
 Prompts load_prompts(const std::string& path) {
   const nlohmann::json j = parse_json_bounded(read_file_text(path, "prompt file"), path);
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", path));
-  auto text = [&](const char* key, std::initializer_list<std::string_view> fields) {
+  // `needed`: fields the template must use (a question without {counterfactual} asks about nothing,
+  // one without {explanation} makes the gain 0 by construction).
+  auto text = [&](const char* key, std::initializer_list<std::string_view> fields,
+                  std::initializer_list<std::string_view> needed) {
     if (!j.contains(key)) throw Error(fmt::format("{}: missing field \"{}\"", path, key));
     if (!j[key].is_string())
       throw Error(fmt::format("{}: field \"{}\": expected a string, got {}", path, key, j[key].type_name()));
@@ -29,15 +32,25 @@ Prompts load_prompts(const std::string& path) {
     } catch (const Error& e) {
       throw Error(fmt::format("{}: field \"{}\": {}", path, key, e.what()));
     }
+    for (const auto field : needed) {
+      std::map<std::string, std::string, std::less<>> probe;
+      for (const auto f : fields) probe[std::string(f)] = "";
+      probe[std::string(field)] = "\x01";
+      if (task::python_format(s, probe).find('\x01') == std::string::npos)
+        throw Error(fmt::format("{}: field \"{}\" must use {{{}}}", path, key, field));
+    }
     return s;
   };
   Prompts p;
   p.path = path;
-  p.explain = text("explain", {"prompt", "options"});
-  p.sce = text("sce", {"target", "record"});
-  p.observer = text("observer", {"reference_prompt", "reference_answer", "counterfactual", "options", "answer_key"});
-  p.observer_with = text("observer_with", {"reference_prompt", "reference_answer", "counterfactual", "options",
-                                           "answer_key", "explanation"});
+  p.explain = text("explain", {"prompt", "options"}, {"prompt"});
+  p.sce = text("sce", {"target", "record"}, {"record"});
+  p.observer = text("observer", {"reference_prompt", "reference_answer", "counterfactual", "options", "answer_key"},
+                    {"counterfactual"});
+  p.observer_with =
+      text("observer_with",
+           {"reference_prompt", "reference_answer", "counterfactual", "options", "answer_key", "explanation"},
+           {"counterfactual", "explanation"});
   return p;
 }
 

@@ -42,7 +42,8 @@ cp "$W/sim/simulate.json" "$W/first.json"
 cp "$W/sim/simulate.csv" "$W/first.csv"
 "$SCEVAL" "${ARGS[@]}" -o "$W/sim" > "$W/out" 2> "$W/log" || fail "the rerun without a server did not finish from the cache"
 cmp -s "$W/first.json" "$W/sim/simulate.json" || fail "the rerun's simulate.json differs"
-echo "2: the rerun finished from the cache"
+grep -Eq "^requests: ([0-9]+) \(\1 from the cache, 0 asked\)" "$W/log" || fail "the rerun does not say it asked nothing"
+echo "2: the rerun finished from the cache ($(grep requests: "$W/log"))"
 
 rc=0
 "$SCEVAL" simulate "$W/run" --observer "$OBS" --hamming 0 -o "$W/bad" 2> "$W/log" || rc=$?

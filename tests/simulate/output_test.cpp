@@ -68,5 +68,24 @@ TEST(SimulateOutput, CommitReplacesEveryFileAndRemovesThoseTheNewAuditHasNoneOf)
   EXPECT_EQ(read_file_text(d.file("simulate.csv")), "new csv");
 }
 
+TEST(SimulateOutput, AnotherRunsFolderIsRefused) {
+  ScratchDir d;
+  const fs::path run = d.path / "run", other = d.path / "other";
+  fs::create_directories(run);
+  fs::create_directories(other);
+  EXPECT_NO_THROW(simulate::check_not_another_run(d.path / "fresh", run));  // no folder yet
+  EXPECT_NO_THROW(simulate::check_not_another_run(other, run));             // a folder without a run
+  d.write("run/results.json", "{}");
+  d.write("other/results.json", "{}");
+  EXPECT_NO_THROW(simulate::check_not_another_run(run, run));                   // the audited run's own folder
+  EXPECT_NO_THROW(simulate::check_not_another_run(d.path / "." / "run", run));  // the same folder, spelled otherwise
+  try {
+    simulate::check_not_another_run(other, run);
+    FAIL() << "accepted another run's folder";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("other: holds another run (its results.json)"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sceval::testing
