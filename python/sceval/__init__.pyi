@@ -121,4 +121,5 @@ class SimulateResult:
     merged: bool
 def simulate(run: Union[Result, PathLike], observers: Dict[str, ModelLike], target: Optional[ModelLike] = ...,
              explanation: str = ..., hamming: int = ..., per_point: int = ..., prompts: Optional[PathLike] = ...,
-             out: Optional[PathLike] = ..., shard: Optional[str] = ..., **options: Any) -> SimulateResult: ...
+             out: Optional[PathLike] = ..., shard: Optional[str] = ..., progress: bool = ...,
+             **options: Any) -> SimulateResult: ...

@@ -39,7 +39,8 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
     @with_run_options(_sceval.option_table())
     def simulate(run: Any, observers: Mapping[str, Any], target: Any = None, explanation: str = "both",
                  hamming: int = 2, per_point: int = 8, prompts: Optional[PathLike] = None,
-                 out: Optional[PathLike] = None, shard: Optional[str] = None, **options: Any) -> SimulateResult:
+                 out: Optional[PathLike] = None, shard: Optional[str] = None, progress: bool = True,
+                 **options: Any) -> SimulateResult:
         """Simulatability audit of a finished run (as `sceval simulate`): observers predict the run's
         model at points near each reference point, without and with its explanation there.
 
@@ -51,7 +52,8 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
         the model's answer changes. prompts: a prompt file (default simulate/nsg.prompts).
         out: where simulate.json, simulate.csv and simulate_samples.jsonl go (None: nothing
         written). shard: "I/N", this shard of the reference points, written to out/shard-I-of-N/;
-        the last shard to finish merges them into out. sample, seed, bootstrap and the sampling
+        the last shard to finish merges them into out. progress=False: no progress lines (as
+        quiet=True, which also silences warnings). sample, seed, bootstrap and the sampling
         and cache options are keywords below.
         Every request goes through the response cache: after an interruption the same call resumes."""
         run_dir = getattr(run, "path", None) if not isinstance(run, (str, os.PathLike)) else os.fspath(run)
@@ -64,6 +66,8 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
         obs = [(str(name), model_of(m, gguf)) for name, m in observers.items()]
         tgt = None if target is None else model_of(target, gguf)
         out_dir = "" if out is None else path_of(out, "out")
+        if not progress:
+            options.setdefault("quiet", True)
         raw = _sceval.simulate(run_dir, obs, tgt, options, explanation, int(hamming), int(per_point),
                                "" if prompts is None else path_of(prompts, "prompts"), out_dir,
                                "" if shard is None else str(shard))
