@@ -178,3 +178,15 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     resumed = sceval.run(t, m, out=str(tmp_path / "run"), limit=20, cache=cache, chunk=8, progress=False)
     assert 0 < m.asked < whole.requests  # only what the killed run had not obtained
     assert resumed.sces.equals(whole.sces)
+
+
+def test_compare_text_runs_as_dataframe():
+    # The hand-worked fixtures of tests/text/compare_test.cpp: B - A per metric, n pairs each.
+    fix = os.path.join(ROOT, "tests", "data", "text", "compare")
+    df = sceval.compare(os.path.join(fix, "a"), os.path.join(fix, "b"), bootstrap=100)
+    assert list(df.index) == ["generation_rate", "validity", "validity_with_history",
+                              "mean_levenshtein_normalized", "mean_excess"]
+    assert df.loc["validity", "difference"] == pytest.approx(1.0 - 0.5)
+    assert df.loc["mean_levenshtein_normalized", "n"] == 3
+    assert df.loc["mean_levenshtein_normalized", "a"] == pytest.approx(0.7 / 3)
+    assert df.attrs["compare"]["only_in_b"] == 1

@@ -21,7 +21,9 @@
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
+#include "text/compare.h"
 #include "text/run.h"
+#include "text/sces_csv.h"
 #include "training/split.h"
 
 namespace sceval {
@@ -226,6 +228,20 @@ nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mod
   return out;
 }
 
+// Two text runs (docs/text.md): paired by (item id, target); grid-only selections refused.
+nlohmann::json compare_text(const std::string& run_a, const nlohmann::json& ja, const std::string& run_b,
+                            const nlohmann::json& jb, const CompareOptions& o, const metrics::BootstrapSettings& bs) {
+  if (!text::is_text_results(ja) || !text::is_text_results(jb))
+    throw Error(fmt::format("compare: {} is a {} run and {} a {} run; both must be grid runs or both text runs", run_a,
+                            text::is_text_results(ja) ? "text" : "grid", run_b,
+                            text::is_text_results(jb) ? "text" : "grid"));
+  text::check_same_text_task(ja, run_a + "/results.json", jb, run_b + "/results.json");
+  if (o.mode != "strict") throw Error("mode: text runs have no scoring modes (leave --mode at strict)");
+  if (!o.only.empty()) throw Error("only: selects (grid point, target) rows; text runs are compared on all rows");
+  if (!o.points.empty()) throw Error("points: selects grid points; text runs have items, not grid points");
+  return text::compare_runs(run_a, ja, run_b, bs);
+}
+
 }  // namespace
 
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
@@ -235,6 +251,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   // Rows are paired by (grid point, target text): meaningful only when both runs are of one grid.
   const nlohmann::json ja = run_results(run_a), jb = run_results(run_b);
+  if (text::is_text_results(ja) || text::is_text_results(jb)) return compare_text(run_a, ja, run_b, jb, o, bs);
   api::check_same_grid(ja, run_a + "/results.json", jb, run_b + "/results.json");
   api::check_same_distance(ja, run_a + "/results.json", jb, run_b + "/results.json", o.mode);
   api::check_mode_available(ja, run_a + "/results.json", o.mode);

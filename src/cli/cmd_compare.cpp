@@ -58,6 +58,29 @@ void print_table(const nlohmann::json& c) {
   print_baselines(c);
 }
 
+// Two text runs (docs/text.md): paired by (item id, target); each metric over the pairs where both
+// runs define it, with both runs' values on those pairs.
+void print_text_table(const nlohmann::json& c) {
+  constexpr MetricRow kText[] = {{"generation_rate", "generation rate", true},
+                                 {"validity", "validity", true},
+                                 {"validity_with_history", "validity (history)", true},
+                                 {"mean_levenshtein_normalized", "mean norm. Levenshtein", false},
+                                 {"mean_excess", "mean excess", false}};
+  fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
+  fmt::print("text task {}, {} rows (item, target) in both runs over {} items; only in A: {}, only in B: {}\n",
+             c["task"].get<std::string>(), c["pairs"].get<std::size_t>(), c["items"].get<std::size_t>(),
+             c["only_in_a"].get<std::size_t>(), c["only_in_b"].get<std::size_t>());
+  fmt::print("{:<23} {:>6} {:>8} {:>8} {:>11}  {}\n", "metric", "N", "A", "B", "B - A",
+             "95 % CI (bootstrap over items)");
+  for (const auto& row : kText) {
+    const auto& a = c["values"]["a"][row.key];
+    const auto& b = c["values"]["b"][row.key];
+    fmt::print("{:<23} {:>6} {:>8} {:>8} {:>11}  {}\n", row.title, c["n"][row.key].get<std::size_t>(),
+               row.rate ? format_rate(a) : format_value(a), row.rate ? format_rate(b) : format_value(b),
+               signed_cell(c["difference"][row.key], row.rate), ci_cell(c["ci"][row.key], row.rate));
+  }
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
@@ -78,6 +101,8 @@ void add_compare_command(CLI::App& app) {
     const nlohmann::json r = compare(a, b, o);
     if (json)
       fmt::print("{}\n", r.dump(2));
+    else if (r.value("protocol", "") == "text")
+      print_text_table(r);
     else
       print_table(r);
   });
