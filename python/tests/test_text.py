@@ -190,3 +190,13 @@ def test_compare_text_runs_as_dataframe():
     assert df.loc["mean_levenshtein_normalized", "n"] == 3
     assert df.loc["mean_levenshtein_normalized", "a"] == pytest.approx(0.7 / 3)
     assert df.attrs["compare"]["only_in_b"] == 1
+
+
+def test_items_file_keyword(tmp_path):
+    # items_file is a run option (the CLI's --items-file, a sweep key): the task's items replaced at run time.
+    small = os.path.join(ROOT, "tests", "data", "text", "items_small.jsonl")
+    r = sceval.run(sceval.load_task(TASK), Flipper(), items_file=small, no_cache=True, progress=False)
+    assert list(r.sces["id"]) == ["s1", "s2", "s3"]
+    assert r.results["settings"]["items_file"] == small and r.results["task"]["items"] == 3
+    with pytest.raises(sceval.Error, match="items_file: task toy_income is a grid task"):
+        sceval.run(sceval.load_task("toy_income"), Flipper(), items_file=small, no_cache=True, progress=False)

@@ -81,8 +81,25 @@ void RunResult::save(const std::string& dir, bool overwrite) const {
   out.commit();
 }
 
-RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
-  const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
+namespace {
+
+// --items-file: a text task's items given at run time (docs/text.md); a grid task has none.
+Task with_items_file(const Task& task, const Options& o) {
+  if (!o.items_file) return task;
+  if (!task.is_text())
+    throw Error(
+        fmt::format("items_file: task {} is a grid task; an items file is for text tasks (docs/text.md)", task.name()));
+  if (task.path().empty())
+    throw Error(fmt::format("items_file: text task {} was built in code: give its items there", task.name()));
+  return Task::load(task.path(), *o.items_file);
+}
+
+}  // namespace
+
+RunResult run(const Task& given, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
+  const Task task = with_items_file(given, options);
+  // The spec as given ("reviews", not the file the items were re-read with): what a sweep plans.
+  const auto s = api::run_settings(api::task_of(task), given.spec(), model.info().value("spec", ""), options, out);
   const text::TextTask* text_task = api::text_of(task);  // a text task: the llm-sces protocol (docs/text.md)
   if (!text_task) experiment::check_run(api::task_of(task), api::grid_of(task), s);  // before the run directory exists
   for (const char* f : {"results.json", "decision_map.csv", "sces.csv", "samples.jsonl"})
