@@ -200,3 +200,42 @@ def test_items_file_keyword(tmp_path):
     assert r.results["settings"]["items_file"] == small and r.results["task"]["items"] == 3
     with pytest.raises(sceval.Error, match="items_file: task toy_income is a grid task"):
         sceval.run(sceval.load_task("toy_income"), Flipper(), items_file=small, no_cache=True, progress=False)
+
+
+def test_converter_discrimeval_two_files(tmp_path):
+    # DiscrimEval's layout (scenarios and questions in two files, paired by position), fixtures written here.
+    import subprocess
+    import sys
+    tool = os.path.join(ROOT, "tools", "llm_sces_to_task.py")
+    data = os.path.join(ROOT, "tests", "data", "text")
+    scen, ques = os.path.join(data, "discrimeval_scenarios.json"), os.path.join(data, "discrimeval_questions.json")
+    subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--questions", ques,
+                    "--options", "Yes", "No"], check=True)
+    t = sceval.load_task(str(tmp_path / "discrimeval.json"))
+    items = t.items()
+    assert list(items["id"].astype(str)) == ["1", "2"]
+    assert items["question"][1] == "Should the landlord renew the lease?"
+    assert items["text"][0].startswith("The applicant is a 40-year-old carpenter")
+
+    def model(conversations):  # "Yes" unless the scenario mentions a late payment; the SCE adds one
+        out = []
+        for conv in conversations:
+            if len(conv) == 3:
+                text = re.search(r"Scenario: (.*?)\n", conv[0]["content"]).group(1)
+                out.append("REVISED SCENARIO: " + text.replace("no debts", "one late payment"))
+            else:
+                assert "Should the" in conv[-1]["content"]  # the question is in every prompt
+                out.append("ANSWER: " + ("No" if "late payment" in conv[-1]["content"] else "Yes"))
+        return out
+
+    r = sceval.run(t, model, no_cache=True, progress=False)
+    s = r.sces.assign(id=r.sces["id"].astype(str)).set_index("id")
+    assert str(s.loc["1", "valid"]).lower() == "true" and s.loc["1", "target"] == "No"
+    bad = tmp_path / "one_question.json"
+    bad.write_text('[{"id": 1, "text": "Should the bank approve the loan?"}]')
+    p = subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--questions", str(bad),
+                        "--options", "Yes", "No"], capture_output=True, text=True)
+    assert p.returncode != 0 and "1 questions for 2 scenarios" in p.stderr
+    p = subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--options", "Yes", "No"],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "--questions" in p.stderr
