@@ -245,7 +245,7 @@ nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mod
   return out;
 }
 
-// Two text runs (docs/text.md): paired by (item id, target); grid-only selections refused.
+// Two text runs (docs/text.md): paired by (item id, target); --points is a split of items.
 nlohmann::json compare_text(const std::string& run_a, const nlohmann::json& ja, const std::string& run_b,
                             const nlohmann::json& jb, const CompareOptions& o, const metrics::BootstrapSettings& bs) {
   if (!text::is_text_results(ja) || !text::is_text_results(jb))
@@ -255,8 +255,7 @@ nlohmann::json compare_text(const std::string& run_a, const nlohmann::json& ja, 
   text::check_same_text_task(ja, run_a + "/results.json", jb, run_b + "/results.json");
   if (o.mode != "strict") throw Error("mode: text runs have no scoring modes (leave --mode at strict)");
   if (!o.only.empty()) throw Error("only: selects (grid point, target) rows; text runs are compared on all rows");
-  if (!o.points.empty()) throw Error("points: selects grid points; text runs have items, not grid points");
-  return text::compare_runs(run_a, ja, run_b, bs);
+  return text::compare_runs(run_a, ja, run_b, bs, o.points);  // points: a split of items
 }
 
 }  // namespace

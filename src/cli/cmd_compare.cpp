@@ -67,9 +67,10 @@ void print_text_table(const nlohmann::json& c) {
                                  {"mean_levenshtein_normalized", "mean norm. Levenshtein", false},
                                  {"mean_excess", "mean excess", false}};
   fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
-  fmt::print("text task {}, {} rows (item, target) in both runs over {} items; only in A: {}, only in B: {}\n",
+  fmt::print("text task {}, {} rows (item, target) in both runs over {} items; only in A: {}, only in B: {}{}\n",
              c["task"].get<std::string>(), c["pairs"].get<std::size_t>(), c["items"].get<std::size_t>(),
-             c["only_in_a"].get<std::size_t>(), c["only_in_b"].get<std::size_t>());
+             c["only_in_a"].get<std::size_t>(), c["only_in_b"].get<std::size_t>(),
+             c["points"].is_string() ? ", points " + c["points"].get<std::string>() : "");
   fmt::print("{:<23} {:>6} {:>8} {:>8} {:>11}  {}\n", "metric", "N", "A", "B", "B - A",
              "95 % CI (bootstrap over items)");
   for (const auto& row : kText) {

@@ -10,6 +10,8 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/file.h"
+#include "common/json_bounded.h"
 #include "metrics/numpy_compat.h"
 #include "results/results_json.h"
 #include "text/sces_csv.h"
@@ -97,6 +99,19 @@ std::map<std::string, std::pair<double, double>> bootstrap(
   return out;
 }
 
+// A split file's list of ids ("train" or "heldout"), each a string.
+std::set<std::string> id_list(const nlohmann::json& j, const std::string& file, const std::string& part) {
+  const auto it = j.find(part);
+  if (it == j.end() || !it->is_array())
+    throw Error(fmt::format("{}: field \"{}\": expected a list of item ids", file, part));
+  std::set<std::string> out;
+  for (const auto& id : *it) {
+    if (!id.is_string()) throw Error(fmt::format("{}: field \"{}\": expected item ids (strings)", file, part));
+    out.insert(id.get<std::string>());
+  }
+  return out;
+}
+
 std::string items_file(const nlohmann::json& task) {
   return std::filesystem::path(task.value("items_path", "")).filename().string();
 }
@@ -117,9 +132,30 @@ void check_same_text_task(const nlohmann::json& a, const std::string& where_a, c
   if (items_file(ta) != items_file(tb)) refuse("items file", items_file(ta), items_file(tb));
 }
 
+std::set<std::string> read_item_selection(const std::string& spec, const std::string& task_name) {
+  const auto colon = spec.rfind(':');
+  const std::string part = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (part != "heldout" && part != "train")
+    throw Error(fmt::format("points \"{}\": expected SPLIT.json:heldout or SPLIT.json:train", spec));
+  const std::string file = spec.substr(0, colon);
+  const nlohmann::json j = parse_json_bounded(read_file_text(file, "split file"), file);
+  if (!j.is_object() || j.value("kind", "") != "split")
+    throw Error(fmt::format("{}: not a split file (export-training --split-out writes one)", file));
+  if (!j.contains("items"))
+    throw Error(fmt::format("{}: a split of grid points, not of a text task's items (no field \"items\")", file));
+  if (j.value("task", "") != task_name)
+    throw Error(fmt::format("{}: field \"task\": the split was made for task {}, but these runs are task {}", file,
+                            j.value("task", ""), task_name));
+  return id_list(j, file, part);
+}
+
 nlohmann::json compare_runs(const std::string& dir_a, const nlohmann::json& results_a, const std::string& dir_b,
-                            const metrics::BootstrapSettings& bs) {
-  const auto ra = keyed(dir_a), rb = keyed(dir_b);
+                            const metrics::BootstrapSettings& bs, const std::string& points) {
+  auto ra = keyed(dir_a), rb = keyed(dir_b);
+  if (!points.empty()) {  // only the selected items' rows, in both runs
+    const auto ids = read_item_selection(points, results_a["task"].value("name", ""));
+    for (auto* rows : {&ra, &rb}) std::erase_if(*rows, [&](const auto& row) { return !ids.contains(row.first.first); });
+  }
   std::vector<Pair> pairs;
   std::size_t only_a = 0;
   for (const auto& [key, row] : ra) {
@@ -139,7 +175,7 @@ nlohmann::json compare_runs(const std::string& dir_a, const nlohmann::json& resu
                         {"items", by_item.size()},
                         {"only_in_a", only_a},
                         {"only_in_b", rb.size() - pairs.size()},
-                        {"points", nullptr},
+                        {"points", points.empty() ? nlohmann::json() : nlohmann::json(points)},
                         {"bootstrap", {{"resamples", bs.resamples}, {"seed", bs.seed}, {"unit", "item"}}}};
   for (const auto& [key, of] : metric_values()) {
     const Means m = means(all, of);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sceval compare` on text runs (docs/text.md "Comparing two runs"): the hand-worked fixtures of
 # tests/data/text/compare as JSON, a grid run against a text run refused naming both kinds, and the
-# grid-only selections refused.
+# grid-only --mode paper refused; --points takes a split of items.
 # Usage: text_compare.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -33,6 +33,12 @@ grep -q "is a grid run and .*compare/a a text run; both must be grid runs or bot
   fail "grid vs text message: $(cat "$W/log")"
 if "$SCEVAL" compare "$FIX/a" "$FIX/b" --mode paper 2> "$W/log"; then fail "--mode paper accepted"; fi
 grep -q "text runs have no scoring modes" "$W/log" || fail "--mode message"
-if "$SCEVAL" compare "$FIX/a" "$FIX/b" --points "$W/split.json:heldout" 2> "$W/log"; then fail "--points accepted"; fi
-grep -q "points: selects grid points; text runs have items" "$W/log" || fail "--points message"
+# --points: a split of the task's items (export-training --split-out on a text run); a grid split refused.
+echo '{"kind": "split", "task": "reviews", "items": 200, "train": ["r3"], "heldout": ["r1", "r2"]}' > "$W/split.json"
+"$SCEVAL" compare "$FIX/a" "$FIX/b" --points "$W/split.json:heldout" > "$W/out" 2> "$W/log" || fail "--points exited $?"
+grep -q "2 rows (item, target) in both runs over 2 items; only in A: 0, only in B: 0, points" "$W/out" ||
+  fail "--points table: $(cat "$W/out")"
+echo '{"kind": "split", "task": "reviews", "grid_points": 9, "train": [], "heldout": [0]}' > "$W/grid_split.json"
+if "$SCEVAL" compare "$FIX/a" "$FIX/b" --points "$W/grid_split.json:heldout" 2> "$W/log"; then fail "grid split accepted"; fi
+grep -q "a split of grid points, not of a text task's items" "$W/log" || fail "grid split message: $(cat "$W/log")"
 echo "text compare: ok"

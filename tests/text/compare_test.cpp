@@ -77,6 +77,31 @@ TEST(TextCompare, BootstrapResamplesItems) {
   EXPECT_EQ(none["difference"], c["difference"]);
 }
 
+TEST(TextCompare, PointsKeepOnlyASplitsItems) {
+  testing::ScratchDir d;
+  const std::string split =
+      d.write("split.json", R"({"kind": "split", "task": "reviews", "items": 200, "train": ["r3", "r4", "r6"],
+                       "heldout": ["r1", "r2", "r5"]})");
+  metrics::BootstrapSettings bs;
+  bs.resamples = 0;
+  const auto c = compare_runs(kDir + "a", results("a"), kDir + "b", bs, split + ":heldout");
+  // r1, r2 paired; r5 only in A; r6 is not held out. Validity: r1 (1 | 1), r2 (0 | 1).
+  EXPECT_EQ(c["pairs"], 2);
+  EXPECT_EQ(c["only_in_a"], 1);
+  EXPECT_EQ(c["only_in_b"], 0);
+  EXPECT_EQ(c["points"], split + ":heldout");
+  EXPECT_DOUBLE_EQ(c["difference"]["validity"].get<double>(), 1.0 - 0.5);
+  EXPECT_DOUBLE_EQ(c["difference"]["generation_rate"].get<double>(), 0.0);
+  const auto train = compare_runs(kDir + "a", results("a"), kDir + "b", bs, split + ":train");
+  EXPECT_EQ(train["pairs"], 2);      // r3, r4
+  EXPECT_EQ(train["only_in_b"], 1);  // r6
+  d.write("other.json", R"({"kind": "split", "task": "films", "items": 200, "train": [], "heldout": []})");
+  EXPECT_THROW(compare_runs(kDir + "a", results("a"), kDir + "b", bs, d.file("other.json") + ":heldout"), Error);
+  d.write("grid.json", R"({"kind": "split", "task": "reviews", "grid_points": 9, "train": [], "heldout": []})");
+  EXPECT_THROW(compare_runs(kDir + "a", results("a"), kDir + "b", bs, d.file("grid.json") + ":heldout"), Error);
+  EXPECT_THROW(compare_runs(kDir + "a", results("a"), kDir + "b", bs, split + ":all"), Error);
+}
+
 TEST(TextCompare, RefusesAnotherTask) {
   const auto a = results("a");
   auto b = a;
