@@ -94,7 +94,8 @@ void add_compare_command(CLI::App& app) {
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
   non_empty(
       c->add_option("--points", o.points,
-                    "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
+                    "Only these grid points (text runs: items): SPLIT.json:heldout | SPLIT.json:train (export-training "
+                    "--split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
