@@ -24,6 +24,7 @@ cat > "$W/sweep.json" <<JSON
 JSON
 sweep() { "$SCEVAL" sweep "$W/sweep.json" -o "$W/sweep" --cache "$W/cache.sqlite" > "$W/out" 2> "$W/log"; }
 sweep || fail "sweep exited $?"
+grep -Eq "^text +N=4 +generation +100.00% +validity +0.00%" "$W/out" || fail "cell line: $(cat "$W/out")"
 /usr/bin/python3 - "$W/sweep" <<'PY' || fail "summary"
 import csv, json, sys
 d = sys.argv[1]
