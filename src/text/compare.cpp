@@ -21,7 +21,9 @@ namespace {
 
 using Value = std::optional<double> (*)(const SceRecord&);
 
-std::optional<double> b2d(std::optional<bool> b) { return b ? std::optional<double>(*b ? 1.0 : 0.0) : std::nullopt; }
+std::optional<double> rate_of(std::optional<bool> b) {
+  return b ? std::optional<double>(*b ? 1.0 : 0.0) : std::nullopt;
+}
 
 // The same definitions as results.json "text.metrics" (audit.cpp): a row counts for a metric only
 // where the metric is defined (validity: generated with a usable answer; excess: searched, not
@@ -29,8 +31,8 @@ std::optional<double> b2d(std::optional<bool> b) { return b ? std::optional<doub
 const std::vector<std::pair<std::string, Value>>& metric_values() {
   static const std::vector<std::pair<std::string, Value>> m = {
       {"generation_rate", [](const SceRecord& r) { return std::optional<double>(r.generated ? 1.0 : 0.0); }},
-      {"validity", [](const SceRecord& r) { return b2d(r.valid); }},
-      {"validity_with_history", [](const SceRecord& r) { return b2d(r.valid_with_history); }},
+      {"validity", [](const SceRecord& r) { return rate_of(r.valid); }},
+      {"validity_with_history", [](const SceRecord& r) { return rate_of(r.valid_with_history); }},
       {"mean_levenshtein_normalized",
        [](const SceRecord& r) { return r.generated ? r.levenshtein_normalized : std::nullopt; }},
       {"mean_excess", [](const SceRecord& r) { return r.excess; }},

@@ -19,13 +19,13 @@
 namespace sceval::training {
 namespace {
 
-nlohmann::ordered_json assistant(const std::string& content) {
+nlohmann::ordered_json assistant_turn(const std::string& content) {
   return nlohmann::ordered_json::array({{{"role", "assistant"}, {"content", content}}});
 }
 
 // The text task the run was of: --task, else results.json's task file (with the items file the run
 // read), else its name in the task folders.
-text::TextTask load_task(const nlohmann::json& results, const std::string& override_) {
+text::TextTask text_task_of(const nlohmann::json& results, const std::string& override_) {
   const auto& t = results["task"];
   const std::string items = t.value("items_path", "");
   const std::string items_ok = !items.empty() && path_exists(items) ? items : "";
@@ -127,7 +127,7 @@ TextExport export_text_training(const std::string& dir, Format format, const std
   if (format == Format::Prompts)
     throw Error("format prompts: the reward verifier scores grid points; text runs export sft, dpo or openai-dpo");
   const nlohmann::json results = results::read_results_json(dir + "/results.json");
-  const text::TextTask t = load_task(results, task_override);
+  const text::TextTask t = text_task_of(results, task_override);
   const auto records = text::read_sce_records(dir + "/sces.csv");
   const auto chats = read_counterfactuals(dir + "/samples.jsonl");
   TextExport out;
@@ -155,13 +155,13 @@ TextExport export_text_training(const std::string& dir, Format format, const std
     nlohmann::ordered_json row;
     if (format == Format::Sft) {
       row["messages"] = prompt;
-      row["messages"].push_back(assistant(*ideal)[0]);
+      row["messages"].push_back(assistant_turn(*ideal)[0]);
     } else if (format == Format::Dpo) {
-      row = {{"prompt", prompt}, {"chosen", assistant(*ideal)}, {"rejected", assistant(chat->second.second)}};
+      row = {{"prompt", prompt}, {"chosen", assistant_turn(*ideal)}, {"rejected", assistant_turn(chat->second.second)}};
     } else {
       row["input"] = {{"messages", prompt}};
-      row["preferred_output"] = assistant(*ideal);
-      row["non_preferred_output"] = assistant(chat->second.second);
+      row["preferred_output"] = assistant_turn(*ideal);
+      row["non_preferred_output"] = assistant_turn(chat->second.second);
     }
     out.rows.push_back(std::move(row));
     ++out.stats.exported;
