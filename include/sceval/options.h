@@ -73,7 +73,8 @@ class Options {
   bool all_complements = false;
   bool no_live_check = false;
   bool with_history = false;
-  std::optional<std::string> distance;  // unset: the task's
+  std::optional<std::string> distance;    // unset: the task's
+  std::optional<std::string> items_file;  // a text task's items file given at run time; unset: the task file's
   std::int64_t bootstrap = kDefaultBootstrap;
   // Sampling.
   std::int64_t max_tokens = kPaperMaxTokens;

@@ -84,6 +84,7 @@ def run(t: Union[Task, str], model: ModelLike, out: Optional[PathLike] = ..., pr
         with_history: bool = ...,
         distance: Optional[str] = ...,
         bootstrap: int = ...,
+        items_file: Optional[str] = ...,
         max_tokens: int = ...,
         temperature: float = ...,
         gen_seed: int = ...,

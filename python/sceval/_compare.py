@@ -10,6 +10,8 @@ from ._built import _sceval
 
 #: The compared metrics, in the order `sceval compare` prints them.
 METRICS = ("validity", "mean_rcf_a", "exact_match", "tm")
+#: The same for two text runs (docs/text.md "Comparing two runs").
+TEXT_METRICS = ("generation_rate", "validity", "validity_with_history", "mean_levenshtein_normalized", "mean_excess")
 
 
 def _run_dir(run: Any, arg: str) -> Optional[str]:
@@ -32,7 +34,8 @@ def compare(run_a: Any, run_b: Any, mode: str = "strict", bootstrap: int = 2000,
 
     Returns a DataFrame indexed by metric (validity, mean_rcf_a, exact_match, tm) with columns
     difference, ci_lo, ci_hi (rates as fractions); ``df.attrs["compare"]`` holds the whole result
-    (a, b, mode, pairs, points, difference, ci, baselines), which ``as_dict=True`` returns instead."""
+    (a, b, mode, pairs, points, difference, ci, baselines), which ``as_dict=True`` returns instead.
+    Two text runs: indexed by TEXT_METRICS, also with columns n, a, b (each run's value on the pairs)."""
     a, b = _run_dir(run_a, "run_a"), _run_dir(run_b, "run_b")
     if a is None or b is None:
         raise _sceval.Error("compare: save the Result first (Result.save)")
@@ -42,9 +45,12 @@ def compare(run_a: Any, run_b: Any, mode: str = "strict", bootstrap: int = 2000,
     if as_dict:
         return d
     rows = []
-    for k in METRICS:
+    text = d.get("protocol") == "text"
+    for k in TEXT_METRICS if text else METRICS:
         lo, hi = (d["ci"].get(k) or [None, None])
         rows.append({"metric": k, "difference": d["difference"].get(k), "ci_lo": lo, "ci_hi": hi})
+        if text:
+            rows[-1].update(n=d["n"][k], a=d["values"]["a"][k], b=d["values"]["b"][k])
     df = pd.DataFrame(rows).set_index("metric").astype(float)  # None (no pair) -> NaN
     df.attrs["compare"] = d
     return df

@@ -178,3 +178,64 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     resumed = sceval.run(t, m, out=str(tmp_path / "run"), limit=20, cache=cache, chunk=8, progress=False)
     assert 0 < m.asked < whole.requests  # only what the killed run had not obtained
     assert resumed.sces.equals(whole.sces)
+
+
+def test_compare_text_runs_as_dataframe():
+    # The hand-worked fixtures of tests/text/compare_test.cpp: B - A per metric, n pairs each.
+    fix = os.path.join(ROOT, "tests", "data", "text", "compare")
+    df = sceval.compare(os.path.join(fix, "a"), os.path.join(fix, "b"), bootstrap=100)
+    assert list(df.index) == ["generation_rate", "validity", "validity_with_history",
+                              "mean_levenshtein_normalized", "mean_excess"]
+    assert df.loc["validity", "difference"] == pytest.approx(1.0 - 0.5)
+    assert df.loc["mean_levenshtein_normalized", "n"] == 3
+    assert df.loc["mean_levenshtein_normalized", "a"] == pytest.approx(0.7 / 3)
+    assert df.attrs["compare"]["only_in_b"] == 1
+
+
+def test_items_file_keyword(tmp_path):
+    # items_file is a run option (the CLI's --items-file, a sweep key): the task's items replaced at run time.
+    small = os.path.join(ROOT, "tests", "data", "text", "items_small.jsonl")
+    r = sceval.run(sceval.load_task(TASK), Flipper(), items_file=small, no_cache=True, progress=False)
+    assert list(r.sces["id"]) == ["s1", "s2", "s3"]
+    assert r.results["settings"]["items_file"] == small and r.results["task"]["items"] == 3
+    with pytest.raises(sceval.Error, match="items_file: task toy_income is a grid task"):
+        sceval.run(sceval.load_task("toy_income"), Flipper(), items_file=small, no_cache=True, progress=False)
+
+
+def test_converter_discrimeval_two_files(tmp_path):
+    # DiscrimEval's layout (scenarios and questions in two files, paired by position), fixtures written here.
+    import subprocess
+    import sys
+    tool = os.path.join(ROOT, "tools", "llm_sces_to_task.py")
+    data = os.path.join(ROOT, "tests", "data", "text")
+    scen, ques = os.path.join(data, "discrimeval_scenarios.json"), os.path.join(data, "discrimeval_questions.json")
+    subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--questions", ques,
+                    "--options", "Yes", "No"], check=True)
+    t = sceval.load_task(str(tmp_path / "discrimeval.json"))
+    items = t.items()
+    assert list(items["id"].astype(str)) == ["1", "2"]
+    assert items["question"][1] == "Should the landlord renew the lease?"
+    assert items["text"][0].startswith("The applicant is a 40-year-old carpenter")
+
+    def model(conversations):  # "Yes" unless the scenario mentions a late payment; the SCE adds one
+        out = []
+        for conv in conversations:
+            if len(conv) == 3:
+                text = re.search(r"Scenario: (.*?)\n", conv[0]["content"]).group(1)
+                out.append("REVISED SCENARIO: " + text.replace("no debts", "one late payment"))
+            else:
+                assert "Should the" in conv[-1]["content"]  # the question is in every prompt
+                out.append("ANSWER: " + ("No" if "late payment" in conv[-1]["content"] else "Yes"))
+        return out
+
+    r = sceval.run(t, model, no_cache=True, progress=False)
+    s = r.sces.assign(id=r.sces["id"].astype(str)).set_index("id")
+    assert str(s.loc["1", "valid"]).lower() == "true" and s.loc["1", "target"] == "No"
+    bad = tmp_path / "one_question.json"
+    bad.write_text('[{"id": 1, "text": "Should the bank approve the loan?"}]')
+    p = subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--questions", str(bad),
+                        "--options", "Yes", "No"], capture_output=True, text=True)
+    assert p.returncode != 0 and "1 questions for 2 scenarios" in p.stderr
+    p = subprocess.run([sys.executable, tool, "DiscrimEval", scen, str(tmp_path), "--options", "Yes", "No"],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "--questions" in p.stderr

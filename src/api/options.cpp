@@ -120,6 +120,9 @@ std::vector<OptionSpec> make_table() {
       choice(&O::distance, "distance", "gower | l1_mad | l2_std (default: the task's)", names(task::kDistanceNames),
              kRun | kDecisionMap, "protocol"),
       integer(&O::bootstrap, "bootstrap", "Bootstrap resamples for CIs", 0, 1e7, kRun, "protocol"),
+      text(&O::items_file, "items_file",
+           "Text tasks: the items file (JSONL or CSV: id, text) instead of the one the task file names", kRun,
+           "protocol"),
       // Sampling.
       integer(&O::max_tokens, "max_tokens", "Max tokens per reply (paper: 1000)", 1, 1e7, kModel, "sampling"),
       number(&O::temperature, "temperature", "Sampling temperature (paper: 0)", 0, 100, kModel, "sampling"),

@@ -21,7 +21,9 @@
 #include "results/decision_map_csv.h"
 #include "results/results_json.h"
 #include "results/sce_csv.h"
+#include "text/compare.h"
 #include "text/run.h"
+#include "text/sces_csv.h"
 #include "training/split.h"
 
 namespace sceval {
@@ -79,8 +81,25 @@ void RunResult::save(const std::string& dir, bool overwrite) const {
   out.commit();
 }
 
-RunResult run(const Task& task, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
-  const auto s = api::run_settings(api::task_of(task), task.spec(), model.info().value("spec", ""), options, out);
+namespace {
+
+// --items-file: a text task's items given at run time (docs/text.md); a grid task has none.
+Task with_items_file(const Task& task, const Options& o) {
+  if (!o.items_file) return task;
+  if (!task.is_text())
+    throw Error(
+        fmt::format("items_file: task {} is a grid task; an items file is for text tasks (docs/text.md)", task.name()));
+  if (task.path().empty())
+    throw Error(fmt::format("items_file: text task {} was built in code: give its items there", task.name()));
+  return Task::load(task.path(), *o.items_file);
+}
+
+}  // namespace
+
+RunResult run(const Task& given, Model& model, const Options& options, const std::string& out, const Callbacks& cb) {
+  const Task task = with_items_file(given, options);
+  // The spec as given ("reviews", not the file the items were re-read with): what a sweep plans.
+  const auto s = api::run_settings(api::task_of(task), given.spec(), model.info().value("spec", ""), options, out);
   const text::TextTask* text_task = api::text_of(task);  // a text task: the llm-sces protocol (docs/text.md)
   // Before the run directory exists.
   if (text_task)
@@ -230,6 +249,19 @@ nlohmann::json compare_baselines(const nlohmann::json& r, const std::string& mod
   return out;
 }
 
+// Two text runs (docs/text.md): paired by (item id, target); --points is a split of items.
+nlohmann::json compare_text(const std::string& run_a, const nlohmann::json& ja, const std::string& run_b,
+                            const nlohmann::json& jb, const CompareOptions& o, const metrics::BootstrapSettings& bs) {
+  if (!text::is_text_results(ja) || !text::is_text_results(jb))
+    throw Error(fmt::format("compare: {} is a {} run and {} a {} run; both must be grid runs or both text runs", run_a,
+                            text::is_text_results(ja) ? "text" : "grid", run_b,
+                            text::is_text_results(jb) ? "text" : "grid"));
+  text::check_same_text_task(ja, run_a + "/results.json", jb, run_b + "/results.json");
+  if (o.mode != "strict") throw Error("mode: text runs have no scoring modes (leave --mode at strict)");
+  if (!o.only.empty()) throw Error("only: selects (grid point, target) rows; text runs are compared on all rows");
+  return text::compare_runs(run_a, ja, run_b, bs, o.points);  // points: a split of items
+}
+
 }  // namespace
 
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
@@ -239,6 +271,7 @@ nlohmann::json compare(const std::string& run_a, const std::string& run_b, const
   const metrics::BootstrapSettings bs = bootstrap_settings(o.bootstrap, o.seed);
   // Rows are paired by (grid point, target text): meaningful only when both runs are of one grid.
   const nlohmann::json ja = run_results(run_a), jb = run_results(run_b);
+  if (text::is_text_results(ja) || text::is_text_results(jb)) return compare_text(run_a, ja, run_b, jb, o, bs);
   api::check_same_grid(ja, run_a + "/results.json", jb, run_b + "/results.json");
   api::check_same_distance(ja, run_a + "/results.json", jb, run_b + "/results.json", o.mode);
   api::check_mode_available(ja, run_a + "/results.json", o.mode);

@@ -87,7 +87,7 @@ std::map<std::string, PlannedCell> plan_sweep(const SweepConfig& c, const std::v
     const std::string dir = experiment::cell_dir(out, cell);  // refuses names that would leave `out`
     const Options& opts = options.at(m->alias);
     auto s = api::run_settings(api::task_of(t), cell.task.spec, llm::spec_without_secrets(m->spec), opts, dir);
-    experiment::check_run(api::task_of(t), api::grid_of(t), s);  // e.g. a grid too large for a full map
+    if (!api::text_of(t)) experiment::check_run(api::task_of(t), api::grid_of(t), s);  // e.g. a grid too large
     plan.emplace(cell.name(), PlannedCell{cell.name(), dir, m, &t, opts, std::move(s)});
   }
   return plan;

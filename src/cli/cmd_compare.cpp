@@ -85,6 +85,30 @@ void print_simulate_table(const nlohmann::json& c) {
     fmt::print("{}: only in {} (not compared)\n", kind, side.get<std::string>() == "a" ? "A" : "B");
 }
 
+// Two text runs (docs/text.md): paired by (item id, target); each metric over the pairs where both
+// runs define it, with both runs' values on those pairs.
+void print_text_table(const nlohmann::json& c) {
+  constexpr MetricRow kText[] = {{"generation_rate", "generation rate", true},
+                                 {"validity", "validity", true},
+                                 {"validity_with_history", "validity (history)", true},
+                                 {"mean_levenshtein_normalized", "mean norm. Levenshtein", false},
+                                 {"mean_excess", "mean excess", false}};
+  fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
+  fmt::print("text task {}, {} rows (item, target) in both runs over {} items; only in A: {}, only in B: {}{}\n",
+             c["task"].get<std::string>(), c["pairs"].get<std::size_t>(), c["items"].get<std::size_t>(),
+             c["only_in_a"].get<std::size_t>(), c["only_in_b"].get<std::size_t>(),
+             c["points"].is_string() ? ", points " + c["points"].get<std::string>() : "");
+  fmt::print("{:<23} {:>6} {:>8} {:>8} {:>11}  {}\n", "metric", "N", "A", "B", "B - A",
+             "95 % CI (bootstrap over items)");
+  for (const auto& row : kText) {
+    const auto& a = c["values"]["a"][row.key];
+    const auto& b = c["values"]["b"][row.key];
+    fmt::print("{:<23} {:>6} {:>8} {:>8} {:>11}  {}\n", row.title, c["n"][row.key].get<std::size_t>(),
+               row.rate ? format_rate(a) : format_value(a), row.rate ? format_rate(b) : format_value(b),
+               signed_cell(c["difference"][row.key], row.rate), ci_cell(c["ci"][row.key], row.rate));
+  }
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
@@ -98,7 +122,8 @@ void add_compare_command(CLI::App& app) {
   c->add_option("--mode", o.mode, "strict | paper")->capture_default_str();
   non_empty(
       c->add_option("--points", o.points,
-                    "Only these grid points: SPLIT.json:heldout | SPLIT.json:train (export-training --split-out)"));
+                    "Only these grid points (text runs: items): SPLIT.json:heldout | SPLIT.json:train (export-training "
+                    "--split-out)"));
   add_checked_option(c, "--bootstrap", "bootstrap", o.bootstrap, "Bootstrap resamples");
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
@@ -111,6 +136,8 @@ void add_compare_command(CLI::App& app) {
     const nlohmann::json r = compare(a, b, o);
     if (json)
       fmt::print("{}\n", r.dump(2));
+    else if (r.value("protocol", "") == "text")
+      print_text_table(r);
     else
       print_table(r);
   });

@@ -22,7 +22,10 @@ void add_export_training_command(CLI::App& app) {
                 "input/preferred_output/non_preferred_output) | prompts (TRL prompt-only with point_index, target: the "
                 "RL prompts of sceval.reward)")
       ->capture_default_str();
-  non_empty(c->add_option("--split", o.split, "Hold points out: random:FRACTION:SEED or a predicate such as age>=50"));
+  non_empty(c->add_option(
+      "--split", o.split,
+      "Hold points out: random:FRACTION:SEED or a predicate such as age>=50 (text runs: random:FRACTION:SEED "
+      "over items)"));
   non_empty(
       c->add_option("--split-out", o.split_out, "Write the split (train/heldout point indices, run sha256) here"));
   c->add_flag("--include-turn1", o.include_turn1, "Also one turn-1 row (the model's own answer) per point (sft)");

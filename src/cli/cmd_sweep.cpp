@@ -25,6 +25,13 @@ void run_sweep(const SweepArgs& a) {
   };
   hooks.after_cell = [](const std::string& cell, const RunResult& r) {
     fmt::print("{}\n", cell);
+    if (r.results.value("protocol", "") == "text") {  // a text cell (docs/text.md): no grid modes
+      const auto& m = r.results["text"]["metrics"];
+      fmt::print("text    N={:<6} generation {:>8}  validity {:>8}  validity with history {:>8}\n", m.value("n", 0),
+                 format_rate(m["generation_rate"]), format_rate(m["validity"]),
+                 format_rate(m["validity_with_history"]));
+      return;
+    }
     print_metrics(r.results);
   };
   const SweepReport rep = sweep(a.config, a.output, a.o, callbacks(display), hooks);

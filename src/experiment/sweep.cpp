@@ -13,6 +13,7 @@
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/json_bounded.h"
 #include "common/redact.h"
 #include "common/warning.h"
 #include "results/decision_map_csv.h"
@@ -134,9 +135,28 @@ bool cell_finished(const std::string& dir, const nlohmann::json& settings, const
   } catch (const Error&) {
     return false;  // a partly written file: run the cell again (answers come from the cache)
   }
-  return r.value("complete", false) && r.contains("settings") && r["settings"] == settings && r.contains("model") &&
-         r["model"].is_object() && r["model"].value("spec", "") == model;
+  if (!r.contains("settings") || !r["settings"].is_object()) return false;
+  nlohmann::json recorded = r["settings"];
+  if (r.value("protocol", "") == "text") recorded.erase("min_length");  // the task's, recorded beside the options
+  return r.value("complete", false) && recorded == settings && r.contains("model") && r["model"].is_object() &&
+         r["model"].value("spec", "") == model;
 }
+
+namespace {
+
+// A task's name. A text task (docs/text.md, "input": "text") is not a grid task file: its name is
+// read from its JSON here (src/text parses the rest when the cell runs) rather than the grid loader.
+std::string task_name(const std::string& spec) {
+  const std::string path = task::resolve_task_path(spec);
+  const auto j = parse_json_bounded(read_file_text(path, "task file"), path);
+  if (j.is_object() && j.value("input", "") == "text") {
+    const auto name = j.find("name");
+    return name != j.end() && name->is_string() ? name->get<std::string>() : fs::path(path).stem().string();
+  }
+  return task::resolve_task(spec).name;  // throws naming the task when unknown
+}
+
+}  // namespace
 
 std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, const std::string& where) {
   const auto registry = task::list_tasks();
@@ -153,7 +173,7 @@ std::vector<TaskRef> expand_tasks(const std::vector<std::string>& patterns, cons
         if (fnmatch(p.c_str(), e.name.c_str(), 0) == 0) add({e.name, e.name}), ++matched;
       if (!matched) throw Error(fmt::format("{}: no task matches \"{}\" (see `sceval tasks -l`)", where, p));
     } else {
-      add({p, task::resolve_task(p).name});  // throws naming the task when unknown
+      add({p, task_name(p)});
     }
   }
   return out;
@@ -184,6 +204,16 @@ const char* const kColumns[] = {"cell",
                                 "paper_tm",
                                 "random_valid_mean_rcf_a",
                                 "one_step_validity"};
+// Text runs (docs/text.md): filled for text cells, as the columns above are for grid cells.
+const char* const kTextColumns[] = {"text_rows",
+                                    "text_generation_rate",
+                                    "text_validity",
+                                    "text_validity_lo",
+                                    "text_validity_hi",
+                                    "text_validity_with_history",
+                                    "text_mean_levenshtein_normalized",
+                                    "text_mean_excess"};
+constexpr std::size_t kFirstText = std::size(kColumns);
 
 std::string num(const nlohmann::json& x) {
   if (x.is_null()) return "";
@@ -212,18 +242,44 @@ std::vector<std::string> summary_row(const std::string& cell, const nlohmann::js
           at("/baselines/one_step/strict/metrics/validity")};
 }
 
+// A text cell's metrics (results.json "text"), in kTextColumns order; empty for a grid cell.
+std::vector<std::string> text_cells(const nlohmann::json& r) {
+  std::vector<std::string> out;
+  for (const char* p :
+       {"/text/metrics/n", "/text/metrics/generation_rate", "/text/metrics/validity", "/text/metrics/ci/validity/0",
+        "/text/metrics/ci/validity/1", "/text/metrics/validity_with_history",
+        "/text/metrics/mean_levenshtein_normalized", "/text/metrics/mean_excess"}) {
+    const nlohmann::json::json_pointer at(p);
+    out.push_back(r.contains(at) ? num(r[at]) : std::string());
+  }
+  return out;
+}
+
 std::string pct(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.1f}%", 100 * std::stod(x)); }
 std::string dec(const std::string& x) { return x.empty() ? "NA" : fmt::format("{:.4f}", std::stod(x)); }
 
-void write_markdown(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
+void write_markdown(const std::string& path, const std::vector<std::vector<std::string>>& all) {
+  std::vector<std::vector<std::string>> rows, text;  // grid cells, text cells (docs/text.md)
+  for (const auto& c : all) (c[kFirstText].empty() ? rows : text).push_back(c);
   std::ostringstream out;
-  out << "| model | task | N (strict) | validity | 95% CI | mean RCF_A | exact match | TM | paper N | paper "
-         "validity | paper mean RCF_A | random-valid RCF_A | one-step validity |\n"
-      << "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  if (!rows.empty() || text.empty())
+    out << "| model | task | N (strict) | validity | 95% CI | mean RCF_A | exact match | TM | paper N | paper "
+           "validity | paper mean RCF_A | random-valid RCF_A | one-step validity |\n"
+        << "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const auto& c : rows)
     out << fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {} | {} | {} |\n", c[1], c[2], c[7],
                        pct(c[8]), pct(c[9]), pct(c[10]), dec(c[11]), pct(c[14]), dec(c[15]), c[16], pct(c[17]),
                        dec(c[18]), dec(c[21]), pct(c[22]));
+  if (!text.empty())
+    out << (rows.empty() ? "" : "\n")
+        << "| model | task (text) | rows | generation rate | validity | 95% CI | validity with history | mean "
+           "norm. Levenshtein | mean excess |\n"
+        << "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n";
+  for (const auto& c : text) {
+    const auto* t = &c[kFirstText];
+    out << fmt::format("| {} | {} | {} | {} | {} | [{}, {}] | {} | {} | {} |\n", c[1], c[2], t[0], pct(t[1]), pct(t[2]),
+                       pct(t[3]), pct(t[4]), pct(t[5]), dec(t[6]), dec(t[7]));
+  }
   write_file_atomic(path, out.str());
 }
 
@@ -249,8 +305,11 @@ std::size_t write_summary(const std::string& sweep_dir) {
     }
     if (!r.value("complete", false)) continue;
     rows.push_back(summary_row(d, r));
+    for (auto& cell : text_cells(r)) rows.back().push_back(std::move(cell));
   }
-  csv::write_file(sweep_dir + "/summary.csv", {std::begin(kColumns), std::end(kColumns)}, rows);
+  std::vector<std::string> header(std::begin(kColumns), std::end(kColumns));
+  header.insert(header.end(), std::begin(kTextColumns), std::end(kTextColumns));
+  csv::write_file(sweep_dir + "/summary.csv", header, rows);
   write_markdown(sweep_dir + "/summary.md", rows);
   return rows.size();
 }
