@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `sceval sweep` over a text task (docs/text.md): two models of a stub OpenAI-compatible server, one
 # with the items file given as a sweep setting (`items_file`, the run option --items-file); the
-# summary has the text metrics, and the same sweep again runs no cell.
+# summary has the text metrics, the same sweep again runs no cell, and two shards (each with its
+# own cache) write the same cells and summary.
 # Usage: text_sweep.sh SCEVAL_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 SCEVAL=$1
@@ -45,6 +46,16 @@ assert "| model | task (text) |" in md and "| a | reviews | 4 | 100.0% | 0.0% |"
 PY
 sweep || fail "second sweep exited $?"
 grep -q "2 cells, 0 run, 2 already finished" "$W/log" || fail "the second sweep ran cells"
+
+# Shards 0/2 and 1/2 (as on a cluster array), each with its own cache: the same cells and summary.
+for i in 0 1; do
+  "$SCEVAL" sweep "$W/sweep.json" -o "$W/sharded" --shard "$i/2" --cache "$W/s$i.sqlite" > /dev/null 2> "$W/log" ||
+    fail "shard $i/2 exited $?"
+done
+for cell in a__reviews b__reviews; do
+  cmp -s "$W/sweep/$cell/sces.csv" "$W/sharded/$cell/sces.csv" || fail "shard cell $cell differs"
+done
+cmp -s "$W/sweep/summary.csv" "$W/sharded/summary.csv" || fail "the sharded summary differs"
 
 # `sceval run --items-file` directly, and on a grid task: refused before anything is asked.
 "$SCEVAL" run --task reviews --model "openai:a@$STUB_URL" --cache "$W/cache.sqlite" --bootstrap 10 \
