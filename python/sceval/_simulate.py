@@ -68,7 +68,10 @@ def make_simulate(model_of: Callable[[Any, Dict[str, Any]], Any], path_of: Calla
         out_dir = "" if out is None else path_of(out, "out")
         if not progress:
             options.setdefault("quiet", True)
-        raw = _sceval.simulate(run_dir, obs, tgt, options, explanation, int(hamming), int(per_point),
+        for name, value in (("hamming", hamming), ("per_point", per_point)):
+            if isinstance(value, bool) or not isinstance(value, int):  # 2.7 is not silently 2
+                raise TypeError(f"{name}: expected an integer, got {value!r}")
+        raw = _sceval.simulate(run_dir, obs, tgt, options, explanation, hamming, per_point,
                                "" if prompts is None else path_of(prompts, "prompts"), out_dir,
                                "" if shard is None else str(shard))
         return SimulateResult(raw, out_dir or None)

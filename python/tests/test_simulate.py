@@ -140,6 +140,10 @@ def test_two_shards_merge_to_the_unsharded_audit(income, run_dir, tmp_path):
 def test_bad_arguments_name_themselves(income, run_dir, tmp_path):
     with pytest.raises(sceval.Error, match="^hamming: 0 is out of range"):
         sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, hamming=0, no_cache=True)
+    with pytest.raises(TypeError, match="hamming: expected an integer, got 2.7"):
+        sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, hamming=2.7, no_cache=True)
+    with pytest.raises(sceval.Error, match="^per_point: 1 is out of range"):
+        sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, per_point=1, no_cache=True)
     with pytest.raises(TypeError, match="observers"):
         sceval.simulate(run_dir, {})
     with pytest.raises(sceval.Error, match="^--shard: expected I/N"):

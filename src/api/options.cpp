@@ -169,7 +169,10 @@ std::vector<OptionSpec> make_command_table() {
       command_integer("flash_attn", "llm: -1 auto, 0 off, 1 on", -1, 1, "gguf"),
       command_integer("hamming", "simulate: counterfactual points differ from the reference in 1..N features", 1, 64,
                       "simulate"),
-      command_integer("per_point", "simulate: counterfactual points per reference point", 1, 1e6, "simulate"),
+      command_integer("per_point",
+                      "simulate: counterfactual points per reference point (at least 2: half are where the "
+                      "model's answer changes)",
+                      2, 1e6, "simulate"),
       {"shard",
        OptionType::Text,
        "simulate: I/N, the references k with k mod N == I; the last shard to finish merges them",
