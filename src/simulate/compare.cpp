@@ -52,15 +52,6 @@ void refuse_other_points(const Audit& a, const std::set<Point>& pa, const Audit&
                         a.name, b.name, pa.size(), pb.size(), p.first, p.second, x->name));
 }
 
-nlohmann::json accuracy_json(const Accuracy& a) {
-  using results::number_or_null;
-  return {{"n", a.n},
-          {"accuracy_without", number_or_null(a.without)},
-          {"accuracy_with", number_or_null(a.with)},
-          {"gain", number_or_null(a.gain)},
-          {"nsg", number_or_null(a.nsg)}};
-}
-
 std::map<std::size_t, Rows> by_reference(const TableRows& t, std::size_t kind) {
   std::map<std::size_t, Rows> out;
   for (std::size_t r = 0; r < t.rows.size(); ++r)

@@ -67,8 +67,6 @@ std::map<std::string, std::pair<double, double>> cluster_bootstrap(const std::ve
   return out;
 }
 
-namespace {
-
 nlohmann::json accuracy_json(const Accuracy& a) {
   using results::number_or_null;
   return {{"n", a.n},
@@ -77,6 +75,8 @@ nlohmann::json accuracy_json(const Accuracy& a) {
           {"gain", number_or_null(a.gain)},
           {"nsg", number_or_null(a.nsg)}};
 }
+
+namespace {
 
 // Rows split by a key (absent key: the row is in no part).
 template <class Key>

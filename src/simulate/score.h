@@ -33,6 +33,8 @@ struct Accuracy {
 };
 // NSG = gain / (1 - accuracy without), and 0 when the accuracy without is 1 (nothing left to gain).
 Accuracy accuracy(const std::vector<const Prediction*>& rows);
+// {n, accuracy_without, accuracy_with, gain, nsg} as simulate.json writes them (NaN: null).
+nlohmann::json accuracy_json(const Accuracy& a);
 
 struct CiSettings {
   int resamples = 2000;
