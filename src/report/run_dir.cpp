@@ -71,16 +71,19 @@ Table read_sces(const std::string& path, const nlohmann::json& results, const Ta
   std::vector<std::string> required = {"index", "target"};
   for (std::size_t c : feature_columns(decision_map)) required.push_back("sce_" + decision_map.columns[c]);
   Table t = csv::read_file(path, csv::kMaxRecordBytes, csv::require_columns(required));
-  const auto options = results["task"]["options"].get<std::vector<std::string>>();  // checked by the schema
+  check_targets(t, results["task"]["options"].get<std::vector<std::string>>());  // options: checked by the schema
+  return t;
+}
+
+}  // namespace
+
+void check_targets(const Table& t, const std::vector<std::string>& options) {
   const std::size_t target = t.require_column("target");
   for (std::size_t r = 0; r < t.rows.size(); ++r)
     if (std::find(options.begin(), options.end(), t.rows[r][target]) == options.end())
       throw Error(fmt::format("{}: target \"{}\" is not one of the task's options ({})", t.where(r, target),
                               t.rows[r][target], fmt::join(options, ", ")));
-  return t;
 }
-
-}  // namespace
 
 RunDir load_run(const std::string& path, const std::string& name) {
   RunDir r;

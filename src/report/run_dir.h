@@ -43,5 +43,8 @@ std::vector<std::pair<std::string, std::string>> expand_run_dirs(const std::vect
 Axes read_axes(const Table& decision_map);
 // The feature columns of a decision map: those before `label`, without `index`.
 std::vector<std::size_t> feature_columns(const Table& decision_map);
+// Refuses (naming the file, line and value) the first row of an sces.csv whose target is not one of
+// the task's options.
+void check_targets(const Table& sces, const std::vector<std::string>& options);
 
 }  // namespace sceval::report

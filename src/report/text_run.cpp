@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "report/page_data.h"
+#include "report/run_dir.h"
 #include "text/edit.h"
 #include "text/text_task.h"
 
@@ -32,11 +33,7 @@ std::vector<std::string> text_options(const RunDir& run) {
 Table read_text_sces(const std::string& path, const std::vector<std::string>& options) {
   Table t = csv::read_file(path, csv::kMaxRecordBytes,
                            csv::require_columns({"id", "target", "revised_text", "generated", "valid"}));
-  const std::size_t target = t.require_column("target");
-  for (std::size_t r = 0; r < t.rows.size(); ++r)
-    if (std::find(options.begin(), options.end(), t.rows[r][target]) == options.end())
-      throw Error(fmt::format("{}: target \"{}\" is not one of the task's options ({})", t.where(r, target),
-                              t.rows[r][target], fmt::join(options, ", ")));
+  check_targets(t, options);
   return t;
 }
 
