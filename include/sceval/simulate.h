@@ -65,4 +65,9 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
 // simulate.json paths. Audits of different points are refused (sceval::Error naming a point).
 nlohmann::json compare_simulations(const std::string& a, const std::string& b, const CompareOptions& o = {});
 
+// Whether `path` names a simulatability audit rather than a run: a simulate.json path, or a folder
+// holding simulate.json and no results.json (a run directory holding an audit is a run). compare()
+// hands two audits to compare_simulations.
+bool is_simulate_audit(const std::string& path);
+
 }  // namespace sceval

@@ -101,11 +101,13 @@ void bind_run(py::module_& m) {
 
   m.def(
       "compare",
-      [](const std::string& a, const std::string& b, const std::string& mode, int bootstrap, std::uint64_t seed) {
+      [](const std::string& a, const std::string& b, const std::string& mode, int bootstrap, std::uint64_t seed,
+         const std::string& points) {
         CompareOptions o;
         o.mode = mode;
         o.bootstrap = bootstrap;
         o.seed = seed;
+        o.points = points;
         nlohmann::json j;
         {
           py::gil_scoped_release nogil;
@@ -113,7 +115,8 @@ void bind_run(py::module_& m) {
         }
         return to_python(j);
       },
-      py::arg("run_a"), py::arg("run_b"), py::arg("mode"), py::arg("bootstrap"), py::arg("seed"));
+      py::arg("run_a"), py::arg("run_b"), py::arg("mode"), py::arg("bootstrap"), py::arg("seed"),
+      py::arg("points") = "");
 
   m.def(
       "sweep",

@@ -1,4 +1,6 @@
 """run() with a Python callable: the rule's decision map, brute-forced metrics, resume after Ctrl-C."""
+import json
+
 import numpy as np
 import pytest
 
@@ -205,3 +207,15 @@ def test_the_engine_runs_one_thread_by_default():
     # a core (bench/threads_under_load.sh); 0 (all cores) stays available.
     threads = [o for o in sceval.options() if o["name"] == "threads"][0]
     assert threads["default"] == 1 and threads["min"] == 0
+
+
+def test_compare_on_the_points_of_a_split(income, rule_model, tmp_path):
+    a = sceval.run(income, rule_model, out=tmp_path / "a", limit=LIMIT, no_cache=True, bootstrap=0, progress=False)
+    held = sorted(a.sces["index"])[:3]
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"kind": "split", "schema_version": 1, "task": "income", "grid_points": len(income),
+                                 "train": [], "heldout": [int(i) for i in held]}))
+    d = sceval.compare(a, tmp_path / "a", bootstrap=20, as_dict=True, points=f"{split}:heldout")
+    assert d["pairs"] == 3 and d["points"].endswith("split.json:heldout")
+    with pytest.raises(TypeError, match="points"):
+        sceval.compare(a, tmp_path / "a", points=3)

@@ -153,3 +153,14 @@ def test_bad_arguments_name_themselves(income, run_dir, tmp_path):
     # The run's model was a Python callable: free explanations need a target to ask.
     with pytest.raises(sceval.Error, match=r"the run's model was a Python callable .*give target="):
         sceval.simulate(run_dir, {"o": Observer(income, False, "x")}, explanation="free", no_cache=True)
+
+
+def test_compare_of_two_audits_is_a_table_by_kind(income, run_dir, tmp_path):
+    out = tmp_path / "audit"
+    audit(income, run_dir, tmp_path, {"follower": Observer(income, True, "c")}, out=out)
+    df = sceval.compare(out, out / "simulate.json", bootstrap=50)
+    assert list(df.index) == [("free", "accuracy_with"), ("free", "gain"), ("free", "nsg")]
+    assert (df["difference"] == 0).all() and (df["ci_lo"] == 0).all() and (df["ci_hi"] == 0).all()  # itself
+    assert df.loc[("free", "accuracy_with"), "a"] == 1.0  # the follower applies the stated rule
+    assert df.attrs["compare"]["kind"] == "simulate_compare"
+

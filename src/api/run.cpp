@@ -22,6 +22,7 @@
 #include "results/results_json.h"
 #include "results/sce_csv.h"
 #include "text/compare.h"
+#include "sceval/simulate.h"
 #include "text/run.h"
 #include "text/sces_csv.h"
 #include "training/split.h"
@@ -265,6 +266,7 @@ nlohmann::json compare_text(const std::string& run_a, const nlohmann::json& ja, 
 }  // namespace
 
 nlohmann::json compare(const std::string& run_a, const std::string& run_b, const CompareOptions& o) {
+  if (is_simulate_audit(run_a) || is_simulate_audit(run_b)) return compare_simulations(run_a, run_b, o);
   if (o.mode != "strict" && o.mode != "paper")
     throw Error(fmt::format("mode: expected strict or paper, got \"{}\"", o.mode));
   const auto mode = o.mode == "paper" ? metrics::Mode::Paper : metrics::Mode::Strict;

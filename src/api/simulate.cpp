@@ -210,6 +210,13 @@ SimulateResult simulatability(const std::string& run_dir, const std::vector<Obse
   return r;
 }
 
+bool is_simulate_audit(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::path(path).filename() == "simulate.json") return true;
+  return fs::exists(fs::path(path) / "simulate.json", ec) && !fs::exists(fs::path(path) / "results.json", ec);
+}
+
 nlohmann::json compare_simulations(const std::string& a, const std::string& b, const CompareOptions& o) {
   option_spec("bootstrap").check(o.bootstrap, "bootstrap");
   simulate::CiSettings ci;

@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <tuple>
 
 #include "cli/commands.h"
@@ -62,15 +61,7 @@ void print_table(const nlohmann::json& c) {
   print_baselines(c);
 }
 
-// Simulatability audits (docs/simulate.md "Comparing two audits"): a simulate.json path, or a
-// folder holding one and no results.json (a run directory holding an audit compares as a run).
-bool is_simulate_audit(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::path(path).filename() == "simulate.json") return true;
-  return fs::exists(fs::path(path) / "simulate.json", ec) && !fs::exists(fs::path(path) / "results.json", ec);
-}
-
+// Two simulatability audits (docs/simulate.md "Comparing two audits").
 void print_simulate_table(const nlohmann::json& c) {
   fmt::print("A: {}\nB: {}\n", c["a"].get<std::string>(), c["b"].get<std::string>());
   fmt::print("{} reference points, {} counterfactual points in both audits\n", c["n_references"].get<std::size_t>(),
@@ -128,14 +119,11 @@ void add_compare_command(CLI::App& app) {
   add_checked_option(c, "--seed", "seed", o.seed, "Bootstrap seed");
   c->add_flag("--json", json, "Print the comparison as JSON (a, b, mode, pairs, points, difference, ci, baselines)");
   c->callback([] {
-    if (is_simulate_audit(a) || is_simulate_audit(b)) {
-      const nlohmann::json r = compare_simulations(a, b, o);
-      json ? fmt::print("{}\n", r.dump(2)) : print_simulate_table(r);
-      return;
-    }
-    const nlohmann::json r = compare(a, b, o);
+    const nlohmann::json r = compare(a, b, o);  // runs, text runs or simulate audits
     if (json)
       fmt::print("{}\n", r.dump(2));
+    else if (r.value("kind", "") == "simulate_compare")
+      print_simulate_table(r);
     else if (r.value("protocol", "") == "text")
       print_text_table(r);
     else
