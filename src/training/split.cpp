@@ -14,9 +14,10 @@
 namespace sceval::training {
 namespace {
 
-[[noreturn]] void bad_spec(const std::string& spec, const std::string& why) {
-  throw Error(
-      fmt::format("--split \"{}\": {} (expected random:FRACTION:SEED or a predicate such as age>=50)", spec, why));
+constexpr std::string_view kGridSpecs = "expected random:FRACTION:SEED or a predicate such as age>=50";
+
+[[noreturn]] void bad_spec(const std::string& spec, const std::string& why, std::string_view expected = kGridSpecs) {
+  throw Error(fmt::format("--split \"{}\": {} ({})", spec, why, expected));
 }
 
 template <typename T>
@@ -25,26 +26,32 @@ bool parse_number(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::vector<bool> random_heldout(const grid::Grid& g, const std::string& spec) {
+}  // namespace
+
+std::vector<bool> random_heldout(std::uint64_t n, const std::string& spec, std::string_view expected) {
+  if (spec.rfind("random:", 0) != 0) bad_spec(spec, "not random:FRACTION:SEED", expected);
   auto rest = spec.substr(7);  // after "random:"
   auto colon = rest.find(':');
-  if (colon == std::string::npos) bad_spec(spec, "no seed");
+  if (colon == std::string::npos) bad_spec(spec, "no seed", expected);
   double fraction = 0;
   std::uint64_t seed = 0;
   if (!parse_number(std::string_view(rest).substr(0, colon), fraction) || !(fraction >= 0 && fraction <= 1))
-    bad_spec(spec, "FRACTION must be a number in [0, 1] (the share of points held out)");
-  if (!parse_number(std::string_view(rest).substr(colon + 1), seed)) bad_spec(spec, "SEED must be an unsigned integer");
+    bad_spec(spec, "FRACTION must be a number in [0, 1] (the share of points held out)", expected);
+  if (!parse_number(std::string_view(rest).substr(colon + 1), seed))
+    bad_spec(spec, "SEED must be an unsigned integer", expected);
   // Fisher-Yates with mt19937_64 draws reduced modulo i + 1: the standard distributions differ
   // between C++ libraries, this does not.
-  std::vector<grid::Index> order(g.size());
-  for (grid::Index i = 0; i < g.size(); ++i) order[i] = i;
+  std::vector<std::uint64_t> order(n);
+  for (std::uint64_t i = 0; i < n; ++i) order[i] = i;
   std::mt19937_64 rng(seed);
-  for (grid::Index i = g.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
-  const auto n_out = static_cast<grid::Index>(std::llround(fraction * static_cast<double>(g.size())));
-  std::vector<bool> out(g.size(), false);
-  for (grid::Index k = 0; k < n_out; ++k) out[order[k]] = true;
+  for (std::uint64_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  const auto n_out = static_cast<std::uint64_t>(std::llround(fraction * static_cast<double>(n)));
+  std::vector<bool> out(n, false);
+  for (std::uint64_t k = 0; k < n_out; ++k) out[order[k]] = true;
   return out;
 }
+
+namespace {
 
 struct Predicate {
   std::size_t feature = 0;
@@ -101,7 +108,8 @@ std::vector<bool> predicate_heldout(const grid::Grid& g, const std::string& spec
 Split make_split(const grid::Grid& g, const std::string& spec) {
   if (spec.empty())
     throw Error("--split: empty (give random:FRACTION:SEED or a predicate such as age>=50, or no --split)");
-  std::vector<bool> held = spec.rfind("random:", 0) == 0 ? random_heldout(g, spec) : predicate_heldout(g, spec);
+  std::vector<bool> held =
+      spec.rfind("random:", 0) == 0 ? random_heldout(g.size(), spec, kGridSpecs) : predicate_heldout(g, spec);
   Split s{spec, {}, {}};
   for (grid::Index i = 0; i < g.size(); ++i) (held[i] ? s.heldout : s.train).push_back(i);
   return s;

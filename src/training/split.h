@@ -4,6 +4,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ struct Split {
   std::vector<grid::Index> train, heldout;  // ascending; together every grid point once
 };
 Split make_split(const grid::Grid& g, const std::string& spec);
+// The draw of "random:FRACTION:SEED" over indices 0..n-1 (true: held out), for grid points and text
+// items alike; `expected` ends the message of a malformed spec (what the caller accepts).
+std::vector<bool> random_heldout(std::uint64_t n, const std::string& spec, std::string_view expected);
 
 // {"kind": "split", "schema_version": 1, "spec", "task", "grid_points", "run": {"path", "sha256"},
 //  "train": [...], "heldout": [...]}

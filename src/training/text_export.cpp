@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <map>
-#include <random>
 #include <set>
 
 #include "common/error.h"
@@ -15,6 +13,7 @@
 #include "text/answer.h"
 #include "text/sces_csv.h"
 #include "training/run_data.h"
+#include "training/split.h"
 
 namespace sceval::training {
 namespace {
@@ -71,34 +70,16 @@ std::optional<std::string> answer_text(const text::TextTask& t, const std::strin
   return reply;
 }
 
-// random:FRACTION:SEED over item indices 0..n-1: the draw of split.cpp (Fisher-Yates with
-// mt19937_64 reduced modulo i + 1), so a text split is as reproducible across platforms.
+// random:FRACTION:SEED over item indices 0..n-1, the grid split's draw (split.h).
 std::set<std::size_t> heldout_items(std::size_t n, const std::string& spec) {
-  auto bad = [&](const char* why) {
-    throw Error(fmt::format("--split \"{}\": {} (text runs: random:FRACTION:SEED over items)", spec, why));
-  };
-  if (spec.rfind("random:", 0) != 0) bad("features do not exist in a text task");
-  const auto colon = spec.find(':', 7);
-  if (colon == std::string::npos) bad("no seed");
-  double fraction = -1;
-  std::uint64_t seed = 0;
-  try {
-    std::size_t used = 0;
-    fraction = std::stod(spec.substr(7, colon - 7), &used);
-    if (used != colon - 7) bad("FRACTION must be a number in [0, 1]");
-    const std::string s = spec.substr(colon + 1);
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) bad("SEED must be an unsigned integer");
-    seed = std::stoull(s);
-  } catch (const std::logic_error&) {
-    bad("FRACTION must be a number in [0, 1] and SEED an unsigned integer");
-  }
-  if (!(fraction >= 0 && fraction <= 1)) bad("FRACTION must be a number in [0, 1]");
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::mt19937_64 rng(seed);
-  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
-  const auto n_out = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n)));
-  return {order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_out)};
+  constexpr std::string_view kExpected = "text runs: random:FRACTION:SEED over items";
+  if (spec.rfind("random:", 0) != 0)
+    throw Error(fmt::format("--split \"{}\": features do not exist in a text task ({})", spec, kExpected));
+  const std::vector<bool> held = random_heldout(n, spec, kExpected);
+  std::set<std::size_t> out;
+  for (std::size_t i = 0; i < n; ++i)
+    if (held[i]) out.insert(i);
+  return out;
 }
 
 // Why a row gives no training row (docs/training.md "Text runs"), or nullptr.
